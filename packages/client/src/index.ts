@@ -1,1 +1,20 @@
-export {};
+export { TollgateClient } from './tollgate-client.js';
+export type { ApiResponse, QueryOptions, RequestOptions } from './tollgate-client.js';
+export { DEFAULT_ADDRESS, DEFAULT_TIMEOUT_MS, resolveClientOptions } from './client-options.js';
+export type { ResolvedClientOptions, TollgateClientOptions } from './client-options.js';
+export { ApiError, ConnectionError, InvalidResponseError, TollgateClientError } from './errors.js';
+export type {
+  AclPolicy,
+  AclPolicyListStub,
+  AclPolicyWriteRequest,
+  AclToken,
+  AclTokenCreateRequest,
+  AclTokenListStub,
+  AclTokenType,
+  AclTokenUpdateRequest,
+  AgentHealth,
+  AuthorizeCheck,
+  AuthorizeResponse,
+  AuthorizeResult,
+  ReplicationStatus,
+} from './types.js';

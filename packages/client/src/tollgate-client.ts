@@ -1,0 +1,301 @@
+import { ApiError, ConnectionError, InvalidResponseError } from './errors.js';
+import { resolveClientOptions } from './client-options.js';
+import type { ResolvedClientOptions, TollgateClientOptions } from './client-options.js';
+import type {
+  AclPolicy,
+  AclPolicyListStub,
+  AclPolicyWriteRequest,
+  AclToken,
+  AclTokenCreateRequest,
+  AclTokenListStub,
+  AclTokenUpdateRequest,
+  AgentHealth,
+  AuthorizeCheck,
+  AuthorizeResponse,
+  ReplicationStatus,
+} from './types.js';
+
+/**
+ * What every call returns: the decoded body and the agent's `X-Nomad-Index`
+ * (0 when the agent sent none). Feed `index` back as {@link QueryOptions.index}
+ * to block until something changes.
+ */
+export interface ApiResponse<T> {
+  readonly data: T;
+  readonly index: number;
+}
+
+/** Options every request accepts. */
+export interface RequestOptions {
+  /** Overrides the client's token for this call; `''` sends no token (anonymous). */
+  token?: string;
+  /** Cancels the request; the rejection is the signal's reason, not a ConnectionError. */
+  signal?: AbortSignal;
+}
+
+/** Options of reads; `index` and `waitMs` make it a Nomad blocking query. */
+export interface QueryOptions extends RequestOptions {
+  /** Return only once the result's index is greater than this (a blocking query). */
+  index?: number;
+  /** Longest time the agent may hold a blocking query, in ms; sent as `wait=<n>ms`. @default the agent's (300 s) */
+  waitMs?: number;
+  /** Only objects whose ID (tokens) or name (policies) starts with this. */
+  prefix?: string;
+  /** Let any agent of the region answer from its local state. */
+  stale?: boolean;
+}
+
+/** Server-side cap of a blocking query when no wait is given (Nomad's 300 s). */
+const DEFAULT_BLOCKING_WAIT_MS = 300_000;
+
+type Expect = 'object' | 'array' | 'none';
+
+interface Call {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  expect: Expect;
+  body?: unknown;
+  query?: QueryOptions;
+  opts?: RequestOptions;
+}
+
+/**
+ * A typed client for a Tollgate (or Nomad) agent's `/v1/acl/*` and agent
+ * endpoints. Every method is one HTTP request: no retries, no caching, so the
+ * caller decides what a failure means.
+ *
+ * @example
+ * const client = new TollgateClient(); // TOLLGATE_ADDR / NOMAD_ADDR, TOLLGATE_TOKEN / NOMAD_TOKEN
+ * const { data: token } = await client.createToken({ Name: 'ci', Type: 'client', Policies: ['readonly'] });
+ *
+ * Errors: {@link ApiError} for a non-2xx answer (status and body kept),
+ * {@link ConnectionError} when there was no answer, {@link InvalidResponseError}
+ * for a 2xx answer that is not the expected JSON.
+ */
+export class TollgateClient {
+  readonly #opts: ResolvedClientOptions;
+
+  /** @throws TypeError / RangeError for a bad address or timeout (see {@link resolveClientOptions}). */
+  constructor(opts?: TollgateClientOptions) {
+    this.#opts = resolveClientOptions(opts);
+  }
+
+  /** The agent address requests go to, normalised (e.g. `http://127.0.0.1:4646`). */
+  get address(): string {
+    return this.#opts.address;
+  }
+
+  /** True when requests carry a token unless a call overrides it. */
+  get hasToken(): boolean {
+    return this.#opts.token !== undefined;
+  }
+
+  /**
+   * `POST /v1/acl/bootstrap`: creates the first management token. Works once;
+   * again only after the operator writes the reset index into the
+   * authoritative agent's `<data_dir>/server/acl-bootstrap-reset`.
+   * @param opts.bootstrapSecret an operator-chosen SecretID (must be a UUID).
+   */
+  async bootstrap(opts: RequestOptions & { bootstrapSecret?: string } = {}): Promise<ApiResponse<AclToken>> {
+    const { bootstrapSecret, ...rest } = opts;
+    return this.#call({
+      method: 'POST',
+      path: '/v1/acl/bootstrap',
+      expect: 'object',
+      ...(bootstrapSecret !== undefined ? { body: { BootstrapSecret: bootstrapSecret } } : {}),
+      opts: rest,
+    });
+  }
+
+  /** `GET /v1/acl/tokens`: every token of the region, without secrets. Needs management. */
+  async listTokens(query?: QueryOptions): Promise<ApiResponse<AclTokenListStub[]>> {
+    return this.#call({ method: 'GET', path: '/v1/acl/tokens', expect: 'array', query });
+  }
+
+  /** `POST /v1/acl/token`: creates a token; the answer includes its SecretID. Needs management. */
+  async createToken(req: AclTokenCreateRequest, opts?: RequestOptions): Promise<ApiResponse<AclToken>> {
+    return this.#call({ method: 'POST', path: '/v1/acl/token', expect: 'object', body: req, opts });
+  }
+
+  /**
+   * `POST /v1/acl/token/:accessor`: replaces a token's mutable fields. Send the
+   * token as read (see {@link AclTokenUpdateRequest}). Needs management.
+   */
+  async updateToken(req: AclTokenUpdateRequest, opts?: RequestOptions): Promise<ApiResponse<AclToken>> {
+    const path = `/v1/acl/token/${segment('AccessorID', req.AccessorID)}`;
+    return this.#call({ method: 'POST', path, expect: 'object', body: req, opts });
+  }
+
+  /** `GET /v1/acl/token/:accessor`: one token, secret included. Needs management or the token's own secret. */
+  async readToken(accessorId: string, query?: QueryOptions): Promise<ApiResponse<AclToken>> {
+    const path = `/v1/acl/token/${segment('accessorId', accessorId)}`;
+    return this.#call({ method: 'GET', path, expect: 'object', query });
+  }
+
+  /** `GET /v1/acl/token/self`: the caller's own token (the anonymous token when none is sent). */
+  async readSelfToken(query?: QueryOptions): Promise<ApiResponse<AclToken>> {
+    return this.#call({ method: 'GET', path: '/v1/acl/token/self', expect: 'object', query });
+  }
+
+  /** `DELETE /v1/acl/token/:accessor`. Needs management; an unknown accessor is a 400. */
+  async deleteToken(accessorId: string, opts?: RequestOptions): Promise<ApiResponse<void>> {
+    const path = `/v1/acl/token/${segment('accessorId', accessorId)}`;
+    return this.#call({ method: 'DELETE', path, expect: 'none', opts });
+  }
+
+  /** `GET /v1/acl/policies`: all policies for management, else those on the caller's token. */
+  async listPolicies(query?: QueryOptions): Promise<ApiResponse<AclPolicyListStub[]>> {
+    return this.#call({ method: 'GET', path: '/v1/acl/policies', expect: 'array', query });
+  }
+
+  /** `GET /v1/acl/policy/:name`: one policy with its rules text and parsed `RulesJSON`. */
+  async readPolicy(name: string, query?: QueryOptions): Promise<ApiResponse<AclPolicy>> {
+    const path = `/v1/acl/policy/${segment('name', name)}`;
+    return this.#call({ method: 'GET', path, expect: 'object', query });
+  }
+
+  /** `POST /v1/acl/policy/:name`: creates or replaces a policy (the server validates the rules). Needs management. */
+  async writePolicy(req: AclPolicyWriteRequest, opts?: RequestOptions): Promise<ApiResponse<void>> {
+    const path = `/v1/acl/policy/${segment('Name', req.Name)}`;
+    return this.#call({ method: 'POST', path, expect: 'none', body: req, opts });
+  }
+
+  /** `DELETE /v1/acl/policy/:name`. Needs management; deleting a missing policy succeeds. */
+  async deletePolicy(name: string, opts?: RequestOptions): Promise<ApiResponse<void>> {
+    const path = `/v1/acl/policy/${segment('name', name)}`;
+    return this.#call({ method: 'DELETE', path, expect: 'none', opts });
+  }
+
+  /**
+   * `POST /v1/acl/authorize` (Tollgate only): asks whether the caller's token
+   * may do each of `checks`; answers come back in the same order.
+   */
+  async authorize(checks: readonly AuthorizeCheck[], opts?: RequestOptions): Promise<ApiResponse<AuthorizeResponse>> {
+    if (!Array.isArray(checks) || checks.length === 0) {
+      throw new TypeError('checks must be a non-empty array of { Resource, Name?, Capability }');
+    }
+    return this.#call({ method: 'POST', path: '/v1/acl/authorize', expect: 'object', body: { Checks: checks }, opts });
+  }
+
+  /** `GET /v1/agent/health`: 200 with `{ status: "ok" }` when the agent serves requests. No token needed. */
+  async agentHealth(query?: QueryOptions): Promise<ApiResponse<AgentHealth>> {
+    return this.#call({ method: 'GET', path: '/v1/agent/health', expect: 'object', query });
+  }
+
+  /**
+   * `GET /v1/acl/replication`: the region's replication state and lag.
+   * @experimental the server endpoint is still being designed.
+   */
+  async replicationStatus(query?: QueryOptions): Promise<ApiResponse<ReplicationStatus>> {
+    return this.#call({ method: 'GET', path: '/v1/acl/replication', expect: 'object', query });
+  }
+
+  async #call<T>(call: Call): Promise<ApiResponse<T>> {
+    const { address, region } = this.#opts;
+    const opts: RequestOptions = call.query ?? call.opts ?? {};
+    const url = new URL(`${address}${call.path}`);
+    if (region !== undefined) url.searchParams.set('region', region);
+    let timeoutMs = this.#opts.timeoutMs;
+    const q = call.query;
+    if (q !== undefined) {
+      if (q.index !== undefined) {
+        if (!Number.isSafeInteger(q.index) || q.index < 0) {
+          throw new RangeError(`index must be a non-negative integer, got ${String(q.index)}`);
+        }
+        url.searchParams.set('index', String(q.index));
+      }
+      if (q.waitMs !== undefined) {
+        if (!Number.isFinite(q.waitMs) || q.waitMs < 0) {
+          throw new RangeError(`waitMs must be a non-negative number of milliseconds, got ${String(q.waitMs)}`);
+        }
+        url.searchParams.set('wait', `${Math.round(q.waitMs)}ms`);
+      }
+      if (q.prefix !== undefined) url.searchParams.set('prefix', q.prefix);
+      if (q.stale === true) url.searchParams.set('stale', 'true');
+      // A blocking query is held by the agent for up to wait + wait/16 jitter;
+      // our own timeout must not cut it short, so it comes on top.
+      if (q.index !== undefined && q.index > 0) {
+        const wait = q.waitMs ?? DEFAULT_BLOCKING_WAIT_MS;
+        timeoutMs += Math.ceil(wait + wait / 16);
+      }
+    }
+
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    const token = opts.token ?? this.#opts.token;
+    if (token !== undefined && token !== '') headers['X-Nomad-Token'] = token;
+    let body: string | undefined;
+    if (call.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(call.body);
+    }
+
+    const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const what = `${goMethod(call.method)} "${url.href}"`;
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.#opts.fetch(url, { method: call.method, headers, body, signal });
+      text = await res.text();
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (timeout.aborted) {
+        throw new ConnectionError(`${what}: request timed out after ${timeoutMs}ms`, address, true, { cause: err });
+      }
+      throw new ConnectionError(`${what}: ${describeNetworkError(err)}`, address, false, { cause: err });
+    }
+
+    if (!res.ok) throw new ApiError(res.status, text);
+    const index = parseIndex(res.headers.get('X-Nomad-Index'));
+    if (call.expect === 'none') return { data: undefined as T, index };
+
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      throw new InvalidResponseError(`${what}: response is not JSON: ${truncate(text)}`, { cause: err });
+    }
+    const ok = call.expect === 'array' ? Array.isArray(data) : typeof data === 'object' && data !== null && !Array.isArray(data);
+    if (!ok) {
+      throw new InvalidResponseError(`${what}: expected a JSON ${call.expect}, got ${truncate(text)}`);
+    }
+    return { data: data as T, index };
+  }
+}
+
+function segment(field: string, value: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`${field} must be a non-empty string`);
+  }
+  return encodeURIComponent(value);
+}
+
+function parseIndex(header: string | null): number {
+  if (header === null) return 0;
+  const n = Number(header);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}
+
+// Go's net/http names the method in title case in its errors (`Get "…": …`).
+function goMethod(method: string): string {
+  return method.charAt(0) + method.slice(1).toLowerCase();
+}
+
+// undici reports `TypeError: fetch failed` and hides the useful part (e.g.
+// `connect ECONNREFUSED 127.0.0.1:4646`) in `cause`, sometimes nested in an
+// AggregateError when several addresses were tried.
+function describeNetworkError(err: unknown): string {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
+    const cause: unknown = e.cause;
+    if (e instanceof AggregateError && e.errors.length > 0) e = e.errors[0];
+    else if (cause instanceof Error) e = cause;
+    else break;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+function truncate(text: string): string {
+  const t = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return JSON.stringify(t);
+}

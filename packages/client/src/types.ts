@@ -1,0 +1,119 @@
+/**
+ * Wire types of the Nomad-compatible `/v1/acl/*` API as the client sees them.
+ * They are declared here, not imported from the server packages, so the client
+ * stays a standalone layer that talks JSON over HTTP and nothing else. Field
+ * names follow Nomad's JSON (PascalCase).
+ */
+
+/** `client` tokens carry policies; `management` tokens may do anything. */
+export type AclTokenType = 'client' | 'management';
+
+/** A full ACL token, as returned by bootstrap, create, update, info and self. */
+export interface AclToken {
+  /** Public UUID: safe to log, used to read, update and delete the token. */
+  readonly AccessorID: string;
+  /** Private UUID: the credential sent as `X-Nomad-Token`. */
+  readonly SecretID: string;
+  readonly Name: string;
+  readonly Type: AclTokenType;
+  /** Policy names; `null` for management tokens. */
+  readonly Policies: readonly string[] | null;
+  /** Replicated to every region when true. */
+  readonly Global: boolean;
+  /** base64 digest of the mutable fields, used by replication. */
+  readonly Hash?: string;
+  /** RFC 3339 (nanosecond precision allowed), UTC. */
+  readonly CreateTime: string;
+  /** RFC 3339, or `null`/absent when the token never expires. */
+  readonly ExpirationTime?: string | null;
+  /** Nanoseconds; 0 or absent when the token never expires. */
+  readonly ExpirationTTL?: number;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+}
+
+/** An entry of `GET /v1/acl/tokens`: a token without its secret. */
+export type AclTokenListStub = Omit<AclToken, 'SecretID' | 'ExpirationTTL'>;
+
+/** Body of `POST /v1/acl/token` (create). */
+export interface AclTokenCreateRequest {
+  Name?: string;
+  /** Required by the server; `client` or `management`. */
+  Type: AclTokenType;
+  Policies?: readonly string[] | null;
+  Global?: boolean;
+  /** Go duration string (`"10m"`) or nanoseconds; sets ExpirationTime at create. */
+  ExpirationTTL?: string | number;
+  /** Explicit expiry (RFC 3339); wins over ExpirationTTL. */
+  ExpirationTime?: string | null;
+}
+
+/**
+ * Body of `POST /v1/acl/token/:accessor` (update). The server replaces every
+ * mutable field, so send the whole token back (read it first): an update that
+ * omits `ExpirationTime` clears it, and `ExpirationTTL` must be echoed as is.
+ */
+export interface AclTokenUpdateRequest extends AclTokenCreateRequest {
+  AccessorID: string;
+}
+
+/** An entry of `GET /v1/acl/policies`. */
+export interface AclPolicyListStub {
+  readonly Name: string;
+  readonly Description: string;
+  readonly Hash?: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+}
+
+/** A full policy, as returned by `GET /v1/acl/policy/:name`. */
+export interface AclPolicy extends AclPolicyListStub {
+  /** The rules text exactly as written (HCL or JSON). */
+  readonly Rules: string;
+  /** The parsed rules; its exact shape is the server's (Nomad's `RulesJSON`). */
+  readonly RulesJSON?: unknown;
+}
+
+/** Body of `POST /v1/acl/policy/:name`. */
+export interface AclPolicyWriteRequest {
+  Name: string;
+  Description?: string;
+  /** HCL or JSON policy text; the server parses and validates it. */
+  Rules: string;
+}
+
+/** One question to `POST /v1/acl/authorize`. */
+export interface AuthorizeCheck {
+  /** e.g. `namespace`, `node`, `agent`, `operator`. */
+  Resource: string;
+  /** The resource's label, e.g. the namespace name; omit for coarse resources. */
+  Name?: string;
+  /** e.g. `submit-job`, `read`, `write`. */
+  Capability: string;
+}
+
+/** One answer of `POST /v1/acl/authorize`, in the order of the checks. */
+export interface AuthorizeResult {
+  readonly Allowed: boolean;
+  /** Why: which policy or rule decided, or why nothing matched. */
+  readonly Reason: string;
+}
+
+/** Response of `POST /v1/acl/authorize`. */
+export interface AuthorizeResponse {
+  /** The caller's accessor (`anonymous` when no token was sent). */
+  readonly AccessorID: string;
+  readonly Results: readonly AuthorizeResult[];
+}
+
+/** Response of `GET /v1/agent/health`; the server may add fields. */
+export interface AgentHealth {
+  readonly status: string;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * Response of `GET /v1/acl/replication`.
+ * @experimental the server side is not written yet; the shape may change.
+ */
+export type ReplicationStatus = Readonly<Record<string, unknown>>;
