@@ -1,0 +1,72 @@
+import type { CommandGroup, CommandSpec } from './command.js';
+import { aclBootstrapCommand } from './commands/acl-bootstrap.js';
+import { aclPolicyApplyCommand } from './commands/acl-policy-apply.js';
+import { aclPolicyDeleteCommand } from './commands/acl-policy-delete.js';
+import { aclPolicyInfoCommand } from './commands/acl-policy-info.js';
+import { aclPolicyListCommand } from './commands/acl-policy-list.js';
+import { aclTokenCreateCommand } from './commands/acl-token-create.js';
+import { aclTokenDeleteCommand } from './commands/acl-token-delete.js';
+import { aclTokenInfoCommand } from './commands/acl-token-info.js';
+import { aclTokenListCommand } from './commands/acl-token-list.js';
+import { aclTokenSelfCommand } from './commands/acl-token-self.js';
+import { aclTokenUpdateCommand } from './commands/acl-token-update.js';
+import { agentCommand } from './commands/agent.js';
+import { statusCommand } from './commands/status.js';
+import { versionCommand } from './commands/version.js';
+
+/** Every runnable command, by its words after `tollgate`. */
+export const COMMANDS: readonly CommandSpec[] = [
+  agentCommand,
+  aclBootstrapCommand,
+  aclTokenCreateCommand,
+  aclTokenUpdateCommand,
+  aclTokenInfoCommand,
+  aclTokenSelfCommand,
+  aclTokenListCommand,
+  aclTokenDeleteCommand,
+  aclPolicyApplyCommand,
+  aclPolicyInfoCommand,
+  aclPolicyListCommand,
+  aclPolicyDeleteCommand,
+  statusCommand,
+  versionCommand,
+];
+
+/** The inner nodes of the tree; `''` is `tollgate` itself. */
+export const GROUPS: readonly CommandGroup[] = [
+  {
+    name: '',
+    synopsis: '',
+    description:
+      'Tollgate is a multi-region replicated ACL service whose API and CLI follow\n' +
+      "Nomad's ACL system. Run 'tollgate <command> -h' for help on a command.",
+  },
+  {
+    name: 'acl',
+    synopsis: 'Interact with ACL policies and tokens',
+    description:
+      'This command groups subcommands for interacting with ACL policies and tokens.\n' +
+      'Users can bootstrap the ACL system, create policies that restrict access, and\n' +
+      'generate tokens from those policies.',
+  },
+  {
+    name: 'acl policy',
+    synopsis: 'Interact with ACL policies',
+    description: 'This command groups subcommands for interacting with ACL policies.',
+  },
+  {
+    name: 'acl token',
+    synopsis: 'Interact with ACL tokens',
+    description: 'This command groups subcommands for interacting with ACL tokens.',
+  },
+];
+
+/** The direct children of a group, sorted by word, with their synopsis. */
+export function childrenOf(group: string): { word: string; synopsis: string }[] {
+  const prefix = group === '' ? '' : `${group} `;
+  const depth = group === '' ? 1 : group.split(' ').length + 1;
+  return [...COMMANDS, ...GROUPS]
+    .filter((n) => n.name.startsWith(prefix) && n.name !== '' && n.name.split(' ').length === depth)
+    .map((n) => ({ word: n.name.split(' ').at(-1) as string, synopsis: n.synopsis }))
+    .sort((a, b) => a.word.localeCompare(b.word));
+}

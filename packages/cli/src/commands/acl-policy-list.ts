@@ -1,0 +1,31 @@
+import type { CommandSpec } from '../command.js';
+import { formatJson, formatList } from '../format.js';
+import { JSON_FLAG } from '../general-flags.js';
+
+/** `tollgate acl policy list`: a table of the policies the caller may see. */
+export const aclPolicyListCommand: CommandSpec = {
+  name: 'acl policy list',
+  synopsis: 'List ACL policies',
+  usage: 'tollgate acl policy list [options]',
+  description:
+    'List is used to list available ACL policies. A management token sees every\n' +
+    'policy; other tokens see the policies attached to them.',
+  optionsTitle: 'List Options',
+  flags: [{ ...JSON_FLAG, help: 'Output the ACL policies in a JSON format.' }],
+  clientFlags: true,
+  async run(ctx) {
+    if (ctx.args.length !== 0) return ctx.usageError('This command takes no arguments');
+    const client = ctx.client();
+    if (!client) return 1;
+    let policies;
+    try {
+      policies = (await client.listPolicies()).data;
+    } catch (err) {
+      return ctx.fail('Error fetching ACL policies', err);
+    }
+    if (ctx.flags.bool('json')) ctx.out(formatJson(policies));
+    else if (policies.length === 0) ctx.out('No policies found');
+    else ctx.out(formatList([['Name', 'Description'], ...policies.map((p) => [p.Name, p.Description])]));
+    return 0;
+  },
+};

@@ -1,0 +1,38 @@
+import type { FlagSpec } from './flags.js';
+
+/** Flags every command that talks to an agent accepts (Nomad's "General Options"). */
+export const CLIENT_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'address',
+    kind: 'string',
+    placeholder: '<addr>',
+    help:
+      'The address of the Tollgate agent.\n' +
+      'Overrides the TOLLGATE_ADDR (then NOMAD_ADDR) environment variable if set.\n' +
+      'Default = http://127.0.0.1:4646',
+  },
+  {
+    name: 'region',
+    kind: 'string',
+    placeholder: '<region>',
+    help:
+      'The region of the Tollgate agents to forward commands to.\n' +
+      'Overrides the TOLLGATE_REGION (then NOMAD_REGION) environment variable if set.\n' +
+      "Defaults to the agent's local region.",
+  },
+  {
+    name: 'token',
+    kind: 'string',
+    placeholder: '<secret-id>',
+    help:
+      'The SecretID of an ACL token to use to authenticate API requests with.\n' +
+      'Overrides the TOLLGATE_TOKEN (then NOMAD_TOKEN) environment variable if set.',
+  },
+];
+
+/** The `-json` flag of the commands that print an API object. */
+export const JSON_FLAG: FlagSpec = {
+  name: 'json',
+  kind: 'bool',
+  help: 'Output the response in JSON format.',
+};
