@@ -1,1 +1,34 @@
-export {};
+export { StateStore } from './state-store.js';
+export type { CommitListener, ListOptions, StateStoreOptions, StoreStatus, WriteResult } from './state-store.js';
+export type { ChangesSinceOptions } from './change-feed.js';
+export type { ReplicatedBatch } from './replication-planner.js';
+export type { Logger } from './logger.js';
+export { noopLogger } from './logger.js';
+export type { StoreMetrics } from './store-metrics.js';
+export { noopStoreMetrics } from './store-metrics.js';
+export { MAX_OBJECT_BYTES } from './object-shape.js';
+export {
+  BootstrapError,
+  CommitFailedError,
+  ConflictError,
+  FeedHorizonError,
+  InvalidArgumentError,
+  NotFoundError,
+  SecretKeyMismatchError,
+  StateError,
+  StoreClosedError,
+  StoreCorruptError,
+  StoreOpenError,
+  ValueTooLargeError,
+} from './errors.js';
+export type { StateErrorCode } from './errors.js';
+export type {
+  ACLPolicy,
+  ACLPolicyStub,
+  ACLToken,
+  ACLTokenStub,
+  Change,
+  Mutation,
+  TableName,
+  TokenType,
+} from './types.js';

@@ -1,0 +1,158 @@
+import type { CommitEntry } from './commit-entry.js';
+import { expiryKey } from './expiry-index.js';
+import type { ReadView } from './read-view.js';
+import { secretIndexKey, type SecretBox } from './secret-box.js';
+import { StagedView } from './staged-view.js';
+import type { ACLToken, Change, TableName } from './types.js';
+
+/**
+ * On-disk layout of the embedded state machine: one LevelDB, UTF-8 string
+ * keys with a one-letter namespace, JSON values.
+ *
+ * | key                                  | value |
+ * | ------------------------------------ | ----- |
+ * | `m:<name>`                           | meta (see `META`) |
+ * | `t:<AccessorID>`                     | `StoredToken` (SecretID sealed) |
+ * | `s:<hex sha256(SecretID)>`           | AccessorID |
+ * | `p:<Name>`                           | `ACLPolicy` |
+ * | `l:["<policy>","<AccessorID>"]`      | 1 (policy → tokens index) |
+ * | `e:<expiryKey>:<AccessorID>`         | 1 (expiry index, fixed-width time key) |
+ * | `f:<index, 16 digits>:<seq, 8 digits>` | `Change` (change feed) |
+ *
+ * Every commit writes its objects, index entries, feed entries and the meta
+ * counters in one atomic batch.
+ */
+export const PREFIX = {
+  meta: 'm:',
+  token: 't:',
+  secret: 's:',
+  policy: 'p:',
+  link: 'l:',
+  expiry: 'e:',
+  feed: 'f:',
+} as const;
+
+/** Meta keys. */
+export const META = {
+  /** Layout version; refuse to open anything else. */
+  format: 'm:format',
+  /** A constant sealed under the secret key, to detect a wrong key at open. */
+  keyCheck: 'm:keyCheck',
+  index: 'm:index',
+  bootstrap: 'm:bootstrap',
+  cursor: 'm:cursor',
+  feedFloor: 'm:feedFloor',
+  table: (t: TableName) => `m:table:${t}`,
+} as const;
+
+/** The only layout version this code reads and writes. */
+export const FORMAT_VERSION = 1;
+/** Plaintext and AAD context of the key check value. */
+export const KEY_CHECK_PLAINTEXT = 'tollgate-state-key-check';
+export const KEY_CHECK_CONTEXT = 'm:keyCheck';
+
+/** Iterator bounds covering one key namespace (`:` + 1 = `;`). */
+export function rangeOf(prefix: string): { gte: string; lt: string } {
+  return { gte: prefix, lt: `${prefix.slice(0, -1)};` };
+}
+
+export const tokenKey = (accessor: string): string => PREFIX.token + accessor;
+export const secretKey = (secret: string): string => PREFIX.secret + secretIndexKey(secret);
+export const policyKey = (name: string): string => PREFIX.policy + name;
+export const linkKey = (policy: string, accessor: string): string => PREFIX.link + JSON.stringify([policy, accessor]);
+export const expiryIndexKey = (time: string, accessor: string): string => `${PREFIX.expiry}${expiryKey(time)}:${accessor}`;
+export const feedKey = (index: number, seq: number): string =>
+  `${PREFIX.feed}${String(index).padStart(16, '0')}:${String(seq).padStart(8, '0')}`;
+
+/** A token as written to disk: the SecretID replaced by its sealed form. */
+export type StoredToken = Omit<ACLToken, 'SecretID'> & { readonly SealedSecretID: string };
+
+/** One LevelDB batch operation (JSON value encoding). */
+export type LevelOp = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
+
+export function sealToken(token: ACLToken, box: SecretBox): StoredToken {
+  const { SecretID, ...rest } = token;
+  return { ...rest, SealedSecretID: box.seal(SecretID, token.AccessorID) };
+}
+
+/** Secondary-index keys of one token (secret hash, policy links, expiry). */
+export function tokenIndexKeys(token: ACLToken): string[] {
+  const keys = [secretKey(token.SecretID)];
+  for (const p of new Set(token.Policies ?? [])) keys.push(linkKey(p, token.AccessorID));
+  if (token.ExpirationTime !== null) keys.push(expiryIndexKey(token.ExpirationTime, token.AccessorID));
+  return keys;
+}
+
+/** The value stored under an index key (`s:` keys hold the accessor). */
+export function tokenIndexValue(key: string, token: ACLToken): unknown {
+  return key.startsWith(PREFIX.secret) ? token.AccessorID : 1;
+}
+
+/**
+ * Turns committed entries into the LevelDB operations of one atomic batch,
+ * plus the change-feed entries they produce. `base` is the state before the
+ * first entry; entries are staged in order so each sees the previous ones
+ * (the previous version of an object decides which index keys to delete).
+ */
+export function encodeEntries(
+  base: ReadView,
+  entries: readonly CommitEntry[],
+  box: SecretBox,
+): { ops: LevelOp[]; changes: Change[] } {
+  const stage = new StagedView(base);
+  const ops: LevelOp[] = [];
+  const changes: Change[] = [];
+  const tables = new Map<TableName, number>();
+  let index = base.index;
+  let bootstrap: number | undefined;
+  let cursor: number | undefined;
+
+  for (const entry of entries) {
+    const entryChanges: Change[] = [];
+    for (const op of entry.ops) {
+      switch (op.type) {
+        case 'put-token': {
+          const t = op.token;
+          const prev = stage.token(t.AccessorID);
+          ops.push({ type: 'put', key: tokenKey(t.AccessorID), value: sealToken(t, box) });
+          const before = new Set(prev === undefined ? [] : tokenIndexKeys(prev));
+          const after = tokenIndexKeys(t);
+          for (const k of before) if (!after.includes(k)) ops.push({ type: 'del', key: k });
+          for (const k of after) if (!before.has(k)) ops.push({ type: 'put', key: k, value: tokenIndexValue(k, t) });
+          entryChanges.push({ index: entry.index, table: 'acl_token', op: 'upsert', key: t.AccessorID, global: t.Global });
+          break;
+        }
+        case 'delete-token': {
+          const prev = stage.token(op.accessor);
+          if (prev === undefined) break;
+          ops.push({ type: 'del', key: tokenKey(op.accessor) });
+          for (const k of tokenIndexKeys(prev)) ops.push({ type: 'del', key: k });
+          entryChanges.push({ index: entry.index, table: 'acl_token', op: 'delete', key: op.accessor, global: prev.Global });
+          break;
+        }
+        case 'put-policy':
+          ops.push({ type: 'put', key: policyKey(op.policy.Name), value: op.policy });
+          entryChanges.push({ index: entry.index, table: 'acl_policy', op: 'upsert', key: op.policy.Name, global: true });
+          break;
+        case 'delete-policy':
+          if (stage.policy(op.name) === undefined) break;
+          ops.push({ type: 'del', key: policyKey(op.name) });
+          entryChanges.push({ index: entry.index, table: 'acl_policy', op: 'delete', key: op.name, global: true });
+          break;
+      }
+      stage.applyOp(op);
+    }
+    entryChanges.forEach((c, seq) => ops.push({ type: 'put', key: feedKey(c.index, seq), value: c }));
+    changes.push(...entryChanges);
+    index = Math.max(index, entry.index);
+    for (const t of entry.tables) tables.set(t, entry.index);
+    if (entry.bootstrapIndex !== undefined) bootstrap = entry.bootstrapIndex;
+    if (entry.replicationCursor !== undefined) cursor = entry.replicationCursor;
+  }
+
+  ops.push({ type: 'put', key: META.index, value: index });
+  for (const [t, i] of tables) ops.push({ type: 'put', key: META.table(t), value: i });
+  if (bootstrap !== undefined) ops.push({ type: 'put', key: META.bootstrap, value: bootstrap });
+  if (cursor !== undefined) ops.push({ type: 'put', key: META.cursor, value: cursor });
+  return { ops, changes };
+}

@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import type { CommitEntry } from './commit-entry.js';
+import { ExpiryIndex, expiryKey } from './expiry-index.js';
+import type { ReadView } from './read-view.js';
+import type { ACLPolicy, ACLToken, TableName } from './types.js';
+
+function byCreate(a: ACLToken, b: ACLToken): number {
+  if (a.CreateIndex !== b.CreateIndex) return a.CreateIndex - b.CreateIndex;
+  return a.AccessorID < b.AccessorID ? -1 : a.AccessorID > b.AccessorID ? 1 : 0;
+}
+
+function byAccessor(a: ACLToken, b: ACLToken): number {
+  return a.AccessorID < b.AccessorID ? -1 : a.AccessorID > b.AccessorID ? 1 : 0;
+}
+
+/**
+ * The committed state, entirely in memory: objects, secondary indexes and
+ * meta. Only changed by `applyEntry` after the matching LevelDB batch is
+ * durable (and by the loader on open), so readers never see an
+ * unacknowledged write. Sorted listings and the global digest are cached and
+ * rebuilt lazily after a change.
+ */
+export class MemoryState implements ReadView {
+  index = 0;
+  bootstrapIndex = 0;
+  replicationCursor = 0;
+  readonly tableIndexes: Record<TableName, number> = { acl_token: 0, acl_policy: 0 };
+  readonly tokens = new Map<string, ACLToken>();
+  /** SecretID → token: token resolution is one Map lookup. */
+  readonly secrets = new Map<string, ACLToken>();
+  readonly policies = new Map<string, ACLPolicy>();
+  /** Policy name → accessors of the tokens naming it. */
+  readonly policyTokens = new Map<string, Set<string>>();
+  readonly expiry = new ExpiryIndex();
+
+  #tokensByCreate: readonly ACLToken[] | undefined;
+  #tokensByAccessor: readonly ACLToken[] | undefined;
+  #policiesByName: readonly ACLPolicy[] | undefined;
+  #digest: string | undefined;
+
+  token(accessor: string): ACLToken | undefined {
+    return this.tokens.get(accessor);
+  }
+
+  accessorBySecret(secret: string): string | undefined {
+    return this.secrets.get(secret)?.AccessorID;
+  }
+
+  policy(name: string): ACLPolicy | undefined {
+    return this.policies.get(name);
+  }
+
+  forEachToken(fn: (token: ACLToken) => void): void {
+    for (const t of this.tokens.values()) fn(t);
+  }
+
+  forEachPolicy(fn: (policy: ACLPolicy) => void): void {
+    for (const p of this.policies.values()) fn(p);
+  }
+
+  putToken(token: ACLToken): void {
+    const prev = this.tokens.get(token.AccessorID);
+    if (prev !== undefined) this.#unindexToken(prev);
+    this.tokens.set(token.AccessorID, token);
+    this.secrets.set(token.SecretID, token);
+    for (const name of token.Policies ?? []) {
+      let set = this.policyTokens.get(name);
+      if (set === undefined) this.policyTokens.set(name, (set = new Set()));
+      set.add(token.AccessorID);
+    }
+    if (token.ExpirationTime !== null) this.expiry.add(expiryKey(token.ExpirationTime), token.AccessorID);
+    this.#tokensChanged(token.Global || prev?.Global === true);
+  }
+
+  deleteToken(accessor: string): void {
+    const prev = this.tokens.get(accessor);
+    if (prev === undefined) return;
+    this.#unindexToken(prev);
+    this.tokens.delete(accessor);
+    this.#tokensChanged(prev.Global);
+  }
+
+  putPolicy(policy: ACLPolicy): void {
+    this.policies.set(policy.Name, policy);
+    this.#policiesByName = undefined;
+    this.#digest = undefined;
+  }
+
+  deletePolicy(name: string): void {
+    if (!this.policies.delete(name)) return;
+    this.#policiesByName = undefined;
+    this.#digest = undefined;
+  }
+
+  /** Makes one committed entry visible. */
+  applyEntry(entry: CommitEntry): void {
+    for (const op of entry.ops) {
+      switch (op.type) {
+        case 'put-token':
+          this.putToken(op.token);
+          break;
+        case 'delete-token':
+          this.deleteToken(op.accessor);
+          break;
+        case 'put-policy':
+          this.putPolicy(op.policy);
+          break;
+        case 'delete-policy':
+          this.deletePolicy(op.name);
+          break;
+      }
+    }
+    this.index = Math.max(this.index, entry.index);
+    for (const t of entry.tables) this.tableIndexes[t] = entry.index;
+    if (entry.bootstrapIndex !== undefined) this.bootstrapIndex = entry.bootstrapIndex;
+    if (entry.replicationCursor !== undefined) this.replicationCursor = entry.replicationCursor;
+  }
+
+  #unindexToken(prev: ACLToken): void {
+    if (this.secrets.get(prev.SecretID) === prev) this.secrets.delete(prev.SecretID);
+    for (const name of prev.Policies ?? []) {
+      const set = this.policyTokens.get(name);
+      if (set === undefined) continue;
+      set.delete(prev.AccessorID);
+      if (set.size === 0) this.policyTokens.delete(name);
+    }
+    if (prev.ExpirationTime !== null) this.expiry.remove(expiryKey(prev.ExpirationTime), prev.AccessorID);
+  }
+
+  #tokensChanged(global: boolean): void {
+    this.#tokensByCreate = undefined;
+    this.#tokensByAccessor = undefined;
+    if (global) this.#digest = undefined;
+  }
+
+  /** All tokens by CreateIndex, then AccessorID (Nomad's default list order). */
+  tokensByCreate(): readonly ACLToken[] {
+    return (this.#tokensByCreate ??= [...this.tokens.values()].sort(byCreate));
+  }
+
+  /** All tokens by AccessorID (Nomad's order when listing with a prefix). */
+  tokensByAccessor(): readonly ACLToken[] {
+    return (this.#tokensByAccessor ??= [...this.tokens.values()].sort(byAccessor));
+  }
+
+  policiesByName(): readonly ACLPolicy[] {
+    return (this.#policiesByName ??= [...this.policies.values()].sort((a, b) =>
+      a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0,
+    ));
+  }
+
+  /**
+   * SHA-256 (hex) over every global token's AccessorID and Hash and every
+   * policy's Name and Hash, each sorted by key, with separators so no two
+   * different sets can encode alike. Region indexes are left out, so an
+   * authoritative region and an in-sync follower compute the same value.
+   */
+  globalDigest(): string {
+    if (this.#digest !== undefined) return this.#digest;
+    const h = createHash('sha256');
+    for (const t of this.tokensByAccessor()) {
+      if (t.Global) h.update(`t\u0000${t.AccessorID}\u0000${t.Hash}\n`);
+    }
+    for (const p of this.policiesByName()) h.update(`p\u0000${p.Name}\u0000${p.Hash}\n`);
+    return (this.#digest = h.digest('hex'));
+  }
+}

@@ -1,0 +1,169 @@
+import type { CommitEntry, EntryOp } from './commit-entry.js';
+import { BootstrapError, ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
+import { assertObjectSize, checkPolicy, checkToken, makePolicy, makeToken } from './object-shape.js';
+import type { ReadView } from './read-view.js';
+import { StagedView } from './staged-view.js';
+import type { ACLToken, Mutation } from './types.js';
+
+/**
+ * Turns one user mutation into the entry committed at `index`, applying
+ * Nomad's state-store rules (facts §1, §2.1, §5) against `view`, which holds
+ * every write committed or planned before this one.
+ *
+ * Pure: reads `view`, never changes it. Throws a coded error when the
+ * mutation must be refused as a whole.
+ */
+export function planMutation(view: ReadView, mutation: Mutation, index: number): CommitEntry {
+  if (typeof mutation !== 'object' || mutation === null) {
+    throw new InvalidArgumentError('mutation must be an object');
+  }
+  switch (mutation.type) {
+    case 'token-upsert':
+      return planTokenUpsert(view, mutation.tokens, index);
+    case 'token-delete':
+      return planTokenDelete(view, mutation.accessors, index);
+    case 'policy-upsert':
+      return planPolicyUpsert(view, mutation.policies, index);
+    case 'policy-delete':
+      return planPolicyDelete(view, mutation.names, index);
+    case 'bootstrap':
+      return planBootstrap(view, mutation.token, mutation.resetIndex, index);
+    default:
+      throw new InvalidArgumentError(
+        `mutation.type must be one of token-upsert, token-delete, policy-upsert, policy-delete, bootstrap`,
+      );
+  }
+}
+
+function nonEmptyArray(value: unknown, field: string): readonly unknown[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new InvalidArgumentError(`${field} must be a non-empty array`);
+  }
+  return value;
+}
+
+function planTokenUpsert(view: ReadView, tokens: unknown, index: number): CommitEntry {
+  const given = nonEmptyArray(tokens, 'mutation.tokens');
+  // A child overlay so that two tokens of the same write see each other.
+  const staged = new StagedView(view);
+  const ops: EntryOp[] = [];
+  const seen = new Set<string>();
+  given.forEach((raw, i) => {
+    const t = checkToken(raw, `mutation.tokens[${i}]`);
+    if (seen.has(t.AccessorID)) {
+      throw new ConflictError(`token ${t.AccessorID} appears more than once in one write`);
+    }
+    seen.add(t.AccessorID);
+    const existing = staged.token(t.AccessorID);
+    const token =
+      existing === undefined
+        ? newToken(staged, t, index)
+        : // Nomad's UpsertACLTokens: an update keeps SecretID, CreateTime
+          // and CreateIndex and replaces every other field wholesale.
+          makeToken({
+            ...t,
+            SecretID: existing.SecretID,
+            CreateTime: existing.CreateTime,
+            CreateIndex: existing.CreateIndex,
+            ModifyIndex: index,
+            SourceIndex: 0,
+          });
+    assertObjectSize(token, `token ${token.AccessorID}`);
+    const op: EntryOp = { type: 'put-token', token };
+    staged.applyOp(op);
+    ops.push(op);
+  });
+  return { index, ops, tables: ['acl_token'] };
+}
+
+/** A token that is not stored yet: its SecretID must be free. */
+function newToken(view: ReadView, t: ACLToken, index: number): ACLToken {
+  const holder = view.accessorBySecret(t.SecretID);
+  if (holder !== undefined) {
+    // Never echo the secret; the holder's accessor is public.
+    throw new ConflictError(`the SecretID of new token ${t.AccessorID} is already in use by token ${holder}`);
+  }
+  return makeToken({ ...t, CreateIndex: index, ModifyIndex: index, SourceIndex: 0 });
+}
+
+function planTokenDelete(view: ReadView, accessors: unknown, index: number): CommitEntry {
+  const given = nonEmptyArray(accessors, 'mutation.accessors');
+  const unique: string[] = [];
+  given.forEach((a, i) => {
+    if (typeof a !== 'string') throw new InvalidArgumentError(`mutation.accessors[${i}] must be a string`);
+    if (!unique.includes(a)) unique.push(a);
+  });
+  const missing = unique.filter((a) => view.token(a) === undefined);
+  if (missing.length > 0) {
+    throw new NotFoundError(`Cannot delete nonexistent tokens: ${missing.join(', ')}`, missing);
+  }
+  return {
+    index,
+    ops: unique.map((accessor) => ({ type: 'delete-token', accessor }) as const),
+    tables: ['acl_token'],
+  };
+}
+
+function planPolicyUpsert(view: ReadView, policies: unknown, index: number): CommitEntry {
+  const given = nonEmptyArray(policies, 'mutation.policies');
+  const ops: EntryOp[] = [];
+  const seen = new Set<string>();
+  given.forEach((raw, i) => {
+    const p = checkPolicy(raw, `mutation.policies[${i}]`);
+    if (seen.has(p.Name)) throw new ConflictError(`policy ${p.Name} appears more than once in one write`);
+    seen.add(p.Name);
+    const existing = view.policy(p.Name);
+    const policy = makePolicy({
+      ...p,
+      CreateIndex: existing?.CreateIndex ?? index,
+      ModifyIndex: index,
+      SourceIndex: 0,
+    });
+    assertObjectSize(policy, `policy ${policy.Name}`);
+    ops.push({ type: 'put-policy', policy });
+  });
+  return { index, ops, tables: ['acl_policy'] };
+}
+
+function planPolicyDelete(view: ReadView, names: unknown, index: number): CommitEntry {
+  const given = nonEmptyArray(names, 'mutation.names');
+  const ops: EntryOp[] = [];
+  const seen = new Set<string>();
+  given.forEach((n, i) => {
+    if (typeof n !== 'string') throw new InvalidArgumentError(`mutation.names[${i}] must be a string`);
+    if (seen.has(n)) return;
+    seen.add(n);
+    // A missing name is a silent no-op, as in Nomad; the table index still moves.
+    if (view.policy(n) !== undefined) ops.push({ type: 'delete-policy', name: n });
+  });
+  return { index, ops, tables: ['acl_policy'] };
+}
+
+function planBootstrap(
+  view: ReadView,
+  rawToken: unknown,
+  resetIndex: number | undefined,
+  index: number,
+): CommitEntry {
+  if (resetIndex !== undefined && (typeof resetIndex !== 'number' || !Number.isSafeInteger(resetIndex))) {
+    throw new InvalidArgumentError('mutation.resetIndex must be an integer or undefined');
+  }
+  // Checked here, inside the serialized commit, so of two racing bootstraps
+  // the second sees the first's staged bootstrap index and is refused.
+  const done = view.bootstrapIndex;
+  if (done > 0) {
+    if (resetIndex === undefined) {
+      throw new BootstrapError(`ACL bootstrap already done (reset index: ${done})`, done);
+    }
+    if (resetIndex !== done) {
+      throw new BootstrapError(`Invalid bootstrap reset index (specified ${resetIndex}, reset index: ${done})`, done);
+    }
+  }
+  const t = checkToken(rawToken, 'mutation.token');
+  if (view.token(t.AccessorID) !== undefined) {
+    throw new ConflictError(`bootstrap token ${t.AccessorID} already exists`);
+  }
+  const token = newToken(view, t, index);
+  assertObjectSize(token, `token ${token.AccessorID}`);
+  return { index, ops: [{ type: 'put-token', token }], tables: ['acl_token'], bootstrapIndex: index };
+}

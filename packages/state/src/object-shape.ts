@@ -1,0 +1,163 @@
+import { InvalidArgumentError, ValueTooLargeError } from './errors.js';
+import type { ACLPolicy, ACLToken } from './types.js';
+
+/** Largest JSON encoding of one stored object, in bytes (1 MiB). */
+export const MAX_OBJECT_BYTES = 1024 * 1024;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(o: Record<string, unknown>, key: string, field: string, nonEmpty = false): string {
+  const v = o[key];
+  if (typeof v !== 'string' || (nonEmpty && v.length === 0)) {
+    throw new InvalidArgumentError(`${field}.${key} must be a ${nonEmpty ? 'non-empty ' : ''}string`);
+  }
+  return v;
+}
+
+function index(o: Record<string, unknown>, key: string, field: string): number {
+  const v = o[key];
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw new InvalidArgumentError(`${field}.${key} must be a non-negative integer`);
+  }
+  return v;
+}
+
+/**
+ * Checks that `value` has the shape of an `ACLToken` and returns a normalized,
+ * frozen copy (fields in Nomad's order; unknown fields dropped; indexes as
+ * given, the caller overrides them). Nomad-level rules (name length, TTL
+ * bounds, policy presence) belong to the server; the store only refuses what
+ * would corrupt its indexes.
+ * @param field how the error message names the value, e.g. `tokens[2]`.
+ */
+export function checkToken(value: unknown, field: string): ACLToken {
+  if (!isRecord(value)) throw new InvalidArgumentError(`${field} must be an object`);
+  const type = value['Type'];
+  if (type !== 'client' && type !== 'management') {
+    throw new InvalidArgumentError(`${field}.Type must be "client" or "management"`);
+  }
+  const policies = value['Policies'];
+  if (policies !== null && !(Array.isArray(policies) && policies.every((p) => typeof p === 'string'))) {
+    throw new InvalidArgumentError(`${field}.Policies must be an array of strings or null`);
+  }
+  if (typeof value['Global'] !== 'boolean') {
+    throw new InvalidArgumentError(`${field}.Global must be a boolean`);
+  }
+  const expiration = value['ExpirationTime'] ?? null;
+  if (expiration !== null && (typeof expiration !== 'string' || Number.isNaN(Date.parse(expiration)))) {
+    throw new InvalidArgumentError(`${field}.ExpirationTime must be an RFC 3339 time or null`);
+  }
+  const ttl = value['ExpirationTTL'] ?? 0;
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl)) {
+    throw new InvalidArgumentError(`${field}.ExpirationTTL must be a number (nanoseconds)`);
+  }
+  const sourceIndex = index(value, 'SourceIndex', field);
+  return makeToken({
+    AccessorID: str(value, 'AccessorID', field, true),
+    SecretID: str(value, 'SecretID', field, true),
+    Name: str(value, 'Name', field),
+    Type: type,
+    Policies: policies as readonly string[] | null,
+    Global: value['Global'],
+    Hash: str(value, 'Hash', field),
+    CreateTime: str(value, 'CreateTime', field),
+    ExpirationTime: expiration as string | null,
+    ExpirationTTL: ttl,
+    CreateIndex: index(value, 'CreateIndex', field),
+    ModifyIndex: index(value, 'ModifyIndex', field),
+    ...(sourceIndex > 0 ? { SourceIndex: sourceIndex } : {}),
+  });
+}
+
+/** Same as `checkToken`, for policies. */
+export function checkPolicy(value: unknown, field: string): ACLPolicy {
+  if (!isRecord(value)) throw new InvalidArgumentError(`${field} must be an object`);
+  const sourceIndex = index(value, 'SourceIndex', field);
+  return makePolicy({
+    Name: str(value, 'Name', field, true),
+    Description: str(value, 'Description', field),
+    Rules: str(value, 'Rules', field),
+    Hash: str(value, 'Hash', field),
+    CreateIndex: index(value, 'CreateIndex', field),
+    ModifyIndex: index(value, 'ModifyIndex', field),
+    ...(sourceIndex > 0 ? { SourceIndex: sourceIndex } : {}),
+  });
+}
+
+/**
+ * Builds the frozen token object the store keeps. Field order is fixed so the
+ * JSON the HTTP layer returns is stable; `SourceIndex` is present only for
+ * replicated copies.
+ */
+export function makeToken(t: ACLToken): ACLToken {
+  const token: ACLToken = {
+    AccessorID: t.AccessorID,
+    SecretID: t.SecretID,
+    Name: t.Name,
+    Type: t.Type,
+    Policies: t.Policies === null ? null : Object.freeze([...t.Policies]),
+    Global: t.Global,
+    Hash: t.Hash,
+    CreateTime: t.CreateTime,
+    ExpirationTime: t.ExpirationTime,
+    ExpirationTTL: t.ExpirationTTL,
+    CreateIndex: t.CreateIndex,
+    ModifyIndex: t.ModifyIndex,
+    ...(t.SourceIndex !== undefined && t.SourceIndex > 0 ? { SourceIndex: t.SourceIndex } : {}),
+  };
+  return Object.freeze(token);
+}
+
+/** Builds the frozen policy object the store keeps. */
+export function makePolicy(p: ACLPolicy): ACLPolicy {
+  const policy: ACLPolicy = {
+    Name: p.Name,
+    Description: p.Description,
+    Rules: p.Rules,
+    Hash: p.Hash,
+    CreateIndex: p.CreateIndex,
+    ModifyIndex: p.ModifyIndex,
+    ...(p.SourceIndex !== undefined && p.SourceIndex > 0 ? { SourceIndex: p.SourceIndex } : {}),
+  };
+  return Object.freeze(policy);
+}
+
+/**
+ * Refuses an object whose JSON exceeds `MAX_OBJECT_BYTES`. `what` names it
+ * publicly (`token <accessor>`, `policy <name>`), never by secret.
+ */
+export function assertObjectSize(obj: ACLToken | ACLPolicy, what: string): void {
+  const bytes = Buffer.byteLength(JSON.stringify(obj), 'utf8');
+  if (bytes > MAX_OBJECT_BYTES) {
+    throw new ValueTooLargeError(`${what} is too large: ${bytes} bytes (limit ${MAX_OBJECT_BYTES})`);
+  }
+}
+
+/** True when two tokens are equal in everything but their region indexes. */
+export function sameToken(a: ACLToken, b: ACLToken): boolean {
+  return (
+    a.AccessorID === b.AccessorID &&
+    a.SecretID === b.SecretID &&
+    a.Name === b.Name &&
+    a.Type === b.Type &&
+    samePolicies(a.Policies, b.Policies) &&
+    a.Global === b.Global &&
+    a.Hash === b.Hash &&
+    a.CreateTime === b.CreateTime &&
+    a.ExpirationTime === b.ExpirationTime &&
+    a.ExpirationTTL === b.ExpirationTTL
+  );
+}
+
+/** True when two policies are equal in everything but their region indexes. */
+export function samePolicy(a: ACLPolicy, b: ACLPolicy): boolean {
+  return a.Name === b.Name && a.Description === b.Description && a.Rules === b.Rules && a.Hash === b.Hash;
+}
+
+function samePolicies(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((p, i) => p === b[i]);
+}

@@ -1,0 +1,18 @@
+import type { ACLPolicy, ACLToken } from './types.js';
+
+/**
+ * What planners may read: the committed state, or a staged view on top of it
+ * holding writes planned earlier in the same group commit.
+ */
+export interface ReadView {
+  /** Last region index (committed or staged). */
+  readonly index: number;
+  /** 0 when never bootstrapped. */
+  readonly bootstrapIndex: number;
+  readonly replicationCursor: number;
+  token(accessor: string): ACLToken | undefined;
+  accessorBySecret(secret: string): string | undefined;
+  policy(name: string): ACLPolicy | undefined;
+  forEachToken(fn: (token: ACLToken) => void): void;
+  forEachPolicy(fn: (policy: ACLPolicy) => void): void;
+}

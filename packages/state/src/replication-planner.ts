@@ -1,0 +1,168 @@
+import type { CommitEntry, EntryOp } from './commit-entry.js';
+import { InvalidArgumentError } from './errors.js';
+import type { Logger } from './logger.js';
+import { assertObjectSize, checkPolicy, checkToken, makePolicy, makeToken, samePolicy, sameToken } from './object-shape.js';
+import type { ReadView } from './read-view.js';
+import { StagedView } from './staged-view.js';
+import type { ACLPolicy, ACLToken, TableName } from './types.js';
+
+/**
+ * A batch of global changes from the authoritative region, applied by a
+ * follower's replication loop through `StateStore.applyReplicated`.
+ */
+export interface ReplicatedBatch {
+  /**
+   * The authoritative region's index this batch brings the follower up to;
+   * stored as the replication cursor in the same atomic write. Must not go
+   * backwards except in a `reset` batch.
+   */
+  readonly sourceIndex: number;
+  /** Global tokens as stored upstream (SecretID, Hash, CreateTime kept as given). */
+  readonly upsertTokens: readonly ACLToken[];
+  /** Accessors of deleted global tokens; unknown ones are ignored. */
+  readonly deleteTokens: readonly string[];
+  readonly upsertPolicies: readonly ACLPolicy[];
+  /** Names of deleted policies; unknown ones are ignored. */
+  readonly deletePolicies: readonly string[];
+  /**
+   * `true`: the batch is a full snapshot of the authoritative region's global
+   * state, and every global token and policy not in it is deleted here.
+   * @default false
+   */
+  readonly reset?: boolean;
+}
+
+function stringArray(value: unknown, field: string): readonly string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new InvalidArgumentError(`${field} must be an array of strings`);
+  }
+  return value;
+}
+
+function objectArray(value: unknown, field: string): readonly unknown[] {
+  if (!Array.isArray(value)) throw new InvalidArgumentError(`${field} must be an array`);
+  return value;
+}
+
+/**
+ * Plans a replicated batch as one entry at `index` (or at the current index
+ * when nothing changes and only the cursor moves).
+ *
+ * Rules: deletes are applied before upserts (a key in both ends upserted);
+ * local (non-global) tokens are never created, changed or deleted; objects
+ * identical to the stored copy (ignoring indexes) are left alone so a full
+ * snapshot costs writes only for real differences; `SourceIndex` is the
+ * upstream ModifyIndex (or the batch's `sourceIndex` when that is 0).
+ */
+export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: number, log: Logger): CommitEntry {
+  if (typeof batch !== 'object' || batch === null) throw new InvalidArgumentError('batch must be an object');
+  const { sourceIndex } = batch;
+  if (typeof sourceIndex !== 'number' || !Number.isSafeInteger(sourceIndex) || sourceIndex < 0) {
+    throw new InvalidArgumentError('batch.sourceIndex must be a non-negative integer');
+  }
+  const reset = batch.reset === true;
+  if (!reset && sourceIndex < view.replicationCursor) {
+    throw new InvalidArgumentError(
+      `batch.sourceIndex ${sourceIndex} is behind the replication cursor ${view.replicationCursor}`,
+    );
+  }
+  const deleteTokens = stringArray(batch.deleteTokens, 'batch.deleteTokens');
+  const deletePolicies = stringArray(batch.deletePolicies, 'batch.deletePolicies');
+  const rawTokens = objectArray(batch.upsertTokens, 'batch.upsertTokens');
+  const rawPolicies = objectArray(batch.upsertPolicies, 'batch.upsertPolicies');
+
+  // Validate everything before planning anything: a malformed batch is refused whole.
+  const tokens = new Map<string, ACLToken>();
+  rawTokens.forEach((raw, i) => {
+    const t = checkToken(raw, `batch.upsertTokens[${i}]`);
+    tokens.set(t.AccessorID, t);
+  });
+  const policies = new Map<string, ACLPolicy>();
+  rawPolicies.forEach((raw, i) => {
+    const p = checkPolicy(raw, `batch.upsertPolicies[${i}]`);
+    policies.set(p.Name, p);
+  });
+
+  const staged = new StagedView(view);
+  const ops: EntryOp[] = [];
+  const push = (op: EntryOp): void => {
+    staged.applyOp(op);
+    ops.push(op);
+  };
+  const sourceOf = (modifyIndex: number): number => (modifyIndex > 0 ? modifyIndex : sourceIndex);
+
+  for (const accessor of new Set(deleteTokens)) {
+    const existing = staged.token(accessor);
+    if (existing === undefined) continue;
+    if (!existing.Global) {
+      log.warn({ accessor }, 'replication asked to delete a local token; ignored');
+      continue;
+    }
+    push({ type: 'delete-token', accessor });
+  }
+  for (const name of new Set(deletePolicies)) {
+    if (staged.policy(name) !== undefined) push({ type: 'delete-policy', name });
+  }
+
+  for (const t of tokens.values()) {
+    if (!t.Global) {
+      log.warn({ accessor: t.AccessorID }, 'replication sent a non-global token; ignored');
+      continue;
+    }
+    const existing = staged.token(t.AccessorID);
+    if (existing !== undefined && !existing.Global) {
+      log.warn({ accessor: t.AccessorID }, 'replicated global token collides with a local token; ignored');
+      continue;
+    }
+    const holder = staged.accessorBySecret(t.SecretID);
+    if (holder !== undefined && holder !== t.AccessorID) {
+      log.error(
+        { accessor: t.AccessorID, holder },
+        'replicated global token shares its SecretID with another token here; ignored',
+      );
+      continue;
+    }
+    if (existing !== undefined && sameToken(existing, t)) continue;
+    const token = makeToken({
+      ...t,
+      CreateIndex: existing?.CreateIndex ?? index,
+      ModifyIndex: index,
+      SourceIndex: sourceOf(t.ModifyIndex),
+    });
+    assertObjectSize(token, `token ${token.AccessorID}`);
+    push({ type: 'put-token', token });
+  }
+  for (const p of policies.values()) {
+    const existing = staged.policy(p.Name);
+    if (existing !== undefined && samePolicy(existing, p)) continue;
+    const policy = makePolicy({
+      ...p,
+      CreateIndex: existing?.CreateIndex ?? index,
+      ModifyIndex: index,
+      SourceIndex: sourceOf(p.ModifyIndex),
+    });
+    assertObjectSize(policy, `policy ${policy.Name}`);
+    push({ type: 'put-policy', policy });
+  }
+
+  if (reset) {
+    const goneTokens: string[] = [];
+    staged.forEachToken((t) => {
+      if (t.Global && !tokens.has(t.AccessorID)) goneTokens.push(t.AccessorID);
+    });
+    const gonePolicies: string[] = [];
+    staged.forEachPolicy((p) => {
+      if (!policies.has(p.Name)) gonePolicies.push(p.Name);
+    });
+    for (const accessor of goneTokens) push({ type: 'delete-token', accessor });
+    for (const name of gonePolicies) push({ type: 'delete-policy', name });
+  }
+
+  if (ops.length === 0) {
+    // Nothing to change: persist the cursor without spending a region index.
+    return { index: view.index, ops, tables: [], replicationCursor: sourceIndex };
+  }
+  const tables = new Set<TableName>();
+  for (const op of ops) tables.add(op.type === 'put-token' || op.type === 'delete-token' ? 'acl_token' : 'acl_policy');
+  return { index, ops, tables: [...tables], replicationCursor: sourceIndex };
+}

@@ -1,0 +1,103 @@
+import type { CommitEntry, EntryOp } from './commit-entry.js';
+import type { ReadView } from './read-view.js';
+import type { ACLPolicy, ACLToken } from './types.js';
+
+/**
+ * A copy-on-write overlay over another view. Group commit plans each queued
+ * write against a staged view that already holds the writes planned before
+ * it, so a later write sees earlier ones (conflicts are caught) while the
+ * committed state stays untouched until the batch is durable.
+ *
+ * `null` in an overlay map marks a deletion.
+ */
+export class StagedView implements ReadView {
+  readonly #base: ReadView;
+  readonly #tokens = new Map<string, ACLToken | null>();
+  readonly #secrets = new Map<string, string | null>();
+  readonly #policies = new Map<string, ACLPolicy | null>();
+  #index: number | undefined;
+  #bootstrapIndex: number | undefined;
+  #replicationCursor: number | undefined;
+
+  constructor(base: ReadView) {
+    this.#base = base;
+  }
+
+  get index(): number {
+    return this.#index ?? this.#base.index;
+  }
+
+  get bootstrapIndex(): number {
+    return this.#bootstrapIndex ?? this.#base.bootstrapIndex;
+  }
+
+  get replicationCursor(): number {
+    return this.#replicationCursor ?? this.#base.replicationCursor;
+  }
+
+  token(accessor: string): ACLToken | undefined {
+    const staged = this.#tokens.get(accessor);
+    if (staged !== undefined) return staged ?? undefined;
+    return this.#base.token(accessor);
+  }
+
+  accessorBySecret(secret: string): string | undefined {
+    const staged = this.#secrets.get(secret);
+    if (staged !== undefined) return staged ?? undefined;
+    return this.#base.accessorBySecret(secret);
+  }
+
+  policy(name: string): ACLPolicy | undefined {
+    const staged = this.#policies.get(name);
+    if (staged !== undefined) return staged ?? undefined;
+    return this.#base.policy(name);
+  }
+
+  forEachToken(fn: (token: ACLToken) => void): void {
+    for (const t of this.#tokens.values()) if (t !== null) fn(t);
+    this.#base.forEachToken((t) => {
+      if (!this.#tokens.has(t.AccessorID)) fn(t);
+    });
+  }
+
+  forEachPolicy(fn: (policy: ACLPolicy) => void): void {
+    for (const p of this.#policies.values()) if (p !== null) fn(p);
+    this.#base.forEachPolicy((p) => {
+      if (!this.#policies.has(p.Name)) fn(p);
+    });
+  }
+
+  /** Stages one object write. */
+  applyOp(op: EntryOp): void {
+    switch (op.type) {
+      case 'put-token': {
+        const prev = this.token(op.token.AccessorID);
+        if (prev !== undefined && prev.SecretID !== op.token.SecretID) this.#secrets.set(prev.SecretID, null);
+        this.#tokens.set(op.token.AccessorID, op.token);
+        this.#secrets.set(op.token.SecretID, op.token.AccessorID);
+        return;
+      }
+      case 'delete-token': {
+        const prev = this.token(op.accessor);
+        if (prev === undefined) return;
+        this.#tokens.set(op.accessor, null);
+        this.#secrets.set(prev.SecretID, null);
+        return;
+      }
+      case 'put-policy':
+        this.#policies.set(op.policy.Name, op.policy);
+        return;
+      case 'delete-policy':
+        this.#policies.set(op.name, null);
+        return;
+    }
+  }
+
+  /** Stages a whole planned entry (objects and meta). */
+  applyEntry(entry: CommitEntry): void {
+    for (const op of entry.ops) this.applyOp(op);
+    this.#index = Math.max(this.index, entry.index);
+    if (entry.bootstrapIndex !== undefined) this.#bootstrapIndex = entry.bootstrapIndex;
+    if (entry.replicationCursor !== undefined) this.#replicationCursor = entry.replicationCursor;
+  }
+}

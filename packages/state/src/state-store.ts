@@ -1,0 +1,529 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Level } from 'level';
+import { ChangeFeed, type ChangesSinceOptions } from './change-feed.js';
+import type { CommitEntry } from './commit-entry.js';
+import { CommitFailedError, InvalidArgumentError, StoreClosedError, StoreOpenError } from './errors.js';
+import { expiryKeyOfDate } from './expiry-index.js';
+import { META, PREFIX, encodeEntries, feedKey } from './level-layout.js';
+import { noopLogger, type Logger } from './logger.js';
+import { MemoryState } from './memory-state.js';
+import { planMutation } from './mutation-planner.js';
+import { planReplicated, type ReplicatedBatch } from './replication-planner.js';
+import { SecretBox } from './secret-box.js';
+import { StagedView } from './staged-view.js';
+import { loadState, type StateDb } from './state-loader.js';
+import { resolveStoreMetrics, type StoreMetrics } from './store-metrics.js';
+import type { ACLPolicy, ACLToken, Change, Mutation, TableName } from './types.js';
+import { WatchPoint } from './watch-point.js';
+
+/** Options of `StateStore.open`. */
+export interface StateStoreOptions {
+  /** Data directory of the LevelDB (created if missing). */
+  readonly path: string;
+  /** 32-byte AES-256 key that seals SecretIDs at rest. */
+  readonly secretKey: Buffer;
+  /** @default a logger that discards everything */
+  readonly logger?: Logger;
+  /** Missing methods default to no-ops. */
+  readonly metrics?: Partial<StoreMetrics>;
+  /**
+   * Change-feed entries kept for replication catch-up; older ones are pruned
+   * in the background. A follower further behind takes a snapshot.
+   * @default 100_000
+   */
+  readonly changeFeedHorizon?: number;
+}
+
+/** Lifecycle of a store: `opening` → `open` → `closing` → `closed`. */
+export type StoreStatus = 'opening' | 'open' | 'closing' | 'closed';
+
+/** Options of the list reads. */
+export interface ListOptions {
+  /** Only keys (AccessorID / policy Name) starting with this. */
+  readonly prefix?: string;
+}
+
+/** A consumer of committed changes; see `StateStore.onCommit`. */
+export type CommitListener = (changes: readonly Change[], index: number) => void;
+
+/** The result of a write: the region index it was committed at. */
+export interface WriteResult {
+  readonly index: number;
+}
+
+/** Greatest number of queued writes one group commit takes. */
+const MAX_GROUP = 1024;
+/** Greatest number of feed entries one background prune step deletes. */
+const PRUNE_CHUNK = 10_000;
+
+type Job =
+  | { readonly kind: 'mutation'; readonly mutation: Mutation; resolve(r: WriteResult): void; reject(e: unknown): void }
+  | { readonly kind: 'replicated'; readonly batch: ReplicatedBatch; resolve(r: WriteResult): void; reject(e: unknown): void };
+
+function codeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'UNKNOWN';
+}
+
+/**
+ * The durable ACL state machine of one agent: LevelDB on disk, everything in
+ * memory for reads.
+ *
+ * Writes (`apply`, `applyReplicated`) are serialized through a group-commit
+ * queue: while one synced LevelDB batch is being written, new writes queue;
+ * the next flush plans all of them in order against a staged view (each
+ * gets its own region index and sees the earlier ones), drops those that
+ * fail validation, writes ONE batch with `sync: true` and only then makes
+ * the result visible and resolves the callers. Reads are synchronous and
+ * never see an unacknowledged write.
+ *
+ * The region-log part (queue, index assignment, planning) is separate from
+ * the state-machine part (`#commit`: committed entries → LevelDB batch →
+ * memory → change feed → notifications), so an etcd-backed region log can
+ * later feed `#commit` with entries built from etcd revisions.
+ *
+ * ```ts
+ * const store = await StateStore.open({ path: dir, secretKey });
+ * const { index } = await store.apply({ type: 'policy-upsert', policies: [p] });
+ * store.policy(p.Name)?.ModifyIndex === index; // true
+ * await store.close();
+ * ```
+ */
+export class StateStore {
+  readonly #db: StateDb;
+  readonly #box: SecretBox;
+  readonly #log: Logger;
+  readonly #metrics: StoreMetrics;
+  readonly #horizon: number;
+  readonly #pruneSlack: number;
+  #mem = new MemoryState();
+  #feed = new ChangeFeed(0);
+  #status: StoreStatus = 'opening';
+
+  readonly #queue: Job[] = [];
+  #flushing: Promise<void> | undefined;
+  #pruning: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  readonly #listeners = new Set<CommitListener>();
+  readonly #tableWatch: Record<TableName, WatchPoint> = {
+    acl_token: new WatchPoint(() => Math.max(1, this.#mem.tableIndexes.acl_token)),
+    acl_policy: new WatchPoint(() => Math.max(1, this.#mem.tableIndexes.acl_policy)),
+  };
+  readonly #indexWatch = new WatchPoint(() => this.#mem.index);
+  readonly #cursorWatch = new WatchPoint(() => this.#mem.replicationCursor);
+
+  private constructor(db: StateDb, box: SecretBox, log: Logger, metrics: StoreMetrics, horizon: number) {
+    this.#db = db;
+    this.#box = box;
+    this.#log = log;
+    this.#metrics = metrics;
+    this.#horizon = horizon;
+    // Prune in chunks once the feed is ~10% over the horizon, not on every commit.
+    this.#pruneSlack = Math.max(1, Math.floor(horizon / 10));
+  }
+
+  /**
+   * Opens (or creates) the store at `opts.path` and loads all of it into
+   * memory.
+   * @throws InvalidArgumentError for bad options; StoreOpenError when LevelDB
+   *   cannot open the directory (e.g. another process holds it);
+   *   SecretKeyMismatchError when the directory was written under another
+   *   key; StoreCorruptError for unreadable data.
+   */
+  static async open(opts: StateStoreOptions): Promise<StateStore> {
+    if (typeof opts?.path !== 'string' || opts.path.length === 0) {
+      throw new InvalidArgumentError('path must be a non-empty string');
+    }
+    const horizon = opts.changeFeedHorizon ?? 100_000;
+    if (!Number.isSafeInteger(horizon) || horizon < 1) {
+      throw new InvalidArgumentError('changeFeedHorizon must be a positive integer');
+    }
+    const box = new SecretBox(opts.secretKey);
+    const log = opts.logger ?? noopLogger;
+    const db: StateDb = new Level<string, unknown>(opts.path, { valueEncoding: 'json' });
+    try {
+      await db.open();
+    } catch (cause) {
+      throw new StoreOpenError(opts.path, { cause });
+    }
+    const store = new StateStore(db, box, log, resolveStoreMetrics(opts.metrics), horizon);
+    try {
+      const { mem, feed } = await loadState(db, box, opts.path, log);
+      store.#mem = mem;
+      store.#feed = feed;
+    } catch (err) {
+      await db.close().catch(() => {});
+      store.#status = 'closed';
+      throw err;
+    }
+    store.#status = 'open';
+    store.#maybePrune();
+    return store;
+  }
+
+  /** Where the store is in its lifecycle. */
+  get status(): StoreStatus {
+    return this.#status;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  #assertReadable(operation: string): void {
+    if (this.#status === 'closed') throw new StoreClosedError(operation);
+  }
+
+  /** The last committed region index (0 for an empty store). */
+  index(): number {
+    this.#assertReadable('index');
+    return this.#mem.index;
+  }
+
+  /**
+   * The index of the last committed change to `table`, floored to 1 like
+   * Nomad's table indexes (so a blocking query at index 0 never waits).
+   */
+  tableIndex(table: TableName): number {
+    this.#assertReadable('tableIndex');
+    const i = this.#mem.tableIndexes[table];
+    if (i === undefined) throw new InvalidArgumentError(`table must be acl_token or acl_policy`);
+    return Math.max(1, i);
+  }
+
+  /** The token with this AccessorID, or `undefined`. */
+  tokenByAccessor(accessor: string): ACLToken | undefined {
+    this.#assertReadable('tokenByAccessor');
+    return this.#mem.tokens.get(accessor);
+  }
+
+  /**
+   * The token with this SecretID, or `undefined`: one Map lookup, no
+   * allocation — this is the per-request token resolution path.
+   */
+  tokenBySecret(secret: string): ACLToken | undefined {
+    if (this.#status === 'closed') throw new StoreClosedError('tokenBySecret');
+    return this.#mem.secrets.get(secret);
+  }
+
+  /**
+   * All tokens (with their SecretIDs: strip them for API stubs), ordered by
+   * CreateIndex then AccessorID; with `prefix`, only AccessorIDs starting
+   * with it, ordered by AccessorID (Nomad's pagination orders). The result
+   * is shared and must not be modified.
+   */
+  listTokens(opts: ListOptions = {}): readonly ACLToken[] {
+    this.#assertReadable('listTokens');
+    if (opts.prefix === undefined || opts.prefix === '') return this.#mem.tokensByCreate();
+    return prefixSlice(this.#mem.tokensByAccessor(), opts.prefix, (t) => t.AccessorID);
+  }
+
+  /** Number of tokens stored. */
+  tokenCount(): number {
+    this.#assertReadable('tokenCount');
+    return this.#mem.tokens.size;
+  }
+
+  /** The policy with this name, or `undefined`. */
+  policy(name: string): ACLPolicy | undefined {
+    this.#assertReadable('policy');
+    return this.#mem.policies.get(name);
+  }
+
+  /** All policies (or those whose name starts with `prefix`), by name. Shared; do not modify. */
+  listPolicies(opts: ListOptions = {}): readonly ACLPolicy[] {
+    this.#assertReadable('listPolicies');
+    const all = this.#mem.policiesByName();
+    if (opts.prefix === undefined || opts.prefix === '') return all;
+    return prefixSlice(all, opts.prefix, (p) => p.Name);
+  }
+
+  /** AccessorIDs (sorted) of the tokens that name policy `name`, whether or not it exists. */
+  tokensByPolicy(name: string): string[] {
+    this.#assertReadable('tokensByPolicy');
+    return [...(this.#mem.policyTokens.get(name) ?? [])].sort();
+  }
+
+  /** The region index of the last bootstrap (its reset index); 0 = never bootstrapped. */
+  bootstrapIndex(): number {
+    this.#assertReadable('bootstrapIndex');
+    return this.#mem.bootstrapIndex;
+  }
+
+  /**
+   * Up to `limit` tokens whose ExpirationTime is before `now`, the longest
+   * expired first (input for the expired-token GC).
+   */
+  expiredTokens(now: Date, limit: number): ACLToken[] {
+    this.#assertReadable('expiredTokens');
+    if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new InvalidArgumentError('now must be a valid Date');
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidArgumentError('limit must be a non-negative integer');
+    return this.#mem.expiry.before(expiryKeyOfDate(now), limit).map((a) => this.#mem.tokens.get(a)!);
+  }
+
+  /**
+   * Committed changes with index > `afterIndex`, oldest first; see
+   * `ChangesSinceOptions` for `globalOnly` and `limit` (which never splits an
+   * index). An empty answer means nothing matched up to `index()`.
+   * @throws FeedHorizonError when changes after `afterIndex` were pruned:
+   *   the caller must resynchronize from `globalSnapshot()`.
+   */
+  changesSince(afterIndex: number, opts?: ChangesSinceOptions): Change[] {
+    this.#assertReadable('changesSince');
+    return this.#feed.since(afterIndex, opts);
+  }
+
+  /**
+   * Calls `listener` synchronously after every group commit becomes
+   * visible, with that commit's changes (possibly empty, e.g. a no-op
+   * policy delete) and the new region index. A throwing listener is logged
+   * and does not affect the write. Returns the unsubscribe function.
+   */
+  onCommit(listener: CommitListener): () => void {
+    this.#assertReadable('onCommit');
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Blocking query on a table: resolves with the table index as soon as it
+   * is > `afterIndex` (at once if it already is), or with the current table
+   * index when `signal` aborts or the store closes. Never rejects on abort.
+   */
+  async waitForTable(table: TableName, afterIndex: number, signal: AbortSignal): Promise<number> {
+    this.#assertReadable('waitForTable');
+    const watch = this.#tableWatch[table];
+    if (watch === undefined) throw new InvalidArgumentError('table must be acl_token or acl_policy');
+    return watch.wait((v) => v > afterIndex, signal);
+  }
+
+  /** Resolves with the region index once it is ≥ `minIndex`, or with the current one on abort/close. */
+  async waitForIndex(minIndex: number, signal: AbortSignal): Promise<number> {
+    this.#assertReadable('waitForIndex');
+    return this.#indexWatch.wait((v) => v >= minIndex, signal);
+  }
+
+  /**
+   * Resolves with the replication cursor once it is ≥ `minSourceIndex` (a
+   * follower waiting for a forwarded write to come back), or with the
+   * current cursor on abort/close.
+   */
+  async waitForReplication(minSourceIndex: number, signal: AbortSignal): Promise<number> {
+    this.#assertReadable('waitForReplication');
+    return this.#cursorWatch.wait((v) => v >= minSourceIndex, signal);
+  }
+
+  /** The authoritative index this follower has applied (0 = none). */
+  replicationCursor(): number {
+    this.#assertReadable('replicationCursor');
+    return this.#mem.replicationCursor;
+  }
+
+  /**
+   * A stable SHA-256 (hex) over all global tokens (AccessorID + Hash) and
+   * policies (Name + Hash), independent of region indexes: equal in two
+   * regions exactly when their global sets agree (anti-entropy check).
+   */
+  globalDigest(): string {
+    this.#assertReadable('globalDigest');
+    return this.#mem.globalDigest();
+  }
+
+  /** Every global token (by AccessorID) and policy (by name): the replication snapshot. */
+  globalSnapshot(): { tokens: ACLToken[]; policies: ACLPolicy[] } {
+    this.#assertReadable('globalSnapshot');
+    return {
+      tokens: this.#mem.tokensByAccessor().filter((t) => t.Global),
+      policies: [...this.#mem.policiesByName()],
+    };
+  }
+
+  // --------------------------------------------------------------- writes
+
+  /**
+   * Commits one mutation at a new region index (Nomad semantics: see the
+   * `Mutation` type). Resolves once the write is durable and visible.
+   * @throws (rejects) NotFoundError, ConflictError, BootstrapError,
+   *   ValueTooLargeError, InvalidArgumentError for a refused mutation (the
+   *   rest of its group commit goes on); CommitFailedError when the batch
+   *   write failed; StoreClosedError after `close()`.
+   */
+  apply(mutation: Mutation): Promise<WriteResult> {
+    return new Promise((resolve, reject) => this.#enqueue({ kind: 'mutation', mutation, resolve, reject }));
+  }
+
+  /**
+   * Follower side of replication: applies a batch of global changes from the
+   * authoritative region at a new local index, together with the replication
+   * cursor (`batch.sourceIndex`) in the same atomic write, through the same
+   * group-commit queue. Local tokens are never touched; deletes of unknown
+   * keys are ignored; `reset: true` deletes every global object absent from
+   * the batch. A batch that changes nothing only moves the cursor and
+   * resolves with the current index.
+   */
+  applyReplicated(batch: ReplicatedBatch): Promise<WriteResult> {
+    return new Promise((resolve, reject) => this.#enqueue({ kind: 'replicated', batch, resolve, reject }));
+  }
+
+  #enqueue(job: Job): void {
+    if (this.#status !== 'open') {
+      job.reject(new StoreClosedError(job.kind === 'mutation' ? 'apply' : 'applyReplicated'));
+      return;
+    }
+    this.#queue.push(job);
+    this.#flushing ??= this.#drainQueue();
+  }
+
+  async #drainQueue(): Promise<void> {
+    // Yield once so every write issued in the current tick joins the first batch.
+    await Promise.resolve();
+    try {
+      while (this.#queue.length > 0) await this.#flush(this.#queue.splice(0, MAX_GROUP));
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  /** One group commit: plan each job in order, write one batch, publish. */
+  async #flush(jobs: Job[]): Promise<void> {
+    const staged = new StagedView(this.#mem);
+    const accepted: Array<{ job: Job; entry: CommitEntry }> = [];
+    for (const job of jobs) {
+      let entry: CommitEntry;
+      try {
+        entry =
+          job.kind === 'mutation'
+            ? planMutation(staged, job.mutation, staged.index + 1)
+            : planReplicated(staged, job.batch, staged.index + 1, this.#log);
+      } catch (err) {
+        this.#metrics.observeRejected(codeOf(err));
+        job.reject(err);
+        continue;
+      }
+      staged.applyEntry(entry);
+      accepted.push({ job, entry });
+    }
+    if (accepted.length === 0) return;
+    try {
+      await this.#commit(accepted.map((a) => a.entry));
+    } catch (cause) {
+      const err = new CommitFailedError({ cause });
+      this.#log.error({ writes: accepted.length, cause: String(cause) }, 'state store commit failed; writes rejected');
+      this.#metrics.observeCommitFailure(accepted.length);
+      for (const a of accepted) a.job.reject(err);
+      return;
+    }
+    for (const a of accepted) a.job.resolve({ index: a.entry.index });
+  }
+
+  /**
+   * State-machine half of a write: turns committed entries into one synced
+   * LevelDB batch, and only after it is durable applies them to memory,
+   * appends the change feed and notifies listeners and waiters. If the batch
+   * fails, memory is untouched and the error propagates.
+   */
+  async #commit(entries: readonly CommitEntry[]): Promise<void> {
+    const { ops, changes } = encodeEntries(this.#mem, entries, this.#box);
+    const started = performance.now();
+    await this.#db.batch(ops, { sync: true });
+    this.#metrics.observeCommit(entries.length, (performance.now() - started) / 1000);
+    for (const e of entries) this.#mem.applyEntry(e);
+    this.#feed.append(changes);
+    const index = this.#mem.index;
+    for (const listener of this.#listeners) {
+      try {
+        listener(changes, index);
+      } catch (err) {
+        this.#log.error({ err: String(err) }, 'onCommit listener threw');
+      }
+    }
+    this.#indexWatch.notify();
+    this.#tableWatch.acl_token.notify();
+    this.#tableWatch.acl_policy.notify();
+    this.#cursorWatch.notify();
+    this.#maybePrune();
+  }
+
+  // ---------------------------------------------------------- change feed
+
+  #maybePrune(): void {
+    if (this.#pruning !== undefined || this.#status !== 'open') return;
+    if (this.#feed.size <= this.#horizon + this.#pruneSlack) return;
+    this.#pruning = this.#pruneFeed().then(
+      () => {
+        this.#pruning = undefined;
+        // Commits that landed while the last step ran may have pushed the feed over again.
+        this.#maybePrune();
+      },
+      (err: unknown) => {
+        this.#pruning = undefined;
+        // No immediate retry (a failing disk would spin): the next commit tries again.
+        this.#log.warn({ err: String(err) }, 'change-feed prune failed; will retry after the next commit');
+      },
+    );
+  }
+
+  /**
+   * Background prune down to the horizon, in chunks. The new floor is
+   * written before the entries are cleared, so a crash in between leaves
+   * only entries below the floor, which the next open removes.
+   */
+  async #pruneFeed(): Promise<void> {
+    await nextTurn();
+    while (this.#status === 'open') {
+      const plan = this.#feed.planPrune(this.#horizon, PRUNE_CHUNK);
+      if (plan === undefined) return;
+      await this.#db.put(META.feedFloor, plan.floor);
+      await this.#db.clear({ gte: PREFIX.feed, lt: feedKey(plan.floor + 1, 0) });
+      this.#feed.dropThrough(plan.floor);
+      this.#metrics.observePrune(plan.count);
+      this.#log.debug({ floor: plan.floor, entries: plan.count }, 'pruned change feed');
+    }
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  /**
+   * Stops taking writes, lets the writes already queued commit, waits for a
+   * running prune, resolves every pending blocking query with the current
+   * value, and closes LevelDB. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.#status === 'closed') return Promise.resolve();
+    this.#closing ??= (async () => {
+      this.#status = 'closing';
+      while (this.#flushing !== undefined) await this.#flushing;
+      while (this.#pruning !== undefined) await this.#pruning;
+      this.#indexWatch.releaseAll();
+      this.#tableWatch.acl_token.releaseAll();
+      this.#tableWatch.acl_policy.releaseAll();
+      this.#cursorWatch.releaseAll();
+      this.#listeners.clear();
+      try {
+        await this.#db.close();
+      } finally {
+        this.#status = 'closed';
+      }
+    })();
+    return this.#closing;
+  }
+
+  /** `await using store = await StateStore.open(...)` closes it on scope exit. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** The run of `sorted` (ordered by `key`) whose keys start with `prefix`. */
+function prefixSlice<T>(sorted: readonly T[], prefix: string, key: (item: T) => string): T[] {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(sorted[mid]!) < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: T[] = [];
+  for (let i = lo; i < sorted.length && key(sorted[i]!).startsWith(prefix); i++) out.push(sorted[i]!);
+  return out;
+}

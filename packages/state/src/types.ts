@@ -1,0 +1,107 @@
+/**
+ * The stored object model. Field names and JSON shapes follow Nomad's ACL API
+ * (see shared/nomad-acl-facts.md §1, §2.1) so that the HTTP layer can return
+ * these objects as they are (minus SecretID in lists).
+ */
+
+/** `client` tokens carry policies; `management` tokens may do anything. */
+export type TokenType = 'client' | 'management';
+
+/** An ACL token as stored and as returned by `GET /v1/acl/token/:accessor`. */
+export interface ACLToken {
+  /** Public UUID. */
+  readonly AccessorID: string;
+  /** Private UUID; never logged, never listed, encrypted at rest. */
+  readonly SecretID: string;
+  readonly Name: string;
+  readonly Type: TokenType;
+  /** Policy names; `null` for management tokens (Nomad prints `null`). */
+  readonly Policies: readonly string[] | null;
+  readonly Global: boolean;
+  /** base64 of a SHA-256 over the mutable fields (Nomad uses blake2b-256). */
+  readonly Hash: string;
+  /** RFC 3339 with nanoseconds, UTC. */
+  readonly CreateTime: string;
+  /** RFC 3339 or `null` when the token never expires. */
+  readonly ExpirationTime: string | null;
+  /** Nanoseconds (Nomad encodes the Go duration as an integer); 0 = none. */
+  readonly ExpirationTTL: number;
+  /** Region index at which the token was created in *this* region. */
+  readonly CreateIndex: number;
+  /** Region index of the last change in *this* region. */
+  readonly ModifyIndex: number;
+  /**
+   * For replicated (global) tokens in a follower region: the authoritative
+   * region's ModifyIndex this copy came from. 0 for objects written here.
+   */
+  readonly SourceIndex?: number;
+}
+
+/** `GET /v1/acl/tokens` entries: a token without its secret. */
+export type ACLTokenStub = Omit<ACLToken, 'SecretID' | 'ExpirationTTL' | 'SourceIndex'>;
+
+/** An ACL policy as stored. */
+export interface ACLPolicy {
+  readonly Name: string;
+  readonly Description: string;
+  /** The rules text exactly as written (HCL or JSON). */
+  readonly Rules: string;
+  readonly Hash: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+  readonly SourceIndex?: number;
+}
+
+export type ACLPolicyStub = Omit<ACLPolicy, 'Rules' | 'SourceIndex'>;
+
+/** Tables whose index blocking queries watch (Nomad's memdb table indexes). */
+export type TableName = 'acl_token' | 'acl_policy';
+
+/**
+ * A write to the region, applied atomically with one new region index.
+ * Indexes (`CreateIndex`, `ModifyIndex`) in the objects given are ignored:
+ * the store assigns them.
+ */
+export type Mutation =
+  | {
+      readonly type: 'token-upsert';
+      /**
+       * Full tokens. An existing token (same AccessorID) keeps its SecretID,
+       * CreateTime and CreateIndex; every other field is replaced. A new token
+       * whose AccessorID or SecretID is already in use is refused with
+       * `TOLLGATE_CONFLICT`.
+       */
+      readonly tokens: readonly ACLToken[];
+    }
+  | {
+      readonly type: 'token-delete';
+      /** Unknown accessors are refused (`Cannot delete nonexistent tokens: a, b`). */
+      readonly accessors: readonly string[];
+    }
+  | { readonly type: 'policy-upsert'; readonly policies: readonly ACLPolicy[] }
+  | {
+      readonly type: 'policy-delete';
+      /** Missing names are a silent no-op, as in Nomad. */
+      readonly names: readonly string[];
+    }
+  | {
+      readonly type: 'bootstrap';
+      readonly token: ACLToken;
+      /**
+       * The reset index the operator supplied through the reset file, or
+       * `undefined` when there is none. Checked inside the commit so two
+       * racing bootstraps can never both win.
+       */
+      readonly resetIndex: number | undefined;
+    };
+
+/** One entry of the change feed. */
+export interface Change {
+  readonly index: number;
+  readonly table: TableName;
+  readonly op: 'upsert' | 'delete';
+  /** AccessorID or policy Name. */
+  readonly key: string;
+  /** Global tokens and all policies are global; local tokens are not. */
+  readonly global: boolean;
+}

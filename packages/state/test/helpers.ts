@@ -1,0 +1,74 @@
+/**
+ * Shared fixtures of the state package's unit tests (outside `src/` so they
+ * are neither built into `dist/` nor collected as test files).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { StateStore, type StateStoreOptions } from '../src/index.js';
+import type { ACLPolicy, ACLToken } from '../src/index.js';
+
+/** A fixed key, so tests can reopen a directory. */
+export const KEY = randomBytes(32);
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanup.length > 0) await cleanup.pop()!();
+});
+
+/** A fresh temp directory removed after the test. */
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-state-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Opens a store (closed after the test if the test did not). */
+export async function openStore(
+  path: string,
+  opts: Partial<StateStoreOptions> = {},
+): Promise<StateStore> {
+  const store = await StateStore.open({ path, secretKey: KEY, ...opts });
+  cleanup.push(() => store.close());
+  return store;
+}
+
+/** A fresh store in a fresh directory. */
+export async function freshStore(opts: Partial<StateStoreOptions> = {}): Promise<{ store: StateStore; dir: string }> {
+  const dir = await tempDir();
+  return { store: await openStore(dir, opts), dir };
+}
+
+/** A client token with random IDs; override any field. */
+export function token(overrides: Partial<ACLToken> = {}): ACLToken {
+  return {
+    AccessorID: randomUUID(),
+    SecretID: randomUUID(),
+    Name: 'test token',
+    Type: 'client',
+    Policies: ['readonly'],
+    Global: false,
+    Hash: 'aGFzaA==',
+    CreateTime: '2026-01-01T00:00:00.000000001Z',
+    ExpirationTime: null,
+    ExpirationTTL: 0,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    ...overrides,
+  };
+}
+
+/** A policy; override any field. */
+export function policy(name: string, overrides: Partial<ACLPolicy> = {}): ACLPolicy {
+  return {
+    Name: name,
+    Description: `${name} policy`,
+    Rules: 'namespace "default" { policy = "read" }',
+    Hash: `hash-of-${name}`,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    ...overrides,
+  };
+}
