@@ -77,8 +77,7 @@ async function runCommand(
       out(commandHelp(cmd));
       return 0;
     }
-    flags = parseFlags([], []);
-    flags = { ...flags, args: rest };
+    flags = { ...parseFlags([], []), args: rest };
   } else {
     try {
       flags = parseFlags(rest, cmd.clientFlags ? [...CLIENT_FLAGS, ...cmd.flags] : cmd.flags);

@@ -1,3 +1,4 @@
+import type { AclPolicyListStub } from '@tollgate/client';
 import type { CommandSpec } from '../command.js';
 import { formatJson, formatList } from '../format.js';
 import { JSON_FLAG } from '../general-flags.js';
@@ -17,7 +18,7 @@ export const aclPolicyListCommand: CommandSpec = {
     if (ctx.args.length !== 0) return ctx.usageError('This command takes no arguments');
     const client = ctx.client();
     if (!client) return 1;
-    let policies;
+    let policies: AclPolicyListStub[];
     try {
       policies = (await client.listPolicies()).data;
     } catch (err) {

@@ -1,3 +1,4 @@
+import type { AclTokenListStub } from '@tollgate/client';
 import type { CommandSpec } from '../command.js';
 import { formatJson, formatList } from '../format.js';
 import { JSON_FLAG } from '../general-flags.js';
@@ -15,7 +16,7 @@ export const aclTokenListCommand: CommandSpec = {
     if (ctx.args.length !== 0) return ctx.usageError('This command takes no arguments');
     const client = ctx.client();
     if (!client) return 1;
-    let tokens;
+    let tokens: AclTokenListStub[];
     try {
       tokens = (await client.listTokens()).data;
     } catch (err) {

@@ -1,4 +1,4 @@
-import type { AclTokenType, AclTokenUpdateRequest } from '@tollgate/client';
+import type { AclToken, AclTokenType, AclTokenUpdateRequest } from '@tollgate/client';
 import type { CommandSpec } from '../command.js';
 import { formatJson } from '../format.js';
 import { JSON_FLAG } from '../general-flags.js';
@@ -36,7 +36,7 @@ export const aclTokenUpdateCommand: CommandSpec = {
     }
     const client = ctx.client();
     if (!client) return 1;
-    let current;
+    let current: AclToken;
     try {
       current = (await client.readToken(accessor)).data;
     } catch (err) {
