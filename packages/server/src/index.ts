@@ -1,1 +1,20 @@
-export {};
+export { Agent } from './agent.js';
+export type { AgentOptions, AgentStatus } from './agent.js';
+export type { AclWriteOp, AclWriteResult, AgentContext, AgentHealth } from './agent-context.js';
+export { loadAgentConfigFile, mergeAgentConfig, parseAgentConfig, resolveAgentConfig } from './config.js';
+export type { AgentConfigInput, ResolvedAgentConfig } from './config.js';
+export {
+  AclDisabledError,
+  BadRequestError,
+  ConfigError,
+  ObjectNotFoundError,
+  PermissionDeniedError,
+  RegionUnavailableError,
+  TokenExpiredError,
+  TollgateError,
+  UnavailableError,
+  WaitTimeoutError,
+  httpStatusFor,
+} from './errors.js';
+export { createLogger, REDACT_PATHS } from './logger.js';
+export { AGENT_USAGE, runAgentCommand } from './run-agent-command.js';

@@ -1,0 +1,149 @@
+import { readFile } from 'node:fs/promises';
+import type { ACLToken } from '@tollgate/state';
+import type { AclWriteOp, AclWriteResult, AgentContext } from './agent-context.js';
+import { AclDisabledError, BadRequestError, ObjectNotFoundError, PermissionDeniedError } from './errors.js';
+import { decodePolicyRequest } from './policies.js';
+import type { Identity } from './token-resolver.js';
+import { UUID_RE, bootstrapToken, buildToken, decodeTokenRequest, tokenView, validateToken } from './tokens.js';
+
+/**
+ * The ACL write operations, independent of transport (like Nomad's
+ * nomad/acl_endpoint.go). The HTTP routes call them in the region that owns
+ * the write; a follower forwards the same operation, with the caller's
+ * secret, to the authoritative region, which runs it there. Every operation
+ * authenticates the secret itself, so a forwarded call is checked by the
+ * authoritative region's ACLs.
+ */
+
+/** Runs a write operation in this region. */
+export async function runWrite(ctx: AgentContext, secret: string, w: AclWriteOp): Promise<AclWriteResult> {
+  if (!ctx.config.acl.enabled) throw new AclDisabledError();
+  switch (w.op) {
+    case 'bootstrap':
+      return bootstrap(ctx, w.body);
+    case 'token-upsert':
+      return upsertToken(ctx, requireManagement(ctx, secret), w.body, w.accessor);
+    case 'token-delete':
+      return deleteToken(ctx, requireManagement(ctx, secret), w.accessor);
+    case 'policy-upsert':
+      return upsertPolicy(ctx, requireManagement(ctx, secret), w.name, w.body);
+    case 'policy-delete':
+      return deletePolicy(ctx, requireManagement(ctx, secret), w.name);
+  }
+}
+
+/**
+ * Whether a write belongs to the authoritative region (facts §6): bootstrap,
+ * policies, and global tokens. A token delete or update is global when the
+ * token this region knows is global.
+ */
+export function isGlobalWrite(ctx: AgentContext, w: AclWriteOp): boolean {
+  switch (w.op) {
+    case 'bootstrap':
+    case 'policy-upsert':
+    case 'policy-delete':
+      return true;
+    case 'token-delete':
+      return ctx.store.tokenByAccessor(w.accessor)?.Global === true;
+    case 'token-upsert': {
+      if (w.accessor !== undefined) {
+        const known = ctx.store.tokenByAccessor(w.accessor);
+        if (known !== undefined) return known.Global;
+      }
+      const b = w.body as { Global?: unknown } | null;
+      return typeof b === 'object' && b !== null && b.Global === true;
+    }
+  }
+}
+
+/** Resolves a secret and insists on a management token. */
+export function requireManagement(ctx: AgentContext, secret: string): Identity {
+  const id = ctx.resolver.resolve(secret);
+  if (!id.acl.isManagement) throw new PermissionDeniedError();
+  return id;
+}
+
+async function bootstrap(ctx: AgentContext, body: unknown): Promise<AclWriteResult> {
+  let secretId: string | undefined;
+  if (body !== undefined && body !== null) {
+    if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequestError('Request decode failed: expected a JSON object');
+    const given = (body as { BootstrapSecret?: unknown }).BootstrapSecret;
+    if (given !== undefined && given !== null && given !== '') {
+      if (typeof given !== 'string' || !UUID_RE.test(given)) throw new BadRequestError('invalid acl token');
+      secretId = given;
+    }
+  }
+  const resetIndex = await readResetIndex(ctx.bootstrapResetFile);
+  const token = bootstrapToken(new Date(), secretId);
+  const { index } = await ctx.apply({ type: 'bootstrap', token, resetIndex });
+  ctx.log.info({ accessor: token.AccessorID, index }, 'ACL bootstrap done');
+  return { index, body: tokenView(stored(ctx, token.AccessorID)) };
+}
+
+/**
+ * The reset file holds a leading decimal integer (facts §5). No file, or a
+ * file that does not start with a number, means "no reset requested".
+ */
+export async function readResetIndex(file: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /^\s*(\d{1,15})/.exec(text);
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
+async function upsertToken(ctx: AgentContext, caller: Identity, body: unknown, pathAccessor?: string): Promise<AclWriteResult> {
+  if (body === undefined || body === null) throw new BadRequestError('Request body is empty');
+  const req = decodeTokenRequest(body);
+  if (pathAccessor !== undefined) {
+    if (req.AccessorID !== undefined && req.AccessorID !== pathAccessor) {
+      throw new BadRequestError('ACL token accessor does not match request path');
+    }
+    req.AccessorID = pathAccessor;
+  }
+  let existing: ACLToken | undefined;
+  if (req.AccessorID !== undefined) {
+    existing = ctx.store.tokenByAccessor(req.AccessorID);
+    if (existing === undefined) throw new BadRequestError(`cannot find token ${req.AccessorID.slice(0, 64)}`);
+  }
+  const now = new Date();
+  const bounds = { minMs: ctx.config.acl.tokenMinExpirationTtlMs, maxMs: ctx.config.acl.tokenMaxExpirationTtlMs };
+  validateToken(req, existing === undefined ? now : new Date(existing.CreateTime), bounds, existing);
+  const token = buildToken(req, now, existing);
+  const { index } = await ctx.apply({ type: 'token-upsert', tokens: [token] });
+  ctx.log.info(
+    { accessor: token.AccessorID, type: token.Type, global: token.Global, index, by: caller.token.AccessorID },
+    existing === undefined ? 'token created' : 'token updated',
+  );
+  return { index, body: tokenView(stored(ctx, token.AccessorID)) };
+}
+
+async function deleteToken(ctx: AgentContext, caller: Identity, accessor: string): Promise<AclWriteResult> {
+  const { index } = await ctx.apply({ type: 'token-delete', accessors: [accessor] });
+  ctx.log.info({ accessor, index, by: caller.token.AccessorID }, 'token deleted');
+  return { index };
+}
+
+async function upsertPolicy(ctx: AgentContext, caller: Identity, name: string, body: unknown): Promise<AclWriteResult> {
+  if (body === undefined || body === null) throw new BadRequestError('Request body is empty');
+  const policy = decodePolicyRequest(body, name);
+  const { index } = await ctx.apply({ type: 'policy-upsert', policies: [policy] });
+  ctx.log.info({ policy: name, index, by: caller.token.AccessorID }, 'policy written');
+  return { index };
+}
+
+async function deletePolicy(ctx: AgentContext, caller: Identity, name: string): Promise<AclWriteResult> {
+  const { index } = await ctx.apply({ type: 'policy-delete', names: [name] });
+  ctx.log.info({ policy: name, index, by: caller.token.AccessorID }, 'policy deleted');
+  return { index };
+}
+
+function stored(ctx: AgentContext, accessor: string): ACLToken {
+  const t = ctx.store.tokenByAccessor(accessor);
+  // The write just committed; a miss means the store lost it, which is a bug.
+  if (t === undefined) throw new ObjectNotFoundError('ACL token not found');
+  return t;
+}

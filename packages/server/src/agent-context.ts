@@ -1,0 +1,56 @@
+import type { Mutation, StateStore } from '@tollgate/state';
+import type { ResolvedAgentConfig } from './config.js';
+import type { Logger } from './logger.js';
+import type { AgentMetrics } from './metrics.js';
+import type { TokenResolver } from './token-resolver.js';
+
+/**
+ * What the HTTP and gRPC handlers need from the agent. Kept in its own file
+ * so that handlers and the agent do not import each other.
+ */
+export interface AgentContext {
+  readonly config: ResolvedAgentConfig;
+  readonly store: StateStore;
+  readonly resolver: TokenResolver;
+  readonly metrics: AgentMetrics;
+  readonly log: Logger;
+  /** `<data_dir>/server/acl-bootstrap-reset`. */
+  readonly bootstrapResetFile: string;
+  /** Commits a mutation in this region (group-committed, durable on return). */
+  apply(m: Mutation): Promise<{ index: number }>;
+  /** Whether this agent's region is the authoritative one. */
+  readonly isAuthoritative: boolean;
+  /**
+   * Runs a write that belongs to the authoritative region (bootstrap,
+   * policies, global tokens): here when this region is authoritative, else
+   * forwarded there with the caller's secret; answers once this region's
+   * replica has caught up with the returned index (read-your-writes).
+   */
+  writeGlobal(w: AclWriteOp, secret: string): Promise<AclWriteResult>;
+  /** What `/v1/agent/health` reports. */
+  health(): AgentHealth;
+}
+
+/** The agent's health as `/v1/agent/health` reports it. */
+export interface AgentHealth {
+  readonly ok: boolean;
+  /** `serving`, or `degraded` (e.g. etcd unreachable: reads only). */
+  readonly status: 'serving' | 'degraded' | 'draining';
+  readonly message: string;
+}
+
+/** An ACL write, as the HTTP layer received it (see acl-endpoint.ts). */
+export type AclWriteOp =
+  | { readonly op: 'bootstrap'; readonly body: unknown }
+  | { readonly op: 'token-upsert'; readonly body: unknown; readonly accessor?: string }
+  | { readonly op: 'token-delete'; readonly accessor: string }
+  | { readonly op: 'policy-upsert'; readonly name: string; readonly body: unknown }
+  | { readonly op: 'policy-delete'; readonly name: string };
+
+/** What a write answers: the index it committed at and the JSON body. */
+export interface AclWriteResult {
+  readonly index: number;
+  /** `undefined` = empty body (policy writes, deletes). */
+  readonly body?: unknown;
+}
+

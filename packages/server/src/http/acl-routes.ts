@@ -1,0 +1,204 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { policyToRulesJSON, parsePolicy } from '@tollgate/acl';
+import type { ACLPolicy, ACLToken } from '@tollgate/state';
+import type { AclWriteOp, AgentContext } from '../agent-context.js';
+import { isGlobalWrite, runWrite } from '../acl-endpoint.js';
+import { AclDisabledError, BadRequestError, ObjectNotFoundError, PermissionDeniedError } from '../errors.js';
+import { tokenStub, tokenView } from '../tokens.js';
+import { blockingQuery } from './blocking.js';
+import { route } from './http-server.js';
+import { queryOptions, secretOf, setReadHeaders } from './request.js';
+
+type Params = Record<string, string>;
+
+/** `/v1/acl/bootstrap`, `/v1/acl/token(s)`, `/v1/acl/polic(y|ies)` (facts §4.2). */
+export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void {
+  const { store, resolver } = ctx;
+  const maxWait = ctx.config.limits.maxQueryWaitMs;
+
+  const enabled = (): void => {
+    if (!ctx.config.acl.enabled) throw new AclDisabledError();
+  };
+
+  /** Runs a write where it belongs and answers with its index. */
+  const write = async (req: FastifyRequest, reply: FastifyReply, w: AclWriteOp): Promise<unknown> => {
+    enabled();
+    const secret = secretOf(req);
+    const result = isGlobalWrite(ctx, w) ? await ctx.writeGlobal(w, secret) : await runWrite(ctx, secret, w);
+    reply.header('X-Nomad-Index', String(result.index));
+    return result.body;
+  };
+
+  route(app, '/v1/acl/bootstrap', {
+    POST: (req, reply) => write(req, reply, { op: 'bootstrap', body: req.body }),
+  });
+
+  route(app, '/v1/acl/tokens', {
+    GET: async (req, reply) => {
+      enabled();
+      const id = resolver.resolve(secretOf(req));
+      if (!id.acl.isManagement) throw new PermissionDeniedError();
+      const q = queryOptions(req, maxWait);
+      const { index, data } = await blockingQuery(store, reply, q, 'acl_token', () => ({
+        index: store.tableIndex('acl_token'),
+        data: store.listTokens(q.prefix ? { prefix: q.prefix } : undefined),
+      }));
+      setReadHeaders(reply, index);
+      return paginate(data, q.prefix !== '', q.perPage, q.nextToken, q.reverse, reply).map(tokenStub);
+    },
+  });
+
+  route(app, '/v1/acl/token', {
+    POST: (req, reply) => write(req, reply, { op: 'token-upsert', body: req.body }),
+  });
+  route(app, '/v1/acl/token/', {
+    GET: () => missing('Missing Token Accessor'),
+    POST: () => missing('Missing Token Accessor'),
+    DELETE: () => missing('Missing Token Accessor'),
+  });
+
+  route(app, '/v1/acl/token/self', {
+    GET: async (req, reply) => {
+      enabled();
+      const { token } = resolver.resolve(secretOf(req));
+      setReadHeaders(reply, Math.max(1, token.ModifyIndex));
+      return tokenView(token);
+    },
+  });
+
+  route(app, '/v1/acl/token/:accessor', {
+    GET: async (req, reply) => {
+      enabled();
+      const accessor = (req.params as Params).accessor ?? '';
+      const caller = resolver.resolve(secretOf(req));
+      const mayRead = (t: ACLToken | undefined): boolean =>
+        caller.acl.isManagement || (t !== undefined && t.AccessorID === caller.token.AccessorID);
+      const q = queryOptions(req, maxWait);
+      const { index, data } = await blockingQuery(store, reply, q, 'acl_token', () => {
+        const t = store.tokenByAccessor(accessor);
+        return { index: t?.ModifyIndex ?? store.tableIndex('acl_token'), data: t };
+      });
+      if (!mayRead(data)) throw new PermissionDeniedError();
+      if (data === undefined) throw new ObjectNotFoundError('ACL token not found');
+      setReadHeaders(reply, index);
+      return tokenView(data);
+    },
+    POST: (req, reply) =>
+      write(req, reply, { op: 'token-upsert', body: req.body, accessor: (req.params as Params).accessor ?? '' }),
+    DELETE: (req, reply) => write(req, reply, { op: 'token-delete', accessor: (req.params as Params).accessor ?? '' }),
+  });
+
+  route(app, '/v1/acl/policies', {
+    GET: async (req, reply) => {
+      enabled();
+      const caller = resolver.resolve(secretOf(req));
+      const q = queryOptions(req, maxWait);
+      const { index, data } = await blockingQuery(store, reply, q, 'acl_policy', () => ({
+        index: store.tableIndex('acl_policy'),
+        data: store.listPolicies(q.prefix ? { prefix: q.prefix } : undefined),
+      }));
+      setReadHeaders(reply, index);
+      // Management sees every policy; other tokens only their own.
+      const own = caller.acl.isManagement ? undefined : new Set(caller.token.Policies ?? []);
+      return data.filter((p) => own === undefined || own.has(p.Name)).map(policyStub);
+    },
+  });
+
+  route(app, '/v1/acl/policy/', {
+    GET: () => missing('Missing Policy Name'),
+    POST: () => missing('Missing Policy Name'),
+    DELETE: () => missing('Missing Policy Name'),
+  });
+
+  route(app, '/v1/acl/policy/:name', {
+    GET: async (req, reply) => {
+      enabled();
+      const name = (req.params as Params).name ?? '';
+      const caller = resolver.resolve(secretOf(req));
+      const allowed =
+        caller.acl.isManagement || name === 'anonymous' || (caller.token.Policies ?? []).includes(name);
+      if (!allowed) throw new PermissionDeniedError();
+      const q = queryOptions(req, maxWait);
+      const { index, data } = await blockingQuery(store, reply, q, 'acl_policy', () => {
+        const p = store.policy(name);
+        return { index: p?.ModifyIndex ?? store.tableIndex('acl_policy'), data: p };
+      });
+      if (data === undefined) throw new ObjectNotFoundError('ACL policy not found');
+      setReadHeaders(reply, index);
+      return policyView(data);
+    },
+    POST: (req, reply) =>
+      write(req, reply, { op: 'policy-upsert', name: (req.params as Params).name ?? '', body: req.body }),
+    DELETE: (req, reply) => write(req, reply, { op: 'policy-delete', name: (req.params as Params).name ?? '' }),
+  });
+}
+
+function missing(message: string): never {
+  throw new BadRequestError(message);
+}
+
+function policyStub(p: ACLPolicy): Omit<ACLPolicy, 'Rules' | 'SourceIndex'> {
+  return { Name: p.Name, Description: p.Description, Hash: p.Hash, CreateIndex: p.CreateIndex, ModifyIndex: p.ModifyIndex };
+}
+
+/** A full policy plus `RulesJSON`, re-parsed leniently as Nomad does on read. */
+function policyView(p: ACLPolicy): unknown {
+  let rulesJSON: unknown = null;
+  try {
+    rulesJSON = policyToRulesJSON(parsePolicy(p.Rules, { strict: false }));
+  } catch {
+    // Stored rules were valid when written; a policy the current grammar
+    // cannot read still shows its raw Rules.
+  }
+  return {
+    Name: p.Name,
+    Description: p.Description,
+    Rules: p.Rules,
+    RulesJSON: rulesJSON,
+    Hash: p.Hash,
+    CreateIndex: p.CreateIndex,
+    ModifyIndex: p.ModifyIndex,
+  };
+}
+
+/**
+ * Nomad's token-list pagination (facts §4.1): the next token is that of the
+ * first item not returned: `<CreateIndex>.<AccessorID>` by default,
+ * `<AccessorID>` with a prefix.
+ */
+function paginate(
+  tokens: readonly ACLToken[],
+  byAccessor: boolean,
+  perPage: number,
+  nextToken: string,
+  reverse: boolean,
+  reply: FastifyReply,
+): readonly ACLToken[] {
+  const key = (t: ACLToken): string => (byAccessor ? t.AccessorID : `${t.CreateIndex}.${t.AccessorID}`);
+  let list = reverse ? [...tokens].reverse() : tokens;
+  if (nextToken !== '') {
+    const start = list.findIndex((t) => (reverse ? compareKey(key(t), nextToken) <= 0 : compareKey(key(t), nextToken) >= 0));
+    list = start === -1 ? [] : list.slice(start);
+  }
+  if (perPage > 0 && list.length > perPage) {
+    const next = list[perPage];
+    if (next !== undefined) reply.header('X-Nomad-NextToken', key(next));
+    list = list.slice(0, perPage);
+  }
+  return list;
+}
+
+/** Orders `<CreateIndex>.<AccessorID>` keys numerically by index first. */
+function compareKey(a: string, b: string): number {
+  const [ai, aa = ''] = splitKey(a);
+  const [bi, ba = ''] = splitKey(b);
+  if (ai !== bi) return ai - bi;
+  return aa < ba ? -1 : aa > ba ? 1 : 0;
+}
+
+function splitKey(k: string): [number, string] {
+  const dot = k.indexOf('.');
+  if (dot === -1) return [0, k];
+  const n = Number(k.slice(0, dot));
+  return [Number.isFinite(n) ? n : 0, k.slice(dot + 1)];
+}

@@ -1,0 +1,96 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseGoDuration } from '@tollgate/acl';
+import { BadRequestError } from '../errors.js';
+
+/**
+ * The caller's secret, as Nomad reads it: `X-Nomad-Token` (trimmed) first,
+ * else `Authorization: Bearer <secret>` (scheme in any case, first word of
+ * the value). Empty string = no token (anonymous). Never from the query
+ * string, so secrets stay out of access logs.
+ */
+export function secretOf(req: FastifyRequest): string {
+  const h = req.headers['x-nomad-token'];
+  if (typeof h === 'string') {
+    const t = h.trim();
+    if (t !== '') return t;
+  }
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^\s*bearer\s+(\S+)/i.exec(auth);
+    if (m?.[1] !== undefined) return m[1];
+  }
+  return '';
+}
+
+/** Nomad's query options (facts §4.1), parsed and checked. */
+export interface QueryOptions {
+  /** Blocking: answer once the result index is above this. 0 = no blocking. */
+  readonly index: number;
+  /** Blocking wait in ms (capped). */
+  readonly waitMs: number;
+  readonly stale: boolean;
+  readonly prefix: string;
+  readonly perPage: number;
+  readonly nextToken: string;
+  readonly reverse: boolean;
+  readonly region: string | undefined;
+}
+
+type Query = Record<string, string | string[] | undefined>;
+
+/** Parses Nomad's query parameters; bad values are 400s with Nomad's texts. */
+export function queryOptions(req: FastifyRequest, maxWaitMs: number): QueryOptions {
+  const q = req.query as Query;
+  const one = (k: string): string | undefined => {
+    const v = q[k];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  let index = 0;
+  const rawIndex = one('index');
+  if (rawIndex !== undefined) {
+    if (!/^\d{1,16}$/.test(rawIndex)) throw new BadRequestError('Invalid index');
+    index = Number(rawIndex);
+  }
+  let waitMs = maxWaitMs;
+  const rawWait = one('wait');
+  if (rawWait !== undefined) {
+    try {
+      waitMs = parseGoDuration(rawWait);
+    } catch {
+      throw new BadRequestError('Invalid wait time');
+    }
+    if (waitMs < 0) throw new BadRequestError('Invalid wait time');
+    waitMs = Math.min(waitMs, maxWaitMs);
+  }
+  let stale = false;
+  const rawStale = one('stale');
+  if (rawStale !== undefined) {
+    if (rawStale === '' || rawStale === 'true') stale = true;
+    else if (rawStale !== 'false') throw new BadRequestError('Expect `true` or `false` for `stale` query string parameter');
+  }
+  let perPage = 0;
+  const rawPerPage = one('per_page');
+  if (rawPerPage !== undefined) {
+    if (!/^\d{1,10}$/.test(rawPerPage) || Number(rawPerPage) > 2_147_483_647) {
+      throw new BadRequestError('Expect a number for `per_page` query string parameter');
+    }
+    perPage = Number(rawPerPage);
+  }
+  return {
+    index,
+    waitMs,
+    stale,
+    prefix: one('prefix') ?? '',
+    perPage,
+    nextToken: one('next_token') ?? '',
+    reverse: one('reverse') === 'true',
+    region: one('region') || undefined,
+  };
+}
+
+/** Read headers Nomad sends: index, known leader, last contact. */
+export function setReadHeaders(reply: FastifyReply, index: number, lastContactMs = 0, knownLeader = true): void {
+  reply.header('X-Nomad-Index', String(index));
+  reply.header('X-Nomad-KnownLeader', knownLeader ? 'true' : 'false');
+  reply.header('X-Nomad-LastContact', String(lastContactMs));
+}

@@ -1,0 +1,44 @@
+import pino from 'pino';
+import type { Logger } from 'pino';
+
+/**
+ * Paths pino removes from every log line. Secrets reach a log only by
+ * mistake; these make sure that mistake prints `[Redacted]` instead.
+ */
+export const REDACT_PATHS: readonly string[] = [
+  'SecretID',
+  '*.SecretID',
+  '*.*.SecretID',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
+  'replicationToken',
+  '*.replicationToken',
+  'replication_token',
+  '*.replication_token',
+  'encryptionKey',
+  '*.encryptionKey',
+  'req.headers["x-nomad-token"]',
+  'req.headers.authorization',
+  'headers["x-nomad-token"]',
+  'headers.authorization',
+];
+
+/**
+ * The agent's root logger: JSON lines on stdout (or the given stream), with
+ * secret fields redacted. Components take children: `logger.child({ component })`.
+ */
+export function createLogger(opts: { level: string; region: string; destination?: pino.DestinationStream }): Logger {
+  return pino(
+    {
+      level: opts.level,
+      base: { region: opts.region },
+      redact: { paths: [...REDACT_PATHS], censor: '[Redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    opts.destination ?? pino.destination({ fd: 1, sync: false }),
+  );
+}
+
+export type { Logger };

@@ -1,0 +1,258 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { formatGoDuration, parseGoDuration } from '@tollgate/acl';
+import type { ACLToken, TokenType } from '@tollgate/state';
+import { BadRequestError } from './errors.js';
+
+/** Nomad's UUID check: hex 8-4-4-4-12, any case, exactly 36 characters. */
+export const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Longest token name, in Unicode code points (the issue's rule; Nomad counts bytes). */
+export const MAX_TOKEN_NAME = 256;
+const NS_PER_MS = 1_000_000;
+
+/** A token write request after type checks, before Nomad's validation. */
+export interface TokenRequest {
+  AccessorID?: string;
+  Name: string;
+  Type: string;
+  Policies: string[];
+  Global: boolean;
+  /** Milliseconds; 0 = none. */
+  ExpirationTTLMs: number;
+  /** Given explicitly by the caller (undefined = not given, null = cleared). */
+  ExpirationTime: Date | null | undefined;
+}
+
+/** The TTL bounds of the region that applies the write. */
+export interface TtlBounds {
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
+/**
+ * Type-checks a token body (`POST /v1/acl/token[/:accessor]`). Unknown fields
+ * are ignored, as Nomad's decoder does; a field of the wrong type is a 400
+ * naming the field.
+ */
+export function decodeTokenRequest(body: unknown): TokenRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new BadRequestError('Request decode failed: expected a JSON object');
+  }
+  const b = body as Record<string, unknown>;
+  const str = (k: string): string | undefined => {
+    const v = b[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw new BadRequestError(`Request decode failed: ${k} must be a string`);
+    return v;
+  };
+  let policies: string[] = [];
+  if (b.Policies !== undefined && b.Policies !== null) {
+    if (!Array.isArray(b.Policies) || !b.Policies.every((p) => typeof p === 'string')) {
+      throw new BadRequestError('Request decode failed: Policies must be a list of strings');
+    }
+    policies = b.Policies as string[];
+  }
+  if (b.Global !== undefined && b.Global !== null && typeof b.Global !== 'boolean') {
+    throw new BadRequestError('Request decode failed: Global must be true or false');
+  }
+  let ttlMs = 0;
+  const ttl = b.ExpirationTTL;
+  if (typeof ttl === 'string') {
+    try {
+      ttlMs = parseGoDuration(ttl);
+    } catch {
+      throw new BadRequestError(`Request decode failed: ExpirationTTL: invalid duration "${ttl.slice(0, 64)}"`);
+    }
+  } else if (typeof ttl === 'number') {
+    if (!Number.isFinite(ttl)) throw new BadRequestError('Request decode failed: ExpirationTTL must be a duration');
+    ttlMs = ttl / NS_PER_MS;
+  } else if (ttl !== undefined && ttl !== null) {
+    throw new BadRequestError('Request decode failed: ExpirationTTL must be a duration string or nanoseconds');
+  }
+  let expiration: Date | null | undefined;
+  if (b.ExpirationTime === null) expiration = null;
+  else if (b.ExpirationTime !== undefined) {
+    const s = b.ExpirationTime;
+    const d = typeof s === 'string' ? new Date(s) : undefined;
+    if (d === undefined || Number.isNaN(d.getTime())) {
+      throw new BadRequestError('Request decode failed: ExpirationTime must be an RFC 3339 time');
+    }
+    expiration = d;
+  }
+  const accessor = str('AccessorID');
+  return {
+    ...(accessor ? { AccessorID: accessor } : {}),
+    Name: str('Name') ?? '',
+    Type: str('Type') ?? '',
+    Policies: policies,
+    Global: b.Global === true,
+    ExpirationTTLMs: ttlMs,
+    ExpirationTime: expiration,
+  };
+}
+
+/**
+ * Nomad's `ACLToken.Validate` (facts §1): collects every failure and throws
+ * one 400 in Nomad's multierror format, prefixed `token 0 invalid: `.
+ */
+export function validateToken(req: TokenRequest, createTime: Date, bounds: TtlBounds, existing: ACLToken | undefined): void {
+  const errs: string[] = [];
+  if ([...req.Name].length > MAX_TOKEN_NAME) errs.push('token name too long');
+  switch (req.Type) {
+    case 'client':
+      if (req.Policies.length === 0) errs.push('client token missing policies or roles');
+      break;
+    case 'management':
+      if (req.Policies.length !== 0) errs.push('management token cannot be associated with policies or roles');
+      break;
+    default:
+      errs.push('token type must be client or management');
+  }
+  for (const p of req.Policies) {
+    if (p.length === 0 || p.length > 128) errs.push(`invalid policy name '${p.slice(0, 140)}'`);
+  }
+  if (existing === undefined) {
+    if (req.ExpirationTTLMs < 0) errs.push(`token expiration TTL '${formatGoDuration(req.ExpirationTTLMs)}' should not be negative`);
+    const exp = req.ExpirationTime ?? (req.ExpirationTTLMs > 0 ? new Date(createTime.getTime() + req.ExpirationTTLMs) : null);
+    if (exp !== null) {
+      const d = exp.getTime() - createTime.getTime();
+      if (d < 0) errs.push('expiration time cannot be before create time');
+      if (d > bounds.maxMs) {
+        errs.push(`expiration time cannot be more than ${formatGoDuration(bounds.maxMs)} in the future (was ${formatGoDuration(d)})`);
+      }
+      if (d < bounds.minMs) {
+        errs.push(`expiration time cannot be less than ${formatGoDuration(bounds.minMs)} in the future (was ${formatGoDuration(d)})`);
+      }
+    }
+  } else {
+    if (existing.Global !== req.Global) errs.push('cannot toggle global mode');
+    if (Math.round(existing.ExpirationTTL / NS_PER_MS) !== Math.round(req.ExpirationTTLMs)) errs.push('cannot update expiration TTL');
+    if (req.ExpirationTime !== undefined) {
+      const was = existing.ExpirationTime === null ? null : new Date(existing.ExpirationTime).getTime();
+      const now = req.ExpirationTime === null ? null : req.ExpirationTime.getTime();
+      if (was !== now) errs.push('cannot update expiration time');
+    }
+  }
+  if (errs.length > 0) throw new BadRequestError(`token 0 invalid: ${multiError(errs)}`);
+}
+
+/** go-multierror's text: `1 error occurred:\n\t* msg\n\n`. */
+export function multiError(errs: readonly string[]): string {
+  const head = errs.length === 1 ? '1 error occurred:' : `${errs.length} errors occurred:`;
+  return `${head}\n${errs.map((e) => `\t* ${e}`).join('\n')}\n\n`;
+}
+
+/**
+ * The token's identity hash over its mutable fields, in Nomad's field order
+ * (Name, Type, each policy, `global`/`local`). Nomad uses blake2b-256, which
+ * node:crypto lacks; Tollgate uses SHA-256 on purpose. Replicas copy the hash
+ * as it is, so the choice only has to be the same in every Tollgate region.
+ */
+export function tokenHash(t: Pick<ACLToken, 'Name' | 'Type' | 'Global'> & { Policies: readonly string[] | null }): string {
+  const h = createHash('sha256');
+  h.update(t.Name);
+  h.update(t.Type);
+  for (const p of t.Policies ?? []) h.update(p);
+  h.update(t.Global ? 'global' : 'local');
+  return h.digest('base64');
+}
+
+/**
+ * Builds the token to store from a validated request: fresh IDs for a new
+ * token, the stored IDs and create time for an update.
+ */
+export function buildToken(req: TokenRequest, now: Date, existing: ACLToken | undefined, secretId?: string): ACLToken {
+  const type = req.Type as TokenType;
+  const policies = type === 'management' ? null : [...req.Policies];
+  let expiration: string | null;
+  if (existing !== undefined) {
+    expiration = req.ExpirationTime === undefined ? existing.ExpirationTime : req.ExpirationTime?.toISOString() ?? null;
+  } else if (req.ExpirationTime !== undefined) {
+    expiration = req.ExpirationTime?.toISOString() ?? null;
+  } else {
+    expiration = req.ExpirationTTLMs > 0 ? new Date(now.getTime() + req.ExpirationTTLMs).toISOString() : null;
+  }
+  const base = {
+    Name: req.Name,
+    Type: type,
+    Policies: policies,
+    Global: req.Global,
+  };
+  return {
+    AccessorID: existing?.AccessorID ?? randomUUID(),
+    SecretID: existing?.SecretID ?? secretId ?? randomUUID(),
+    ...base,
+    Hash: tokenHash(base),
+    CreateTime: existing?.CreateTime ?? now.toISOString(),
+    ExpirationTime: expiration,
+    ExpirationTTL: Math.round(req.ExpirationTTLMs * NS_PER_MS),
+    CreateIndex: existing?.CreateIndex ?? 0,
+    ModifyIndex: existing?.ModifyIndex ?? 0,
+  };
+}
+
+/** The bootstrap token (facts §5): management, global, named `Bootstrap Token`. */
+export function bootstrapToken(now: Date, secretId?: string): ACLToken {
+  const base = { Name: 'Bootstrap Token', Type: 'management' as const, Policies: null, Global: true };
+  return {
+    AccessorID: randomUUID(),
+    SecretID: secretId ?? randomUUID(),
+    ...base,
+    Hash: tokenHash(base),
+    CreateTime: now.toISOString(),
+    ExpirationTime: null,
+    ExpirationTTL: 0,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+  };
+}
+
+/** The in-memory anonymous token used for requests without a token (facts §1). */
+export const ANONYMOUS_TOKEN: ACLToken = Object.freeze({
+  AccessorID: 'anonymous',
+  SecretID: 'anonymous',
+  Name: 'Anonymous Token',
+  Type: 'client',
+  Policies: Object.freeze(['anonymous']),
+  Global: false,
+  Hash: tokenHash({ Name: 'Anonymous Token', Type: 'client', Policies: ['anonymous'], Global: false }),
+  CreateTime: '0001-01-01T00:00:00Z',
+  ExpirationTime: null,
+  ExpirationTTL: 0,
+  CreateIndex: 0,
+  ModifyIndex: 0,
+});
+
+/** A token as returned to the API: everything but internal fields. */
+export function tokenView(t: ACLToken): Omit<ACLToken, 'SourceIndex'> {
+  return {
+    AccessorID: t.AccessorID,
+    SecretID: t.SecretID,
+    Name: t.Name,
+    Type: t.Type,
+    Policies: t.Policies,
+    Global: t.Global,
+    Hash: t.Hash,
+    CreateTime: t.CreateTime,
+    ExpirationTime: t.ExpirationTime,
+    ExpirationTTL: t.ExpirationTTL,
+    CreateIndex: t.CreateIndex,
+    ModifyIndex: t.ModifyIndex,
+  };
+}
+
+/** A list entry: never the secret. */
+export function tokenStub(t: ACLToken): Omit<ACLToken, 'SourceIndex' | 'SecretID' | 'ExpirationTTL'> {
+  return {
+    AccessorID: t.AccessorID,
+    Name: t.Name,
+    Type: t.Type,
+    Policies: t.Policies,
+    Global: t.Global,
+    Hash: t.Hash,
+    CreateTime: t.CreateTime,
+    ExpirationTime: t.ExpirationTime,
+    CreateIndex: t.CreateIndex,
+    ModifyIndex: t.ModifyIndex,
+  };
+}

@@ -1,0 +1,110 @@
+// Shared pieces of the benchmarks: agent processes, wrk runs, HTTP helpers.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = join(REPO, 'packages/cli/bin/tollgate.js');
+
+/** Installs a Debian package when its binary is missing (root only). */
+export function ensureTool(bin, pkg) {
+  if (spawnSync('which', [bin]).status === 0) return;
+  if (process.getuid?.() !== 0) throw new Error(`${bin} is missing: apt-get install -y ${pkg}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'inherit', env });
+}
+
+/** Spawns a process and resolves once a stdout JSON line matches `ready`. */
+export function spawnJson(cmd, args, ready, opts = {}) {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  let out = '';
+  let pending = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${cmd} did not get ready:\n${out}`)), 30_000);
+    proc.stdout.on('data', (c) => {
+      out += c;
+      pending += c;
+      let nl;
+      while ((nl = pending.indexOf('\n')) !== -1) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        let obj;
+        try {
+          obj = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (ready(obj)) {
+          clearTimeout(timer);
+          resolve({ proc, line: obj });
+        }
+      }
+    });
+    proc.stderr.on('data', (c) => (out += c));
+    proc.once('exit', (code) => reject(new Error(`${cmd} exited ${code}:\n${out}`)));
+  });
+}
+
+/** Starts an agent with the given extra HCL; resolves `{ proc, addr, rpc, dataDir }`. */
+export async function startAgent({ region = 'global', hcl = '', dataDir } = {}) {
+  dataDir ??= await mkdtemp(join(tmpdir(), `tollgate-bench-${region}-`));
+  const cfg = join(dataDir, 'agent.hcl');
+  await writeFile(
+    cfg,
+    `region = "${region}"\ndata_dir = "${dataDir}"\nbind_addr = "127.0.0.1"\nlog_level = "info"\nports {\n  http = 0\n  rpc = 0\n}\n${hcl}`,
+  );
+  const { proc, line } = await spawnJson(process.execPath, [BIN, 'agent', `-config=${cfg}`], (o) => o.msg === 'agent started');
+  return { proc, addr: line.http, rpc: line.rpc, dataDir };
+}
+
+export async function stop(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
+}
+
+export async function call(addr, method, path, { token, body } = {}) {
+  const res = await fetch(addr + path, {
+    method,
+    headers: token ? { 'X-Nomad-Token': token } : {},
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/**
+ * Runs wrk with a Lua script that POSTs `body` with `headers`; returns
+ * requests/second and latency percentiles (ms).
+ */
+export async function wrk(url, { body, headers = {}, connections = 64, threads = 1, seconds = 10 }) {
+  const dir = await mkdtemp(join(tmpdir(), 'tollgate-wrk-'));
+  const script = join(dir, 'post.lua');
+  const hdr = Object.entries({ 'Content-Type': 'application/json', ...headers })
+    .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
+    .join('\n');
+  await writeFile(
+    script,
+    `wrk.method = "POST"\n${body === undefined ? '' : `wrk.body = ${JSON.stringify(body)}\n`}${hdr}\n` +
+      `done = function(summary, latency, requests)\n` +
+      `  io.write(string.format("JSON{\\"rps\\":%f,\\"p50\\":%f,\\"p99\\":%f,\\"errors\\":%d,\\"non2xx\\":%d}\\n", ` +
+      `summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, ` +
+      `summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))\n` +
+      `end\n`,
+  );
+  const out = execFileSync('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '-s', script, url], {
+    encoding: 'utf8',
+  });
+  const m = /JSON(\{.*\})/.exec(out);
+  if (!m) throw new Error(`cannot read wrk output:\n${out}`);
+  return JSON.parse(m[1]);
+}
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}

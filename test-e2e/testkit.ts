@@ -1,0 +1,183 @@
+/**
+ * Test kit for end-to-end tests: real agent processes (the built `tollgate`
+ * bin) on loopback with port 0 and temporary data dirs, and the CLI as a
+ * child process. Log assertions parse the agents' JSON lines.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('..', import.meta.url));
+export const BIN = join(REPO, 'packages/cli/bin/tollgate.js');
+
+/** A running agent process. */
+export interface RunningAgent {
+  /** `http://127.0.0.1:<port>` */
+  readonly addr: string;
+  /** `127.0.0.1:<port>` of the gRPC listener, when the agent has one. */
+  readonly rpcAddr: string | undefined;
+  readonly dataDir: string;
+  readonly proc: ChildProcess;
+  /** Every stdout line so far, parsed as JSON where possible. */
+  readonly logs: Array<Record<string, unknown>>;
+  /** Raw stdout + stderr text so far. */
+  output(): string;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+}
+
+export interface StartAgentOptions {
+  readonly region?: string;
+  /** Extra HCL config appended to the generated file. */
+  readonly hcl?: string;
+  /** Reuse a data dir (to restart an agent); a fresh temp dir by default. */
+  readonly dataDir?: string;
+  /** Fixed ports (default 0 = free ports). */
+  readonly httpPort?: number;
+  readonly rpcPort?: number;
+  readonly extraArgs?: readonly string[];
+  readonly env?: Record<string, string>;
+  /** How long to wait for "agent started". @default 20000 */
+  readonly timeoutMs?: number;
+}
+
+/** Starts `tollgate agent` and resolves once it logs "agent started". */
+export async function startAgent(opts: StartAgentOptions = {}): Promise<RunningAgent> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'tollgate-e2e-')));
+  const region = opts.region ?? 'global';
+  const cfg = join(dataDir, `agent-${Date.now()}-${Math.random().toString(36).slice(2)}.hcl`);
+  await writeFile(
+    cfg,
+    `region = "${region}"\ndata_dir = "${dataDir}"\nbind_addr = "127.0.0.1"\nlog_level = "info"\n` +
+      `ports {\n  http = ${opts.httpPort ?? 0}\n  rpc = ${opts.rpcPort ?? 0}\n}\n` +
+      (opts.hcl ?? ''),
+  );
+  const proc = spawn(process.execPath, [BIN, 'agent', `-config=${cfg}`, ...(opts.extraArgs ?? [])], {
+    cwd: REPO,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let text = '';
+  let pending = '';
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const started = new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`agent did not start within ${opts.timeoutMs ?? 20000} ms:\n${text}`)),
+      opts.timeoutMs ?? 20000,
+    );
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      const s = chunk.toString();
+      text += s;
+      pending += s;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) !== -1) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        try {
+          const obj = JSON.parse(line) as Record<string, unknown>;
+          logs.push(obj);
+          if (obj.msg === 'agent started') {
+            clearTimeout(timer);
+            resolve(obj);
+          }
+        } catch {
+          // not a JSON line
+        }
+      }
+    });
+    proc.stderr!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent exited with ${code} before starting:\n${text}`));
+    });
+  });
+  const line = await started;
+  return {
+    addr: String(line.http),
+    rpcAddr: typeof line.rpc === 'string' ? line.rpc : undefined,
+    dataDir,
+    proc,
+    logs,
+    output: () => text,
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+      proc.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Runs the built `tollgate` CLI and collects its output. */
+export function runCli(
+  args: readonly string[],
+  opts: { env?: Record<string, string>; stdin?: string; cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = { ...process.env, ...opts.env };
+    // Tests choose their token explicitly.
+    if (opts.env?.TOLLGATE_TOKEN === undefined) delete env.TOLLGATE_TOKEN;
+    if (opts.env?.NOMAD_TOKEN === undefined) delete env.NOMAD_TOKEN;
+    const p = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    p.stdin.end(opts.stdin ?? '');
+  });
+}
+
+/** A JSON HTTP call against an agent: status, parsed body (or text), headers. */
+export async function api(
+  addr: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any; text: string; headers: Headers }> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token !== undefined) headers['X-Nomad-Token'] = opts.token;
+  const res = await fetch(addr + path, {
+    method,
+    headers,
+    body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // plain-text error bodies stay text
+  }
+  return { status: res.status, body, text, headers: res.headers };
+}
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
+export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000, stepMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms (last: ${String(last)})`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
