@@ -102,6 +102,19 @@ describe('tollgate against a real agent: error paths', () => {
     expect(r.stderr).toMatch(/^Error writing ACL policy: Unexpected response code: 400 \(.+sudo.+\)\n$/s);
   });
 
+  it('-ttl: a valid TTL adds the Expiry Time line; one below the agent\'s minimum is its 400', async () => {
+    const ok = await runCli(['acl', 'token', 'create', '-policy=readonly', '-ttl=1h'], { env: mgmt });
+    expect(ok.code).toBe(0);
+    const created = Date.parse(`${/^Create Time\s+= (\S+ \S+)/m.exec(ok.stdout)?.[1]?.replace(' ', 'T')}Z`);
+    const expiry = Date.parse(`${/^Expiry Time\s+= (\S+ \S+)/m.exec(ok.stdout)?.[1]?.replace(' ', 'T')}Z`);
+    expect(expiry - created).toBe(3_600_000);
+    const short = await runCli(['acl', 'token', 'create', '-policy=readonly', '-ttl=30s'], { env: mgmt });
+    expect(short.code).toBe(1);
+    expect(short.stderr).toMatch(/^Error creating token: Unexpected response code: 400 \(.*expiration time cannot be less than 1m0s in the future \(was 30s\)\)\n$/s);
+    const bad = await runCli(['acl', 'token', 'create', '-policy=readonly', '-ttl=1d'], { env: mgmt });
+    expect(bad).toEqual({ code: 1, stdout: '', stderr: 'Failed to parse TTL as time duration: time: invalid duration "1d"\n' });
+  });
+
   it('acl token self without any token says so and exits 1', async () => {
     const r = await runCli(['acl', 'token', 'self'], { env: addr });
     expect(r).toEqual({ code: 1, stdout: '', stderr: 'No token present in the environment or set via the CLI flag\n' });

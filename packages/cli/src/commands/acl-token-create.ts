@@ -1,9 +1,9 @@
+import { parseGoDuration } from '@tollgate/acl';
 import type { AclTokenCreateRequest, AclTokenType } from '@tollgate/client';
 import type { CommandSpec } from '../command.js';
 import { formatJson } from '../format.js';
 import { JSON_FLAG } from '../general-flags.js';
 import { formatToken } from '../token-output.js';
-import { isGoDuration } from '../go-duration.js';
 
 /** `tollgate acl token create [options]`: issues a token. */
 export const aclTokenCreateCommand: CommandSpec = {
@@ -52,12 +52,15 @@ export const aclTokenCreateCommand: CommandSpec = {
     };
     const ttl = ctx.flags.string('ttl');
     if (ttl !== undefined && ttl !== '') {
-      if (!isGoDuration(ttl)) {
-        ctx.err(`Failed to parse TTL as time duration: time: invalid duration "${ttl}"`);
-        return 1;
+      let ms: number;
+      try {
+        ms = parseGoDuration(ttl);
+      } catch (err) {
+        // Go's time.ParseDuration errors read `time: invalid duration "x"`.
+        return ctx.fail('Failed to parse TTL as time duration', new Error(`time: ${(err as Error).message}`));
       }
-      // The agent accepts a Go duration string as well as nanoseconds.
-      req.ExpirationTTL = ttl;
+      // Sent as nanoseconds, like nomad; the agent enforces its TTL bounds.
+      req.ExpirationTTL = Math.round(ms * 1e6);
     }
     const client = ctx.client();
     if (!client) return 1;

@@ -49,11 +49,11 @@ describe('tollgate acl token create', () => {
     expect(r.stdout).toContain('Name         = Cluster A Replication Token\n');
   });
 
-  it('sends a valid -ttl as a Go duration string', async () => {
+  it('sends a valid -ttl as nanoseconds, like nomad', async () => {
     agent.on('POST', '/v1/acl/token', { body: { ...CLIENT1_TOKEN, ExpirationTime: '2020-01-23T21:10:11.600915Z' } });
-    const r = await runCli(['acl', 'token', 'create', '-policy=app1', '-ttl=1h'], { env });
+    const r = await runCli(['acl', 'token', 'create', '-policy=app1', '-ttl=1h30m'], { env });
     expect(r.code).toBe(0);
-    expect(body().ExpirationTTL).toBe('1h');
+    expect(body().ExpirationTTL).toBe(5_400_000_000_000);
     expect(r.stdout).toContain('Expiry Time  = 2020-01-23 21:10:11.600915 +0000 UTC\n');
   });
 
@@ -262,5 +262,26 @@ describe('tollgate acl token update', () => {
     expect(body(1).Global).toBe(true);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Error updating token: Unexpected response code: 400 (token 0 invalid');
+  });
+});
+
+describe('tollgate acl token create -ttl', () => {
+  it.each([
+    ['90s', 90_000_000_000],
+    ['1.5h', 5_400_000_000_000],
+    ['250ms', 250_000_000],
+    ['0', 0],
+  ])('turns -ttl=%s into %d ns', async (ttl, ns) => {
+    agent.on('POST', '/v1/acl/token', { body: CLIENT1_TOKEN });
+    const r = await runCli(['acl', 'token', 'create', '-policy=a', `-ttl=${ttl}`], { env });
+    expect(r.code).toBe(0);
+    expect(body().ExpirationTTL).toBe(ns);
+  });
+
+  it.each(['1d', '5', 'h', '1h-5m'])('rejects -ttl=%s as Go would', async (ttl) => {
+    const r = await runCli(['acl', 'token', 'create', '-policy=a', `-ttl=${ttl}`], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`Failed to parse TTL as time duration: time: invalid duration "${ttl}"\n`);
+    expect(agent.requests).toHaveLength(0);
   });
 });
