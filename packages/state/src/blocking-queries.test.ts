@@ -79,8 +79,12 @@ describe('blocking queries', () => {
     await store.apply({ type: 'token-upsert', tokens: [token()] });
     const table = store.waitForTable('acl_token', 5, new AbortController().signal);
     const cursor = store.waitForReplication(5, new AbortController().signal);
-    await store.close();
+    const closing = store.close();
+    // A wait begun while closing does not hang either.
+    const late = store.waitForIndex(99, new AbortController().signal);
+    await closing;
     await expect(table).resolves.toBe(1);
     await expect(cursor).resolves.toBe(0);
+    await expect(late).resolves.toBe(1);
   });
 });

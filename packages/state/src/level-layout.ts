@@ -142,8 +142,11 @@ export function encodeEntries(
       }
       stage.applyOp(op);
     }
-    entryChanges.forEach((c, seq) => ops.push({ type: 'put', key: feedKey(c.index, seq), value: c }));
-    changes.push(...entryChanges);
+    entryChanges.forEach((c, seq) => {
+      ops.push({ type: 'put', key: feedKey(c.index, seq), value: c });
+      // Feed entries are shared with every reader and listener: make them immutable.
+      changes.push(Object.freeze(c));
+    });
     index = Math.max(index, entry.index);
     for (const t of entry.tables) tables.set(t, entry.index);
     if (entry.bootstrapIndex !== undefined) bootstrap = entry.bootstrapIndex;

@@ -105,7 +105,7 @@ export async function loadState(
   let stale = 0;
   for (const [key, value] of await readRange(db, PREFIX.feed)) {
     if (key < leftover) stale++;
-    else changes.push(value as Change);
+    else changes.push(Object.freeze(value as Change));
   }
   feed.append(changes);
   if (stale > 0) {

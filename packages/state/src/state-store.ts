@@ -288,19 +288,20 @@ export class StateStore {
   /**
    * Blocking query on a table: resolves with the table index as soon as it
    * is > `afterIndex` (at once if it already is), or with the current table
-   * index when `signal` aborts or the store closes. Never rejects on abort.
+   * index when `signal` aborts or the store closes (a wait begun while the
+   * store is closing returns at once). Never rejects on abort.
    */
   async waitForTable(table: TableName, afterIndex: number, signal: AbortSignal): Promise<number> {
     this.#assertReadable('waitForTable');
     const watch = this.#tableWatch[table];
     if (watch === undefined) throw new InvalidArgumentError('table must be acl_token or acl_policy');
-    return watch.wait((v) => v > afterIndex, signal);
+    return watch.wait((v) => v > afterIndex || this.#status !== 'open', signal);
   }
 
   /** Resolves with the region index once it is ≥ `minIndex`, or with the current one on abort/close. */
   async waitForIndex(minIndex: number, signal: AbortSignal): Promise<number> {
     this.#assertReadable('waitForIndex');
-    return this.#indexWatch.wait((v) => v >= minIndex, signal);
+    return this.#indexWatch.wait((v) => v >= minIndex || this.#status !== 'open', signal);
   }
 
   /**
@@ -310,7 +311,7 @@ export class StateStore {
    */
   async waitForReplication(minSourceIndex: number, signal: AbortSignal): Promise<number> {
     this.#assertReadable('waitForReplication');
-    return this.#cursorWatch.wait((v) => v >= minSourceIndex, signal);
+    return this.#cursorWatch.wait((v) => v >= minSourceIndex || this.#status !== 'open', signal);
   }
 
   /** The authoritative index this follower has applied (0 = none). */
