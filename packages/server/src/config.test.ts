@@ -1,0 +1,120 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadAgentConfigFile, mergeAgentConfig, parseAgentConfig, resolveAgentConfig } from './config.js';
+import { ConfigError } from './errors.js';
+
+const FULL = `
+region   = "eu-west"
+data_dir = "/var/lib/tollgate"
+bind_addr = "127.0.0.1"
+log_level = "debug"
+ports {
+  http = 5646
+  rpc  = 5647
+}
+server {
+  enabled = true
+  authoritative_region = "global"
+  region_peers = { "global" = ["127.0.0.1:4647"], "us-east" = ["tollgate-us:4647"] }
+  acl_token_gc_threshold = "2h"
+}
+acl {
+  enabled = true
+  replication_token = "4b0a41ca-6d32-1853-e64b-de0d347e4525"
+  token_min_expiration_ttl = "30s"
+  token_max_expiration_ttl = "48h"
+}
+etcd {
+  endpoints = ["http://127.0.0.1:2379"]
+}
+limits {
+  http_max_body_bytes = 65536
+  max_query_wait = "60s"
+}
+`;
+
+describe('agent config', () => {
+  it('reads every Nomad-style key from HCL into the resolved config', () => {
+    const c = resolveAgentConfig(parseAgentConfig(FULL, 'full.hcl'));
+    expect(c).toMatchObject({
+      region: 'eu-west',
+      dataDir: '/var/lib/tollgate',
+      bindAddr: '127.0.0.1',
+      logLevel: 'debug',
+      ports: { http: 5646, rpc: 5647 },
+      server: {
+        authoritativeRegion: 'global',
+        regionPeers: { global: ['127.0.0.1:4647'], 'us-east': ['tollgate-us:4647'] },
+        aclTokenGcThresholdMs: 7_200_000,
+      },
+      acl: { enabled: true, tokenMinExpirationTtlMs: 30_000, tokenMaxExpirationTtlMs: 172_800_000 },
+      etcd: { endpoints: ['http://127.0.0.1:2379'], prefix: '/tollgate/eu-west/' },
+      limits: { httpMaxBodyBytes: 65536, maxQueryWaitMs: 60_000, authorizeMaxChecks: 256 },
+    });
+    expect(c.acl.replicationToken).toBe('4b0a41ca-6d32-1853-e64b-de0d347e4525');
+  });
+
+  it('fills Nomad defaults: region global, authoritative = own region, ports 4646/4647, TTL 1m..24h', () => {
+    const c = resolveAgentConfig({ data_dir: '/tmp/x' });
+    expect(c.region).toBe('global');
+    expect(c.server.authoritativeRegion).toBe('global');
+    expect(c.ports).toEqual({ http: 4646, rpc: 4647 });
+    expect(c.bindAddr).toBe('0.0.0.0');
+    expect(c.acl.tokenMinExpirationTtlMs).toBe(60_000);
+    expect(c.acl.tokenMaxExpirationTtlMs).toBe(86_400_000);
+    expect(c.etcd).toBeUndefined();
+    expect(resolveAgentConfig({ data_dir: '/tmp/x' }, { dev: true }).bindAddr).toBe('127.0.0.1');
+  });
+
+  it('accepts the same config as JSON', () => {
+    const c = parseAgentConfig('{"region":"us-east","ports":{"http":1}}', 'a.json');
+    expect(c).toEqual({ region: 'us-east', ports: { http: 1 } });
+  });
+
+  it.each([
+    ['regon = "x"', /a\.hcl: unknown key "regon"/],
+    ['acl { enabeld = true }', /a\.hcl: unknown key "acl\.enabeld"/],
+    ['ports { http = "4646" }', /key "ports\.http" must be a port number/],
+    ['ports { http = 70000 }', /key "ports\.http" must be a port number/],
+    ['acl { enabled = "yes" }', /key "acl\.enabled" must be true or false/],
+    ['acl { token_max_expiration_ttl = "forever" }', /key "acl\.token_max_expiration_ttl" must be a duration/],
+    ['ports { http = 1 }\nports { rpc = 2 }', /block "ports" is given more than once/],
+    ['region = "unterminated', /a\.hcl: /],
+    ['server { region_peers = { "global" = ["no-port"] } }', /region_peers\.global" must be a list of "host:port"/],
+    ['etcd { endpoints = "x" }', /key "etcd\.endpoints" must be a list of strings/],
+  ])('rejects %j with an error naming the key and file', (text, re) => {
+    expect(() => parseAgentConfig(text, 'a.hcl')).toThrow(ConfigError);
+    expect(() => parseAgentConfig(text, 'a.hcl')).toThrow(re);
+  });
+
+  it.each([
+    [{}, /data_dir: must be set/],
+    [{ data_dir: '/x', region: 'bad region' }, /region: invalid region name/],
+    [{ data_dir: '/x', log_level: 'loud' }, /log_level: unknown level/],
+    [{ data_dir: '/x', acl: { token_min_expiration_ttl: '2h', token_max_expiration_ttl: '1h' } }, /must not exceed/],
+    [{ data_dir: '/x', acl: { encryption_key: 'c2hvcnQ=' } }, /acl\.encryption_key: must be base64 of 32 bytes/],
+    [{ data_dir: '/x', etcd: { endpoints: [] } }, /etcd\.endpoints: at least one endpoint/],
+    [{ data_dir: '/x', limits: { http_max_body_bytes: 10 } }, /limits\.http_max_body_bytes/],
+  ])('refuses an inconsistent config %j', (input, re) => {
+    expect(() => resolveAgentConfig(input)).toThrow(re);
+  });
+
+  it('merges files and flags left to right, per key inside blocks', () => {
+    const merged = mergeAgentConfig(
+      { region: 'a', ports: { http: 1, rpc: 2 }, acl: { enabled: true } },
+      { ports: { http: 3 } },
+      { region: 'b', ports: { rpc: undefined } },
+    );
+    expect(merged).toEqual({ region: 'b', ports: { http: 3, rpc: 2 }, acl: { enabled: true } });
+  });
+
+  it('names the file when it cannot be read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tg-cfg-'));
+    expect(() => loadAgentConfigFile(join(dir, 'missing.hcl'))).toThrow(/cannot read config file .*missing\.hcl: ENOENT/);
+    const file = join(dir, 'ok.hcl');
+    await writeFile(file, 'region = "r1"\n');
+    expect(loadAgentConfigFile(file)).toEqual({ region: 'r1' });
+  });
+});
