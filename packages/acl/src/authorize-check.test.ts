@@ -38,13 +38,19 @@ describe('validateCheck', () => {
     expect(validateCheck({ Resource: 'operator', Capability: 'read', Name: null }).Name).toBeUndefined();
   });
 
+  it('ignores unknown fields and leaves them out of the result', () => {
+    expect(validateCheck({ Resource: 'agent', Capability: 'read', Region: 'eu', SecretID: 'x' })).toEqual({
+      Resource: 'agent',
+      Capability: 'read',
+    });
+  });
+
   it.each([
     [null, 'check must be an object with a Resource field'],
     [[], 'check must be an object with a Resource field'],
     ['namespace', 'check must be an object with a Resource field'],
     [{}, 'Resource must be one of namespace, variable, host_volume, node_pool, node, agent, quota, plugin, operator'],
     [{ Resource: 'job' }, 'Resource must be one of namespace, variable, host_volume, node_pool, node, agent, quota, plugin, operator'],
-    [{ Resource: 'namespace', Nmae: 'x' }, 'unknown field "Nmae"; a check has Resource, Name, Namespace and Capability'],
     [{ Resource: 'namespace' }, 'Name is required for resource namespace'],
     [{ Resource: 'namespace', Name: '' }, 'Name is required for resource namespace'],
     [{ Resource: 'namespace', Name: 5 }, 'Name must be a string'],

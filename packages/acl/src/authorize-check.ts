@@ -79,8 +79,6 @@ export function checkableCapabilities(resource: AuthorizeResource): readonly str
   return CHECKABLE[resource];
 }
 
-const FIELDS: ReadonlySet<string> = new Set(['Resource', 'Name', 'Namespace', 'Capability']);
-
 interface FieldRules {
   readonly name: 'required' | 'forbidden';
   readonly namespace: 'required' | 'forbidden';
@@ -115,7 +113,8 @@ function optionalString(raw: Record<string, unknown>, field: string): string | u
 
 /**
  * Validates an untrusted check (e.g. a parsed request body) and returns a
- * clean {@link AuthorizeCheck} holding only the fields that apply.
+ * clean {@link AuthorizeCheck} holding only the fields that apply; unknown
+ * fields are ignored, `null` counts as absent.
  * Throws {@link CheckError} naming the offending field, e.g.
  * `Resource must be one of namespace, variable, …`,
  * `Name is required for resource namespace`,
@@ -125,10 +124,9 @@ export function validateCheck(raw: unknown): AuthorizeCheck {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new CheckError('check must be an object with a Resource field');
   }
+  // Unknown fields are ignored, like unknown fields anywhere in Tollgate's
+  // request bodies; the returned check carries only the four known ones.
   const record = raw as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!FIELDS.has(key)) throw new CheckError(`unknown field "${key}"; a check has Resource, Name, Namespace and Capability`);
-  }
 
   const resource = record['Resource'];
   if (typeof resource !== 'string' || !CHECKABLE_SETS.has(resource as AuthorizeResource)) {
