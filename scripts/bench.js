@@ -52,15 +52,35 @@ async function benchCreates() {
   try {
     const boot = await call(agent.addr, 'POST', '/v1/acl/bootstrap');
     const body = JSON.stringify({ Name: 'bench', Type: 'client', Policies: ['bench'] });
-    const a = await wrk(`${agent.addr}/v1/acl/token`, { body, headers: { 'X-Nomad-Token': boot.SecretID }, seconds: SECONDS });
-    if (a.non2xx > 0 || a.errors > 0) throw new Error(`create bench saw ${a.non2xx} non-2xx and ${a.errors} errors`);
-    const out = execFileSync(process.execPath, [`${REPO}/scripts/bench/sync-puts.js`, String(Math.min(SECONDS, 5))], { encoding: 'utf8' });
-    const b = JSON.parse(out);
-    report('durable token creates/s (HTTP, 64 concurrent clients)', a.rps, b.perSecond, 'writes/s', '≥ 2.0');
-    console.log(`  create latency p50/p99: ${a.p50.toFixed(2)}/${a.p99.toFixed(2)} ms`);
+    // fsync latency on shared disks drifts by 2x within a minute: alternate
+    // short rounds of baseline and Tollgate and compare the medians.
+    const rounds = 3;
+    const seconds = Math.max(3, Math.round(SECONDS / rounds));
+    const ours = [];
+    const base = [];
+    let last;
+    for (let i = 0; i < rounds; i++) {
+      const out = execFileSync(process.execPath, [`${REPO}/scripts/bench/sync-puts.js`, String(seconds)], { encoding: 'utf8' });
+      base.push(JSON.parse(out).perSecond);
+      last = await wrk(`${agent.addr}/v1/acl/token`, { body, headers: { 'X-Nomad-Token': boot.SecretID }, seconds });
+      if (last.non2xx > 0 || last.errors > 0) throw new Error(`create bench saw ${last.non2xx} non-2xx and ${last.errors} errors`);
+      ours.push(last.rps);
+    }
+    report('durable token creates/s (HTTP, 64 concurrent clients; median of 3)', median(ours), median(base), 'writes/s', '≥ 2.0');
+    console.log(`  rounds: tollgate ${ours.map((x) => x.toFixed(0)).join(', ')}; sync puts ${base.map((x) => x.toFixed(0)).join(', ')}`);
+    console.log(`  create latency p50/p99 (last round): ${last.p50.toFixed(2)}/${last.p99.toFixed(2)} ms`);
+    const m = await (await fetch(`${agent.addr}/v1/metrics?format=prometheus`)).text();
+    const sum = Number(/tollgate_state_commit_batch_size_sum\{[^}]*\} (\S+)/.exec(m)?.[1]);
+    const count = Number(/tollgate_state_commit_batch_size_count\{[^}]*\} (\S+)/.exec(m)?.[1]);
+    console.log(`  group commit: ${count} batches, ${(sum / count).toFixed(1)} writes per fsync on average`);
   } finally {
     await stop(agent.proc);
   }
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
 }
 
 const suites = { authorize: benchAuthorize, creates: benchCreates };

@@ -1,7 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Level } from 'level';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { freshStore, token } from '../test/helpers.js';
+import { freshStore, interceptNextBatch, token } from '../test/helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -59,7 +58,7 @@ describe('group commit', () => {
   it('rejects every write of a failed batch and leaves memory unchanged', async () => {
     const failures: number[] = [];
     const { store } = await freshStore({ metrics: { observeCommitFailure: (n) => failures.push(n) } });
-    vi.spyOn(Level.prototype, 'batch').mockRejectedValueOnce(new Error('disk full'));
+    interceptNextBatch(() => Promise.reject(new Error('disk full')));
     const t1 = token();
     const t2 = token();
     const results = await Promise.allSettled([
@@ -79,16 +78,15 @@ describe('group commit', () => {
 
   it('shows a write to readers only once its batch is durable', async () => {
     const { store } = await freshStore();
-    const real = Level.prototype.batch;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let writing!: () => void;
     const started = new Promise<void>((r) => (writing = r));
-    vi.spyOn(Level.prototype, 'batch').mockImplementationOnce(async function (this: Level<string, unknown>, ...args: unknown[]) {
+    interceptNextBatch(async (write) => {
       writing();
       await gate;
-      return (real as (...a: unknown[]) => Promise<void>).apply(this, args);
-    } as typeof real);
+      await write();
+    });
     const t = token();
     const write = store.apply({ type: 'token-upsert', tokens: [t] });
     await started;

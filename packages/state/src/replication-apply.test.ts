@@ -1,7 +1,6 @@
-import { Level } from 'level';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ACLToken, Logger } from './index.js';
-import { freshStore, openStore, policy, tempDir, token } from '../test/helpers.js';
+import { freshStore, interceptNextBatch, openStore, policy, tempDir, token } from '../test/helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -43,13 +42,10 @@ describe('replicated apply', () => {
   it('writes the cursor in the same LevelDB batch as the data and persists both', async () => {
     const dir = await tempDir();
     const store = await openStore(dir);
-    const spy = vi.spyOn(Level.prototype, 'batch');
+    const seen = interceptNextBatch();
     const g = upstream();
     await store.applyReplicated({ ...empty, sourceIndex: 7, upsertTokens: [g] });
-    // The batch() overloads make the recorded call type unusable; read it as data.
-    const calls = (spy.mock.calls as unknown as unknown[][]).filter((c) => Array.isArray(c[0]));
-    expect(calls).toHaveLength(1);
-    const keys = (calls[0]![0] as Array<{ key: string }>).map((op) => op.key);
+    const keys = seen.keys;
     expect(keys).toContain('m:cursor');
     expect(keys).toContain(`t:${g.AccessorID}`);
     expect(keys).toContain('m:index');
@@ -61,7 +57,7 @@ describe('replicated apply', () => {
 
   it('moves neither cursor nor data when the batch write fails', async () => {
     const { store } = await freshStore();
-    vi.spyOn(Level.prototype, 'batch').mockRejectedValueOnce(new Error('io error'));
+    interceptNextBatch(() => Promise.reject(new Error('io error')));
     const g = upstream();
     await expect(store.applyReplicated({ ...empty, sourceIndex: 9, upsertTokens: [g] })).rejects.toMatchObject({
       code: 'TOLLGATE_COMMIT_FAILED',

@@ -6,7 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { Level } from 'level';
+import { afterEach, vi } from 'vitest';
 import { StateStore, type StateStoreOptions } from '../src/index.js';
 import type { ACLPolicy, ACLToken } from '../src/index.js';
 
@@ -71,4 +72,28 @@ export function policy(name: string, overrides: Partial<ACLPolicy> = {}): ACLPol
     ModifyIndex: 0,
     ...overrides,
   };
+}
+
+/**
+ * Intercepts the next LevelDB batch the store writes (a chained batch):
+ * records its operations and lets `onWrite` delay or fail the write.
+ */
+export function interceptNextBatch(onWrite?: (write: () => Promise<void>) => Promise<void>): { keys: string[] } {
+  const seen = { keys: [] as string[] };
+  const real = Level.prototype.batch as unknown as (this: Level<string, unknown>) => {
+    put(k: string, v: unknown): unknown;
+    del(k: string): unknown;
+    write(o?: unknown): Promise<void>;
+  };
+  vi.spyOn(Level.prototype, 'batch').mockImplementationOnce(function (this: Level<string, unknown>) {
+    const chained = real.call(this);
+    const put = chained.put.bind(chained);
+    const del = chained.del.bind(chained);
+    const write = chained.write.bind(chained);
+    chained.put = (k: string, v: unknown) => (seen.keys.push(k), put(k, v));
+    chained.del = (k: string) => (seen.keys.push(k), del(k));
+    chained.write = (o?: unknown) => (onWrite ? onWrite(() => write(o)) : write(o));
+    return chained;
+  } as never);
+  return seen;
 }
