@@ -18,6 +18,7 @@
  * | `TOLLGATE_SECRET_KEY_MISMATCH`  | `SecretKeyMismatchError` | the store was written under another key |
  * | `TOLLGATE_STORE_CORRUPT`        | `StoreCorruptError`      | unreadable data or unknown format on open |
  * | `TOLLGATE_STORE_OPEN`           | `StoreOpenError`         | LevelDB could not be opened (e.g. locked) |
+ * | `TOLLGATE_REGION_LOG_CLOSED`    | `RegionLogClosedError`   | a write to a region log after `close()` |
  */
 
 /** Every code the state package raises. */
@@ -32,7 +33,8 @@ export type StateErrorCode =
   | 'TOLLGATE_COMMIT_FAILED'
   | 'TOLLGATE_SECRET_KEY_MISMATCH'
   | 'TOLLGATE_STORE_CORRUPT'
-  | 'TOLLGATE_STORE_OPEN';
+  | 'TOLLGATE_STORE_OPEN'
+  | 'TOLLGATE_REGION_LOG_CLOSED';
 
 /** Base class of the store's own (non-TypeError/RangeError) errors. */
 export class StateError extends Error {
@@ -151,5 +153,12 @@ export class StoreCorruptError extends StateError {
 export class StoreOpenError extends StateError {
   constructor(path: string, options: { cause: unknown }) {
     super('TOLLGATE_STORE_OPEN', `cannot open state store at ${path}`, options);
+  }
+}
+
+/** A call on a region log that is closing or closed. */
+export class RegionLogClosedError extends StateError {
+  constructor(operation: string) {
+    super('TOLLGATE_REGION_LOG_CLOSED', `region log is closed (${operation})`);
   }
 }

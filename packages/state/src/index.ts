@@ -2,6 +2,12 @@ export { StateStore } from './state-store.js';
 export type { CommitListener, ListOptions, StateStoreOptions, StoreStatus, WriteResult } from './state-store.js';
 export type { ChangesSinceOptions } from './change-feed.js';
 export type { ReplicatedBatch } from './replication-planner.js';
+export { RegionLog } from './region-log.js';
+export type { RegionLogStatus, RegionLogWriteOptions, RegionLogWriteResult } from './region-log.js';
+export { EmbeddedRegionLog } from './embedded-region-log.js';
+export type { CommittedSnapshot } from './external-apply.js';
+export type { CommitEntry, EntryOp } from './commit-entry.js';
+export { SecretBox, secretIndexKey } from './secret-box.js';
 export type { Logger } from './logger.js';
 export { noopLogger } from './logger.js';
 export type { StoreMetrics } from './store-metrics.js';
@@ -14,6 +20,7 @@ export {
   FeedHorizonError,
   InvalidArgumentError,
   NotFoundError,
+  RegionLogClosedError,
   SecretKeyMismatchError,
   StateError,
   StoreClosedError,

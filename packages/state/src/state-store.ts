@@ -4,6 +4,7 @@ import { ChangeFeed, type ChangesSinceOptions } from './change-feed.js';
 import type { CommitEntry } from './commit-entry.js';
 import { CommitFailedError, InvalidArgumentError, StoreClosedError, StoreOpenError } from './errors.js';
 import { expiryKeyOfDate } from './expiry-index.js';
+import { checkCommittedEntry, planSnapshot, type CommittedSnapshot } from './external-apply.js';
 import { META, PREFIX, encodeEntries, feedKey } from './level-layout.js';
 import { noopLogger, type Logger } from './logger.js';
 import { MemoryState } from './memory-state.js';
@@ -32,6 +33,18 @@ export interface StateStoreOptions {
    * @default 100_000
    */
   readonly changeFeedHorizon?: number;
+  /**
+   * Who orders the region's writes. `embedded`: this store (`apply`,
+   * `applyReplicated`, group commit assigns the indexes). `external`: a
+   * region log outside the store (HA: etcd) has already ordered and made
+   * them durable, and the store only follows it through `applyCommitted` /
+   * `applySnapshot`; `apply` and `applyReplicated` are then refused, and
+   * LevelDB batches are written without fsync, because the log is the
+   * durable copy: a batch lost in a machine crash is replayed from the log,
+   * resuming after the index stored atomically with the data.
+   * @default "embedded"
+   */
+  readonly regionLog?: 'embedded' | 'external';
 }
 
 /** Lifecycle of a store: `opening` → `open` → `closing` → `closed`. */
@@ -58,7 +71,16 @@ const PRUNE_CHUNK = 10_000;
 
 type Job =
   | { readonly kind: 'mutation'; readonly mutation: Mutation; resolve(r: WriteResult): void; reject(e: unknown): void }
-  | { readonly kind: 'replicated'; readonly batch: ReplicatedBatch; resolve(r: WriteResult): void; reject(e: unknown): void };
+  | { readonly kind: 'replicated'; readonly batch: ReplicatedBatch; resolve(r: WriteResult): void; reject(e: unknown): void }
+  | { readonly kind: 'committed'; readonly entries: readonly unknown[]; resolve(r: WriteResult): void; reject(e: unknown): void }
+  | { readonly kind: 'snapshot'; readonly snapshot: CommittedSnapshot; resolve(r: WriteResult): void; reject(e: unknown): void };
+
+const OPERATION: Record<Job['kind'], string> = {
+  mutation: 'apply',
+  replicated: 'applyReplicated',
+  committed: 'applyCommitted',
+  snapshot: 'applySnapshot',
+};
 
 function codeOf(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
@@ -96,6 +118,7 @@ export class StateStore {
   readonly #metrics: StoreMetrics;
   readonly #horizon: number;
   readonly #pruneSlack: number;
+  readonly #external: boolean;
   #mem = new MemoryState();
   #feed = new ChangeFeed(0);
   #status: StoreStatus = 'opening';
@@ -112,8 +135,9 @@ export class StateStore {
   readonly #indexWatch = new WatchPoint(() => this.#mem.index);
   readonly #cursorWatch = new WatchPoint(() => this.#mem.replicationCursor);
 
-  private constructor(db: StateDb, box: SecretBox, log: Logger, metrics: StoreMetrics, horizon: number) {
+  private constructor(db: StateDb, box: SecretBox, log: Logger, metrics: StoreMetrics, horizon: number, external: boolean) {
     this.#db = db;
+    this.#external = external;
     this.#box = box;
     this.#log = log;
     this.#metrics = metrics;
@@ -138,6 +162,10 @@ export class StateStore {
     if (!Number.isSafeInteger(horizon) || horizon < 1) {
       throw new InvalidArgumentError('changeFeedHorizon must be a positive integer');
     }
+    const mode = opts.regionLog ?? 'embedded';
+    if (mode !== 'embedded' && mode !== 'external') {
+      throw new InvalidArgumentError('regionLog must be "embedded" or "external"');
+    }
     const box = new SecretBox(opts.secretKey);
     const log = opts.logger ?? noopLogger;
     const db: StateDb = new Level<string, unknown>(opts.path, { valueEncoding: 'json' });
@@ -146,7 +174,7 @@ export class StateStore {
     } catch (cause) {
       throw new StoreOpenError(opts.path, { cause });
     }
-    const store = new StateStore(db, box, log, resolveStoreMetrics(opts.metrics), horizon);
+    const store = new StateStore(db, box, log, resolveStoreMetrics(opts.metrics), horizon, mode === 'external');
     try {
       const { mem, feed } = await loadState(db, box, opts.path, log);
       store.#mem = mem;
@@ -366,9 +394,72 @@ export class StateStore {
     return new Promise((resolve, reject) => this.#enqueue({ kind: 'replicated', batch, resolve, reject }));
   }
 
+  // ------------------------------------------- external region log (HA)
+
+  /**
+   * Plans `mutation` against the committed state with Nomad's rules, as
+   * `apply` would, without writing anything: what an external region log
+   * turns into its own transaction. Object indexes in the result are
+   * placeholders (the log assigns the real ones). Pure and synchronous.
+   * @throws the same coded errors `apply` rejects with.
+   */
+  planMutation(mutation: Mutation): CommitEntry {
+    this.#assertReadable('planMutation');
+    return planMutation(this.#mem, mutation, this.#mem.index + 1);
+  }
+
+  /** Like `planMutation`, for a replicated batch (see `applyReplicated`). */
+  planReplicated(batch: ReplicatedBatch): CommitEntry {
+    this.#assertReadable('planReplicated');
+    return planReplicated(this.#mem, batch, this.#mem.index + 1, this.#log);
+  }
+
+  /**
+   * Applies entries an external region log has already committed, in
+   * order, each at its own index (HA: one etcd revision each), with the
+   * objects' final indexes. The store stores the last index atomically with
+   * the data, so a restart resumes the log after `index()`. Only for a store
+   * opened with `regionLog: "external"`.
+   * @throws (rejects) InvalidArgumentError for a malformed entry or an index
+   *   that does not move forward (nothing of the call is applied);
+   *   CommitFailedError; StoreClosedError.
+   */
+  applyCommitted(entries: readonly CommitEntry[]): Promise<WriteResult> {
+    return new Promise((resolve, reject) => {
+      if (!Array.isArray(entries) || entries.length === 0) {
+        reject(new InvalidArgumentError('entries must be a non-empty array'));
+        return;
+      }
+      this.#enqueue({ kind: 'committed', entries, resolve, reject });
+    });
+  }
+
+  /**
+   * Replaces the whole state by an external region log's snapshot in one
+   * atomic write (HA: after etcd compacted the revisions the store would
+   * need, or on first start). Only for a store opened with
+   * `regionLog: "external"`.
+   * @throws (rejects) InvalidArgumentError for a malformed snapshot or one
+   *   behind the store's index.
+   */
+  applySnapshot(snapshot: CommittedSnapshot): Promise<WriteResult> {
+    return new Promise((resolve, reject) => this.#enqueue({ kind: 'snapshot', snapshot, resolve, reject }));
+  }
+
   #enqueue(job: Job): void {
     if (this.#status !== 'open') {
-      job.reject(new StoreClosedError(job.kind === 'mutation' ? 'apply' : 'applyReplicated'));
+      job.reject(new StoreClosedError(OPERATION[job.kind]));
+      return;
+    }
+    const externalJob = job.kind === 'committed' || job.kind === 'snapshot';
+    if (externalJob !== this.#external) {
+      job.reject(
+        new InvalidArgumentError(
+          this.#external
+            ? `${OPERATION[job.kind]} is refused: this store follows an external region log; write through that log`
+            : `${OPERATION[job.kind]} needs a store opened with regionLog: "external"`,
+        ),
+      );
       return;
     }
     this.#queue.push(job);
@@ -390,19 +481,18 @@ export class StateStore {
     const staged = new StagedView(this.#mem);
     const accepted: Array<{ job: Job; entry: CommitEntry }> = [];
     for (const job of jobs) {
-      let entry: CommitEntry;
+      let entries: CommitEntry[];
       try {
-        entry =
-          job.kind === 'mutation'
-            ? planMutation(staged, job.mutation, staged.index + 1)
-            : planReplicated(staged, job.batch, staged.index + 1, this.#log);
+        entries = this.#plan(staged, job);
       } catch (err) {
         this.#metrics.observeRejected(codeOf(err));
         job.reject(err);
         continue;
       }
-      staged.applyEntry(entry);
-      accepted.push({ job, entry });
+      for (const entry of entries) {
+        staged.applyEntry(entry);
+        accepted.push({ job, entry });
+      }
     }
     if (accepted.length === 0) return;
     try {
@@ -414,7 +504,31 @@ export class StateStore {
       for (const a of accepted) a.job.reject(err);
       return;
     }
-    for (const a of accepted) a.job.resolve({ index: a.entry.index });
+    // A job with several entries (applyCommitted) resolves with its last one.
+    const last = new Map<Job, number>();
+    for (const a of accepted) last.set(a.job, a.entry.index);
+    for (const [job, index] of last) job.resolve({ index });
+  }
+
+  /** The entries one queued job commits, checked against `staged`; throws to refuse the job. */
+  #plan(staged: StagedView, job: Job): CommitEntry[] {
+    switch (job.kind) {
+      case 'mutation':
+        return [planMutation(staged, job.mutation, staged.index + 1)];
+      case 'replicated':
+        return [planReplicated(staged, job.batch, staged.index + 1, this.#log)];
+      case 'snapshot':
+        return [planSnapshot(staged, job.snapshot)];
+      case 'committed': {
+        // All or nothing: a bad entry refuses the whole call.
+        const own = new StagedView(staged);
+        return job.entries.map((raw, i) => {
+          const entry = checkCommittedEntry(own, raw, `entries[${i}]`);
+          own.applyEntry(entry);
+          return entry;
+        });
+      }
+    }
   }
 
   /**
@@ -434,7 +548,8 @@ export class StateStore {
       if (op.type === 'put') batch.put(op.key, op.value);
       else batch.del(op.key);
     }
-    await batch.write({ sync: true });
+    // External mode: the region log is the durable copy (see StateStoreOptions.regionLog).
+    await batch.write({ sync: !this.#external });
     this.#metrics.observeCommit(entries.length, (performance.now() - started) / 1000);
     for (const e of entries) this.#mem.applyEntry(e);
     this.#feed.append(changes);

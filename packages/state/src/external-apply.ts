@@ -1,0 +1,176 @@
+import type { CommitEntry, EntryOp } from './commit-entry.js';
+import { InvalidArgumentError } from './errors.js';
+import { checkPolicy, checkToken, samePolicy, sameToken } from './object-shape.js';
+import type { ReadView } from './read-view.js';
+import { StagedView } from './staged-view.js';
+import type { ACLPolicy, ACLToken, TableName } from './types.js';
+
+/**
+ * The whole committed state of an external region log at one position (HA:
+ * every key under the region's etcd prefix, read at one revision). Applied
+ * with `StateStore.applySnapshot` when the log can no longer replay changes
+ * since the store's index (etcd compacted them) or on first start.
+ */
+export interface CommittedSnapshot {
+  /** The log position the snapshot was read at; becomes the store's index. */
+  readonly index: number;
+  /** Every token, with its final `CreateIndex` / `ModifyIndex` from the log. */
+  readonly tokens: readonly ACLToken[];
+  /** Every policy, with its final indexes from the log. */
+  readonly policies: readonly ACLPolicy[];
+  /** Index of the last bootstrap; 0 = never bootstrapped. */
+  readonly bootstrapIndex: number;
+  /** Authoritative index this follower region has applied; 0 = none. */
+  readonly replicationCursor: number;
+}
+
+const TABLES: readonly TableName[] = ['acl_token', 'acl_policy'];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function counter(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw new InvalidArgumentError(`${field} must be a non-negative integer`);
+  }
+  return v;
+}
+
+/** Indexes of an object written by an external log: 1 ≤ CreateIndex ≤ ModifyIndex ≤ `index`. */
+function checkIndexes(o: { CreateIndex: number; ModifyIndex: number }, index: number, field: string): void {
+  if (o.CreateIndex < 1 || o.CreateIndex > o.ModifyIndex || o.ModifyIndex > index) {
+    throw new InvalidArgumentError(`${field} must have 1 <= CreateIndex <= ModifyIndex <= ${index}`);
+  }
+}
+
+/**
+ * Checks one entry committed by an external region log against `view` (the
+ * state before it) and returns a normalized copy. The log already decided
+ * the write; the store only refuses what would corrupt it: an index that
+ * does not move forward, malformed objects, object indexes beyond the
+ * entry's, or two tokens sharing a SecretID.
+ */
+export function checkCommittedEntry(view: ReadView, raw: unknown, field: string): CommitEntry {
+  if (!isRecord(raw)) throw new InvalidArgumentError(`${field} must be an object`);
+  const index = counter(raw['index'], `${field}.index`);
+  if (index <= view.index) {
+    throw new InvalidArgumentError(`${field}.index ${index} must be greater than the store's index ${view.index}`);
+  }
+  const rawOps = raw['ops'];
+  if (!Array.isArray(rawOps)) throw new InvalidArgumentError(`${field}.ops must be an array`);
+  const staged = new StagedView(view);
+  const ops: EntryOp[] = rawOps.map((op: unknown, i) => {
+    const f = `${field}.ops[${i}]`;
+    if (!isRecord(op)) throw new InvalidArgumentError(`${f} must be an object`);
+    let checked: EntryOp;
+    switch (op['type']) {
+      case 'put-token': {
+        const token = checkToken(op['token'], `${f}.token`);
+        checkIndexes(token, index, `${f}.token`);
+        const holder = staged.accessorBySecret(token.SecretID);
+        if (holder !== undefined && holder !== token.AccessorID) {
+          throw new InvalidArgumentError(`${f}.token ${token.AccessorID} has the SecretID of token ${holder}`);
+        }
+        checked = { type: 'put-token', token };
+        break;
+      }
+      case 'put-policy': {
+        const policy = checkPolicy(op['policy'], `${f}.policy`);
+        checkIndexes(policy, index, `${f}.policy`);
+        checked = { type: 'put-policy', policy };
+        break;
+      }
+      case 'delete-token':
+        if (typeof op['accessor'] !== 'string') throw new InvalidArgumentError(`${f}.accessor must be a string`);
+        checked = { type: 'delete-token', accessor: op['accessor'] };
+        break;
+      case 'delete-policy':
+        if (typeof op['name'] !== 'string') throw new InvalidArgumentError(`${f}.name must be a string`);
+        checked = { type: 'delete-policy', name: op['name'] };
+        break;
+      default:
+        throw new InvalidArgumentError(`${f}.type must be put-token, delete-token, put-policy or delete-policy`);
+    }
+    staged.applyOp(checked);
+    return checked;
+  });
+  const rawTables = raw['tables'] ?? [];
+  if (!Array.isArray(rawTables) || !rawTables.every((t) => TABLES.includes(t as TableName))) {
+    throw new InvalidArgumentError(`${field}.tables must be an array of acl_token / acl_policy`);
+  }
+  const entry: { -readonly [K in keyof CommitEntry]: CommitEntry[K] } = {
+    index,
+    ops,
+    tables: [...new Set(rawTables as TableName[])],
+  };
+  if (raw['bootstrapIndex'] !== undefined) entry.bootstrapIndex = counter(raw['bootstrapIndex'], `${field}.bootstrapIndex`);
+  if (raw['replicationCursor'] !== undefined) {
+    entry.replicationCursor = counter(raw['replicationCursor'], `${field}.replicationCursor`);
+  }
+  return entry;
+}
+
+/**
+ * Plans a snapshot as one entry at `snapshot.index` that turns `view` into
+ * exactly the snapshot: deletes what it lacks, writes what differs (content
+ * or indexes), moves both table indexes, the bootstrap index and the cursor.
+ * Objects already equal are left alone, so a resync costs writes only for
+ * real differences.
+ */
+export function planSnapshot(view: ReadView, raw: CommittedSnapshot): CommitEntry {
+  if (!isRecord(raw)) throw new InvalidArgumentError('snapshot must be an object');
+  const index = counter(raw.index, 'snapshot.index');
+  if (index < view.index) {
+    throw new InvalidArgumentError(`snapshot.index ${index} is behind the store's index ${view.index}`);
+  }
+  if (!Array.isArray(raw.tokens)) throw new InvalidArgumentError('snapshot.tokens must be an array');
+  if (!Array.isArray(raw.policies)) throw new InvalidArgumentError('snapshot.policies must be an array');
+  const tokens = new Map<string, ACLToken>();
+  const secrets = new Map<string, string>();
+  raw.tokens.forEach((t: unknown, i) => {
+    const token = checkToken(t, `snapshot.tokens[${i}]`);
+    checkIndexes(token, index, `snapshot.tokens[${i}]`);
+    if (tokens.has(token.AccessorID)) throw new InvalidArgumentError(`snapshot.tokens has ${token.AccessorID} twice`);
+    const holder = secrets.get(token.SecretID);
+    if (holder !== undefined) {
+      throw new InvalidArgumentError(`snapshot.tokens: ${token.AccessorID} has the SecretID of token ${holder}`);
+    }
+    tokens.set(token.AccessorID, token);
+    secrets.set(token.SecretID, token.AccessorID);
+  });
+  const policies = new Map<string, ACLPolicy>();
+  raw.policies.forEach((p: unknown, i) => {
+    const policy = checkPolicy(p, `snapshot.policies[${i}]`);
+    checkIndexes(policy, index, `snapshot.policies[${i}]`);
+    if (policies.has(policy.Name)) throw new InvalidArgumentError(`snapshot.policies has ${policy.Name} twice`);
+    policies.set(policy.Name, policy);
+  });
+  const bootstrapIndex = counter(raw.bootstrapIndex, 'snapshot.bootstrapIndex');
+  const replicationCursor = counter(raw.replicationCursor, 'snapshot.replicationCursor');
+
+  // Deletes first: a token in the snapshot may reuse the SecretID of one that is gone.
+  const ops: EntryOp[] = [];
+  view.forEachToken((t) => {
+    if (!tokens.has(t.AccessorID)) ops.push({ type: 'delete-token', accessor: t.AccessorID });
+  });
+  view.forEachPolicy((p) => {
+    if (!policies.has(p.Name)) ops.push({ type: 'delete-policy', name: p.Name });
+  });
+  for (const t of tokens.values()) {
+    const have = view.token(t.AccessorID);
+    if (have === undefined || !sameToken(have, t) || !sameIndexes(have, t)) ops.push({ type: 'put-token', token: t });
+  }
+  for (const p of policies.values()) {
+    const have = view.policy(p.Name);
+    if (have === undefined || !samePolicy(have, p) || !sameIndexes(have, p)) ops.push({ type: 'put-policy', policy: p });
+  }
+  return { index, ops, tables: [...TABLES], bootstrapIndex, replicationCursor };
+}
+
+function sameIndexes(
+  a: { CreateIndex: number; ModifyIndex: number; SourceIndex?: number },
+  b: { CreateIndex: number; ModifyIndex: number; SourceIndex?: number },
+): boolean {
+  return a.CreateIndex === b.CreateIndex && a.ModifyIndex === b.ModifyIndex && (a.SourceIndex ?? 0) === (b.SourceIndex ?? 0);
+}
