@@ -1,0 +1,26 @@
+# Agent config of region "us-east" in the container lab (docker-compose.yml).
+# A follower. acl.replication_token comes from a second config file that the
+# lab-init service writes into the lab-secrets volume:
+#   -config=/lab-secrets/replication.hcl
+# Peers are found by their compose service names on the lab network.
+region    = "us-east"
+data_dir  = "/data"
+bind_addr = "0.0.0.0"
+log_level = "info"
+
+ports {
+  http = 4646
+  rpc  = 4647
+}
+
+server {
+  authoritative_region = "global"
+  region_peers = {
+    "global"  = ["global:4647"]
+    "eu-west" = ["eu-west:4647"]
+  }
+}
+
+acl {
+  enabled = true
+}
