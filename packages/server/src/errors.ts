@@ -80,6 +80,17 @@ export class UnavailableError extends TollgateError {
 }
 
 /**
+ * A leader-only write (expired-token GC, follower replication) from an agent
+ * that does not, or no longer, lead its HA region: its fence (the leader key
+ * of its etcd lease) is gone. HTTP 503; the caller stops leader work.
+ */
+export class NotLeaderError extends TollgateError {
+  constructor(message: string) {
+    super('TOLLGATE_NOT_LEADER', message);
+  }
+}
+
+/**
  * Code → HTTP status. Nomad answers write-time lookups of missing objects
  * (`cannot find token`, `Cannot delete nonexistent tokens`) with 400, so the
  * state store's `TOLLGATE_NOT_FOUND` maps to 400, while a read of a missing
@@ -104,6 +115,9 @@ const HTTP_STATUS: Readonly<Record<string, number>> = {
   TOLLGATE_COMMIT_FAILED: 503,
   TOLLGATE_UNAVAILABLE: 503,
   TOLLGATE_REGION_UNAVAILABLE: 503,
+  TOLLGATE_NOT_LEADER: 503,
+  // A region log call after the agent began shutting down.
+  TOLLGATE_REGION_LOG_CLOSED: 503,
   TOLLGATE_WAIT_TIMEOUT: 504,
 };
 
