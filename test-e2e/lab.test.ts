@@ -1,0 +1,269 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAgentConfigFile } from '@tollgate/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, api, eventually, runCli } from './testkit.js';
+
+// `npm start` (scripts/lab.js) for real: three agent processes and Debian's
+// Prometheus, started from a temp base dir on free ports so that a lab a
+// developer has running on the default ports is left alone.
+
+const LAB = join(REPO, 'scripts/lab.js');
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+interface LabRun {
+  readonly proc: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or signal name) once the process is gone. */
+  readonly exited: Promise<number | string | null>;
+}
+
+interface LabState {
+  pid: number;
+  regions: Array<{ name: string; http: string; rpc: string; pid: number; authoritative: boolean; config: string; log: string }>;
+  prometheus: { url: string; pid: number } | null;
+  managementTokenFile: string;
+}
+
+function runLab(args: readonly string[]): LabRun {
+  const proc = spawn(process.execPath, [LAB, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | string | null>((resolve) => proc.once('close', (code, sig) => resolve(code ?? sig)));
+  return { proc, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Resolves once the banner is printed; rejects if the lab exits first. */
+async function labReady(run: LabRun, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let done = false;
+  void run.exited.then(() => (done = true));
+  while (!run.stdout().includes('Ctrl-C stops the lab')) {
+    if (done) throw new Error(`lab exited before it was up:\n${run.stderr()}\n${run.stdout()}`);
+    if (Date.now() > deadline) throw new Error(`lab not up within ${timeoutMs} ms:\n${run.stderr()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ host: '127.0.0.1', port, exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+
+/** Three HTTP ports whose RPC neighbours (+1) are free too, plus one for Prometheus. */
+async function freeLabPorts(): Promise<{ http: number[]; prometheus: number }> {
+  const chosen: number[] = [];
+  while (chosen.length < 4) {
+    const p = 20_000 + 2 * Math.floor(Math.random() * 10_000);
+    if (chosen.some((c) => Math.abs(c - p) < 2)) continue;
+    if ((await isPortFree(p)) && (await isPortFree(p + 1))) chosen.push(p);
+  }
+  return { http: chosen.slice(0, 3), prometheus: chosen[3]! };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM a lab still running (test failure paths), then any child it left. */
+async function cleanup(run: LabRun | undefined, state: LabState | undefined): Promise<void> {
+  if (run && run.proc.exitCode === null && run.proc.signalCode === null) {
+    run.proc.kill('SIGTERM');
+    await Promise.race([run.exited, new Promise((r) => setTimeout(r, 20_000))]);
+  }
+  for (const pid of [...(state?.regions.map((r) => r.pid) ?? []), state?.prometheus?.pid]) {
+    if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+}
+
+describe('lab command line', () => {
+  it('refuses an unknown option with exit status 2 and the usage', async () => {
+    const run = runLab(['--bogus']);
+    expect(await run.exited).toBe(2);
+    expect(run.stderr()).toMatch(/^lab: Unknown option '--bogus'/);
+    expect(run.stderr()).toContain('Usage: npm start');
+  });
+
+  it('refuses --ha, which is reserved for HA regions on etcd', async () => {
+    const run = runLab(['--ha']);
+    expect(await run.exited).toBe(2);
+    expect(run.stderr()).toMatch(/--ha is reserved for HA regions on etcd/);
+  });
+
+  it('refuses a --ports list without one port per region', async () => {
+    const run = runLab(['--ports=7000,7002']);
+    expect(await run.exited).toBe(2);
+    expect(run.stderr()).toMatch(/--ports: expected 3 HTTP ports \(global, eu-west, us-east\)/);
+  });
+
+  it('prints its usage for --help and exits 0', async () => {
+    const run = runLab(['--help']);
+    expect(await run.exited).toBe(0);
+    expect(run.stdout()).toContain('--base-dir=DIR');
+  });
+
+  it('names a busy port and its region instead of starting anything', async () => {
+    const { http } = await freeLabPorts();
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen({ host: '127.0.0.1', port: http[1]! + 1 }, () => r()));
+    try {
+      const base = await mkdtemp(join(tmpdir(), 'tollgate-lab-busy-'));
+      const run = runLab([`--base-dir=${base}`, `--ports=${http.join(',')}`, '--no-prometheus']);
+      expect(await run.exited).toBe(1);
+      expect(run.stderr()).toContain(`port in use: ${http[1]! + 1} (eu-west RPC)`);
+      expect(existsSync(join(base, 'global'))).toBe(false);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+});
+
+describe('a running lab', () => {
+  let base: string;
+  let ports: { http: number[]; prometheus: number };
+  let run: LabRun | undefined;
+  let state: LabState | undefined;
+  let token: string;
+
+  beforeAll(async () => {
+    base = await mkdtemp(join(tmpdir(), 'tollgate-lab-'));
+    ports = await freeLabPorts();
+    run = runLab([`--base-dir=${base}`, `--ports=${ports.http.join(',')}`, `--prometheus-port=${ports.prometheus}`]);
+    await labReady(run);
+    state = JSON.parse(await readFile(join(base, 'lab.json'), 'utf8')) as LabState;
+    token = /Management token[^\n]*\n\s+(\S+)/.exec(run.stdout())?.[1] ?? '';
+  });
+  afterAll(async () => {
+    await cleanup(run, state);
+  });
+
+  it('prints every region with its HTTP and RPC address and starts global as authoritative', () => {
+    const [g, e, u] = ports.http as [number, number, number];
+    expect(run!.stdout()).toMatch(new RegExp(`global +http://127\\.0\\.0\\.1:${g} +127\\.0\\.0\\.1:${g + 1} +authoritative`));
+    expect(run!.stdout()).toMatch(new RegExp(`eu-west +http://127\\.0\\.0\\.1:${e} +127\\.0\\.0\\.1:${e + 1} +follower`));
+    expect(run!.stdout()).toMatch(new RegExp(`us-east +http://127\\.0\\.0\\.1:${u} +127\\.0\\.0\\.1:${u + 1} +follower`));
+    expect(state!.regions.map((r) => [r.name, r.authoritative])).toEqual([
+      ['global', true],
+      ['eu-west', false],
+      ['us-east', false],
+    ]);
+  });
+
+  it('runs each region as its own agent, answering health with its own region and data dir', async () => {
+    for (const r of state!.regions) {
+      const h = await api(r.http, 'GET', '/v1/agent/health');
+      expect({ region: r.name, status: h.status, body: h.body.region }).toEqual({ region: r.name, status: 200, body: r.name });
+      expect(existsSync(join(base, r.name, 'server'))).toBe(true);
+    }
+    expect(new Set(state!.regions.map((r) => r.pid)).size).toBe(3);
+  });
+
+  it('prints a management token that works in global and is saved with mode 0600', async () => {
+    expect(token).toMatch(UUID);
+    const self = await api(state!.regions[0]!.http, 'GET', '/v1/acl/token/self', { token });
+    expect(self.status).toBe(200);
+    expect(self.body).toMatchObject({ Type: 'management', Global: true, Name: 'Bootstrap Token' });
+    expect(readFileSync(join(base, 'management-token'), 'utf8').trim()).toBe(token);
+    expect(statSync(join(base, 'management-token')).mode & 0o777).toBe(0o600);
+  });
+
+  it('gives the followers a global management replication token and every other region as a peer', async () => {
+    const repl = readFileSync(join(base, 'replication-token'), 'utf8').trim();
+    expect(repl).not.toBe(token);
+    const self = await api(state!.regions[0]!.http, 'GET', '/v1/acl/token/self', { token: repl });
+    expect(self.body).toMatchObject({ Type: 'management', Global: true });
+    const rpc = Object.fromEntries(state!.regions.map((r) => [r.name, r.rpc]));
+    for (const r of state!.regions) {
+      const cfg = loadAgentConfigFile(r.config);
+      const others = Object.fromEntries(Object.entries(rpc).filter(([n]) => n !== r.name).map(([n, a]) => [n, [a]]));
+      expect(cfg.server).toEqual({ authoritative_region: 'global', region_peers: others });
+      expect(cfg.acl?.replication_token).toBe(r.authoritative ? undefined : repl);
+      expect(statSync(r.config).mode & 0o777).toBe(0o600);
+    }
+  });
+
+  it('answers the CLI command it suggests: token list in global with the printed token', async () => {
+    expect(run!.stdout()).toContain(`TOLLGATE_ADDR=${state!.regions[0]!.http} npx tollgate acl token list`);
+    const r = await runCli(['acl', 'token', 'list'], { env: { TOLLGATE_ADDR: state!.regions[0]!.http, TOLLGATE_TOKEN: token } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Bootstrap Token');
+    expect(r.stdout).toContain('lab replication');
+  });
+
+  it('has Prometheus scrape all three agents', async () => {
+    expect(state!.prometheus?.url).toBe(`http://127.0.0.1:${ports.prometheus}`);
+    const url = `${state!.prometheus!.url}/api/v1/query?query=${encodeURIComponent('up{job="tollgate"} == 1')}`;
+    const instances = await eventually(async () => {
+      const r = (await (await fetch(url)).json()) as { data: { result: Array<{ metric: { instance: string } }> } };
+      const got = r.data.result.map((s) => s.metric.instance).sort();
+      return got.length === 3 ? got : undefined;
+    }, 30_000, 500);
+    expect(instances).toEqual(ports.http.map((p) => `127.0.0.1:${p}`).sort());
+  });
+
+  // Needs issue #5 part 1 (replication) in the agent: it exports the series.
+  it('has Prometheus answer tollgate_replication_lag_seconds for both followers', async () => {
+    const url = `${state!.prometheus!.url}/api/v1/query?query=tollgate_replication_lag_seconds`;
+    let last: unknown;
+    const regions = await eventually(
+      async () => {
+        const r = (await (await fetch(url)).json()) as { data: { result: Array<{ metric: Record<string, string> }> } };
+        last = r.data.result;
+        const got = [...new Set(r.data.result.filter((s) => s.metric.source_region === 'global').map((s) => s.metric.region))].sort();
+        return got.includes('eu-west') && got.includes('us-east') ? got : undefined;
+      },
+      30_000,
+      500,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}; last result: ${JSON.stringify(last)}`);
+    });
+    expect(regions).toEqual(['eu-west', 'us-east']);
+  });
+
+  it('stops every child and exits 0 on SIGINT, leaving no process behind', async () => {
+    const pids = [...state!.regions.map((r) => r.pid), state!.prometheus!.pid];
+    expect(pids.every(alive)).toBe(true);
+    run!.proc.kill('SIGINT');
+    expect(await run!.exited).toBe(0);
+    expect(run!.stderr()).toContain('[lab] stopped');
+    expect(pids.filter(alive)).toEqual([]);
+    expect(existsSync(join(base, 'lab.json'))).toBe(false);
+  });
+
+  it('reuses the management token and data on the next run in the same base dir', async () => {
+    const again = runLab([`--base-dir=${base}`, `--ports=${ports.http.join(',')}`, '--no-prometheus']);
+    let againState: LabState | undefined;
+    try {
+      await labReady(again);
+      againState = JSON.parse(await readFile(join(base, 'lab.json'), 'utf8')) as LabState;
+      expect(again.stderr()).toContain('reusing the management token');
+      expect(again.stderr()).toContain('reusing the replication token');
+      expect(again.stdout()).toContain(token);
+      const self = await api(againState.regions[0]!.http, 'GET', '/v1/acl/token/self', { token });
+      expect(self.status).toBe(200);
+      expect(again.stdout()).toContain('Prometheus: not started (--no-prometheus)');
+      again.proc.kill('SIGTERM');
+      expect(await again.exited).toBe(0);
+      expect(againState.regions.map((r) => r.pid).filter(alive)).toEqual([]);
+    } finally {
+      await cleanup(again, againState);
+    }
+  });
+});
