@@ -133,6 +133,20 @@ describe('lab command line', () => {
       await new Promise((r) => blocker.close(r));
     }
   });
+  it('checks an explicitly chosen Prometheus port before starting any agent', async () => {
+    const { http, prometheus } = await freeLabPorts();
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen({ host: '127.0.0.1', port: prometheus }, () => r()));
+    try {
+      const base = await mkdtemp(join(tmpdir(), 'tollgate-lab-busy-'));
+      const run = runLab([`--base-dir=${base}`, `--ports=${http.join(',')}`, `--prometheus-port=${prometheus}`]);
+      expect(await run.exited).toBe(1);
+      expect(run.stderr()).toContain(`port in use: ${prometheus} (Prometheus)`);
+      expect(existsSync(join(base, 'global'))).toBe(false);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
 });
 
 describe('a running lab', () => {

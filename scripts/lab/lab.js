@@ -97,12 +97,15 @@ export class Lab {
     if (!existsSync(join(REPO, 'packages/cli/dist/index.js'))) {
       throw new LabError('TOLLGATE_LAB_NOT_BUILT', 'the packages are not built: run `npm run build` first');
     }
-    await assertPortsFree(
-      opts.regions.flatMap((r) => [
+    await assertPortsFree([
+      ...opts.regions.flatMap((r) => [
         { port: r.httpPort, what: `${r.name} HTTP` },
         { port: r.rpcPort, what: `${r.name} RPC` },
       ]),
-    );
+      // An explicitly chosen Prometheus port is checked up front too, so a
+      // clash costs nothing; the default one falls back to a free port.
+      ...(opts.prometheus && opts.prometheusPort !== undefined ? [{ port: opts.prometheusPort, what: 'Prometheus' }] : []),
+    ]);
     await mkdir(paths.logs, { recursive: true });
     await mkdir(join(opts.baseDir, 'policies'), { recursive: true });
     await writeFile(paths.policy, READONLY_POLICY);
@@ -183,8 +186,6 @@ export class Lab {
     let port = this.opts.prometheusPort;
     if (port === undefined) {
       port = (await isPortFree(DEFAULT_PROMETHEUS_PORT)) ? DEFAULT_PROMETHEUS_PORT : await freePort();
-    } else {
-      await assertPortsFree([{ port, what: 'Prometheus' }]);
     }
     const logFile = join(this.paths.logs, 'prometheus.log');
     this.log(`starting prometheus on :${port} (log ${logFile})`);
