@@ -51,6 +51,9 @@ export function createHttpServer(ctx: AgentContext): FastifyInstance {
     // No access log per request: the hot path stays lean and metrics count
     // requests instead; writes and failures log themselves.
     logController: new LogController({ disableRequestLogging: true }),
+    // Fastify would build a child logger (with redaction paths) per request;
+    // the agent's http logger serves every request instead.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: ctx.config.limits.httpMaxBodyBytes,
     // Nomad's API is case sensitive and has no trailing-slash aliases.
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, maxParamLength: 256 },
