@@ -1,3 +1,4 @@
+import type * as HclParser from 'js-hcl-parser';
 import { createRequire } from 'node:module';
 import { PolicyError } from './errors.js';
 
@@ -18,7 +19,7 @@ export const MAX_RULES_BYTES = 64 * 1024;
  */
 export const MAX_NESTING = 50;
 
-type HclModule = typeof import('js-hcl-parser');
+type HclModule = typeof HclParser;
 
 const requireFromHere = createRequire(import.meta.url);
 let loaded: HclModule | null = null;

@@ -6,7 +6,7 @@ import { isGlobalWrite, runWrite } from '../acl-endpoint.js';
 import { AclDisabledError, BadRequestError, ObjectNotFoundError, PermissionDeniedError } from '../errors.js';
 import { tokenStub, tokenView } from '../tokens.js';
 import { blockingQuery } from './blocking.js';
-import { route } from './http-server.js';
+import { route } from './route.js';
 import { queryOptions, secretOf, setReadHeaders } from './request.js';
 
 type Params = Record<string, string>;

@@ -1,10 +1,34 @@
 import type { FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
-import { BadRequestError } from '../errors.js';
-import { route } from './http-server.js';
+import { AclDisabledError, BadRequestError, PermissionDeniedError } from '../errors.js';
+import { registerCrossRegionHook } from '../forwarding/region-hook.js';
+import { route } from './route.js';
+import { secretOf } from './request.js';
 
-/** `/v1/agent/health` and `/v1/metrics`. */
+/**
+ * `/v1/agent/health`, `/v1/metrics`, `/v1/acl/replication`, and the hook
+ * that sends `?region=` requests to their region and makes
+ * `X-Tollgate-Min-Index` wait (it applies to every route, whenever it is
+ * registered).
+ */
 export function registerAgentRoutes(app: FastifyInstance, ctx: AgentContext): void {
+  registerCrossRegionHook(app, ctx);
+
+  route(app, '/v1/acl/replication', {
+    GET: (req) => {
+      if (!ctx.config.acl.enabled) throw new AclDisabledError();
+      const secret = secretOf(req);
+      // The replication token may read its own loop's state even when the
+      // authoritative region refused it (a client token): that is exactly
+      // when an operator needs to see why.
+      const replicationToken = ctx.config.acl.replicationToken;
+      if (replicationToken === undefined || secret !== replicationToken) {
+        if (!ctx.resolver.resolve(secret).acl.isManagement) throw new PermissionDeniedError();
+      }
+      return ctx.replicationStatus();
+    },
+  });
+
   route(app, '/v1/agent/health', {
     GET: (_req, reply) => {
       const h = ctx.health();

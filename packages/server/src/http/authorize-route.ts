@@ -5,7 +5,7 @@ import type { AgentContext } from '../agent-context.js';
 import { AclDisabledError, BadRequestError, PermissionDeniedError, TokenExpiredError } from '../errors.js';
 import type { Identity } from '../token-resolver.js';
 import { secretOf } from './request.js';
-import { route } from './http-server.js';
+import { route } from './route.js';
 
 /**
  * `POST /v1/acl/authorize` — "may this token do that?" for other services.

@@ -1,0 +1,28 @@
+// Lint: strict where bugs hide (floating promises, type-only imports,
+// focused tests, layer-breaking deep imports), quiet about style, which
+// the TypeScript compiler and review already cover.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/server/src/generated/**', 'coverage/**', '.lab/**'] },
+  {
+    files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'test-e2e/**/*.ts'],
+    extends: [tseslint.configs.base],
+    languageOptions: {
+      parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@tollgate/*/src/*', '@tollgate/*/dist/*'], message: 'Import a package through its public index.' }] },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='only']", message: 'No focused tests (.only) in the tree.' },
+      ],
+    },
+  },
+);
