@@ -1,7 +1,9 @@
 import type { Mutation, StateStore } from '@tollgate/state';
 import type { ResolvedAgentConfig } from './config.js';
+import type { ForwardRequest, ForwardResponse } from './forwarding/forwarded-http.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
+import type { ReplicationStatusView } from './replication/replication-status.js';
 import type { TokenResolver } from './token-resolver.js';
 
 /**
@@ -27,6 +29,22 @@ export interface AgentContext {
    * replica has caught up with the returned index (read-your-writes).
    */
   writeGlobal(w: AclWriteOp, secret: string): Promise<AclWriteResult>;
+  /**
+   * Runs an HTTP API request in another region (Nomad's `?region=`) over
+   * gRPC and returns its answer unchanged.
+   * @throws NoPathToRegionError (Nomad's 500 `No path to region`) when the
+   *   region has no `server.region_peers` entry; RegionUnavailableError (503,
+   *   names the region) when none of its peers answers.
+   */
+  forwardToRegion(region: string, req: ForwardRequest): Promise<ForwardResponse>;
+  /**
+   * Resolves once this region has applied the authoritative region's index
+   * `minIndex` (`X-Tollgate-Min-Index`), waiting at most
+   * `server.replication_wait`; then WaitTimeoutError (504).
+   */
+  awaitAuthoritativeIndex(minIndex: number, signal?: AbortSignal): Promise<void>;
+  /** What `GET /v1/acl/replication` shows. */
+  replicationStatus(): ReplicationStatusView;
   /** What `/v1/agent/health` reports. */
   health(): AgentHealth;
 }

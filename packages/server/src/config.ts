@@ -34,6 +34,18 @@ export interface AgentConfigInput {
     acl_token_gc_threshold?: string;
     /** How often expired tokens are collected. @default "5m" */
     acl_token_gc_interval?: string;
+    /**
+     * Tollgate: longest a request waits for this region's replica to reach
+     * an authoritative index — after a forwarded global write
+     * (read-your-writes) or for `X-Tollgate-Min-Index` — before answering
+     * 504. @default "5s"
+     */
+    replication_wait?: string;
+    /**
+     * Tollgate: how often a follower compares the digest of its global state
+     * with the authoritative region's and resyncs on a mismatch. @default "30s"
+     */
+    anti_entropy_interval?: string;
   };
   acl?: {
     /** @default true (Tollgate is an ACL service; Nomad defaults to false) */
@@ -78,6 +90,8 @@ export interface ResolvedAgentConfig {
     readonly regionPeers: Readonly<Record<string, readonly string[]>>;
     readonly aclTokenGcThresholdMs: number;
     readonly aclTokenGcIntervalMs: number;
+    readonly replicationWaitMs: number;
+    readonly antiEntropyIntervalMs: number;
   };
   readonly acl: {
     readonly enabled: boolean;
@@ -108,6 +122,8 @@ const FIELDS: Readonly<Record<string, FieldKind>> = {
   'server.region_peers': 'peers',
   'server.acl_token_gc_threshold': 'duration',
   'server.acl_token_gc_interval': 'duration',
+  'server.replication_wait': 'duration',
+  'server.anti_entropy_interval': 'duration',
   // Nomad's `server { enabled = true }` is accepted so Nomad configs load;
   // a Tollgate agent is always a server.
   'server.enabled': 'bool',
@@ -233,6 +249,8 @@ export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolea
       regionPeers,
       aclTokenGcThresholdMs: durationField('server.acl_token_gc_threshold', input.server?.acl_token_gc_threshold, 3_600_000),
       aclTokenGcIntervalMs: durationField('server.acl_token_gc_interval', input.server?.acl_token_gc_interval, 300_000),
+      replicationWaitMs: positiveDuration('server.replication_wait', input.server?.replication_wait, 5_000),
+      antiEntropyIntervalMs: positiveDuration('server.anti_entropy_interval', input.server?.anti_entropy_interval, 30_000),
     },
     acl: {
       enabled: input.acl?.enabled ?? true,
@@ -259,6 +277,13 @@ function durationField(path: string, value: string | undefined, fallbackMs: numb
   } catch {
     throw new ConfigError(`${path}: invalid duration "${value}"`);
   }
+}
+
+/** A duration that must be above zero (a zero wait or interval would spin or always fail). */
+function positiveDuration(path: string, value: string | undefined, fallbackMs: number): number {
+  const ms = durationField(path, value, fallbackMs);
+  if (ms <= 0) throw new ConfigError(`${path}: must be greater than zero (got "${value}")`);
+  return ms;
 }
 
 function checkField(path: string, value: unknown, source: string): unknown {

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StateStore } from '@tollgate/state';
+import type { ReplicationErrorReason, ReplicationMetricsSink, ReplicationReport, ResyncReason } from './replication/replication-loop.js';
 
 /**
  * The agent's Prometheus metrics, on one registry per agent (so several
@@ -14,6 +15,11 @@ export class AgentMetrics {
   readonly commitSeconds: Histogram;
   readonly commitBatchSize: Histogram;
   readonly forwards: Counter<'region' | 'outcome'>;
+  readonly forwardSeconds: Histogram<'region'>;
+  readonly grpcRequests: Counter<'method' | 'code'>;
+  readonly replicationErrors: Counter<'source_region' | 'reason'>;
+  readonly replicationResyncs: Counter<'source_region' | 'reason'>;
+  readonly replicationAppliedChanges: Counter<'source_region'>;
 
   constructor(region: string) {
     this.registry.setDefaultLabels({ region });
@@ -52,9 +58,126 @@ export class AgentMetrics {
     });
     this.forwards = new Counter({
       name: 'tollgate_forwarded_requests_total',
-      help: 'Writes forwarded to another region, by region and outcome.',
+      help: 'Requests forwarded to another region (global writes, ?region=), by target region and outcome.',
       labelNames: ['region', 'outcome'],
       registers,
+    });
+    this.forwardSeconds = new Histogram({
+      name: 'tollgate_forward_duration_seconds',
+      help: 'Round trip of a forwarded request, by target region (the replica wait after a global write excluded).',
+      labelNames: ['region'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers,
+    });
+    this.grpcRequests = new Counter({
+      name: 'tollgate_grpc_requests_total',
+      help: 'Inbound gRPC calls between regions, by method and status code.',
+      labelNames: ['method', 'code'],
+      registers,
+    });
+    this.replicationErrors = new Counter({
+      name: 'tollgate_replication_errors_total',
+      help: 'Failed replication attempts in this follower, by source region and reason (unreachable, permission_denied, …).',
+      labelNames: ['source_region', 'reason'],
+      registers,
+    });
+    this.replicationResyncs = new Counter({
+      name: 'tollgate_replication_resyncs_total',
+      help: 'Snapshot resyncs of this follower, by reason (horizon: behind the change feed; digest_mismatch: anti-entropy).',
+      labelNames: ['source_region', 'reason'],
+      registers,
+    });
+    this.replicationAppliedChanges = new Counter({
+      name: 'tollgate_replication_applied_changes_total',
+      help: 'Replicated upserts and deletions made durable in this follower.',
+      labelNames: ['source_region'],
+      registers,
+    });
+  }
+
+  /**
+   * The counters a replication loop feeds, bound to its source region.
+   * Every reason starts at 0 so that `rate()` and alerts see the series
+   * before the first failure.
+   */
+  replicationSink(sourceRegion: string): ReplicationMetricsSink {
+    const reasons: ReplicationErrorReason[] = [
+      'unreachable',
+      'permission_denied',
+      'wrong_region',
+      'heartbeat_timeout',
+      'stream_error',
+      'snapshot_incomplete',
+      'apply_failed',
+      'not_configured',
+    ];
+    for (const reason of reasons) this.replicationErrors.inc({ source_region: sourceRegion, reason }, 0);
+    for (const reason of ['horizon', 'digest_mismatch'] as ResyncReason[]) this.replicationResyncs.inc({ source_region: sourceRegion, reason }, 0);
+    this.replicationAppliedChanges.inc({ source_region: sourceRegion }, 0);
+    return {
+      error: (reason) => this.replicationErrors.inc({ source_region: sourceRegion, reason }),
+      resync: (reason) => this.replicationResyncs.inc({ source_region: sourceRegion, reason }),
+      applied: (changes) => this.replicationAppliedChanges.inc({ source_region: sourceRegion }, changes),
+    };
+  }
+
+  /**
+   * Replication gauges, read from the loop at scrape time (so the lag is as
+   * of the scrape, not of the last event): lag in seconds and in indexes,
+   * the applied index and the last success.
+   */
+  bindReplication(report: () => ReplicationReport): void {
+    const registers = [this.registry];
+    const labelNames = ['source_region'] as const;
+    new Gauge({
+      name: 'tollgate_replication_lag_seconds',
+      help: 'Time since the oldest change not yet applied here was committed in the source region; 0 when caught up.',
+      labelNames,
+      registers,
+      collect() {
+        const r = report();
+        this.set({ source_region: r.sourceRegion }, r.lagSeconds);
+      },
+    });
+    new Gauge({
+      name: 'tollgate_replication_index_lag',
+      help: 'Source-region indexes known here but not yet applied.',
+      labelNames,
+      registers,
+      collect() {
+        const r = report();
+        this.set({ source_region: r.sourceRegion }, r.indexLag);
+      },
+    });
+    new Gauge({
+      name: 'tollgate_replication_applied_index',
+      help: 'The source-region index this follower has applied (its replication cursor).',
+      labelNames,
+      registers,
+      collect() {
+        const r = report();
+        this.set({ source_region: r.sourceRegion }, r.appliedIndex);
+      },
+    });
+    new Gauge({
+      name: 'tollgate_replication_last_success_timestamp_seconds',
+      help: 'When replication last applied a batch or received a heartbeat (Unix seconds; 0 = never).',
+      labelNames,
+      registers,
+      collect() {
+        const r = report();
+        this.set({ source_region: r.sourceRegion }, (r.lastSuccessMs ?? 0) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'tollgate_replication_running',
+      help: '1 while the replication loop streams from the source region, else 0.',
+      labelNames,
+      registers,
+      collect() {
+        const r = report();
+        this.set({ source_region: r.sourceRegion }, r.phase === 'streaming' ? 1 : 0);
+      },
     });
   }
 

@@ -1,0 +1,148 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { HttpResponse__Output } from '../generated/tollgate/v1/HttpResponse.js';
+import { RegionUnavailableError, TollgateError } from '../errors.js';
+import { tokenMetadata } from '../grpc/call-auth.js';
+import { outboundDeadline } from '../grpc/call-deadline.js';
+import { isServiceError, statusName } from '../grpc/grpc-status.js';
+import type { PeerClients } from '../grpc/peer-clients.js';
+import { PeerConnectError, FORWARD_CONNECT_TIMEOUT_MS, isRetryable } from '../grpc/retry.js';
+import type { Logger } from '../logger.js';
+import type { AgentMetrics } from '../metrics.js';
+import type { ForwardRequest, ForwardResponse } from './forwarded-http.js';
+
+/** No peers are configured for a region: Nomad's `No path to region` (HTTP 500). */
+export class NoPathToRegionError extends TollgateError {
+  readonly region: string;
+  constructor(region: string) {
+    super('TOLLGATE_NO_PATH_TO_REGION', 'No path to region');
+    this.region = region;
+  }
+}
+
+/** Options of `Forwarder`. */
+export interface ForwarderOptions {
+  /** This agent's region (sent along for the receiver's logs). */
+  readonly region: string;
+  readonly authoritativeRegion: string;
+  /** `server.region_peers`: region → RPC addresses. */
+  readonly regionPeers: Readonly<Record<string, readonly string[]>>;
+  readonly clients: PeerClients;
+  readonly log: Logger;
+  readonly metrics: Pick<AgentMetrics, 'forwards' | 'forwardSeconds'>;
+  /** Per-peer connect deadline. @default FORWARD_CONNECT_TIMEOUT_MS */
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * Sends HTTP API requests to another region over `tollgate.v1.Forward/Http`.
+ *
+ * Peers of the target region are tried in turn, starting with the one that
+ * answered last. Each gets `connectTimeoutMs` to accept a connection; a
+ * region whose peers all fail to connect is reported at once with a 503
+ * naming it, never after a long TCP timeout. A failure after the request
+ * was sent moves on to the next peer only for idempotent requests
+ * (`isRetryable`), so a token is never created twice.
+ */
+export class Forwarder {
+  readonly #o: ForwarderOptions;
+  readonly #connectTimeoutMs: number;
+  /** Index of the peer that answered last, per region. */
+  readonly #sticky = new Map<string, number>();
+
+  constructor(opts: ForwarderOptions) {
+    this.#o = opts;
+    this.#connectTimeoutMs = opts.connectTimeoutMs ?? FORWARD_CONNECT_TIMEOUT_MS;
+  }
+
+  /** Whether `region` has peers configured. */
+  knows(region: string): boolean {
+    return (this.#o.regionPeers[region]?.length ?? 0) > 0;
+  }
+
+  /**
+   * Runs `req` in `region` and returns its answer unchanged.
+   * @throws NoPathToRegionError when `region` has no peers configured;
+   *   RegionUnavailableError (503, names the region) when no peer answered.
+   */
+  async forward(region: string, req: ForwardRequest): Promise<ForwardResponse> {
+    const peers = this.#o.regionPeers[region];
+    if (peers === undefined || peers.length === 0) throw new NoPathToRegionError(region);
+    const label = region === this.#o.authoritativeRegion ? `authoritative region "${region}"` : `region "${region}"`;
+    const started = performance.now();
+    const start = this.#sticky.get(region) ?? 0;
+    const failures: string[] = [];
+    let outcome = 'unreachable';
+    try {
+      for (let i = 0; i < peers.length; i++) {
+        const at = (start + i) % peers.length;
+        const peer = peers[at]!;
+        try {
+          await this.#o.clients.connect(peer, this.#connectTimeoutMs, req.signal);
+          const res = await this.#call(peer, region, req);
+          this.#sticky.set(region, at);
+          outcome = 'ok';
+          return res;
+        } catch (err) {
+          if (req.signal?.aborted) {
+            outcome = 'cancelled';
+            throw err;
+          }
+          failures.push(`${peer}: ${describe(err)}`);
+          if (!isRetryable(err, { idempotent: req.idempotent ?? false })) {
+            outcome = 'error';
+            throw this.#failure(label, region, failures, err);
+          }
+          this.#o.log.warn({ region, peer, err: describe(err) }, 'forwarding to peer failed; trying the next one');
+        }
+      }
+      throw new RegionUnavailableError(`${label} unreachable: ${failures.join('; ')}`);
+    } finally {
+      this.#o.metrics.forwards.inc({ region, outcome });
+      this.#o.metrics.forwardSeconds.observe({ region }, (performance.now() - started) / 1000);
+    }
+  }
+
+  #failure(label: string, region: string, failures: readonly string[], err: unknown): TollgateError {
+    if (isServiceError(err) && err.code === GrpcStatus.DEADLINE_EXCEEDED) {
+      return new RegionUnavailableError(`${label} did not answer in time; the request may or may not have been applied there (${failures.join('; ')})`);
+    }
+    if (isServiceError(err) && err.code === GrpcStatus.FAILED_PRECONDITION) {
+      // A peer of another region: region_peers is wrong. Say so plainly.
+      return new RegionUnavailableError(`${label}: misconfigured peer: ${err.details}`);
+    }
+    this.#o.log.warn({ region, err: describe(err) }, 'forwarded request failed');
+    return new RegionUnavailableError(`${label} unreachable: ${failures.join('; ')}`, { cause: err });
+  }
+
+  #call(peer: string, region: string, req: ForwardRequest): Promise<ForwardResponse> {
+    const client = this.#o.clients.forward(peer);
+    return new Promise<ForwardResponse>((resolve, reject) => {
+      const call = client.Http(
+        {
+          method: req.method,
+          path: req.path,
+          body: req.body,
+          headers: { ...req.headers },
+          region,
+          origin_region: this.#o.region,
+        },
+        tokenMetadata(req.secret),
+        { deadline: outboundDeadline(req.timeoutMs) },
+        (err, value?: HttpResponse__Output) => {
+          req.signal?.removeEventListener('abort', onAbort);
+          if (err) reject(err);
+          else if (value === undefined) reject(new Error('empty answer'));
+          else resolve({ status: value.status, headers: value.headers, body: value.body, peer });
+        },
+      );
+      const onAbort = (): void => call.cancel();
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof PeerConnectError) return err.message;
+  if (isServiceError(err)) return `${statusName(err.code)}: ${err.details || err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,25 @@
+// Original file: proto/tollgate/v1/replication.proto
+
+import type { Token as _tollgate_v1_Token, Token__Output as _tollgate_v1_Token__Output } from '../../tollgate/v1/Token.js';
+import type { Policy as _tollgate_v1_Policy, Policy__Output as _tollgate_v1_Policy__Output } from '../../tollgate/v1/Policy.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface ChangeBatch {
+  'first_index'?: (number | string | Long);
+  'index'?: (number | string | Long);
+  'commit_time_ms'?: (number | string | Long);
+  'upsert_tokens'?: (_tollgate_v1_Token)[];
+  'delete_tokens'?: (string)[];
+  'upsert_policies'?: (_tollgate_v1_Policy)[];
+  'delete_policies'?: (string)[];
+}
+
+export interface ChangeBatch__Output {
+  'first_index': (number);
+  'index': (number);
+  'commit_time_ms': (number);
+  'upsert_tokens': (_tollgate_v1_Token__Output)[];
+  'delete_tokens': (string)[];
+  'upsert_policies': (_tollgate_v1_Policy__Output)[];
+  'delete_policies': (string)[];
+}

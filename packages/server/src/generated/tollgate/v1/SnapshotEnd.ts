@@ -1,0 +1,15 @@
+// Original file: proto/tollgate/v1/replication.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface SnapshotEnd {
+  'token_count'?: (number | string | Long);
+  'policy_count'?: (number | string | Long);
+  'digest'?: (string);
+}
+
+export interface SnapshotEnd__Output {
+  'token_count': (number);
+  'policy_count': (number);
+  'digest': (string);
+}

@@ -1,0 +1,34 @@
+// Original file: proto/tollgate/v1/replication.proto
+
+import type { PolicyNames as _tollgate_v1_PolicyNames, PolicyNames__Output as _tollgate_v1_PolicyNames__Output } from '../../tollgate/v1/PolicyNames.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Token {
+  'accessor_id'?: (string);
+  'secret_id'?: (string);
+  'name'?: (string);
+  'type'?: (string);
+  'policies'?: (_tollgate_v1_PolicyNames | null);
+  'global'?: (boolean);
+  'hash'?: (string);
+  'create_time'?: (string);
+  'expiration_time'?: (string);
+  'expiration_ttl_ns'?: (number | string | Long);
+  'create_index'?: (number | string | Long);
+  'modify_index'?: (number | string | Long);
+}
+
+export interface Token__Output {
+  'accessor_id': (string);
+  'secret_id': (string);
+  'name': (string);
+  'type': (string);
+  'policies': (_tollgate_v1_PolicyNames__Output | null);
+  'global': (boolean);
+  'hash': (string);
+  'create_time': (string);
+  'expiration_time': (string);
+  'expiration_ttl_ns': (number);
+  'create_index': (number);
+  'modify_index': (number);
+}

@@ -1,0 +1,134 @@
+import * as grpc from '@grpc/grpc-js';
+import type { ForwardClient } from '../generated/tollgate/v1/Forward.js';
+import type { ReplicationClient } from '../generated/tollgate/v1/Replication.js';
+import { loadTollgateProto } from './proto-definitions.js';
+import { PeerConnectError } from './retry.js';
+
+/** Largest message a peer may send us (a snapshot chunk, a forwarded answer). */
+export const GRPC_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Channel options for calls to other regions. grpc-js reconnects with a
+ * backoff that grows to 120 s by default; a region coming back must be seen
+ * within a couple of seconds, so the backoff is capped at 2 s.
+ */
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+  'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': GRPC_MAX_MESSAGE_BYTES,
+};
+
+interface Peer {
+  readonly channel: grpc.Channel;
+  readonly forward: ForwardClient;
+  readonly replication: ReplicationClient;
+}
+
+/**
+ * One HTTP/2 channel per peer address (`host:port`; DNS names resolve
+ * through grpc-js' resolver), shared by the Forward and Replication clients
+ * and kept for the agent's life so forwarded writes reuse a warm connection.
+ *
+ * ```ts
+ * const peers = new PeerClients();
+ * await peers.connect('127.0.0.1:4647', 2000);
+ * peers.forward('127.0.0.1:4647').Http(req, md, { deadline }, cb);
+ * peers.close();
+ * ```
+ */
+export class PeerClients {
+  readonly #peers = new Map<string, Peer>();
+  #closed = false;
+
+  #peer(address: string): Peer {
+    if (this.#closed) throw new Error('peer clients are closed');
+    let peer = this.#peers.get(address);
+    if (peer === undefined) {
+      const proto = loadTollgateProto();
+      const channel = new grpc.Channel(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      const opts: grpc.ClientOptions = { channelOverride: channel };
+      const creds = grpc.credentials.createInsecure();
+      peer = {
+        channel,
+        forward: new proto.tollgate.v1.Forward(address, creds, opts),
+        replication: new proto.tollgate.v1.Replication(address, creds, opts),
+      };
+      this.#peers.set(address, peer);
+    }
+    return peer;
+  }
+
+  /** The Forward client of a peer. */
+  forward(address: string): ForwardClient {
+    return this.#peer(address).forward;
+  }
+
+  /** The Replication client of a peer. */
+  replication(address: string): ReplicationClient {
+    return this.#peer(address).replication;
+  }
+
+  /**
+   * Resolves once the channel to `address` is connected. Rejects with
+   * `PeerConnectError` when a connection attempt made during the wait fails
+   * (a refused connection fails at once instead of waiting for the
+   * deadline) or after `timeoutMs`. A failure left over from before the call
+   * does not count: grpc-js keeps a channel in TRANSIENT_FAILURE while it
+   * retries in the background (at most 2 s apart, see CHANNEL_OPTIONS), so a
+   * peer that came back is seen within the wait, and one still down costs
+   * the whole `timeoutMs` — short, but not instant.
+   *
+   * A call made after this has reached a live peer's transport, which is
+   * what makes retrying a non-idempotent write on the next peer safe when
+   * this step fails.
+   */
+  connect(address: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const { channel } = this.#peer(address);
+    const { READY, TRANSIENT_FAILURE, CONNECTING, SHUTDOWN } = grpc.connectivityState;
+    let state = channel.getConnectivityState(true);
+    if (state === READY) return Promise.resolve();
+    const deadline = Date.now() + timeoutMs;
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      let settled = false;
+      const settle = (err?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const onAbort = (): void => settle(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      let attempted = state !== TRANSIENT_FAILURE;
+      const check = (): void => {
+        if (settled) return;
+        if (state === READY) return settle();
+        if (state === SHUTDOWN) return settle(new PeerConnectError(address, 'channel closed'));
+        if (state === TRANSIENT_FAILURE && attempted) return settle(new PeerConnectError(address, 'connection failed'));
+        channel.watchConnectivityState(state, deadline, (err) => {
+          if (err) return settle(new PeerConnectError(address, `no connection within ${timeoutMs} ms`));
+          state = channel.getConnectivityState(true);
+          if (state === CONNECTING) attempted = true;
+          check();
+        });
+      };
+      check();
+    });
+  }
+
+  /** Closes every channel; in-flight calls fail with CANCELLED/UNAVAILABLE. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    for (const peer of this.#peers.values()) {
+      peer.forward.close();
+      peer.replication.close();
+      peer.channel.close();
+    }
+    this.#peers.clear();
+  }
+}

@@ -1,0 +1,195 @@
+import type { ACLPolicy, ACLToken, Change, ReplicatedBatch } from '@tollgate/state';
+
+/**
+ * Replication batches, pure logic: how the authoritative side cuts its change
+ * feed into batches, and how the follower side merges the batches that
+ * queued up while its previous write was being made durable.
+ *
+ * Both rest on one rule: within a run of consecutive indexes, the last
+ * operation on a key wins. Batches never split an index, so once a batch is
+ * applied the follower's cursor can be its last index.
+ */
+
+/** A batch of global changes covering authoritative indexes `firstIndex..index`. */
+export interface ChangeBatchData {
+  readonly firstIndex: number;
+  /** Every global change up to this index is included (or in an earlier batch). */
+  readonly index: number;
+  /** When `firstIndex` was committed at the source (ms since the epoch). */
+  readonly commitTimeMs: number;
+  readonly upsertTokens: readonly ACLToken[];
+  readonly deleteTokens: readonly string[];
+  readonly upsertPolicies: readonly ACLPolicy[];
+  readonly deletePolicies: readonly string[];
+}
+
+/** Upper bound on a batch's encoded size; a batch ends after the index that crosses it. */
+export const BATCH_MAX_BYTES = 1024 * 1024;
+
+/** What `buildChangeBatches` reads objects from: the store, at send time. */
+export interface ObjectSource {
+  tokenByAccessor(accessor: string): ACLToken | undefined;
+  policy(name: string): ACLPolicy | undefined;
+}
+
+/**
+ * Collects operations on tokens and policies, last operation per key wins.
+ * An upsert followed by a delete is a delete; a delete followed by an upsert
+ * is an upsert (the store applies a batch's deletes before its upserts, so
+ * the two must never both be present for one key).
+ */
+export class ChangeAccumulator {
+  readonly #tokens = new Map<string, ACLToken | null>();
+  readonly #policies = new Map<string, ACLPolicy | null>();
+  #bytes = 0;
+
+  /** Rough encoded size of everything collected so far (for batch cuts). */
+  get approxBytes(): number {
+    return this.#bytes;
+  }
+
+  get isEmpty(): boolean {
+    return this.#tokens.size === 0 && this.#policies.size === 0;
+  }
+
+  upsertToken(t: ACLToken): void {
+    this.#tokens.set(t.AccessorID, t);
+    this.#bytes += tokenBytes(t);
+  }
+
+  deleteToken(accessor: string): void {
+    this.#tokens.set(accessor, null);
+    this.#bytes += accessor.length + 2;
+  }
+
+  upsertPolicy(p: ACLPolicy): void {
+    this.#policies.set(p.Name, p);
+    this.#bytes += policyBytes(p);
+  }
+
+  deletePolicy(name: string): void {
+    this.#policies.set(name, null);
+    this.#bytes += name.length + 2;
+  }
+
+  /** Adds every operation of a batch, in order after what is already here. */
+  addBatch(b: ChangeBatchData): void {
+    for (const a of b.deleteTokens) this.deleteToken(a);
+    for (const t of b.upsertTokens) this.upsertToken(t);
+    for (const n of b.deletePolicies) this.deletePolicy(n);
+    for (const p of b.upsertPolicies) this.upsertPolicy(p);
+  }
+
+  /** The collected operations as four lists. */
+  lists(): Pick<ChangeBatchData, 'upsertTokens' | 'deleteTokens' | 'upsertPolicies' | 'deletePolicies'> {
+    const upsertTokens: ACLToken[] = [];
+    const deleteTokens: string[] = [];
+    for (const [key, t] of this.#tokens) {
+      if (t === null) deleteTokens.push(key);
+      else upsertTokens.push(t);
+    }
+    const upsertPolicies: ACLPolicy[] = [];
+    const deletePolicies: string[] = [];
+    for (const [key, p] of this.#policies) {
+      if (p === null) deletePolicies.push(key);
+      else upsertPolicies.push(p);
+    }
+    return { upsertTokens, deleteTokens, upsertPolicies, deletePolicies };
+  }
+}
+
+function tokenBytes(t: ACLToken): number {
+  let n = 240 + t.Name.length;
+  for (const p of t.Policies ?? []) n += p.length + 2;
+  return n;
+}
+
+function policyBytes(p: ACLPolicy): number {
+  return 120 + p.Name.length + p.Description.length + p.Rules.length;
+}
+
+/**
+ * Authoritative side: cuts `changes` (global changes in index order, as
+ * `changesSince(…, { globalOnly: true })` returns them) into batches of at
+ * most about `maxBytes`, never splitting an index. Objects are read from
+ * `source` now, so a batch carries current versions; a key upserted and
+ * since deleted goes out as a delete (its delete is also further on in the
+ * feed).
+ *
+ * @param commitTimeOf when an index was committed at the source (ms).
+ */
+export function buildChangeBatches(
+  changes: readonly Change[],
+  source: ObjectSource,
+  commitTimeOf: (index: number) => number,
+  maxBytes: number = BATCH_MAX_BYTES,
+): ChangeBatchData[] {
+  const out: ChangeBatchData[] = [];
+  let acc = new ChangeAccumulator();
+  let first = -1;
+  let last = -1;
+  const flush = (): void => {
+    if (first === -1) return;
+    out.push({ firstIndex: first, index: last, commitTimeMs: commitTimeOf(first), ...acc.lists() });
+    acc = new ChangeAccumulator();
+    first = -1;
+  };
+  for (const c of changes) {
+    // Cut only between indexes, once the batch is over budget.
+    if (c.index !== last && acc.approxBytes >= maxBytes) flush();
+    if (first === -1) first = c.index;
+    last = c.index;
+    if (c.table === 'acl_token') {
+      const t = c.op === 'upsert' ? source.tokenByAccessor(c.key) : undefined;
+      if (t !== undefined) acc.upsertToken(t);
+      else acc.deleteToken(c.key);
+    } else {
+      const p = c.op === 'upsert' ? source.policy(c.key) : undefined;
+      if (p !== undefined) acc.upsertPolicy(p);
+      else acc.deletePolicy(c.key);
+    }
+  }
+  flush();
+  return out;
+}
+
+/**
+ * Follower side: merges consecutive batches (oldest first) into one, so that
+ * the store makes them durable with one write. The result covers
+ * `batches[0].firstIndex .. batches[last].index` and keeps the oldest commit
+ * time, which is what the lag is measured from.
+ * @throws RangeError for an empty list or batches out of order.
+ */
+export function mergeBatches(batches: readonly ChangeBatchData[]): ChangeBatchData {
+  const head = batches[0];
+  if (head === undefined) throw new RangeError('batches must not be empty');
+  if (batches.length === 1) return head;
+  const acc = new ChangeAccumulator();
+  let prev = -1;
+  // A progress-only entry (a heartbeat: no changes) holds nothing that is
+  // waiting to be applied, so the lag is measured from the first real change.
+  let commitTimeMs: number | undefined;
+  for (const b of batches) {
+    if (b.index < prev) throw new RangeError(`batches out of order: index ${b.index} after ${prev}`);
+    prev = b.index;
+    if (commitTimeMs === undefined && hasChanges(b)) commitTimeMs = b.commitTimeMs;
+    acc.addBatch(b);
+  }
+  return { firstIndex: head.firstIndex, index: prev, commitTimeMs: commitTimeMs ?? head.commitTimeMs, ...acc.lists() };
+}
+
+/** Whether a batch changes anything (a heartbeat's progress entry does not). */
+export function hasChanges(b: ChangeBatchData): boolean {
+  return b.upsertTokens.length + b.deleteTokens.length + b.upsertPolicies.length + b.deletePolicies.length > 0;
+}
+
+/** A batch as the store's `applyReplicated` input (its index becomes the cursor). */
+export function toReplicatedBatch(b: ChangeBatchData): ReplicatedBatch {
+  return {
+    sourceIndex: b.index,
+    upsertTokens: b.upsertTokens,
+    deleteTokens: b.deleteTokens,
+    upsertPolicies: b.upsertPolicies,
+    deletePolicies: b.deletePolicies,
+  };
+}

@@ -1,0 +1,295 @@
+import { once } from 'node:events';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { FeedHorizonError } from '@tollgate/state';
+import type { StateStore } from '@tollgate/state';
+import type { AgentContext } from '../agent-context.js';
+import { TollgateError } from '../errors.js';
+import type { ChangeBatch } from '../generated/tollgate/v1/ChangeBatch.js';
+import type { DigestResponse } from '../generated/tollgate/v1/DigestResponse.js';
+import type { ReplicationHandlers } from '../generated/tollgate/v1/Replication.js';
+import type { SnapshotChunk } from '../generated/tollgate/v1/SnapshotChunk.js';
+import type { SnapshotRequest__Output } from '../generated/tollgate/v1/SnapshotRequest.js';
+import type { WatchEvent } from '../generated/tollgate/v1/WatchEvent.js';
+import type { WatchRequest__Output } from '../generated/tollgate/v1/WatchRequest.js';
+import { requireManagementCall } from '../grpc/call-auth.js';
+import { grpcError, toGrpcError } from '../grpc/grpc-status.js';
+import { buildChangeBatches } from './change-batch.js';
+import type { ChangeBatchData } from './change-batch.js';
+import type { CommitClock } from './commit-clock.js';
+import { policyToWire, tokenToWire } from './wire-objects.js';
+
+/** A heartbeat goes out at least this often on an idle stream. */
+export const HEARTBEAT_INTERVAL_MS = 1_000;
+/**
+ * After commits that hold no global change (local tokens written in the
+ * authoritative region), a heartbeat tells followers their cursor may move
+ * on; at most this often, so local-write bursts do not cost every follower
+ * an fsync each.
+ */
+export const PROGRESS_INTERVAL_MS = 100;
+/** Changes read from the feed per step (a step never splits an index). */
+const FEED_READ_LIMIT = 5_000;
+/** Objects per snapshot chunk. */
+const SNAPSHOT_CHUNK_ITEMS = 2_000;
+
+/** A Watch stream being served, as `/v1/acl/replication` shows it in the authoritative region. */
+export interface WatcherInfo {
+  readonly region: string;
+  readonly peer: string;
+  readonly since: number;
+  /** Every global change up to this index has been written to the stream. */
+  readonly sentIndex: number;
+  readonly startedMs: number;
+}
+
+interface Watcher {
+  info: WatcherInfo;
+  readonly abort: AbortController;
+}
+
+/**
+ * The authoritative side of `tollgate.v1.Replication`: Watch, Snapshot,
+ * Digest. Every call needs a management token (the follower's replication
+ * token); a non-authoritative agent answers FAILED_PRECONDITION.
+ *
+ * ```
+ * Watch(since) ─▶ changesSince(since) ─▶ batches ─▶ [wait for a commit or a heartbeat tick] ─┐
+ *                       ▲                                                                      │
+ *                       └──────────────────────────────────────────────────────────────────────┘
+ *   FeedHorizonError ─▶ one `resync` event, stream ends OK
+ * ```
+ */
+export class ReplicationService {
+  readonly #ctx: AgentContext;
+  readonly #clock: CommitClock;
+  readonly #watchers = new Set<Watcher>();
+  #closed = false;
+
+  constructor(ctx: AgentContext, clock: CommitClock) {
+    this.#ctx = ctx;
+    this.#clock = clock;
+  }
+
+  /** The Watch streams being served now. */
+  watchers(): WatcherInfo[] {
+    return [...this.#watchers].map((w) => w.info);
+  }
+
+  /** Handlers to register with `server.addService(Replication.service, …)`. */
+  handlers(): ReplicationHandlers {
+    return {
+      Watch: (call) => void this.#watch(call),
+      Snapshot: (call) => void this.#snapshot(call),
+      Digest: (call, callback) => {
+        try {
+          this.#admit(call.metadata);
+          const store = this.#ctx.store;
+          callback(null, digestOf(store));
+        } catch (err) {
+          callback(toGrpcError(err));
+        }
+      },
+    };
+  }
+
+  /**
+   * Ends every Watch stream with UNAVAILABLE (followers reconnect, to this
+   * agent once it is back or to another peer) and refuses new ones.
+   */
+  close(): void {
+    this.#closed = true;
+    for (const w of this.#watchers) w.abort.abort();
+  }
+
+  #admit(md: grpc.Metadata): void {
+    const { config } = this.#ctx;
+    if (this.#closed) throw new TollgateError('TOLLGATE_AGENT_DRAINING', `agent in region "${config.region}" is shutting down`);
+    if (!this.#ctx.isAuthoritative) {
+      throw new TollgateError(
+        'TOLLGATE_NOT_AUTHORITATIVE',
+        `region "${config.region}" is not the authoritative region (authoritative region is "${config.server.authoritativeRegion}")`,
+      );
+    }
+    requireManagementCall(md, this.#ctx.resolver, 'replication token', config.region);
+  }
+
+  async #watch(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>): Promise<void> {
+    const since = call.request.since;
+    const region = call.request.region || 'unknown';
+    const log = this.#ctx.log.child({ component: 'replication-source', follower: region, peer: call.getPeer() });
+    try {
+      this.#admit(call.metadata);
+      if (!Number.isSafeInteger(since) || since < 0) throw new TollgateError('TOLLGATE_INVALID_ARGUMENT', 'since must be a non-negative integer');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'replication watch refused');
+      call.emit('error', toGrpcError(err));
+      return;
+    }
+    const watcher: Watcher = {
+      info: { region, peer: call.getPeer(), since, sentIndex: since, startedMs: Date.now() },
+      abort: new AbortController(),
+    };
+    const signal = watcher.abort.signal;
+    const onCancel = (): void => watcher.abort.abort();
+    call.once('cancelled', onCancel);
+    this.#watchers.add(watcher);
+    log.info({ since }, 'replication watch started');
+    try {
+      const outcome = await this.#stream(call, since, signal, (sent) => {
+        watcher.info = { ...watcher.info, sentIndex: sent };
+      });
+      if (outcome === 'resync') {
+        log.info({ since }, 'follower is behind the change-feed horizon; told it to resync');
+        call.end();
+      } else if (!call.cancelled) {
+        // Aborted by close(): the agent is draining.
+        call.emit('error', grpcError(GrpcStatus.UNAVAILABLE, `agent in region "${this.#ctx.config.region}" is shutting down`));
+      }
+    } catch (err) {
+      if (call.cancelled) {
+        // The follower went away; nothing to answer.
+      } else if (signal.aborted) {
+        call.emit('error', grpcError(GrpcStatus.UNAVAILABLE, `agent in region "${this.#ctx.config.region}" is shutting down`));
+      } else {
+        log.error({ err }, 'replication watch failed');
+        call.emit('error', toGrpcError(err));
+      }
+    } finally {
+      call.off('cancelled', onCancel);
+      this.#watchers.delete(watcher);
+      log.info({ sent: watcher.info.sentIndex }, 'replication watch ended');
+    }
+  }
+
+  /** Streams until `signal` aborts; returns 'resync' when `since` is behind the horizon. */
+  async #stream(
+    call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>,
+    since: number,
+    signal: AbortSignal,
+    onSent: (index: number) => void,
+  ): Promise<'resync' | 'aborted'> {
+    const store = this.#ctx.store;
+    if (since > store.index()) {
+      // The follower has seen indexes this region never reached: this
+      // region's state was rebuilt. Only a snapshot can reconcile them.
+      await write(call, { resync: { reason: `follower cursor ${since} is ahead of the authoritative index ${store.index()}`, horizon: 0 } }, signal);
+      return 'resync';
+    }
+    let sent = since;
+    let lastHeartbeatMs = 0;
+    while (!signal.aborted) {
+      let changes;
+      try {
+        changes = store.changesSince(sent, { globalOnly: true, limit: FEED_READ_LIMIT });
+      } catch (err) {
+        if (!(err instanceof FeedHorizonError)) throw err;
+        await write(call, { resync: { reason: err.message, horizon: err.floorIndex } }, signal);
+        return 'resync';
+      }
+      // Read in the same tick as the feed: every global change up to
+      // `through` is in `changes` (unless the read was cut by the limit).
+      const truncated = changes.length >= FEED_READ_LIMIT;
+      const through = truncated ? changes[changes.length - 1]!.index : store.index();
+      if (changes.length > 0) {
+        const batches = buildChangeBatches(changes, store, (i) => this.#clock.timeOf(i));
+        for (let i = 0; i < batches.length; i++) {
+          const b = batches[i]!;
+          // The last batch also covers the non-global indexes after it, so
+          // the follower's cursor reaches `through` without a heartbeat.
+          const wire = batchToWire(i === batches.length - 1 ? { ...b, index: through } : b);
+          await write(call, { batch: wire }, signal);
+        }
+        // A batch proves liveness as well as a heartbeat does.
+        lastHeartbeatMs = Date.now();
+        sent = through;
+        onSent(sent);
+        if (truncated) continue;
+      }
+      const now = Date.now();
+      const progressDue = through > sent && now - lastHeartbeatMs >= PROGRESS_INTERVAL_MS;
+      if (progressDue || now - lastHeartbeatMs >= HEARTBEAT_INTERVAL_MS) {
+        await write(call, { heartbeat: { index: through, time_ms: now } }, signal);
+        lastHeartbeatMs = now;
+        sent = through;
+        onSent(sent);
+      }
+      // Sleep until the next commit, the next heartbeat, or (with progress
+      // pending) the end of the progress interval.
+      const waitMs =
+        through > sent
+          ? Math.max(1, PROGRESS_INTERVAL_MS - (Date.now() - lastHeartbeatMs))
+          : Math.max(1, HEARTBEAT_INTERVAL_MS - (Date.now() - lastHeartbeatMs));
+      if (through > sent) {
+        await sleep(waitMs, signal);
+      } else {
+        await store.waitForIndex(through + 1, AbortSignal.any([signal, AbortSignal.timeout(waitMs)]));
+      }
+    }
+    return 'aborted';
+  }
+
+  async #snapshot(call: grpc.ServerWritableStream<SnapshotRequest__Output, SnapshotChunk>): Promise<void> {
+    const region = call.request.region || 'unknown';
+    const log = this.#ctx.log.child({ component: 'replication-source', follower: region, peer: call.getPeer() });
+    const ac = new AbortController();
+    call.once('cancelled', () => ac.abort());
+    try {
+      this.#admit(call.metadata);
+      const store = this.#ctx.store;
+      // One synchronous read: objects, index and digest describe the same state.
+      const snap = store.globalSnapshot();
+      const index = store.index();
+      const digest = store.globalDigest();
+      log.info({ index, tokens: snap.tokens.length, policies: snap.policies.length }, 'sending replication snapshot');
+      await write(call, { header: { index, time_ms: Date.now() } }, ac.signal);
+      for (let i = 0; i < snap.policies.length; i += SNAPSHOT_CHUNK_ITEMS) {
+        await write(call, { items: { policies: snap.policies.slice(i, i + SNAPSHOT_CHUNK_ITEMS).map(policyToWire) } }, ac.signal);
+      }
+      for (let i = 0; i < snap.tokens.length; i += SNAPSHOT_CHUNK_ITEMS) {
+        await write(call, { items: { tokens: snap.tokens.slice(i, i + SNAPSHOT_CHUNK_ITEMS).map(tokenToWire) } }, ac.signal);
+      }
+      await write(call, { end: { token_count: snap.tokens.length, policy_count: snap.policies.length, digest } }, ac.signal);
+      call.end();
+    } catch (err) {
+      if (call.cancelled || ac.signal.aborted) return;
+      log.warn({ err: (err as Error).message }, 'replication snapshot refused or failed');
+      call.emit('error', toGrpcError(err));
+    }
+  }
+}
+
+/** The Digest answer: computed in one tick, so index and digest agree. */
+function digestOf(store: StateStore): DigestResponse {
+  return { index: store.index(), digest: store.globalDigest(), time_ms: Date.now() };
+}
+
+function batchToWire(b: ChangeBatchData): ChangeBatch {
+  return {
+    first_index: b.firstIndex,
+    index: b.index,
+    commit_time_ms: b.commitTimeMs,
+    upsert_tokens: b.upsertTokens.map(tokenToWire),
+    delete_tokens: [...b.deleteTokens],
+    upsert_policies: b.upsertPolicies.map(policyToWire),
+    delete_policies: [...b.deletePolicies],
+  };
+}
+
+/** Writes one message, waiting for 'drain' when the stream's buffer is full (backpressure). */
+async function write<T>(call: grpc.ServerWritableStream<unknown, T>, msg: T, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw signal.reason;
+  if (!call.write(msg)) await once(call, 'drain', { signal });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,75 @@
+import type { ACLPolicy, ACLToken, TokenType } from '@tollgate/state';
+import type { Policy, Policy__Output } from '../generated/tollgate/v1/Policy.js';
+import type { Token, Token__Output } from '../generated/tollgate/v1/Token.js';
+
+/**
+ * Stored objects ↔ their protobuf form. The authoritative region sends its
+ * objects with its own indexes; the follower's store keeps `ModifyIndex` as
+ * the `SourceIndex` of its copy and assigns its own indexes.
+ */
+
+/** A stored token as a `tollgate.v1.Token` (SecretID included). */
+export function tokenToWire(t: ACLToken): Token {
+  return {
+    accessor_id: t.AccessorID,
+    secret_id: t.SecretID,
+    name: t.Name,
+    type: t.Type,
+    // A message field left unset decodes as null: that is how a management
+    // token's `Policies: null` survives the trip (an empty list stays []).
+    policies: t.Policies === null ? null : { names: [...t.Policies] },
+    global: t.Global,
+    hash: t.Hash,
+    create_time: t.CreateTime,
+    expiration_time: t.ExpirationTime ?? '',
+    expiration_ttl_ns: t.ExpirationTTL,
+    create_index: t.CreateIndex,
+    modify_index: t.ModifyIndex,
+  };
+}
+
+/**
+ * A received token as the store's `ACLToken`. The store's
+ * `applyReplicated` validates the shape (and refuses a batch with a bad
+ * one), so this only maps fields.
+ */
+export function tokenFromWire(t: Token__Output): ACLToken {
+  return {
+    AccessorID: t.accessor_id,
+    SecretID: t.secret_id,
+    Name: t.name,
+    Type: t.type as TokenType,
+    Policies: t.policies === null ? null : t.policies.names,
+    Global: t.global,
+    Hash: t.hash,
+    CreateTime: t.create_time,
+    ExpirationTime: t.expiration_time === '' ? null : t.expiration_time,
+    ExpirationTTL: t.expiration_ttl_ns,
+    CreateIndex: t.create_index,
+    ModifyIndex: t.modify_index,
+  };
+}
+
+/** A stored policy as a `tollgate.v1.Policy`. */
+export function policyToWire(p: ACLPolicy): Policy {
+  return {
+    name: p.Name,
+    description: p.Description,
+    rules: p.Rules,
+    hash: p.Hash,
+    create_index: p.CreateIndex,
+    modify_index: p.ModifyIndex,
+  };
+}
+
+/** A received policy as the store's `ACLPolicy`. */
+export function policyFromWire(p: Policy__Output): ACLPolicy {
+  return {
+    Name: p.name,
+    Description: p.description,
+    Rules: p.rules,
+    Hash: p.hash,
+    CreateIndex: p.create_index,
+    ModifyIndex: p.modify_index,
+  };
+}
