@@ -1,0 +1,282 @@
+import { secretIndexKey } from '@tollgate/state';
+import type { ACLPolicy, ACLToken, CommitEntry, CommittedSnapshot, EntryOp, SecretBox, TableName } from '@tollgate/state';
+import type { IKeyValue } from 'etcd3';
+
+/**
+ * The layout of one region in etcd, under its prefix (default
+ * `/tollgate/<region>/`). Every agent follows `data/` with list + watch;
+ * each write is one etcd transaction, so one etcd revision is one region
+ * index.
+ *
+ * | key (after the prefix)       | value | why |
+ * | ---------------------------- | ----- | --- |
+ * | `data/t/<AccessorID>`        | token JSON, SecretID sealed, no indexes | create/mod revision = CreateIndex/ModifyIndex |
+ * | `data/s/<sha256(SecretID)>`  | AccessorID | SecretID uniqueness (`create_revision == 0` compare) |
+ * | `data/p/<Name>`              | policy JSON, no indexes | |
+ * | `data/bootstrap`             | `{"AccessorID"}` | bootstrap-once; its mod revision is the reset index |
+ * | `data/cursor`                | decimal authoritative index | follower-region replication cursor |
+ * | `data/table/<table>`         | empty | its mod revision is the table index (moves on no-op writes too) |
+ * | `data/rev`                   | `{"t": commit ms, "a": agent}` | put by every write: its mod revision is the region's last write (the read barrier), `t` measures watch lag |
+ * | `keycheck`                   | a constant sealed with `acl.encryption_key` | refuses agents with another key |
+ * | `election/leader/<lease>`    | `{"id","http"}` | etcd3 `Election` keys (lease-bound) |
+ *
+ * Object indexes are not stored in the values: etcd keeps `create_revision`
+ * across updates of a key (Nomad keeps CreateIndex) and sets `mod_revision`
+ * on every change, so the indexes come from the key metadata.
+ */
+export class EtcdLayout {
+  readonly prefix: string;
+  readonly data: string;
+  readonly rev: string;
+  readonly bootstrap: string;
+  readonly cursor: string;
+  readonly keyCheck: string;
+  readonly #token: string;
+  readonly #secret: string;
+  readonly #policy: string;
+  readonly #table: string;
+
+  /** @param prefix ends with `/`, e.g. `/tollgate/global/`. */
+  constructor(prefix: string) {
+    if (typeof prefix !== 'string' || prefix === '' || !prefix.endsWith('/')) {
+      throw new TypeError('etcd.prefix must be a non-empty string ending in "/"');
+    }
+    this.prefix = prefix;
+    this.data = `${prefix}data/`;
+    this.#token = `${this.data}t/`;
+    this.#secret = `${this.data}s/`;
+    this.#policy = `${this.data}p/`;
+    this.#table = `${this.data}table/`;
+    this.rev = `${this.data}rev`;
+    this.bootstrap = `${this.data}bootstrap`;
+    this.cursor = `${this.data}cursor`;
+    this.keyCheck = `${prefix}keycheck`;
+  }
+
+  token(accessor: string): string {
+    return this.#token + accessor;
+  }
+
+  secret(secretId: string): string {
+    return this.#secret + secretIndexKey(secretId);
+  }
+
+  policy(name: string): string {
+    return this.#policy + name;
+  }
+
+  table(table: TableName): string {
+    return this.#table + table;
+  }
+
+  /** What a full key under `data/` is, or `undefined` for a key the follower ignores. */
+  classify(
+    key: string,
+  ):
+    | { kind: 'token'; id: string }
+    | { kind: 'policy'; id: string }
+    | { kind: 'table'; id: TableName }
+    | { kind: 'bootstrap' | 'cursor' | 'rev' }
+    | undefined {
+    if (key.startsWith(this.#token)) return { kind: 'token', id: key.slice(this.#token.length) };
+    if (key.startsWith(this.#policy)) return { kind: 'policy', id: key.slice(this.#policy.length) };
+    if (key.startsWith(this.#table)) {
+      const id = key.slice(this.#table.length);
+      return id === 'acl_token' || id === 'acl_policy' ? { kind: 'table', id } : undefined;
+    }
+    if (key === this.bootstrap) return { kind: 'bootstrap' };
+    if (key === this.cursor) return { kind: 'cursor' };
+    if (key === this.rev) return { kind: 'rev' };
+    return undefined;
+  }
+}
+
+/** The etcd value of a token: no SecretID (sealed instead), no indexes. */
+export function encodeToken(token: ACLToken, box: SecretBox): string {
+  return JSON.stringify({
+    AccessorID: token.AccessorID,
+    SealedSecretID: box.seal(token.SecretID, token.AccessorID),
+    Name: token.Name,
+    Type: token.Type,
+    Policies: token.Policies,
+    Global: token.Global,
+    Hash: token.Hash,
+    CreateTime: token.CreateTime,
+    ExpirationTime: token.ExpirationTime,
+    ExpirationTTL: token.ExpirationTTL,
+    ...(token.SourceIndex !== undefined && token.SourceIndex > 0 ? { SourceIndex: token.SourceIndex } : {}),
+  });
+}
+
+/** The etcd value of a policy: no indexes. */
+export function encodePolicy(policy: ACLPolicy): string {
+  return JSON.stringify({
+    Name: policy.Name,
+    Description: policy.Description,
+    Rules: policy.Rules,
+    Hash: policy.Hash,
+    ...(policy.SourceIndex !== undefined && policy.SourceIndex > 0 ? { SourceIndex: policy.SourceIndex } : {}),
+  });
+}
+
+/** A value etcd holds that this agent cannot read (corrupt, or sealed under another key). */
+export class UndecodableValueError extends Error {
+  readonly code = 'TOLLGATE_HA_UNDECODABLE' as const;
+  constructor(key: string, why: string, options?: { cause?: unknown }) {
+    super(`cannot decode etcd key ${key}: ${why}`, options);
+    this.name = 'UndecodableValueError';
+  }
+}
+
+function revision(v: string, key: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UndecodableValueError(key, `revision ${v} is not a safe integer`);
+  return n;
+}
+
+function json(kv: IKeyValue): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(kv.value.toString('utf8'));
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new UndecodableValueError(kv.key.toString(), 'not a JSON object');
+}
+
+/**
+ * A token from its etcd key-value: secret unsealed, CreateIndex/ModifyIndex
+ * from the key's revisions. The state store validates the rest.
+ */
+export function decodeToken(kv: IKeyValue, accessor: string, box: SecretBox): ACLToken {
+  const { SealedSecretID, ...rest } = json(kv);
+  let secret: string;
+  try {
+    secret = box.open(String(SealedSecretID), accessor);
+  } catch (cause) {
+    throw new UndecodableValueError(
+      kv.key.toString(),
+      'the SecretID does not open with this agent\'s acl.encryption_key (every agent of a region needs the same key)',
+      { cause },
+    );
+  }
+  const key = kv.key.toString();
+  return {
+    ...(rest as unknown as ACLToken),
+    AccessorID: accessor,
+    SecretID: secret,
+    CreateIndex: revision(kv.create_revision, key),
+    ModifyIndex: revision(kv.mod_revision, key),
+  };
+}
+
+/** A policy from its etcd key-value, indexes from the key's revisions. */
+export function decodePolicy(kv: IKeyValue, name: string): ACLPolicy {
+  const key = kv.key.toString();
+  return {
+    ...(json(kv) as unknown as ACLPolicy),
+    Name: name,
+    CreateIndex: revision(kv.create_revision, key),
+    ModifyIndex: revision(kv.mod_revision, key),
+  };
+}
+
+/** A watched event, reduced to what the follower needs. */
+export interface LayoutEvent {
+  readonly type: 'Put' | 'Delete';
+  readonly kv: IKeyValue;
+}
+
+/** Entries decoded from one watch response, and the newest commit time seen. */
+export interface DecodedEvents {
+  readonly entries: CommitEntry[];
+  /** `t` of the newest `data/rev` put (ms since the epoch), for watch lag. */
+  readonly committedAtMs: number | undefined;
+}
+
+/**
+ * Turns watched events into one `CommitEntry` per etcd revision, in
+ * revision order. Every write of this layout is one transaction, and etcd
+ * sends all events of a revision in the same response, so no entry is
+ * split across responses.
+ */
+export function decodeEvents(layout: EtcdLayout, events: readonly LayoutEvent[], box: SecretBox): DecodedEvents {
+  const byRevision = new Map<number, { ops: EntryOp[]; tables: Set<TableName>; bootstrapIndex?: number; replicationCursor?: number }>();
+  let committedAtMs: number | undefined;
+  for (const ev of events) {
+    const key = ev.kv.key.toString();
+    const rev = revision(ev.kv.mod_revision, key);
+    let e = byRevision.get(rev);
+    if (e === undefined) byRevision.set(rev, (e = { ops: [], tables: new Set() }));
+    const what = layout.classify(key);
+    if (what === undefined) continue;
+    const put = ev.type === 'Put';
+    switch (what.kind) {
+      case 'token':
+        e.ops.push(put ? { type: 'put-token', token: decodeToken(ev.kv, what.id, box) } : { type: 'delete-token', accessor: what.id });
+        break;
+      case 'policy':
+        e.ops.push(put ? { type: 'put-policy', policy: decodePolicy(ev.kv, what.id) } : { type: 'delete-policy', name: what.id });
+        break;
+      case 'table':
+        e.tables.add(what.id);
+        break;
+      case 'bootstrap':
+        e.bootstrapIndex = put ? rev : 0;
+        break;
+      case 'cursor':
+        e.replicationCursor = put ? decodeCursor(ev.kv) : 0;
+        break;
+      case 'rev': {
+        const t = put ? json(ev.kv)['t'] : undefined;
+        if (typeof t === 'number') committedAtMs = Math.max(committedAtMs ?? 0, t);
+        break;
+      }
+    }
+  }
+  const entries = [...byRevision.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, e]) => ({
+      index,
+      ops: e.ops,
+      tables: [...e.tables],
+      ...(e.bootstrapIndex !== undefined ? { bootstrapIndex: e.bootstrapIndex } : {}),
+      ...(e.replicationCursor !== undefined ? { replicationCursor: e.replicationCursor } : {}),
+    }));
+  return { entries, committedAtMs };
+}
+
+function decodeCursor(kv: IKeyValue): number {
+  const n = Number(kv.value.toString('utf8'));
+  if (!Number.isSafeInteger(n) || n < 0) throw new UndecodableValueError(kv.key.toString(), 'the cursor is not a non-negative integer');
+  return n;
+}
+
+/** The whole region from a full listing of `data/` read at `revision`. */
+export function decodeSnapshot(layout: EtcdLayout, kvs: readonly IKeyValue[], revision: number, box: SecretBox): CommittedSnapshot {
+  const tokens: ACLToken[] = [];
+  const policies: ACLPolicy[] = [];
+  let bootstrapIndex = 0;
+  let replicationCursor = 0;
+  for (const kv of kvs) {
+    const what = layout.classify(kv.key.toString());
+    if (what === undefined) continue;
+    switch (what.kind) {
+      case 'token':
+        tokens.push(decodeToken(kv, what.id, box));
+        break;
+      case 'policy':
+        policies.push(decodePolicy(kv, what.id));
+        break;
+      case 'bootstrap':
+        bootstrapIndex = Number(kv.mod_revision);
+        break;
+      case 'cursor':
+        replicationCursor = decodeCursor(kv);
+        break;
+      default:
+        break;
+    }
+  }
+  return { index: revision, tokens, policies, bootstrapIndex, replicationCursor };
+}

@@ -1,0 +1,295 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { StateStore } from '@tollgate/state';
+import type { Etcd3 } from 'etcd3';
+import { describeRegionLog, suiteToken } from '../../../state/test/region-log-suite.js';
+import { findEtcd, startEtcd, type EtcdProcess } from '../testing/etcd-process.js';
+import { createEtcdClient } from './etcd-client.js';
+import { EtcdLayout } from './etcd-layout.js';
+import { EtcdRegionLog, type EtcdRegionLogOptions } from './etcd-region-log.js';
+import { LeaderElection, type LeaderFence } from './leader-election.js';
+
+const KEY = randomBytes(32);
+const silent = pino({ level: process.env.HA_TEST_LOG ?? 'silent' });
+const empty = { upsertTokens: [], deleteTokens: [], upsertPolicies: [], deletePolicies: [] };
+
+interface Agent {
+  readonly log: EtcdRegionLog;
+  readonly store: StateStore;
+  readonly client: Etcd3;
+  readonly election: LeaderElection;
+  readonly dir: string;
+  readonly relists: number[];
+  close(opts?: { keepDir?: boolean }): Promise<void>;
+}
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** One HA agent's region log on `etcd` under `prefix`, with its own store and election. */
+async function agent(
+  etcd: EtcdProcess,
+  prefix: string,
+  opts: { dir?: string; key?: Buffer; lead?: boolean; fence?: () => LeaderFence | undefined; extra?: Partial<EtcdRegionLogOptions> } = {},
+): Promise<Agent> {
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'tollgate-ha-log-')));
+  const store = await StateStore.open({ path: dir, secretKey: KEY, regionLog: 'external' });
+  const client = createEtcdClient({ endpoints: [etcd.endpoint] });
+  const election = new LeaderElection({
+    client,
+    layout: new EtcdLayout(prefix),
+    candidate: { id: randomUUID(), http: 'http://127.0.0.1:0' },
+    log: silent,
+    ttlSeconds: 2,
+  });
+  const relists: number[] = [];
+  let log: EtcdRegionLog;
+  try {
+    log = await EtcdRegionLog.open({
+      client,
+      prefix,
+      store,
+      secretKey: opts.key ?? KEY,
+      agentId: randomUUID(),
+      log: silent,
+      fence: opts.fence ?? (() => election.fence()),
+      observer: { relist: () => relists.push(store.index()) },
+      ...opts.extra,
+    });
+  } catch (err) {
+    client.close();
+    await store.close();
+    throw err;
+  }
+  election.start();
+  if (opts.lead === true) await until(() => election.state.isLeader);
+  return {
+    log,
+    store,
+    client,
+    election,
+    dir,
+    relists,
+    async close({ keepDir = false } = {}) {
+      await election.close();
+      await log.close();
+      await store.close();
+      client.close();
+      if (!keepDir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const ETCD = findEtcd();
+
+if (ETCD === undefined) {
+  describe.skip('EtcdRegionLog: skipped, etcd is not installed (apt-get install etcd-server)', () => {
+    it('needs /usr/bin/etcd', () => undefined);
+  });
+} else {
+  let etcd: EtcdProcess;
+  beforeAll(async () => {
+    etcd = await startEtcd();
+  }, 30_000);
+  afterAll(async () => {
+    await etcd?.close();
+  });
+
+  describeRegionLog('etcd', {
+    async create() {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      const a = await agent(etcd, prefix, { lead: true });
+      return Object.assign(a, { prefix });
+    },
+    async peer(first) {
+      return agent(etcd, (first as unknown as { prefix: string }).prefix);
+    },
+  });
+
+  describe('EtcdRegionLog', () => {
+    it("uses etcd revisions as indexes: a token's CreateIndex and ModifyIndex are its key's revisions", async () => {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      const a = await agent(etcd, prefix);
+      try {
+        const t = suiteToken();
+        const { index } = await a.log.apply({ type: 'token-upsert', tokens: [t] });
+        const kv = (await a.client.get(`${prefix}data/t/${t.AccessorID}`).exec()).kvs[0]!;
+        expect(Number(kv.create_revision)).toBe(index);
+        expect(Number(kv.mod_revision)).toBe(index);
+        // The SecretID is sealed before it goes to etcd.
+        expect(kv.value.toString()).not.toContain(t.SecretID);
+        expect(JSON.parse(kv.value.toString())).toMatchObject({ AccessorID: t.AccessorID, SealedSecretID: expect.stringMatching(/^v1\./) });
+      } finally {
+        await a.close();
+      }
+    });
+
+    it('refuses a leader-only write from an agent that does not lead, and one whose fence went stale in etcd', async () => {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      const leader = await agent(etcd, prefix, { lead: true });
+      const stale: LeaderFence = leader.election.fence()!;
+      const follower = await agent(etcd, prefix);
+      try {
+        await expect(follower.log.applyReplicated({ ...empty, sourceIndex: 1 })).rejects.toMatchObject({ code: 'TOLLGATE_NOT_LEADER' });
+        await expect(
+          follower.log.apply({ type: 'token-delete', accessors: ['x'] }, { leaderOnly: true }),
+        ).rejects.toMatchObject({ code: 'TOLLGATE_NOT_LEADER' });
+        // The old leader resigns; a writer still holding its fence is refused by etcd itself.
+        const deposed = await agent(etcd, prefix, { fence: () => stale });
+        try {
+          await leader.election.close();
+          await expect(deposed.log.applyReplicated({ ...empty, sourceIndex: 9, upsertTokens: [suiteToken({ Global: true })] })).rejects.toMatchObject({
+            code: 'TOLLGATE_NOT_LEADER',
+            message: expect.stringContaining('lost the region leadership'),
+          });
+          expect(deposed.store.replicationCursor()).toBe(0);
+          // The other agent takes over and its fenced writes go through.
+          await until(() => follower.election.state.isLeader);
+          await follower.log.applyReplicated({ ...empty, sourceIndex: 9 });
+          expect(follower.store.replicationCursor()).toBe(9);
+        } finally {
+          await deposed.close();
+        }
+      } finally {
+        await follower.close();
+        await leader.close();
+      }
+    });
+
+    it('splits a leader-only write too large for one transaction, keeping the cursor for the last part', async () => {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      const a = await agent(etcd, prefix, { lead: true });
+      try {
+        const tokens = Array.from({ length: 300 }, () => suiteToken({ Global: true, ModifyIndex: 5 }));
+        const { index } = await a.log.applyReplicated({ ...empty, sourceIndex: 77, upsertTokens: tokens });
+        expect(a.store.tokenCount()).toBe(300);
+        expect(a.store.replicationCursor()).toBe(77);
+        expect(a.store.index()).toBe(index);
+        // A user write of that size is refused instead of being split.
+        await expect(
+          a.log.apply({ type: 'token-upsert', tokens: Array.from({ length: 100 }, () => suiteToken()) }),
+        ).rejects.toMatchObject({ code: 'TOLLGATE_UNAVAILABLE', message: expect.stringContaining('too large for one etcd transaction') });
+      } finally {
+        await a.close();
+      }
+    });
+
+    it('resumes from its stored index after a restart without listing the region again', async () => {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      const writer = await agent(etcd, prefix);
+      const a = await agent(etcd, prefix);
+      await until(() => a.relists.length === 1); // first start: a list
+      const early = suiteToken();
+      await writer.log.apply({ type: 'token-upsert', tokens: [early] });
+      await a.store.waitForIndex(await a.log.readIndex(), AbortSignal.timeout(5000));
+      await a.close({ keepDir: true });
+      const late = suiteToken();
+      await writer.log.apply({ type: 'token-upsert', tokens: [late] });
+      await writer.log.apply({ type: 'token-delete', accessors: [early.AccessorID] });
+      const again = await agent(etcd, prefix, { dir: a.dir });
+      try {
+        expect(again.relists).toHaveLength(0);
+        expect(again.store.index()).toBe(await again.log.readIndex());
+        expect(again.store.tokenBySecret(late.SecretID)).toBeDefined();
+        expect(again.store.tokenByAccessor(early.AccessorID)).toBeUndefined();
+      } finally {
+        await again.close();
+        await writer.close();
+      }
+    });
+
+    it('lists the region again when etcd compacted the revisions a restarted agent needs', async () => {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      const writer = await agent(etcd, prefix);
+      const a = await agent(etcd, prefix);
+      const gone = suiteToken();
+      await writer.log.apply({ type: 'token-upsert', tokens: [gone] });
+      await a.store.waitForIndex(await a.log.readIndex(), AbortSignal.timeout(5000));
+      await a.close({ keepDir: true });
+      const kept = suiteToken();
+      await writer.log.apply({ type: 'token-upsert', tokens: [kept] });
+      await writer.log.apply({ type: 'token-delete', accessors: [gone.AccessorID] });
+      const { index } = await writer.log.apply({ type: 'policy-upsert', policies: [{ Name: 'p', Description: '', Rules: '', Hash: 'h', CreateIndex: 0, ModifyIndex: 0 }] });
+      await writer.client.kv.compact({ revision: String(index), physical: true });
+      const again = await agent(etcd, prefix, { dir: a.dir });
+      try {
+        await until(() => again.relists.length > 0 && again.store.index() >= index);
+        expect(again.store.tokenByAccessor(gone.AccessorID)).toBeUndefined();
+        expect(again.store.tokenBySecret(kept.SecretID)?.CreateIndex).toBe(writer.store.tokenByAccessor(kept.AccessorID)?.CreateIndex);
+        expect(again.store.policy('p')?.ModifyIndex).toBe(index);
+      } finally {
+        await again.close();
+        await writer.close();
+      }
+    });
+
+    it('refuses to open for an agent whose acl.encryption_key differs from the region key', async () => {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      const a = await agent(etcd, prefix);
+      try {
+        await expect(agent(etcd, prefix, { key: randomBytes(32) })).rejects.toMatchObject({
+          code: 'TOLLGATE_CONFIG_INVALID',
+          message: expect.stringContaining('acl.encryption_key'),
+        });
+      } finally {
+        await a.close();
+      }
+    });
+
+    it('shares one etcd read among concurrent read-index calls', async () => {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      const a = await agent(etcd, prefix);
+      try {
+        const { index } = await a.log.apply({ type: 'token-upsert', tokens: [suiteToken()] });
+        const get = vi.spyOn(a.client, 'get');
+        const got = await Promise.all(Array.from({ length: 50 }, () => a.log.readIndex()));
+        expect(got.every((i) => i === index)).toBe(true);
+        // One read in flight plus at most one queued behind it (and maybe a probe).
+        expect(get.mock.calls.length).toBeLessThanOrEqual(3);
+      } finally {
+        await a.close();
+      }
+    });
+  });
+
+  describe('EtcdRegionLog when etcd goes away', () => {
+    it('refuses writes at once with a 503 naming etcd, keeps serving reads, and recovers when etcd returns', async () => {
+      const own = await startEtcd();
+      const prefix = '/tollgate/outage/';
+      const a = await agent(own, prefix);
+      try {
+        const t = suiteToken();
+        await a.log.apply({ type: 'token-upsert', tokens: [t] });
+        await own.kill();
+        await until(() => a.log.status === 'degraded', 10_000);
+        expect(a.log.degradedReason).toMatch(/^etcd unreachable since /);
+        const started = Date.now();
+        await expect(a.log.apply({ type: 'token-upsert', tokens: [suiteToken()] })).rejects.toMatchObject({
+          code: 'TOLLGATE_UNAVAILABLE',
+          message: expect.stringContaining('etcd unreachable'),
+        });
+        expect(Date.now() - started).toBeLessThan(100);
+        // Reads come from the local state machine.
+        expect(a.store.tokenBySecret(t.SecretID)?.AccessorID).toBe(t.AccessorID);
+
+        await own.restart();
+        await until(() => a.log.status === 'open', 15_000);
+        const after = suiteToken();
+        const { index } = await a.log.apply({ type: 'token-upsert', tokens: [after] });
+        expect(a.store.tokenBySecret(after.SecretID)?.ModifyIndex).toBe(index);
+      } finally {
+        await a.close();
+        await own.close();
+      }
+    }, 60_000);
+  });
+}

@@ -1,0 +1,127 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A real single-member etcd on loopback, for tests and the bench. */
+export interface EtcdProcess {
+  /** `http://127.0.0.1:<client port>`, what `etcd { endpoints = [...] }` takes. */
+  readonly endpoint: string;
+  readonly clientPort: number;
+  readonly dataDir: string;
+  readonly proc: ChildProcess;
+  /** Everything etcd wrote to stdout/stderr (it logs to stderr). */
+  output(): string;
+  /** SIGKILL and wait for exit (the data dir is kept, so `restart()` resumes it). */
+  kill(): Promise<void>;
+  /** Starts etcd again on the same ports and data dir; resolves once it is healthy. */
+  restart(): Promise<void>;
+  /** Kills etcd and removes its data dir. */
+  close(): Promise<void>;
+}
+
+/** Options of `startEtcd`. */
+export interface StartEtcdOptions {
+  /** @default "/usr/bin/etcd" or the first `etcd` on PATH */
+  readonly bin?: string;
+  /** @default 15000 */
+  readonly timeoutMs?: number;
+}
+
+/** Where the etcd binary is, or `undefined` when it is not installed (tests skip then). */
+export function findEtcd(): string | undefined {
+  const which = spawnSync('which', ['etcd'], { encoding: 'utf8' });
+  const path = which.status === 0 ? which.stdout.trim() : '';
+  return path === '' ? undefined : path;
+}
+
+/** A port the kernel says is free right now (bind 0, read, close). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a single-member etcd on two free loopback ports with a temporary
+ * data dir and resolves once `/health` answers. etcd cannot report a port it
+ * picked itself, so ports are probed free first (a small race a test run can
+ * live with).
+ */
+export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdProcess> {
+  const bin = opts.bin ?? findEtcd();
+  if (bin === undefined) throw new Error('etcd is not installed (Debian: apt-get install etcd-server)');
+  const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-etcd-'));
+  const clientPort = await freePort();
+  const peerPort = await freePort();
+  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const args = [
+    '--name', 'tg',
+    '--data-dir', join(dataDir, 'member'),
+    '--listen-client-urls', endpoint,
+    '--advertise-client-urls', endpoint,
+    '--listen-peer-urls', peer,
+    '--initial-advertise-peer-urls', peer,
+    '--initial-cluster', `tg=${peer}`,
+    '--initial-cluster-state', 'new',
+    '--logger', 'zap',
+    '--log-outputs', 'stderr',
+  ];
+  let text = '';
+  let proc: ChildProcess;
+  const launch = async (): Promise<void> => {
+    proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env.ETCD_UNSUPPORTED_ARCH ?? '' } });
+    proc.stdout!.on('data', (c: Buffer) => (text += c.toString()));
+    proc.stderr!.on('data', (c: Buffer) => (text += c.toString()));
+    const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`etcd exited with ${proc.exitCode}:\n${text.slice(-4000)}`);
+      try {
+        const res = await fetch(`${endpoint}/health`);
+        const body = (await res.json()) as { health?: string };
+        if (body.health === 'true') return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        throw new Error(`etcd did not become healthy within ${opts.timeoutMs ?? 15_000} ms:\n${text.slice(-4000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const kill = async (): Promise<void> => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    await exited;
+  };
+  await launch();
+  return {
+    endpoint,
+    clientPort,
+    dataDir,
+    get proc() {
+      return proc;
+    },
+    output: () => text,
+    kill,
+    restart: async () => {
+      await kill();
+      await launch();
+    },
+    close: async () => {
+      await kill();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
