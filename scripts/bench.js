@@ -2,6 +2,7 @@
 // the same run on the same machine, so the ratio is what counts.
 import { execFileSync } from 'node:child_process';
 import { BIN, call, ensureTool, spawnJson, startAgent, stop, wrk, REPO } from './bench/common.js';
+import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const only = process.argv[2];
@@ -83,7 +84,35 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-const suites = { authorize: benchAuthorize, creates: benchCreates };
+/**
+ * A figure without a same-run baseline (latency percentiles, throughput):
+ * printed with the command that reproduces it.
+ */
+function reportFigure(name, figures, target) {
+  results.push({ name, ...figures, target });
+  const text = Object.entries(figures)
+    .map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : v}`)
+    .join(', ');
+  console.log(`${name}: ${text} (target ${target})`);
+}
+
+// Replication: steady global writes at REPL_RATE/s for BENCH_REPL_SECONDS
+// (default 30 s, as the issue asks; set it lower for a quick look).
+const REPL_RATE = Number(process.env.BENCH_REPL_RATE ?? 500);
+const REPL_SECONDS = Number(process.env.BENCH_REPL_SECONDS ?? 30);
+const CATCHUP_TOKENS = Number(process.env.BENCH_CATCHUP_TOKENS ?? 100_000);
+
+async function benchReplication() {
+  console.log(`  command: BENCH_REPL_RATE=${REPL_RATE} BENCH_REPL_SECONDS=${REPL_SECONDS} npm run bench -- replication`);
+  await benchReplicationLag({ rate: REPL_RATE, seconds: REPL_SECONDS, report: reportFigure });
+}
+
+async function benchCatchup() {
+  console.log(`  command: BENCH_CATCHUP_TOKENS=${CATCHUP_TOKENS} npm run bench -- catchup`);
+  await benchCatchUp({ tokens: CATCHUP_TOKENS, concurrency: 64, report: reportFigure });
+}
+
+const suites = { authorize: benchAuthorize, creates: benchCreates, replication: benchReplication, catchup: benchCatchup };
 for (const [name, fn] of Object.entries(suites)) {
   if (only && only !== name) continue;
   console.log(`\n== ${name}`);

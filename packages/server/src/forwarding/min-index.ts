@@ -1,5 +1,6 @@
 import type { StateStore } from '@tollgate/state';
 import { BadRequestError, WaitTimeoutError } from '../errors.js';
+import { timeoutSignal } from '../grpc/timeout-signal.js';
 
 /**
  * The consistency token header: a request carrying `X-Tollgate-Min-Index: N`
@@ -38,10 +39,13 @@ export async function awaitAuthoritativeIndex(ctx: MinIndexContext, minIndex: nu
   const { store } = ctx;
   const current = (): number => (ctx.isAuthoritative ? store.index() : store.replicationCursor());
   if (current() >= minIndex) return;
-  const signals = [AbortSignal.timeout(timeoutMs)];
-  if (signal !== undefined) signals.push(signal);
-  const wait = AbortSignal.any(signals);
-  const reached = ctx.isAuthoritative ? await store.waitForIndex(minIndex, wait) : await store.waitForReplication(minIndex, wait);
+  const bound = timeoutSignal(timeoutMs, signal);
+  let reached: number;
+  try {
+    reached = ctx.isAuthoritative ? await store.waitForIndex(minIndex, bound.signal) : await store.waitForReplication(minIndex, bound.signal);
+  } finally {
+    bound.dispose();
+  }
   if (reached >= minIndex) return;
   const { region, server } = ctx.config;
   if (ctx.isAuthoritative) {

@@ -10,6 +10,7 @@ import { tokenMetadata } from '../grpc/call-auth.js';
 import { isServiceError, statusName } from '../grpc/grpc-status.js';
 import type { PeerClients } from '../grpc/peer-clients.js';
 import { FORWARD_CONNECT_TIMEOUT_MS, backoffDelayMs, isRetryable } from '../grpc/retry.js';
+import { timeoutSignal } from '../grpc/timeout-signal.js';
 import type { Logger } from '../logger.js';
 import { BatchApplier } from './batch-applier.js';
 import type { ChangeBatchData } from './change-batch.js';
@@ -536,7 +537,12 @@ export class ReplicationLoop {
     }
     if (store.status !== 'open') return false;
     if (store.replicationCursor() < res.index) {
-      await store.waitForReplication(res.index, AbortSignal.any([signal, AbortSignal.timeout(DIGEST_CATCH_UP_MS)]));
+      const bound = timeoutSignal(DIGEST_CATCH_UP_MS, signal);
+      try {
+        await store.waitForReplication(res.index, bound.signal);
+      } finally {
+        bound.dispose();
+      }
     }
     if (store.status !== 'open' || store.replicationCursor() !== res.index) {
       this.#emit({ type: 'digest', result: 'skipped', sourceIndex: res.index });

@@ -14,6 +14,7 @@ import type { WatchEvent } from '../generated/tollgate/v1/WatchEvent.js';
 import type { WatchRequest__Output } from '../generated/tollgate/v1/WatchRequest.js';
 import { requireManagementCall } from '../grpc/call-auth.js';
 import { grpcError, toGrpcError } from '../grpc/grpc-status.js';
+import { timeoutSignal } from '../grpc/timeout-signal.js';
 import { buildChangeBatches } from './change-batch.js';
 import type { ChangeBatchData } from './change-batch.js';
 import type { CommitClock } from './commit-clock.js';
@@ -223,7 +224,12 @@ export class ReplicationService {
       if (through > sent) {
         await sleep(waitMs, signal);
       } else {
-        await store.waitForIndex(through + 1, AbortSignal.any([signal, AbortSignal.timeout(waitMs)]));
+        const bound = timeoutSignal(waitMs, signal);
+        try {
+          await store.waitForIndex(through + 1, bound.signal);
+        } finally {
+          bound.dispose();
+        }
       }
     }
     return 'aborted';
