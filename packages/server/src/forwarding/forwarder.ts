@@ -103,15 +103,25 @@ export class Forwarder {
   }
 
   #failure(label: string, region: string, failures: readonly string[], err: unknown): TollgateError {
-    if (isServiceError(err) && err.code === GrpcStatus.DEADLINE_EXCEEDED) {
-      return new RegionUnavailableError(`${label} did not answer in time; the request may or may not have been applied there (${failures.join('; ')})`);
-    }
-    if (isServiceError(err) && err.code === GrpcStatus.FAILED_PRECONDITION) {
-      // A peer of another region: region_peers is wrong. Say so plainly.
-      return new RegionUnavailableError(`${label}: misconfigured peer: ${err.details}`);
+    const tried = failures.join('; ');
+    if (isServiceError(err)) {
+      switch (err.code) {
+        case GrpcStatus.DEADLINE_EXCEEDED:
+          return new RegionUnavailableError(`${label} did not answer in time; the request may or may not have been applied there (${tried})`);
+        case GrpcStatus.UNAVAILABLE:
+        case GrpcStatus.CANCELLED:
+        case GrpcStatus.INTERNAL:
+          // Sent, then the connection failed: for a write, the outcome is unknown.
+          return new RegionUnavailableError(`${label} unreachable: connection lost; the request may or may not have been applied there (${tried})`);
+        case GrpcStatus.FAILED_PRECONDITION:
+          // A peer of another region: region_peers is wrong. Say so plainly.
+          return new RegionUnavailableError(`${label}: misconfigured peer: ${err.details}`);
+        default:
+          break;
+      }
     }
     this.#o.log.warn({ region, err: describe(err) }, 'forwarded request failed');
-    return new RegionUnavailableError(`${label} unreachable: ${failures.join('; ')}`, { cause: err });
+    return new RegionUnavailableError(`forwarding to ${label} failed: ${tried}`, { cause: err });
   }
 
   #call(peer: string, region: string, req: ForwardRequest): Promise<ForwardResponse> {
