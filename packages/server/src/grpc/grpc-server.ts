@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { TollgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AgentMetrics } from '../metrics.js';
 import { GRPC_MAX_MESSAGE_BYTES } from './peer-clients.js';
@@ -34,6 +35,11 @@ export class GrpcServer {
 
   constructor(opts: GrpcServerOptions) {
     this.#o = opts;
+    // grpc-js writes its own errors to stderr as bare text; send them to the
+    // agent's JSON log instead. The hook is process-wide: the last agent
+    // created in a process owns it, which only matters in tests.
+    const grpcLog = opts.log.child({ lib: 'grpc-js' });
+    grpc.setLogger({ error: (...args: unknown[]) => grpcLog.warn(args.map(String).join(' ')) });
     const counter = opts.metrics.grpcRequests;
     const countCalls: grpc.ServerInterceptor = (method, call) =>
       new grpc.ServerInterceptingCall(call, {
@@ -71,9 +77,11 @@ export class GrpcServer {
     const host = this.#o.host.includes(':') ? `[${this.#o.host}]` : this.#o.host;
     return new Promise((resolve, reject) => {
       // Plaintext, like the HTTP API: TLS between regions is not built yet.
-      this.#server.bindAsync(`${host}:${this.#o.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
+      const address = `${host}:${this.#o.port}`;
+      this.#server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
         if (err) {
-          reject(err);
+          // grpc-js says "No address added out of total 1 resolved"; name the address and the likely cause.
+          reject(new TollgateError('TOLLGATE_RPC_LISTEN', `cannot listen for RPC on ${address} (ports.rpc; in use?): ${err.message}`, { cause: err }));
           return;
         }
         this.#status = 'listening';
