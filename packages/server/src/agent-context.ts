@@ -1,6 +1,7 @@
 import type { Mutation, StateStore } from '@tollgate/state';
 import type { ResolvedAgentConfig } from './config.js';
 import type { ForwardRequest, ForwardResponse } from './forwarding/forwarded-http.js';
+import type { HaContext } from './ha/ha-context.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import type { ReplicationStatusView } from './replication/replication-status.js';
@@ -18,7 +19,12 @@ export interface AgentContext {
   readonly log: Logger;
   /** `<data_dir>/server/acl-bootstrap-reset`. */
   readonly bootstrapResetFile: string;
-  /** Commits a mutation in this region (group-committed, durable on return). */
+  /**
+   * HA mode (an `etcd` block): the read barrier, etcd reachability and HA
+   * status. `undefined` with one agent per region.
+   */
+  readonly ha?: HaContext | undefined;
+  /** Commits a mutation in this region (durable and applied here on return). */
   apply(m: Mutation): Promise<{ index: number }>;
   /** Whether this agent's region is the authoritative one. */
   readonly isAuthoritative: boolean;

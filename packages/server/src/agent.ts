@@ -2,12 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { StateStore } from '@tollgate/state';
-import type { Mutation } from '@tollgate/state';
+import { EmbeddedRegionLog, StateStore } from '@tollgate/state';
+import type { Mutation, RegionLog, ReplicatedBatch } from '@tollgate/state';
 import { runWrite } from './acl-endpoint.js';
 import type { AclWriteOp, AclWriteResult, AgentContext, AgentHealth } from './agent-context.js';
 import type { ResolvedAgentConfig } from './config.js';
-import { TollgateError } from './errors.js';
+import { ConfigError, TollgateError } from './errors.js';
 import type { ForwardRequest, ForwardResponse } from './forwarding/forwarded-http.js';
 import { forwardHandlers } from './forwarding/forward-service.js';
 import { Forwarder } from './forwarding/forwarder.js';
@@ -16,6 +16,12 @@ import { awaitAuthoritativeIndex } from './forwarding/min-index.js';
 import { GrpcServer } from './grpc/grpc-server.js';
 import { PeerClients } from './grpc/peer-clients.js';
 import { loadTollgateProto } from './grpc/proto-definitions.js';
+import type { HaContext, HaStatus } from './ha/ha-context.js';
+import { registerHaMetrics } from './ha/ha-metrics.js';
+import { HaRuntime } from './ha/ha-runtime.js';
+import { LeaderTasks } from './ha/leader-tasks.js';
+import type { LeaderTask } from './ha/leader-tasks.js';
+import { routeReplicatedWrites } from './ha/replica-store.js';
 import { createHttpServer } from './http/http-server.js';
 import { loadOrCreateKey } from './keyring.js';
 import { createLogger } from './logger.js';
@@ -39,6 +45,8 @@ export interface AgentOptions {
 
 /** Most expired tokens deleted per GC pass (Nomad's ACLMaxExpiredBatchSize). */
 const GC_BATCH = 4096;
+/** In HA mode one GC write must fit one etcd transaction (two keys per token). */
+const HA_GC_BATCH = 50;
 
 /**
  * One Tollgate server process: the state machine of its region, the HTTP
@@ -72,6 +80,11 @@ export class Agent implements AgentContext {
   #replicationService: ReplicationService | undefined;
   #replication: ReplicationLoop | undefined;
   #stopCommitClock: (() => void) | undefined;
+  // Where writes go: this agent's store (embedded) or etcd (HA), and the
+  // work only the region's leader does (replication, GC, compaction).
+  #regionLog: RegionLog | undefined;
+  #ha: HaRuntime | undefined;
+  readonly #leaderTasks: LeaderTasks;
 
   constructor(config: ResolvedAgentConfig, opts: AgentOptions = {}) {
     this.config = config;
@@ -86,6 +99,7 @@ export class Agent implements AgentContext {
       log: this.log.child({ component: 'forwarding' }),
       metrics: this.metrics,
     });
+    this.#leaderTasks = new LeaderTasks(this.log.child({ component: 'leader' }));
   }
 
   get status(): AgentStatus {
@@ -120,6 +134,26 @@ export class Agent implements AgentContext {
     return this.#grpc.address;
   }
 
+  /** Where this agent's writes are ordered: its own store, or etcd in HA mode. */
+  get regionLog(): RegionLog {
+    if (this.#regionLog === undefined) throw new TollgateError('TOLLGATE_AGENT_NOT_STARTED', 'agent not started');
+    return this.#regionLog;
+  }
+
+  /** HA mode (an `etcd` block in the config): consistency, leadership and status; `undefined` in embedded mode. */
+  get ha(): HaContext | undefined {
+    return this.#ha;
+  }
+
+  /**
+   * Registers work only one agent of the region may do at a time (it runs
+   * while this agent leads: always with one agent per region, while elected
+   * in HA mode). Returns a function that stops and removes it.
+   */
+  addLeaderTask(task: LeaderTask): () => Promise<void> {
+    return this.#leaderTasks.add(task);
+  }
+
   /** The follower's replication loop (`undefined` in the authoritative region). */
   get replication(): ReplicationLoop | undefined {
     return this.#replication;
@@ -131,10 +165,17 @@ export class Agent implements AgentContext {
     this.#status = 'starting';
     const serverDir = join(this.config.dataDir, 'server');
     await mkdir(serverDir, { recursive: true, mode: 0o700 });
+    const etcd = this.config.etcd;
+    if (etcd !== undefined && this.config.acl.encryptionKey === undefined) {
+      throw new ConfigError(
+        'acl.encryption_key: required in HA mode (an etcd block is set): every agent of the region must seal and open the same SecretIDs in etcd',
+      );
+    }
     const key = await loadOrCreateKey(join(serverDir, 'keyring'), this.config.acl.encryptionKey);
     this.#store = await StateStore.open({
       path: join(serverDir, 'state'),
       secretKey: key,
+      regionLog: etcd === undefined ? 'embedded' : 'external',
       logger: this.log.child({ component: 'state' }),
       metrics: {
         observeCommit: (batchSize: number, seconds: number) => {
@@ -143,12 +184,24 @@ export class Agent implements AgentContext {
         },
       },
     });
+    if (etcd === undefined) {
+      this.#regionLog = new EmbeddedRegionLog(this.#store);
+    } else {
+      let ha: HaRuntime | undefined;
+      const observer = registerHaMetrics(this.metrics.registry, () => ha!.status());
+      ha = await HaRuntime.start({ etcd, encryptionKey: key, store: this.#store, log: this.log.child({ component: 'ha' }), tasks: this.#leaderTasks, observer });
+      this.#ha = ha;
+      this.#regionLog = ha.regionLog;
+    }
     this.#resolver = new TokenResolver(this.#store);
     this.metrics.bindStore(this.#store);
     this.#http = createHttpServer(this);
     await this.#startRpc(this.#store, this.#http);
     await this.#http.listen({ host: this.config.bindAddr, port: this.config.ports.http });
     if (!this.isAuthoritative) this.#startReplication(this.#store);
+    // The only agent of a region always leads; in HA mode the election decides.
+    if (this.#ha === undefined) await this.#leaderTasks.setLeading(true);
+    else this.#ha.startElection(this.httpAddress);
     this.#gcTimer = setInterval(() => void this.collectExpiredTokens(), this.config.server.aclTokenGcIntervalMs);
     this.#gcTimer.unref();
     this.#status = 'running';
@@ -159,13 +212,19 @@ export class Agent implements AgentContext {
         dataDir: this.config.dataDir,
         authoritativeRegion: this.config.server.authoritativeRegion,
         index: this.#store.index(),
+        ...(etcd === undefined ? {} : { ha: { endpoints: etcd.endpoints, prefix: etcd.prefix, agentId: this.#ha?.agentId } }),
       },
       'agent started',
     );
   }
 
   apply(m: Mutation): Promise<{ index: number }> {
-    return this.store.apply(m);
+    return this.regionLog.apply(m);
+  }
+
+  /** Applies a batch replicated from the authoritative region through the region log (leader-only in HA mode). */
+  applyReplicated(batch: ReplicatedBatch): Promise<{ index: number }> {
+    return this.regionLog.applyReplicated(batch);
   }
 
   /**
@@ -189,7 +248,11 @@ export class Agent implements AgentContext {
     await this.#grpc.listen();
   }
 
-  /** Starts the follower's replication loop (needs peers of the authoritative region). */
+  /**
+   * Registers the follower's replication loop as a leader task (needs peers
+   * of the authoritative region): it runs while this agent leads its region
+   * and writes through the region log. A new loop is made at each start.
+   */
   #startReplication(store: StateStore): void {
     const source = this.config.server.authoritativeRegion;
     const peers = this.config.server.regionPeers[source] ?? [];
@@ -200,7 +263,27 @@ export class Agent implements AgentContext {
       );
       return;
     }
-    this.#replication = new ReplicationLoop({
+    const replicaStore = routeReplicatedWrites(store, this.regionLog);
+    let bound = false;
+    this.#leaderTasks.add({
+      name: 'replication',
+      start: () => {
+        this.#replication = this.#newReplicationLoop(replicaStore, source, peers);
+        const loop = this.#replication;
+        if (!bound) {
+          bound = true;
+          this.metrics.bindReplication(() => (this.#replication ?? loop).report());
+        }
+        loop.start();
+      },
+      stop: async () => {
+        await this.#replication?.close();
+      },
+    });
+  }
+
+  #newReplicationLoop(store: StateStore, source: string, peers: readonly string[]): ReplicationLoop {
+    return new ReplicationLoop({
       store,
       region: this.config.region,
       sourceRegion: source,
@@ -211,9 +294,6 @@ export class Agent implements AgentContext {
       metrics: this.metrics.replicationSink(source),
       antiEntropyIntervalMs: this.config.server.antiEntropyIntervalMs,
     });
-    const loop = this.#replication;
-    this.metrics.bindReplication(() => loop.report());
-    loop.start();
   }
 
   writeGlobal(w: AclWriteOp, secret: string): Promise<AclWriteResult> {
@@ -229,17 +309,27 @@ export class Agent implements AgentContext {
     return awaitAuthoritativeIndex(this, minIndex, this.config.server.replicationWaitMs, signal);
   }
 
-  replicationStatus(): ReplicationStatusView {
-    return replicationStatusView(
+  replicationStatus(): ReplicationStatusView & { readonly HA?: HaStatus } {
+    const view = replicationStatusView(
       this.config.region,
       this.config.server.authoritativeRegion,
       this.#replication?.report(),
       this.#replicationService?.watchers() ?? [],
     );
+    // HA mode: this agent's leadership, term and applied etcd revision.
+    return this.#ha === undefined ? view : { ...view, HA: this.#ha.status() };
   }
 
   health(): AgentHealth {
-    if (this.#status === 'running') return { ok: true, status: 'serving', message: 'ok' };
+    if (this.#status === 'running') {
+      // Degraded (etcd unreachable) still answers 200: reads and
+      // authorization go on, so load balancers keep the agent; writes fail.
+      const degraded = this.#regionLog?.degradedReason;
+      if (degraded !== undefined) {
+        return { ok: true, status: 'degraded', message: `${degraded}: writes are refused; reads and authorization are served from local state` };
+      }
+      return { ok: true, status: 'serving', message: 'ok' };
+    }
     return { ok: false, status: 'draining', message: `agent is ${this.#status}` };
   }
 
@@ -250,15 +340,16 @@ export class Agent implements AgentContext {
    * many were deleted.
    */
   async collectExpiredTokens(now = new Date()): Promise<number> {
-    if (this.#status !== 'running') return 0;
+    // Only the region's leader collects (the only agent, or the etcd leader).
+    if (this.#status !== 'running' || !this.#leaderTasks.leading) return 0;
     const cutoff = now.getTime() - this.config.server.aclTokenGcThresholdMs;
     const victims = this.store
-      .expiredTokens(now, GC_BATCH)
+      .expiredTokens(now, this.#ha === undefined ? GC_BATCH : HA_GC_BATCH)
       .filter((t) => Date.parse(t.CreateTime) <= cutoff && (this.isAuthoritative || !t.Global))
       .map((t) => t.AccessorID);
     if (victims.length === 0) return 0;
     try {
-      await this.store.apply({ type: 'token-delete', accessors: victims });
+      await this.regionLog.apply({ type: 'token-delete', accessors: victims }, { leaderOnly: true });
       this.log.info({ count: victims.length }, 'expired tokens collected');
       return victims.length;
     } catch (err) {
@@ -272,8 +363,9 @@ export class Agent implements AgentContext {
     if (this.#status !== 'running') return;
     this.#status = 'draining';
     if (this.#gcTimer) clearInterval(this.#gcTimer);
-    // Replication first (it writes to the store), then the streams this
-    // agent serves, so the RPC listener can drain without waiting on them.
+    // Leader tasks first (replication writes to the store), then the streams
+    // this agent serves, so the RPC listener can drain without waiting on them.
+    await this.#leaderTasks.close();
     await this.#replication?.close();
     this.#replicationService?.close();
     await this.#grpc?.drain(graceMs);
@@ -290,12 +382,16 @@ export class Agent implements AgentContext {
     if (this.#status === 'closed') return;
     if (this.#status === 'running') await this.drain(0);
     if (this.#gcTimer) clearInterval(this.#gcTimer);
+    await this.#leaderTasks.close();
     await this.#replication?.close();
     this.#replicationService?.close();
     this.#grpc?.close();
     this.#peers.close();
     this.#stopCommitClock?.();
     await this.#http?.close();
+    // HA: resign (another agent leads at once) and stop following etcd.
+    await this.#ha?.close();
+    await this.#regionLog?.close();
     await this.#store?.close();
     this.#status = 'closed';
     this.log.info('agent stopped');

@@ -2,6 +2,7 @@ import { RegionLog, SecretBox } from '@tollgate/state';
 import type { CommitEntry, Mutation, RegionLogWriteResult, ReplicatedBatch, StateStore } from '@tollgate/state';
 import type { Etcd3, IOperation, ITxnResponse } from 'etcd3';
 import { ConfigError, NotLeaderError, UnavailableError, WaitTimeoutError } from '../errors.js';
+import { timeoutSignal } from '../grpc/timeout-signal.js';
 import type { Logger } from '../logger.js';
 import { encodePolicy, encodeToken, EtcdLayout } from './etcd-layout.js';
 import {
@@ -198,12 +199,14 @@ export class EtcdRegionLog extends RegionLog {
     log.#follower.start();
     log.#probe = log.#probeLoop();
     if (log.#unreachableSince === undefined) {
-      const deadline = AbortSignal.timeout(opts.syncTimeoutMs ?? 5000);
+      const bound = timeoutSignal(opts.syncTimeoutMs ?? 5000);
       try {
         const target = await log._readIndex();
-        await opts.store.waitForIndex(target, deadline);
+        await opts.store.waitForIndex(target, bound.signal);
       } catch {
         // Degraded start; the probe and the follower recover by themselves.
+      } finally {
+        bound.dispose();
       }
     }
     return log;
@@ -477,9 +480,20 @@ export class EtcdRegionLog extends RegionLog {
     return index;
   }
 
+  /** Resolves with the store's index once it is ≥ `index`, or with the index reached after `APPLY_WAIT_MS`. */
+  async #waitIndex(index: number): Promise<number> {
+    if (this.#store.index() >= index) return this.#store.index();
+    const bound = timeoutSignal(APPLY_WAIT_MS);
+    try {
+      return await this.#store.waitForIndex(index, bound.signal);
+    } finally {
+      bound.dispose();
+    }
+  }
+
   /** Waits until the store has applied `index`, or throws a 504. */
   async #catchUp(index: number): Promise<void> {
-    const reached = await this.#store.waitForIndex(index, AbortSignal.timeout(APPLY_WAIT_MS));
+    const reached = await this.#waitIndex(index);
     if (reached < index && this.#store.status === 'open') {
       throw new WaitTimeoutError(
         `this agent has not caught up with etcd (applied ${reached}, region at ${index}) within ${APPLY_WAIT_MS} ms`,
@@ -488,7 +502,7 @@ export class EtcdRegionLog extends RegionLog {
   }
 
   async #waitApplied(index: number): Promise<void> {
-    const reached = await this.#store.waitForIndex(index, AbortSignal.timeout(APPLY_WAIT_MS));
+    const reached = await this.#waitIndex(index);
     if (reached < index && this.#store.status === 'open') {
       throw new WaitTimeoutError(
         `the write was committed at index ${index}, but this agent has not applied it within ${APPLY_WAIT_MS} ms (its etcd watch is behind)`,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
 import type { RegionLog, StateStore } from '@tollgate/state';
 import { ConfigError, WaitTimeoutError } from '../errors.js';
+import { timeoutSignal } from '../grpc/timeout-signal.js';
 import type { Logger } from '../logger.js';
 import { createEtcdClient } from './etcd-client.js';
 import { EtcdCompactor } from './etcd-compactor.js';
@@ -142,8 +143,15 @@ export class HaRuntime implements HaContext {
 
   async sync(signal?: AbortSignal): Promise<number> {
     const target = await this.#log.readIndex();
-    const wait = signal ? AbortSignal.any([signal, AbortSignal.timeout(APPLY_WAIT_MS)]) : AbortSignal.timeout(APPLY_WAIT_MS);
-    const reached = await this.#o.store.waitForIndex(target, wait);
+    const { store } = this.#o;
+    if (store.index() >= target) return store.index();
+    const bound = timeoutSignal(APPLY_WAIT_MS, signal);
+    let reached: number;
+    try {
+      reached = await store.waitForIndex(target, bound.signal);
+    } finally {
+      bound.dispose();
+    }
     if (reached < target && !signal?.aborted && this.#o.store.status === 'open') {
       throw new WaitTimeoutError(`this agent has not caught up with its region (applied ${reached}, region at ${target})`);
     }
@@ -166,8 +174,9 @@ export class HaRuntime implements HaContext {
       AgentID: this.agentId,
       Endpoints: this.#o.etcd.endpoints,
       Prefix: this.#o.etcd.prefix,
-      IsLeader: election?.isLeader === true,
-      Term: election?.term ?? 0,
+      // Leading = elected *and* reaching etcd: the leader tasks run exactly then.
+      IsLeader: this.#wasLeading,
+      Term: this.#wasLeading ? (election?.term ?? 0) : 0,
       Leader: election?.leader ? { ID: election.leader.id, HTTPAddr: election.leader.http } : null,
       AppliedIndex: info.appliedIndex,
       EtcdIndex: info.etcdIndex,

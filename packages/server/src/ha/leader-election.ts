@@ -1,4 +1,5 @@
-import type { Campaign, Election, Etcd3 } from 'etcd3';
+import { Election } from 'etcd3';
+import type { Etcd3, Lease } from 'etcd3';
 import type { Logger } from '../logger.js';
 import type { EtcdLayout } from './etcd-layout.js';
 import { backoffMs, sleep } from './etcd-retry.js';
@@ -52,10 +53,12 @@ const OBSERVE_INTERVAL_MS = 1000;
 const ELECTION = 'leader';
 
 /**
- * Leader election for an HA region with etcd3's `Election`: each agent
- * campaigns with a lease-bound key; the oldest key leads. A leader that
- * crashes stops renewing its lease, etcd deletes its key after the TTL and
- * the next candidate leads.
+ * Leader election for an HA region, on etcd leases in the key layout of
+ * etcd3's `Election` (whose `leader()` reads who leads): each agent
+ * campaigns with a key bound to its lease (etcd3 `Lease`, kept alive every
+ * TTL/3); the oldest key leads. A leader that crashes stops renewing its
+ * lease, etcd deletes its key after the TTL and the next candidate leads;
+ * one that shuts down revokes its lease and hands over at once.
  *
  * Leadership is advisory for scheduling (who runs GC and replication), and
  * binding for writes: leader-only writes compare that this agent's leader
@@ -70,16 +73,19 @@ const ELECTION = 'leader';
 export class LeaderElection {
   readonly #o: LeaderElectionOptions;
   readonly #election: Election;
+  readonly #electionPrefix: string;
+  readonly #ttl: number;
   readonly #stop = new AbortController();
   #state: LeadershipState = { isLeader: false, term: 0, leader: undefined };
   #fence: LeaderFence | undefined;
-  #campaign: Campaign | undefined;
   #loops: Promise<void>[] = [];
-  #endCampaign: (() => void) | undefined;
 
   constructor(opts: LeaderElectionOptions) {
     this.#o = opts;
-    this.#election = opts.client.namespace(opts.layout.prefix).election(ELECTION, opts.ttlSeconds ?? 3);
+    this.#ttl = opts.ttlSeconds ?? 3;
+    this.#election = opts.client.namespace(opts.layout.prefix).election(ELECTION, this.#ttl);
+    // The key layout of etcd3's Election, so `Election.leader()` reads our keys.
+    this.#electionPrefix = `${opts.layout.prefix}${Election.prefix}/${ELECTION}/`;
   }
 
   /** The current state (see `LeadershipState`). */
@@ -104,7 +110,6 @@ export class LeaderElection {
    */
   async close(): Promise<void> {
     this.#stop.abort();
-    this.#endCampaign?.();
     await Promise.all(this.#loops);
   }
 
@@ -121,18 +126,10 @@ export class LeaderElection {
   async #campaignLoop(): Promise<void> {
     let failures = 0;
     while (!this.#stop.signal.aborted) {
-      const campaign = this.#election.campaign(JSON.stringify(this.#o.candidate));
-      this.#campaign = campaign;
+      const lease = this.#o.client.lease(this.#ttl);
       try {
-        await new Promise<void>((resolve, reject) => {
-          this.#endCampaign = resolve;
-          // The listener stays for the campaign's life: etcd3 may emit more than once.
-          campaign.on('error', reject);
-          campaign.on('elected', () => {
-            void this.#onElected(campaign).then(() => {
-              failures = 0;
-            }, reject);
-          });
+        await this.#campaign(lease, () => {
+          failures = 0;
         });
       } catch (err) {
         if (!this.#stop.signal.aborted) {
@@ -141,21 +138,77 @@ export class LeaderElection {
       }
       this.#fence = undefined;
       this.#set({ isLeader: false, term: 0 });
-      // Revokes the lease: our key disappears now rather than at the TTL.
-      await campaign.resign().catch(() => undefined);
+      // Revoking deletes our key now rather than at the TTL: the next candidate leads at once.
+      await lease.revoke().catch(() => undefined);
       if (!this.#stop.signal.aborted) await sleep(backoffMs(failures++, 200, 3000), this.#stop.signal);
     }
   }
 
-  async #onElected(campaign: Campaign): Promise<void> {
-    const key = await campaign.getCampaignKey();
-    const res = await this.#o.client.get(key).exec();
-    const kv = res.kvs[0];
-    if (kv === undefined) throw new Error('the leader key vanished right after the election');
-    if (this.#campaign !== campaign || this.#stop.signal.aborted) return;
-    this.#fence = { key, createRevision: Number(kv.create_revision) };
-    this.#o.log.info({ term: this.#fence.createRevision }, 'elected region leader');
-    this.#set({ isLeader: true, term: this.#fence.createRevision, leader: this.#o.candidate });
+  /**
+   * One campaign on one lease, etcd's election recipe (as in etcd3's
+   * `Campaign` and the Go client's `concurrency.Election`): put our key
+   * `<election>/<lease id>` bound to the lease; we lead once no key with a
+   * lower create revision is left, waiting for the deletion of the one just
+   * before ours. Returns when `close()` is called; throws when the lease is
+   * lost (the leadership with it).
+   *
+   * Written on etcd3's `Lease` rather than its `Campaign`, because a
+   * resigned `Campaign` leaves its predecessor watch attached, which keeps
+   * a closed agent's process alive; here every watch is ours to cancel.
+   */
+  async #campaign(lease: Lease, onElected: () => void): Promise<void> {
+    const { client, candidate } = this.#o;
+    const lost = new Promise<never>((_, reject) => lease.once('lost', reject));
+    lost.catch(() => undefined);
+    const stopped = new Promise<void>((resolve) => {
+      if (this.#stop.signal.aborted) resolve();
+      this.#stop.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    const key = this.#electionPrefix + (await Promise.race([lease.grant(), lost]));
+    const res = await client
+      .if(key, 'Create', '==', 0)
+      .then(client.put(key).value(JSON.stringify(candidate)).lease(await lease.grant()))
+      .else(client.get(key))
+      .commit();
+    const createRevision = res.succeeded ? Number(res.header.revision) : Number(res.responses[0]!.response_range.kvs[0]!.create_revision);
+    // Wait for every older candidate to go, newest first.
+    for (;;) {
+      if (this.#stop.signal.aborted) return;
+      const older = await client
+        .getAll()
+        .prefix(this.#electionPrefix)
+        .maxCreateRevision(String(createRevision - 1))
+        .sort('Create', 'Descend')
+        .limit(1)
+        .exec();
+      const before = older.kvs[0];
+      if (before === undefined) break;
+      await Promise.race([this.#deleted(before.key.toString(), older.header.revision), lost, stopped]);
+    }
+    if (this.#stop.signal.aborted) return;
+    this.#fence = { key, createRevision };
+    this.#o.log.info({ term: createRevision }, 'elected region leader');
+    this.#set({ isLeader: true, term: createRevision, leader: candidate });
+    onElected();
+    await Promise.race([lost, stopped]);
+  }
+
+  /** Resolves once `key` is deleted after `revision` (or the watch breaks: the caller re-checks). */
+  #deleted(key: string, revision: string): Promise<void> {
+    const watcher = this.#o.client.watch().key(key).startRevision(String(Number(revision) + 1)).watcher();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        watcher.removeAllListeners();
+        watcher.on('error', () => undefined);
+        void watcher.cancel().catch(() => undefined);
+        this.#stop.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      watcher.on('delete', done);
+      watcher.on('error', done);
+      watcher.on('disconnected', done);
+      this.#stop.signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   /**

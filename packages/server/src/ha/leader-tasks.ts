@@ -55,7 +55,7 @@ export class LeaderTasks {
       throw new TypeError('task must have start() and stop()');
     }
     this.#tasks.add(task);
-    this.#reconcile();
+    void this.#reconcile();
     return () => {
       this.#tasks.delete(task);
       return this.#reconcile();

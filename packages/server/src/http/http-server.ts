@@ -5,6 +5,7 @@ import { httpStatusFor } from '../errors.js';
 import { registerAclRoutes } from './acl-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { registerAuthorizeRoute } from './authorize-route.js';
+import { registerHaConsistency } from './ha-consistency.js';
 
 /**
  * Builds the agent's HTTP server (Fastify). Bodies are read as JSON whatever
@@ -69,5 +70,7 @@ export function createHttpServer(ctx: AgentContext): FastifyInstance {
   registerAuthorizeRoute(app, ctx);
   registerAclRoutes(app, ctx);
   registerAgentRoutes(app, ctx);
+  // After the cross-region hook: a request for another region must not wait on this region's etcd.
+  registerHaConsistency(app, ctx);
   return app;
 }

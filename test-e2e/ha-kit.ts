@@ -1,0 +1,70 @@
+/**
+ * HA pieces of the e2e test kit: real etcd processes, a TCP proxy to cut
+ * one agent off from etcd, and agents configured for a region on etcd.
+ * The etcd and proxy helpers are plain Node modules of the server package,
+ * shared with its unit tests (imported from source: no build needed).
+ */
+import { randomBytes } from 'node:crypto';
+import { api, startAgent } from './testkit.js';
+import type { RunningAgent, StartAgentOptions } from './testkit.js';
+
+export { findEtcd, startEtcd } from '../packages/server/src/testing/etcd-process.js';
+export type { EtcdProcess } from '../packages/server/src/testing/etcd-process.js';
+export { startTcpProxy } from '../packages/server/src/testing/tcp-proxy.js';
+export type { TcpProxy } from '../packages/server/src/testing/tcp-proxy.js';
+
+/** A region-wide `acl.encryption_key` (base64 of 32 bytes). */
+export function regionKey(): string {
+  return randomBytes(32).toString('base64');
+}
+
+/** Options of `startHaAgent`. */
+export interface HaAgentOptions extends Omit<StartAgentOptions, 'hcl'> {
+  /** etcd client URLs (or a proxy's). */
+  readonly endpoints: readonly string[];
+  /** `acl.encryption_key`, the same for every agent of the region; omitted = none (the agent must refuse to start). */
+  readonly key: string | undefined;
+  readonly hcl?: string;
+}
+
+/** Starts `tollgate agent` in HA mode (an `etcd` block) for `opts.region`. */
+export function startHaAgent(opts: HaAgentOptions): Promise<RunningAgent> {
+  const endpoints = opts.endpoints.map((e) => JSON.stringify(e)).join(', ');
+  const hcl =
+    `etcd {\n  endpoints = [${endpoints}]\n}\n` +
+    (opts.key === undefined ? '' : `acl {\n  encryption_key = "${opts.key}"\n}\n`) +
+    (opts.hcl ?? '');
+  return startAgent({ ...opts, hcl });
+}
+
+/** `GET /v1/agent/ha` of an agent. */
+export async function haStatus(addr: string): Promise<{
+  IsLeader: boolean;
+  Term: number;
+  AppliedIndex: number;
+  EtcdIndex: number;
+  Reachable: boolean;
+  Leader: { ID: string; HTTPAddr: string } | null;
+  Degraded: string | null;
+}> {
+  const r = await api(addr, 'GET', '/v1/agent/ha');
+  if (r.status !== 200) throw new Error(`/v1/agent/ha answered ${r.status}: ${r.text}`);
+  return r.body;
+}
+
+/** Resolves with the agent among `agents` that leads (polls `/v1/agent/ha`). */
+export async function leaderOf(agents: readonly RunningAgent[], timeoutMs = 15_000): Promise<RunningAgent> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const a of agents) {
+      if (a.proc.exitCode !== null || a.proc.signalCode !== null) continue;
+      try {
+        if ((await haStatus(a.addr)).IsLeader) return a;
+      } catch {
+        // not answering (killed or starting)
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no leader among ${agents.length} agents within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
