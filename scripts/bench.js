@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { BIN, call, ensureTool, spawnJson, startAgent, stop, wrk, REPO } from './bench/common.js';
 import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
+import { benchHaFailover, benchHaWrites } from './bench/ha.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const only = process.argv[2];
@@ -112,7 +113,24 @@ async function benchCatchup() {
   await benchCatchUp({ tokens: CATCHUP_TOKENS, concurrency: 64, report: reportFigure });
 }
 
-const suites = { authorize: benchAuthorize, creates: benchCreates, replication: benchReplication, catchup: benchCatchup };
+// HA (issue #6): creates through two agents on one etcd vs etcd's own put
+// rate, and the longest write gap while the leader is killed.
+async function benchHa() {
+  await benchHaWrites({ seconds: SECONDS, report });
+}
+
+async function benchFailover() {
+  await benchHaFailover({ report });
+}
+
+const suites = {
+  authorize: benchAuthorize,
+  creates: benchCreates,
+  replication: benchReplication,
+  catchup: benchCatchup,
+  ha: benchHa,
+  failover: benchFailover,
+};
 for (const [name, fn] of Object.entries(suites)) {
   if (only && only !== name) continue;
   console.log(`\n== ${name}`);

@@ -1,5 +1,5 @@
 import type { Etcd3, IKeyValue, IWatchResponse } from 'etcd3';
-import type { SecretBox, StateStore } from '@tollgate/state';
+import type { CommitEntry, SecretBox, StateStore } from '@tollgate/state';
 import type { Logger } from '../logger.js';
 import { decodeEvents, decodeSnapshot, type EtcdLayout } from './etcd-layout.js';
 import { backoffMs, isCompacted, sleep } from './etcd-retry.js';
@@ -152,6 +152,11 @@ export class RegionFollower {
     const { client, layout, store, box, events } = this.#o;
     const from = store.index() + 1;
     const watcher = client.watch().prefix(layout.data).startRevision(String(from)).watcher();
+    // Entries decoded but not yet applied. While one apply is in flight,
+    // later responses pile up here and go to the store together: one
+    // LevelDB batch for all of them (group commit across watch responses).
+    let pending: CommitEntry[] = [];
+    let pendingCommittedAt: number | undefined;
     let applying: Promise<void> = Promise.resolve();
     let broken = false;
 
@@ -185,9 +190,17 @@ export class RegionFollower {
           finish(err);
           return;
         }
-        const { entries, committedAtMs } = decoded;
+        const flushNow = pending.length === 0;
+        pending.push(...decoded.entries);
+        if (decoded.committedAtMs !== undefined) pendingCommittedAt = Math.max(pendingCommittedAt ?? 0, decoded.committedAtMs);
+        // A flush is already queued behind the apply in flight; it takes these too.
+        if (!flushNow) return;
         applying = applying.then(async () => {
-          if (broken) return;
+          const entries = pending;
+          const committedAtMs = pendingCommittedAt;
+          pending = [];
+          pendingCommittedAt = undefined;
+          if (broken || entries.length === 0) return;
           try {
             const { index } = await store.applyCommitted(entries);
             events.onApplied(index, committedAtMs);
