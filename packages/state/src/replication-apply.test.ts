@@ -55,6 +55,16 @@ describe('replicated apply', () => {
     expect(again.tokenBySecret(g.SecretID)?.SourceIndex).toBe(100);
   });
 
+  it('writes replicated-only batches without fsync, and local writes with it', async () => {
+    const { store } = await freshStore();
+    const replicated = interceptNextBatch();
+    await store.applyReplicated({ ...empty, sourceIndex: 3, upsertTokens: [upstream()] });
+    expect(replicated.options).toEqual({ sync: false });
+    const local = interceptNextBatch();
+    await store.apply({ type: 'token-upsert', tokens: [token()] });
+    expect(local.options).toEqual({ sync: true });
+  });
+
   it('moves neither cursor nor data when the batch write fails', async () => {
     const { store } = await freshStore();
     interceptNextBatch(() => Promise.reject(new Error('io error')));

@@ -495,8 +495,18 @@ export class StateStore {
       }
     }
     if (accepted.length === 0) return;
+    // Only a flush holding a local write needs its own fsync. Replicated
+    // batches are durable in the authoritative region already, and their
+    // cursor sits in the same atomic batch: a kill -9 keeps them (the OS has
+    // the write), a power cut can only roll data and cursor back together,
+    // and the follower fetches the lost tail again. Skipping the fsync takes
+    // disk stalls out of the replication-lag tail.
+    const sync = !this.#external && accepted.some((a) => a.job.kind === 'mutation');
     try {
-      await this.#commit(accepted.map((a) => a.entry));
+      await this.#commit(
+        accepted.map((a) => a.entry),
+        sync,
+      );
     } catch (cause) {
       const err = new CommitFailedError({ cause });
       this.#log.error({ writes: accepted.length, cause: String(cause) }, 'state store commit failed; writes rejected');
@@ -532,12 +542,12 @@ export class StateStore {
   }
 
   /**
-   * State-machine half of a write: turns committed entries into one synced
-   * LevelDB batch, and only after it is durable applies them to memory,
+   * State-machine half of a write: turns committed entries into one LevelDB
+   * batch (synced when `sync`), and only after it is durable applies them to memory,
    * appends the change feed and notifies listeners and waiters. If the batch
    * fails, memory is untouched and the error propagates.
    */
-  async #commit(entries: readonly CommitEntry[]): Promise<void> {
+  async #commit(entries: readonly CommitEntry[], sync: boolean): Promise<void> {
     const { ops, changes } = encodeEntries(this.#mem, entries, this.#box);
     const started = performance.now();
     // A chained batch costs about a fifth of the array form's synchronous
@@ -549,7 +559,7 @@ export class StateStore {
       else batch.del(op.key);
     }
     // External mode: the region log is the durable copy (see StateStoreOptions.regionLog).
-    await batch.write({ sync: !this.#external });
+    await batch.write({ sync });
     this.#metrics.observeCommit(entries.length, (performance.now() - started) / 1000);
     for (const e of entries) this.#mem.applyEntry(e);
     this.#feed.append(changes);

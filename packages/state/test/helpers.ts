@@ -78,8 +78,8 @@ export function policy(name: string, overrides: Partial<ACLPolicy> = {}): ACLPol
  * Intercepts the next LevelDB batch the store writes (a chained batch):
  * records its operations and lets `onWrite` delay or fail the write.
  */
-export function interceptNextBatch(onWrite?: (write: () => Promise<void>) => Promise<void>): { keys: string[] } {
-  const seen = { keys: [] as string[] };
+export function interceptNextBatch(onWrite?: (write: () => Promise<void>) => Promise<void>): { keys: string[]; options: unknown } {
+  const seen = { keys: [] as string[], options: undefined as unknown };
   const real = Level.prototype.batch as unknown as (this: Level<string, unknown>) => {
     put(k: string, v: unknown): unknown;
     del(k: string): unknown;
@@ -92,7 +92,7 @@ export function interceptNextBatch(onWrite?: (write: () => Promise<void>) => Pro
     const write = chained.write.bind(chained);
     chained.put = (k: string, v: unknown) => (seen.keys.push(k), put(k, v));
     chained.del = (k: string) => (seen.keys.push(k), del(k));
-    chained.write = (o?: unknown) => (onWrite ? onWrite(() => write(o)) : write(o));
+    chained.write = (o?: unknown) => ((seen.options = o), onWrite ? onWrite(() => write(o)) : write(o));
     return chained;
   } as never);
   return seen;
