@@ -34,9 +34,11 @@ export const FORWARD_CONNECT_TIMEOUT_MS = 2_000;
 /**
  * Deadline of a forwarded request that is not a blocking query: the
  * authoritative write itself, plus (for a request forwarded to another
- * follower) that follower's own forward and replica wait.
+ * follower) that follower's own forward and replica wait (5 s by default).
+ * A write takes milliseconds; 10 s bounds how long a hung (not down)
+ * authoritative region can hold a caller before the 5xx naming it.
  */
-export const FORWARD_CALL_TIMEOUT_MS = 30_000;
+export const FORWARD_CALL_TIMEOUT_MS = 10_000;
 /** Extra deadline granted to a forwarded blocking query beyond its `wait` (+1/16 jitter). */
 export const FORWARD_BLOCKING_SLACK_MS = 5_000;
 
