@@ -18,3 +18,14 @@ export {
 } from './errors.js';
 export { createLogger, REDACT_PATHS } from './logger.js';
 export { AGENT_USAGE, runAgentCommand } from './run-agent-command.js';
+export { ReplicationLoop } from './replication/replication-loop.js';
+export type {
+  ReplicationErrorReason,
+  ReplicationEvent,
+  ReplicationLoopOptions,
+  ReplicationLoopStatus,
+  ReplicationPhase,
+  ReplicationReport,
+  ResyncReason,
+} from './replication/replication-loop.js';
+export type { ReplicationSourceView, ReplicationStatusView } from './replication/replication-status.js';
