@@ -56,6 +56,7 @@ try {
       managementToken: lab.managementToken,
       managementTokenFile: lab.paths.managementToken,
       policyFile: lab.paths.policy,
+      ...(opts.ha ? { ha: lab.ha } : {}),
     }),
   );
   // The children keep the event loop alive until a signal stops them.

@@ -101,10 +101,10 @@ describe('lab command line', () => {
     expect(run.stderr()).toContain('Usage: npm start');
   });
 
-  it('refuses --ha, which is reserved for HA regions on etcd', async () => {
-    const run = runLab(['--ha']);
+  it('refuses --ha ports that overlap (an HA region also uses HTTP + 2 to + 5); test-e2e/ha-lab.test.ts runs --ha', async () => {
+    const run = runLab(['--ha', '--ports=20000,20004,20010']);
     expect(await run.exited).toBe(2);
-    expect(run.stderr()).toMatch(/--ha is reserved for HA regions on etcd/);
+    expect(run.stderr()).toMatch(/port 20004 is used twice .*--ha uses HTTP \+ 2 to \+ 5 too/);
   });
 
   it('refuses a --ports list without one port per region', async () => {

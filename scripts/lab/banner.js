@@ -21,6 +21,7 @@ export function displayPath(p) {
  *   managementToken: string,
  *   managementTokenFile: string,
  *   policyFile: string,
+ *   ha?: { agents: ReadonlyArray<{ name: string, http: string }>, etcds: ReadonlyArray<{ region: string, endpoint: string }> },
  * }} b
  */
 export function banner(b) {
@@ -39,6 +40,15 @@ export function banner(b) {
       note += r.replicated === true ? ', replicated' : ', not replicated yet (see /v1/acl/replication)';
     }
     lines.push(`  ${pad(r.name, 9)} ${pad(r.http, 24)} ${pad(r.rpc, 17)} ${note}`);
+  }
+  if (b.ha !== undefined && b.ha.etcds.length > 0) {
+    lines.push('', '  HA (--ha): every region runs on its own etcd with a second agent');
+    for (const r of b.regions) {
+      const second = b.ha.agents.find((a) => a.name === r.name);
+      const etcd = b.ha.etcds.find((e) => e.region === r.name);
+      lines.push(`  ${pad(r.name, 9)} second agent ${pad(second?.http ?? '-', 24)} etcd ${etcd?.endpoint ?? '-'}`);
+    }
+    lines.push(`  leader, term, applied revision: curl -s ${global.http}/v1/agent/ha`);
   }
   lines.push('');
   if ('url' in b.prometheus) {

@@ -20,7 +20,7 @@ const str = (s) => JSON.stringify(s);
  *   httpPort: number,
  *   rpcPort: number,
  *   authoritativeRegion: string,
- *   peers: Record<string, string>,
+ *   peers: Record<string, string | readonly string[]>,
  *   replicationToken?: string,
  *   logLevel?: string,
  * }} c
@@ -28,7 +28,7 @@ const str = (s) => JSON.stringify(s);
  */
 export function agentHcl(c) {
   const peers = Object.entries(c.peers)
-    .map(([region, addr]) => `    ${str(region)} = [${str(addr)}]`)
+    .map(([region, addr]) => `    ${str(region)} = [${(typeof addr === 'string' ? [addr] : addr).map(str).join(', ')}]`)
     .join('\n');
   return [
     `# Written by scripts/lab.js on every start; edits are overwritten.`,

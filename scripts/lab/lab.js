@@ -11,6 +11,7 @@ import { ManagedProcess } from './managed-process.js';
 import { assertPortsFree, freePort, isPortFree } from './ports.js';
 import { BIN, REPO } from './paths.js';
 import { DEFAULT_PROMETHEUS_PORT } from './options.js';
+import { HA_PORTS, ensureRegionKey, etcdDataDir, findEtcd, haHcl, haPortsOf, startRegionEtcd } from './ha.js';
 import { findPrometheus, startPrometheus } from './prometheus.js';
 
 /** A sample policy for the commands the banner suggests. */
@@ -27,6 +28,7 @@ const REPLICATION_WAIT_MS = 10_000;
  * @typedef {import('./options.js').LabOptions} LabOptions
  * @typedef {'new' | 'starting' | 'running' | 'stopping' | 'stopped'} LabStatus
  * @typedef {{ name: string, http: string, rpc: string, log: string, config: string, authoritative: boolean, replicated: boolean | undefined, proc: ManagedProcess }} RunningRegion
+ * @typedef {{ region: string, endpoint: string, key: string, log: string, proc: ManagedProcess }} RunningEtcd
  */
 
 export class Lab {
@@ -34,6 +36,11 @@ export class Lab {
   #status = 'new';
   /** @type {RunningRegion[]} */
   #regions = [];
+  // --ha: each region's second agent and its etcd.
+  /** @type {RunningRegion[]} */
+  #secondAgents = [];
+  /** @type {RunningEtcd[]} */
+  #etcds = [];
   /** @type {{ proc: ManagedProcess, url: string } | undefined} */
   #prometheus;
   /** @type {{ missing: true } | { disabled: true } | undefined} */
@@ -68,6 +75,11 @@ export class Lab {
   get regions() {
     const order = this.opts.regions.map((r) => r.name);
     return [...this.#regions].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  }
+
+  /** --ha: the second agent and the etcd of each region (empty without --ha). */
+  get ha() {
+    return { agents: [...this.#secondAgents], etcds: this.#etcds.map(({ region, endpoint, log }) => ({ region, endpoint, log })) };
   }
 
   get prometheus() {
@@ -105,6 +117,7 @@ export class Lab {
       // An explicitly chosen Prometheus port is checked up front too, so a
       // clash costs nothing; the default one falls back to a free port.
       ...(opts.prometheus && opts.prometheusPort !== undefined ? [{ port: opts.prometheusPort, what: 'Prometheus' }] : []),
+      ...(opts.ha ? opts.regions.flatMap(haPortsOf) : []),
     ]);
     await mkdir(paths.logs, { recursive: true });
     await mkdir(join(opts.baseDir, 'policies'), { recursive: true });
@@ -112,11 +125,16 @@ export class Lab {
 
     const [authoritative, ...followers] = opts.regions;
     if (!authoritative) throw new RangeError('regions: at least the authoritative region is required');
-    const rpcOf = (/** @type {{ rpcPort: number }} */ r) => `127.0.0.1:${r.rpcPort}`;
+    // With --ha a region's peers are both of its agents.
+    const rpcOf = (/** @type {{ rpcPort: number, httpPort: number }} */ r) =>
+      opts.ha ? [`127.0.0.1:${r.rpcPort}`, `127.0.0.1:${r.httpPort + HA_PORTS.agent2Rpc}`] : `127.0.0.1:${r.rpcPort}`;
     /** @param {string} name */
     const peersOf = (name) => Object.fromEntries(opts.regions.filter((r) => r.name !== name).map((r) => [r.name, rpcOf(r)]));
+    if (opts.ha) await this.#startEtcds();
+    this.#assertStarting();
 
     const global = await this.#startAgent(authoritative, { authoritativeRegion: authoritative.name, peers: peersOf(authoritative.name) });
+    if (opts.ha) await this.#startAgent(authoritative, { authoritativeRegion: authoritative.name, peers: peersOf(authoritative.name) }, 2);
     this.#assertStarting();
     const mgmt = await ensureManagementToken({ addr: global.http, tokenFile: paths.managementToken });
     this.managementToken = mgmt.secret;
@@ -126,8 +144,10 @@ export class Lab {
     this.#assertStarting();
 
     await Promise.all(
-      followers.map((f) =>
-        this.#startAgent(f, { authoritativeRegion: authoritative.name, peers: peersOf(f.name), replicationToken: repl.secret }),
+      followers.flatMap((f) =>
+        (opts.ha ? [1, 2] : [1]).map((instance) =>
+          this.#startAgent(f, { authoritativeRegion: authoritative.name, peers: peersOf(f.name), replicationToken: repl.secret }, instance),
+        ),
       ),
     );
     this.#assertStarting();
@@ -139,35 +159,76 @@ export class Lab {
   }
 
   /**
-   * @param {import('./options.js').LabRegion} r
-   * @param {{ authoritativeRegion: string, peers: Record<string, string>, replicationToken?: string }} c
+   * --ha: one single-member etcd per region, data kept in the base dir.
    */
-  async #startAgent(r, c) {
-    const dataDir = join(this.opts.baseDir, r.name);
+  async #startEtcds() {
+    const bin = findEtcd();
+    if (bin === undefined) {
+      throw new LabError('TOLLGATE_LAB_NO_ETCD', '--ha needs etcd, which is not installed (apt-get install -y etcd-server)');
+    }
+    await Promise.all(
+      this.opts.regions.map(async (r) => {
+        const log = join(this.paths.logs, `${r.name}-etcd.log`);
+        const clientPort = r.httpPort + HA_PORTS.etcdClient;
+        this.log(`starting ${r.name} etcd (client :${clientPort}, log ${log})`);
+        const { proc, endpoint } = await startRegionEtcd({
+          bin,
+          name: r.name,
+          dataDir: etcdDataDir(this.opts.baseDir, r.name),
+          clientPort,
+          peerPort: r.httpPort + HA_PORTS.etcdPeer,
+          logFile: log,
+        });
+        // One encryption key per region, made once here (both agents need the same).
+        const key = await ensureRegionKey(join(this.opts.baseDir, `${r.name}-encryption-key`));
+        this.#etcds.push({ region: r.name, endpoint, key, log, proc });
+      }),
+    );
+  }
+
+  /**
+   * @param {import('./options.js').LabRegion} r
+   * @param {{ authoritativeRegion: string, peers: Record<string, string | readonly string[]>, replicationToken?: string }} c
+   * @param {number} [instance] 2 = the second agent of an HA region (ports HTTP +2, RPC +3)
+   */
+  async #startAgent(r, c, instance = 1) {
+    const second = instance === 2;
+    const name = second ? `${r.name}-2` : r.name;
+    const httpPort = second ? r.httpPort + HA_PORTS.agent2Http : r.httpPort;
+    const rpcPort = second ? r.httpPort + HA_PORTS.agent2Rpc : r.rpcPort;
+    const dataDir = join(this.opts.baseDir, name);
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const config = join(dataDir, 'agent.hcl');
     // 0600: a follower's config holds the replication token.
-    await writeFile(config, agentHcl({ region: r.name, dataDir, httpPort: r.httpPort, rpcPort: r.rpcPort, ...c }), { mode: 0o600 });
-    const log = join(this.paths.logs, `${r.name}.log`);
-    this.log(`starting ${r.name} (http :${r.httpPort}, rpc :${r.rpcPort}, log ${log})`);
-    const proc = new ManagedProcess({ name: r.name, cmd: process.execPath, args: [BIN, 'agent', `-config=${config}`], logFile: log, cwd: REPO });
+    await writeFile(config, agentHcl({ region: r.name, dataDir, httpPort, rpcPort, ...c }), { mode: 0o600 });
+    const configs = [`-config=${config}`];
+    const etcd = this.#etcds.find((e) => e.region === r.name);
+    if (etcd !== undefined) {
+      // A second file: agent.hcl already has an acl block, and the key is a secret (0600).
+      const haConfig = join(dataDir, 'ha.hcl');
+      await writeFile(haConfig, haHcl({ endpoint: etcd.endpoint, key: etcd.key }), { mode: 0o600 });
+      configs.push(`-config=${haConfig}`);
+    }
+    const log = join(this.paths.logs, `${name}.log`);
+    this.log(`starting ${name} (http :${httpPort}, rpc :${rpcPort}, log ${log})`);
+    const proc = new ManagedProcess({ name, cmd: process.execPath, args: [BIN, 'agent', ...configs], logFile: log, cwd: REPO });
     /** @type {RunningRegion} */
     const region = {
       name: r.name,
-      http: `http://127.0.0.1:${r.httpPort}`,
-      rpc: `127.0.0.1:${r.rpcPort}`,
+      http: `http://127.0.0.1:${httpPort}`,
+      rpc: `127.0.0.1:${rpcPort}`,
       log,
       config,
       authoritative: r.authoritative,
       replicated: undefined,
       proc,
     };
-    this.#regions.push(region);
+    (second ? this.#secondAgents : this.#regions).push(region);
     const started = await proc.waitForLine((o) => (o?.msg === 'agent started' ? o : undefined), { json: true });
     if (typeof started.http === 'string') region.http = started.http;
     if (typeof started.rpc === 'string') region.rpc = started.rpc;
     void proc.exited.then(({ code, signal }) => {
-      if (this.#status === 'running') this.log(`${r.name} exited unexpectedly (${signal ?? `code ${code}`}); see ${log}`);
+      if (this.#status === 'running') this.log(`${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${log}`);
     });
     return region;
   }
@@ -193,7 +254,7 @@ export class Lab {
       bin,
       dir: this.paths.prometheus,
       port,
-      targets: this.regions.map((r) => new URL(r.http).host),
+      targets: [...this.regions, ...this.#secondAgents].map((r) => new URL(r.http).host),
       logFile,
     });
   }
@@ -237,6 +298,12 @@ export class Lab {
         log: r.log,
       })),
       prometheus: this.#prometheus ? { url: this.#prometheus.url, pid: this.#prometheus.proc.pid } : null,
+      ha: this.opts.ha
+        ? {
+            agents: this.#secondAgents.map((r) => ({ region: r.name, http: r.http, rpc: r.rpc, pid: r.proc.pid, log: r.log })),
+            etcds: this.#etcds.map((e) => ({ region: e.region, endpoint: e.endpoint, pid: e.proc.pid, log: e.log })),
+          }
+        : null,
       managementTokenFile: this.paths.managementToken,
     };
     await writeFile(this.paths.state, `${JSON.stringify(state, null, 2)}\n`);
@@ -256,9 +323,12 @@ export class Lab {
   stop() {
     this.#stopping ??= (async () => {
       this.#status = 'stopping';
-      const followers = this.#regions.filter((r) => !r.authoritative);
+      const agents = [...this.#regions, ...this.#secondAgents];
+      const followers = agents.filter((r) => !r.authoritative);
       await Promise.all([this.#prometheus?.proc.stop(), ...followers.map((r) => r.proc.stop())]);
-      await Promise.all(this.#regions.filter((r) => r.authoritative).map((r) => r.proc.stop()));
+      await Promise.all(agents.filter((r) => r.authoritative).map((r) => r.proc.stop()));
+      // Each region's etcd last, once no agent follows it any more.
+      await Promise.all(this.#etcds.map((e) => e.proc.stop()));
       await rm(this.paths.state, { force: true });
       this.#status = 'stopped';
     })();

@@ -30,7 +30,10 @@ Options:
   --prometheus-port=PORT  Prometheus' port (default 9090, or a free one if 9090
                           is taken; env TOLLGATE_LAB_PROMETHEUS_PORT).
   --no-prometheus         Do not start Prometheus even if it is installed.
-  --ha                    Reserved: HA regions on etcd (not implemented yet).
+  --ha                    HA regions on etcd: each region also runs its own etcd
+                          and a second agent (HTTP +2, RPC +3; etcd client +4,
+                          peer +5, from the region's HTTP port). Needs etcd
+                          (apt-get install -y etcd-server).
   -h, --help              Show this help.
 `;
 
@@ -46,6 +49,7 @@ Options:
  * @property {LabRegion[]} regions in start order, authoritative first
  * @property {number | undefined} prometheusPort undefined = 9090 or a free port
  * @property {boolean} prometheus whether to start Prometheus when installed
+ * @property {boolean} ha one etcd and two agents per region (issue #6)
  * @property {boolean} help
  */
 
@@ -79,9 +83,7 @@ export function parseLabOptions(argv, env) {
     throw new LabUsageError(err instanceof Error ? err.message : String(err));
   }
   const v = parsed.values;
-  if (v.ha === true) {
-    throw new LabUsageError('--ha is reserved for HA regions on etcd, which this version does not have yet');
-  }
+  const ha = v.ha === true;
   const baseDir = resolve(REPO, String(v['base-dir'] ?? nonEmpty(env.TOLLGATE_LAB_BASE_DIR) ?? '.lab'));
   const portsText = v.ports ?? nonEmpty(env.TOLLGATE_LAB_PORTS);
   const httpPorts = portsText === undefined ? [...DEFAULT_HTTP_PORTS] : parsePortList(String(portsText));
@@ -91,11 +93,16 @@ export function parseLabOptions(argv, env) {
     const httpPort = /** @type {number} */ (httpPorts[i]);
     return { name, httpPort, rpcPort: httpPort + 1, authoritative: i === 0 };
   });
-  const all = regions.flatMap((r) => [r.httpPort, r.rpcPort]);
+  // HA regions use HTTP +2 … +5 as well (second agent, etcd): see lab/ha.js.
+  const all = regions.flatMap((r) => (ha ? [0, 1, 2, 3, 4, 5] : [0, 1]).map((d) => r.httpPort + d));
   if (prometheusPort !== undefined) all.push(prometheusPort);
+  const over = all.find((p) => p > 65535);
+  if (over !== undefined) throw new LabUsageError(`--ports: port ${over} (derived for --ha) is above 65535`);
   const dup = all.find((p, i) => all.indexOf(p) !== i);
-  if (dup !== undefined) throw new LabUsageError(`port ${dup} is used twice (each RPC port is its HTTP port + 1)`);
-  return { baseDir, regions, prometheusPort, prometheus: v['no-prometheus'] !== true, help: v.help === true };
+  if (dup !== undefined) {
+    throw new LabUsageError(`port ${dup} is used twice (each RPC port is its HTTP port + 1${ha ? '; --ha uses HTTP + 2 to + 5 too' : ''})`);
+  }
+  return { baseDir, regions, prometheusPort, prometheus: v['no-prometheus'] !== true, ha, help: v.help === true };
 }
 
 /** @param {string} text */
