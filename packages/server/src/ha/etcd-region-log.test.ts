@@ -245,6 +245,21 @@ if (ETCD === undefined) {
       }
     });
 
+    it("refuses a data dir ahead of the region's etcd (written by another cluster or an embedded agent)", async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tollgate-ha-log-'));
+      const other = await StateStore.open({ path: dir, secretKey: KEY, regionLog: 'external' });
+      await other.applyCommitted([{ index: 10_000_000, ops: [], tables: [] }]);
+      await other.close();
+      try {
+        await expect(agent(etcd, `/tollgate/t-${randomUUID()}/`, { dir })).rejects.toMatchObject({
+          code: 'TOLLGATE_CONFIG_INVALID',
+          message: expect.stringContaining('start the agent with an empty data dir'),
+        });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     it('shares one etcd read among concurrent read-index calls', async () => {
       const prefix = `/tollgate/t-${randomUUID()}/`;
       const a = await agent(etcd, prefix);

@@ -565,6 +565,13 @@ export class EtcdRegionLog extends RegionLog {
       throw err;
     }
     this.#reachable();
+    const revision = Number(res.header.revision);
+    if (this.#store.index() > revision) {
+      // A data dir that never followed this etcd (an embedded agent's, or another cluster's).
+      throw new ConfigError(
+        `etcd: this agent's state is at index ${this.#store.index()} but the region's etcd is only at revision ${revision}: the data dir was not written by this etcd region (an embedded agent's, or another cluster's); start the agent with an empty data dir`,
+      );
+    }
     if (!res.succeeded) {
       const stored = res.responses[0]?.response_range?.kvs[0]?.value.toString('utf8') ?? '';
       let ok = false;
