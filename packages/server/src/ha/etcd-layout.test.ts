@@ -1,0 +1,92 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SecretBox } from '@tollgate/state';
+import type { ACLToken } from '@tollgate/state';
+import type { IKeyValue } from 'etcd3';
+import { describe, expect, it } from 'vitest';
+import { EtcdLayout, decodeEvents, decodeSnapshot, encodePolicy, encodeToken } from './etcd-layout.js';
+
+const box = new SecretBox(randomBytes(32));
+const L = new EtcdLayout('/tollgate/eu/');
+
+function kv(key: string, value: string, create: number, mod: number): IKeyValue {
+  return { key: Buffer.from(key), value: Buffer.from(value), create_revision: String(create), mod_revision: String(mod), version: '1', lease: '0' };
+}
+
+function token(overrides: Partial<ACLToken> = {}): ACLToken {
+  return {
+    AccessorID: randomUUID(),
+    SecretID: randomUUID(),
+    Name: 'n',
+    Type: 'client',
+    Policies: ['p'],
+    Global: false,
+    Hash: 'h',
+    CreateTime: '2026-01-01T00:00:00Z',
+    ExpirationTime: null,
+    ExpirationTTL: 0,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    ...overrides,
+  };
+}
+
+describe('etcd layout', () => {
+  it('keeps every key under the prefix and refuses a prefix without a trailing slash', () => {
+    expect(L.token('a')).toBe('/tollgate/eu/data/t/a');
+    expect(L.secret('s')).toMatch(/^\/tollgate\/eu\/data\/s\/[0-9a-f]{64}$/);
+    expect(L.table('acl_policy')).toBe('/tollgate/eu/data/table/acl_policy');
+    expect(() => new EtcdLayout('/tollgate/eu')).toThrow('etcd.prefix must be a non-empty string ending in "/"');
+  });
+
+  it('stores a token without its SecretID and indexes, and reads them back from the key revisions', () => {
+    const t = token({ SourceIndex: 12 });
+    const value = encodeToken(t, box);
+    expect(value).not.toContain(t.SecretID);
+    expect(JSON.parse(value)).not.toHaveProperty('CreateIndex');
+    const { entries } = decodeEvents(L, [{ type: 'Put', kv: kv(L.token(t.AccessorID), value, 7, 9) }], box);
+    expect(entries).toEqual([
+      { index: 9, ops: [{ type: 'put-token', token: { ...t, CreateIndex: 7, ModifyIndex: 9 } }], tables: [] },
+    ]);
+  });
+
+  it('groups events into one entry per revision, in revision order, with markers, cursor, bootstrap and commit time', () => {
+    const p = { Name: 'ops', Description: '', Rules: 'r', Hash: 'h', CreateIndex: 0, ModifyIndex: 0 };
+    const { entries, committedAtMs } = decodeEvents(
+      L,
+      [
+        { type: 'Put', kv: kv(L.policy('ops'), encodePolicy(p), 5, 11) },
+        { type: 'Put', kv: kv(L.table('acl_policy'), '', 2, 11) },
+        { type: 'Put', kv: kv(L.rev, JSON.stringify({ t: 1234, a: 'x' }), 2, 11) },
+        { type: 'Delete', kv: kv(L.token('gone'), '', 0, 12) },
+        { type: 'Put', kv: kv(L.cursor, '40', 3, 12) },
+        { type: 'Put', kv: kv(L.bootstrap, '{}', 12, 12) },
+        { type: 'Put', kv: kv('/tollgate/eu/data/unknown', 'x', 12, 12) },
+      ],
+      box,
+    );
+    expect(committedAtMs).toBe(1234);
+    expect(entries).toEqual([
+      { index: 11, ops: [{ type: 'put-policy', policy: { ...p, CreateIndex: 5, ModifyIndex: 11 } }], tables: ['acl_policy'] },
+      { index: 12, ops: [{ type: 'delete-token', accessor: 'gone' }], tables: [], bootstrapIndex: 12, replicationCursor: 40 },
+    ]);
+  });
+
+  it('names acl.encryption_key when a SecretID was sealed under another key', () => {
+    const t = token();
+    const other = new SecretBox(randomBytes(32));
+    const bad = kv(L.token(t.AccessorID), encodeToken(t, other), 3, 3);
+    expect(() => decodeEvents(L, [{ type: 'Put', kv: bad }], box)).toThrow(/acl\.encryption_key/);
+    expect(() => decodeSnapshot(L, [kv(L.policy('x'), 'not json', 1, 1)], 5, box)).toThrow('not a JSON object');
+  });
+
+  it('reads a full listing as a snapshot at the listing revision', () => {
+    const t = token();
+    const snap = decodeSnapshot(
+      L,
+      [kv(L.token(t.AccessorID), encodeToken(t, box), 3, 4), kv(L.bootstrap, '{}', 2, 8), kv(L.cursor, '77', 5, 9), kv(L.secret(t.SecretID), t.AccessorID, 3, 3)],
+      20,
+      box,
+    );
+    expect(snap).toEqual({ index: 20, tokens: [{ ...t, CreateIndex: 3, ModifyIndex: 4 }], policies: [], bootstrapIndex: 8, replicationCursor: 77 });
+  });
+});
