@@ -79,7 +79,7 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdProces
   let text = '';
   let proc: ChildProcess;
   const launch = async (): Promise<void> => {
-    proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env.ETCD_UNSUPPORTED_ARCH ?? '' } });
+    proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (c: Buffer) => (text += c.toString()));
     proc.stderr!.on('data', (c: Buffer) => (text += c.toString()));
     const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
