@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GLOB_CACHE_LIMIT, MANAGEMENT_ACL, compileACL, parsePolicy, type ACL } from '@tollgate/acl';
+import { GLOB_CACHE_LIMIT, MANAGEMENT_ACL, MEMO_NAME_LIMIT, compileACL, parsePolicy, type ACL } from '@tollgate/acl';
 
 function acl(...policies: Array<[name: string, rules: string]>): ACL {
   return compileACL(policies.map(([name, rules]) => ({ name, policy: parsePolicy(rules, { strict: false }) })));
@@ -158,6 +158,14 @@ describe('compileACL: variables', () => {
       Allowed: false,
       Reason: 'no rule matched variable namespace "dev-1" path "app/1"',
     });
+  });
+
+  it('answers names longer than the memo limit correctly without remembering them', () => {
+    const a = acl(['p', 'namespace "team-*" { policy = "read" }']);
+    const long = `team-${'x'.repeat(MEMO_NAME_LIMIT)}`;
+    expect(a.allowNamespaceOperation(long, 'read-job')).toBe(true);
+    expect(a.allowNamespaceOperation(long, 'submit-job')).toBe(false);
+    expect(a.allowNamespaceOperation(`other-${'y'.repeat(MEMO_NAME_LIMIT)}`, 'read-job')).toBe(false);
   });
 
   it('keeps variable rules even when the namespace itself is denied', () => {

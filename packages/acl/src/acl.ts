@@ -51,6 +51,12 @@ export interface ACL {
 
 /** Most glob lookups remembered per table before the oldest is evicted. */
 export const GLOB_CACHE_LIMIT = 1024;
+/**
+ * Longest name (or namespace + path) whose lookup is remembered. Real labels
+ * are at most 128 characters; longer names are answered uncached so that a
+ * caller cannot grow the memo with 4 KiB names.
+ */
+export const MEMO_NAME_LIMIT = 256;
 
 function decision(allowed: boolean, reason: string): AuthorizeDecision {
   return Object.freeze({ Allowed: allowed, Reason: reason });
@@ -194,6 +200,7 @@ class Table {
       const key = `${ns}\0${path}`;
       const i = closestGlob(this.globs, key);
       match = { entry: i < 0 ? null : (this.globEntries[i] as Entry), viaGlob: key, decisions: new Map(), any: null };
+      if (key.length > MEMO_NAME_LIMIT) return match;
       if (this.pairCacheSize >= GLOB_CACHE_LIMIT) {
         // Coarse eviction: drop the oldest namespace's memo wholesale.
         const oldest = this.pairCache.entries().next();
@@ -234,6 +241,7 @@ class Table {
     if (match === undefined) {
       const i = closestGlob(this.globs, name);
       match = { entry: i < 0 ? null : (this.globEntries[i] as Entry), viaGlob: name, decisions: new Map(), any: null };
+      if (name.length > MEMO_NAME_LIMIT) return match;
       if (this.cache.size >= GLOB_CACHE_LIMIT) {
         const oldest = this.cache.keys().next();
         if (oldest.done !== true) this.cache.delete(oldest.value);

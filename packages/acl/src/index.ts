@@ -1,6 +1,6 @@
 export { ACLCache, aclCacheKey } from './acl-cache.js';
 export type { ACLCacheOptions } from './acl-cache.js';
-export { GLOB_CACHE_LIMIT, MANAGEMENT_ACL, compileACL } from './acl.js';
+export { GLOB_CACHE_LIMIT, MANAGEMENT_ACL, MEMO_NAME_LIMIT, compileACL } from './acl.js';
 export type { ACL } from './acl.js';
 export { AUTHORIZE_RESOURCES, MAX_CHECK_NAME_LENGTH, checkableCapabilities, validateCheck } from './authorize-check.js';
 export type { AuthorizeCheck, AuthorizeDecision, AuthorizeResource } from './authorize-check.js';
@@ -31,7 +31,8 @@ export type { AclErrorCode } from './errors.js';
 export { compileGlob, globMatch } from './glob.js';
 export type { CompiledGlob } from './glob.js';
 export { formatGoDuration, parseGoDuration } from './go-duration.js';
-export { MAX_NESTING, MAX_RULES_BYTES } from './hcl-document.js';
+export { MAX_NESTING, MAX_RULES_BYTES, decodeHcl } from './hcl-document.js';
+export type { HclValue } from './hcl-document.js';
 export { parsePolicy } from './parse-policy.js';
 export type { ParsePolicyOptions } from './parse-policy.js';
 export { EMPTY_POLICY } from './policy.js';

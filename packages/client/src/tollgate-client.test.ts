@@ -253,6 +253,7 @@ describe('TollgateClient errors', () => {
 
   it('rejects empty path parameters and empty authorize checks with a TypeError naming the field', async () => {
     await expect(client().readToken('')).rejects.toThrow(new TypeError('accessorId must be a non-empty string'));
+    await expect(client().deleteToken('..')).rejects.toThrow(new TypeError('accessorId must not be ".."'));
     await expect(client().writePolicy({ Name: '', Rules: '' })).rejects.toThrow(/^Name must be/);
     await expect(client().authorize([])).rejects.toThrow(TypeError);
     expect(seen).toHaveLength(0);

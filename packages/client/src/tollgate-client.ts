@@ -267,6 +267,9 @@ function segment(field: string, value: string): string {
   if (typeof value !== 'string' || value === '') {
     throw new TypeError(`${field} must be a non-empty string`);
   }
+  // encodeURIComponent leaves dots alone, and URL parsing would resolve
+  // `.`/`..` segments into another path (deleteToken('..') → /v1/acl/).
+  if (value === '.' || value === '..') throw new TypeError(`${field} must not be "${value}"`);
   return encodeURIComponent(value);
 }
 

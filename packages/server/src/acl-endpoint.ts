@@ -113,7 +113,7 @@ async function upsertToken(ctx: AgentContext, caller: Identity, body: unknown, p
   const bounds = { minMs: ctx.config.acl.tokenMinExpirationTtlMs, maxMs: ctx.config.acl.tokenMaxExpirationTtlMs };
   validateToken(req, existing === undefined ? now : new Date(existing.CreateTime), bounds, existing);
   const token = buildToken(req, now, existing);
-  const { index } = await ctx.apply({ type: 'token-upsert', tokens: [token] });
+  const { index } = await ctx.apply({ type: 'token-upsert', tokens: [token], mode: existing === undefined ? 'create' : 'update' });
   ctx.log.info(
     { accessor: token.AccessorID, type: token.Type, global: token.Global, index, by: caller.token.AccessorID },
     existing === undefined ? 'token created' : 'token updated',

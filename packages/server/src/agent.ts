@@ -171,7 +171,7 @@ export class Agent implements AgentContext {
         'acl.encryption_key: required in HA mode (an etcd block is set): every agent of the region must seal and open the same SecretIDs in etcd',
       );
     }
-    const key = await loadOrCreateKey(join(serverDir, 'keyring'), this.config.acl.encryptionKey);
+    const key = await loadOrCreateKey(join(serverDir, 'keyring'), this.config.acl.encryptionKey, join(serverDir, 'state'));
     this.#store = await StateStore.open({
       path: join(serverDir, 'state'),
       secretKey: key,
@@ -344,8 +344,11 @@ export class Agent implements AgentContext {
     if (this.#status !== 'running' || !this.#leaderTasks.leading) return 0;
     const cutoff = now.getTime() - this.config.server.aclTokenGcThresholdMs;
     const victims = this.store
-      .expiredTokens(now, this.#ha === undefined ? GC_BATCH : HA_GC_BATCH)
-      .filter((t) => Date.parse(t.CreateTime) <= cutoff && (this.isAuthoritative || !t.Global))
+      .expiredTokens(
+        now,
+        this.#ha === undefined ? GC_BATCH : HA_GC_BATCH,
+        (t) => Date.parse(t.CreateTime) <= cutoff && (this.isAuthoritative || !t.Global),
+      )
       .map((t) => t.AccessorID);
     if (victims.length === 0) return 0;
     try {

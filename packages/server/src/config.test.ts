@@ -96,9 +96,24 @@ describe('agent config', () => {
     [{ data_dir: '/x', acl: { token_min_expiration_ttl: '2h', token_max_expiration_ttl: '1h' } }, /must not exceed/],
     [{ data_dir: '/x', acl: { encryption_key: 'c2hvcnQ=' } }, /acl\.encryption_key: must be base64 of 32 bytes/],
     [{ data_dir: '/x', etcd: { endpoints: [] } }, /etcd\.endpoints: at least one endpoint/],
+    [{ data_dir: '/x', acl: { replication_token: '' } }, /acl\.replication_token: must not be empty/],
     [{ data_dir: '/x', limits: { http_max_body_bytes: 10 } }, /limits\.http_max_body_bytes/],
   ])('refuses an inconsistent config %j', (input, re) => {
     expect(() => resolveAgentConfig(input)).toThrow(re);
+  });
+
+  it('treats inherited Object properties as unknown keys and region names', () => {
+    expect(() => parseAgentConfig('toString = "x"', 'a.hcl')).toThrow(/unknown key "toString"/);
+    expect(() => parseAgentConfig('acl { constructor = "x" }', 'a.hcl')).toThrow(/unknown key "acl\.constructor"/);
+    const c = resolveAgentConfig(parseAgentConfig('data_dir = "/x"\nserver { region_peers = { "eu" = ["h:1"] } }', 'a.hcl'));
+    expect(c.server.regionPeers['constructor']).toBeUndefined();
+    expect(c.server.regionPeers['__proto__']).toBeUndefined();
+    expect(c.server.regionPeers['eu']).toEqual(['h:1']);
+  });
+
+  it('loads without changing process-wide Error settings (the HCL parser is imported guarded)', async () => {
+    parseAgentConfig('region = "x"', 'a.hcl');
+    expect(Error.stackTraceLimit).not.toBe(Infinity);
   });
 
   it('merges files and flags left to right, per key inside blocks', () => {

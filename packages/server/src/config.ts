@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import hcl from 'js-hcl-parser';
-import { parseGoDuration } from '@tollgate/acl';
+import { decodeHcl, parseGoDuration, PolicyError } from '@tollgate/acl';
 import { ConfigError } from './errors.js';
 
 /**
@@ -148,12 +147,14 @@ const REGION_RE = /^[a-zA-Z0-9_-]{1,64}$/;
  * every key and value type. Errors name the file and the key.
  */
 export function parseAgentConfig(text: string, source: string): AgentConfigInput {
-  const out = hcl.parse(text);
+  // The acl package's guarded loader of hashicorp/hcl v1 (the GopherJS build
+  // would otherwise change process-wide globals on import).
   let doc: unknown;
   try {
-    doc = JSON.parse(out);
-  } catch {
-    throw new ConfigError(`${source}: ${out}`);
+    doc = decodeHcl(text);
+  } catch (err) {
+    if (!(err instanceof PolicyError)) throw err;
+    throw new ConfigError(`${source}: ${err.message.replace(/^Failed to parse ACL Policy: /, '')}`);
   }
   if (!isObject(doc)) throw new ConfigError(`${source}: expected a configuration document`);
   const result: Record<string, unknown> = {};
@@ -216,10 +217,17 @@ export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolea
   if (!REGION_RE.test(authoritativeRegion)) {
     throw new ConfigError(`server.authoritative_region: invalid region name "${authoritativeRegion}"`);
   }
-  const regionPeers = input.server?.region_peers ?? {};
+  // A null-prototype map: region names come from query strings (`?region=`),
+  // and `constructor` or `__proto__` must find nothing.
+  const regionPeers: Record<string, readonly string[]> = Object.freeze(
+    Object.assign(Object.create(null) as Record<string, readonly string[]>, input.server?.region_peers),
+  );
   const min = durationField('acl.token_min_expiration_ttl', input.acl?.token_min_expiration_ttl, 60_000);
   const max = durationField('acl.token_max_expiration_ttl', input.acl?.token_max_expiration_ttl, 86_400_000);
   if (min > max) throw new ConfigError('acl.token_min_expiration_ttl: must not exceed acl.token_max_expiration_ttl');
+  if (input.acl?.replication_token !== undefined && input.acl.replication_token.trim() === '') {
+    throw new ConfigError('acl.replication_token: must not be empty (leave the key out instead)');
+  }
   let encryptionKey: Buffer | undefined;
   if (input.acl?.encryption_key !== undefined) {
     encryptionKey = Buffer.from(input.acl.encryption_key, 'base64');
@@ -287,7 +295,7 @@ function positiveDuration(path: string, value: string | undefined, fallbackMs: n
 }
 
 function checkField(path: string, value: unknown, source: string): unknown {
-  const kind = FIELDS[path];
+  const kind = Object.hasOwn(FIELDS, path) ? FIELDS[path] : undefined;
   if (kind === undefined) throw new ConfigError(`${source}: unknown key "${path}"`);
   const bad = (what: string): never => {
     throw new ConfigError(`${source}: key "${path}" must be ${what}`);
@@ -318,7 +326,7 @@ function checkField(path: string, value: unknown, source: string): unknown {
       return value;
     case 'peers': {
       const map = unwrapBlock(value, path, source);
-      const peers: Record<string, string[]> = {};
+      const peers: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
       for (const [region, addrs] of Object.entries(map)) {
         if (!REGION_RE.test(region)) throw new ConfigError(`${source}: key "${path}" has an invalid region name "${region}"`);
         if (!Array.isArray(addrs) || addrs.length === 0 || !addrs.every((a) => typeof a === 'string' && /^[^\s:]+:\d{1,5}$/.test(a))) {

@@ -91,6 +91,15 @@ export class TokenResolver {
     );
   }
 
+  /**
+   * The parsed form of a stored policy, cached per (name, ModifyIndex):
+   * the HCL parser costs milliseconds, so nothing on a request path may
+   * parse the same rules twice.
+   */
+  policyOf(stored: { Name: string; ModifyIndex: number; Rules: string }): Policy {
+    return this.#parse(stored.Name, stored.ModifyIndex, stored.Rules);
+  }
+
   #parse(name: string, modifyIndex: number, rules: string): Policy {
     const hit = this.#parsed.get(name);
     if (hit !== undefined && hit.modifyIndex === modifyIndex) return hit.policy;

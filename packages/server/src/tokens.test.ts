@@ -83,6 +83,9 @@ describe('token requests', () => {
     [{ ExpirationTTL: 'soon' }, 'ExpirationTTL: invalid duration'],
     [{ ExpirationTTL: {} }, 'ExpirationTTL must be a duration string or nanoseconds'],
     [{ ExpirationTime: 'tomorrow' }, 'ExpirationTime must be an RFC 3339 time'],
+    [{ ExpirationTTL: 1e22 }, 'ExpirationTTL is out of range'],
+    [{ ExpirationTTL: -1e300 }, 'ExpirationTTL is out of range'],
+    [{ ExpirationTTL: '9999999999h' }, 'ExpirationTTL: invalid duration'],
     [[1, 2], 'expected a JSON object'],
     ['str', 'expected a JSON object'],
   ])('names the field of a wrongly typed body %j', (body, msg) => {

@@ -9,6 +9,8 @@ export const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 /** Longest token name, in Unicode code points (the rule; Nomad counts bytes). */
 export const MAX_TOKEN_NAME = 256;
 const NS_PER_MS = 1_000_000;
+/** The longest Go duration, in ms (2^63 - 1 ns). */
+const MAX_DURATION_MS = 9_223_372_036_854;
 
 /** A token write request after type checks, before Nomad's validation. */
 export interface TokenRequest {
@@ -68,6 +70,11 @@ export function decodeTokenRequest(body: unknown): TokenRequest {
     ttlMs = ttl / NS_PER_MS;
   } else if (ttl !== undefined && ttl !== null) {
     throw new BadRequestError('Request decode failed: ExpirationTTL must be a duration string or nanoseconds');
+  }
+  // Go's time.Duration is an int64 of nanoseconds (about 292 years); beyond
+  // it Nomad's decoder fails, and here dates would stop being representable.
+  if (!Number.isFinite(ttlMs) || Math.abs(ttlMs) > MAX_DURATION_MS) {
+    throw new BadRequestError('Request decode failed: ExpirationTTL is out of range');
   }
   let expiration: Date | null | undefined;
   if (b.ExpirationTime === null) expiration = null;

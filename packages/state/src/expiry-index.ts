@@ -65,11 +65,11 @@ export class ExpiryIndex {
   }
 
   /** Up to `limit` accessors whose key is strictly before `beforeKey`, oldest first. */
-  before(beforeKey: string, limit: number): string[] {
+  before(beforeKey: string, limit: number, accept?: (accessor: string) => boolean): string[] {
     const out: string[] = [];
     for (const e of this.#entries) {
       if (out.length >= limit || e.key >= beforeKey) break;
-      out.push(e.accessor);
+      if (accept === undefined || accept(e.accessor)) out.push(e.accessor);
     }
     return out;
   }

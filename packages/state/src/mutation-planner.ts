@@ -19,7 +19,7 @@ export function planMutation(view: ReadView, mutation: Mutation, index: number):
   }
   switch (mutation.type) {
     case 'token-upsert':
-      return planTokenUpsert(view, mutation.tokens, index);
+      return planTokenUpsert(view, mutation.tokens, index, mutation.mode);
     case 'token-delete':
       return planTokenDelete(view, mutation.accessors, index);
     case 'policy-upsert':
@@ -42,7 +42,7 @@ function nonEmptyArray(value: unknown, field: string): readonly unknown[] {
   return value;
 }
 
-function planTokenUpsert(view: ReadView, tokens: unknown, index: number): CommitEntry {
+function planTokenUpsert(view: ReadView, tokens: unknown, index: number, mode: 'create' | 'update' | undefined): CommitEntry {
   const given = nonEmptyArray(tokens, 'mutation.tokens');
   // A child overlay so that two tokens of the same write see each other.
   const staged = new StagedView(view);
@@ -55,6 +55,12 @@ function planTokenUpsert(view: ReadView, tokens: unknown, index: number): Commit
     }
     seen.add(t.AccessorID);
     const existing = staged.token(t.AccessorID);
+    if (mode === 'update' && existing === undefined) {
+      throw new NotFoundError(`cannot find token ${t.AccessorID}`, [t.AccessorID]);
+    }
+    if (mode === 'create' && existing !== undefined) {
+      throw new ConflictError(`token ${t.AccessorID} already exists`);
+    }
     const token =
       existing === undefined
         ? newToken(staged, t, index)

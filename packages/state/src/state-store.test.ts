@@ -47,6 +47,27 @@ describe('token writes', () => {
     expect(store.expiredTokens(new Date('2040-01-01T00:00:00Z'), 10)).toEqual([]);
   });
 
+  it('refuses an update queued behind a delete of the same token, so the deleted secret stays dead', async () => {
+    const { store } = await freshStore();
+    const t = token();
+    await store.apply({ type: 'token-upsert', tokens: [t], mode: 'create' });
+    // Both land in one group commit: the delete first, then the update the
+    // writer built while the token still existed.
+    const [del, upd] = await Promise.allSettled([
+      store.apply({ type: 'token-delete', accessors: [t.AccessorID] }),
+      store.apply({ type: 'token-upsert', tokens: [{ ...t, Name: 'renamed' }], mode: 'update' }),
+    ]);
+    expect(del.status).toBe('fulfilled');
+    expect(upd).toMatchObject({ status: 'rejected', reason: { code: 'TOLLGATE_NOT_FOUND', message: `cannot find token ${t.AccessorID}` } });
+    expect(store.tokenBySecret(t.SecretID)).toBeUndefined();
+    // A create of an accessor that exists is refused too.
+    const u = token();
+    await store.apply({ type: 'token-upsert', tokens: [u], mode: 'create' });
+    await expect(store.apply({ type: 'token-upsert', tokens: [{ ...u, SecretID: token().SecretID }], mode: 'create' })).rejects.toMatchObject({
+      code: 'TOLLGATE_CONFLICT',
+    });
+  });
+
   it('refuses a new token whose SecretID is in use, without naming the secret', async () => {
     const { store } = await freshStore();
     const first = token();
@@ -226,6 +247,9 @@ describe('reads', () => {
     expect(store.expiredTokens(now, 10).map((t) => t.AccessorID)).toEqual([t0.AccessorID, t1.AccessorID, t2.AccessorID]);
     expect(store.expiredTokens(now, 2).map((t) => t.AccessorID)).toEqual([t0.AccessorID, t1.AccessorID]);
     expect(store.expiredTokens(new Date('2025-01-01T00:00:00Z'), 10)).toEqual([]);
+    // A filter applies while walking: the limit counts accepted tokens, so
+    // rejected ones ahead cannot starve the rest.
+    expect(store.expiredTokens(now, 1, (t) => t.AccessorID === t2.AccessorID).map((t) => t.AccessorID)).toEqual([t2.AccessorID]);
   });
 });
 

@@ -280,12 +280,18 @@ export class StateStore {
    * Up to `limit` tokens whose ExpirationTime is before `now`, the longest
    * expired first (input for the expired-token GC).
    */
-  expiredTokens(now: Date, limit: number): ACLToken[] {
+  expiredTokens(now: Date, limit: number, filter?: (token: ACLToken) => boolean): ACLToken[] {
     this.#assertReadable('expiredTokens');
     if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new InvalidArgumentError('now must be a valid Date');
     if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidArgumentError('limit must be a non-negative integer');
-    return this.#mem.expiry.before(expiryKeyOfDate(now), limit).map((a) => this.#mem.tokens.get(a)!);
+    const tokens = this.#mem.tokens;
+    // The filter applies while walking, so `limit` counts accepted tokens:
+    // many rejected ones ahead (e.g. global tokens in a follower) cannot
+    // starve the ones behind them.
+    const accept = filter === undefined ? undefined : (a: string) => filter(tokens.get(a)!);
+    return this.#mem.expiry.before(expiryKeyOfDate(now), limit, accept).map((a) => tokens.get(a)!);
   }
+
 
   /**
    * Committed changes with index > `afterIndex`, oldest first; see

@@ -72,6 +72,14 @@ export type Mutation =
        * `TOLLGATE_CONFLICT`.
        */
       readonly tokens: readonly ACLToken[];
+      /**
+       * What the writer saw when it built the tokens: `create` (the
+       * AccessorIDs must be new) or `update` (they must still exist, else
+       * `TOLLGATE_NOT_FOUND` `cannot find token <id>`). Checked inside the
+       * commit, so an update racing a delete cannot bring the deleted token
+       * (and its secret) back. Omitted = upsert (replication, imports).
+       */
+      readonly mode?: 'create' | 'update';
     }
   | {
       readonly type: 'token-delete';

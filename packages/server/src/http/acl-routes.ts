@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { policyToRulesJSON, parsePolicy } from '@tollgate/acl';
+import { policyToRulesJSON } from '@tollgate/acl';
 import type { ACLPolicy, ACLToken } from '@tollgate/state';
 import type { AclWriteOp, AgentContext } from '../agent-context.js';
 import { isGlobalWrite, runWrite } from '../acl-endpoint.js';
 import { AclDisabledError, BadRequestError, ObjectNotFoundError, PermissionDeniedError } from '../errors.js';
+import type { TokenResolver } from '../token-resolver.js';
 import { tokenStub, tokenView } from '../tokens.js';
 import { blockingQuery } from './blocking.js';
 import { route } from './route.js';
@@ -73,6 +74,9 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
       const caller = resolver.resolve(secretOf(req));
       const mayRead = (t: ACLToken | undefined): boolean =>
         caller.acl.isManagement || (t !== undefined && t.AccessorID === caller.token.AccessorID);
+      // Refuse before blocking: a caller that may not read this token must
+      // not be able to hold a connection open for the wait.
+      if (!caller.acl.isManagement && caller.token.AccessorID !== accessor) throw new PermissionDeniedError();
       const q = queryOptions(req, maxWait);
       const { index, data } = await blockingQuery(store, reply, q, 'acl_token', () => {
         const t = store.tokenByAccessor(accessor);
@@ -125,7 +129,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
       });
       if (data === undefined) throw new ObjectNotFoundError('ACL policy not found');
       setReadHeaders(reply, index);
-      return policyView(data);
+      return policyView(data, resolver);
     },
     POST: (req, reply) =>
       write(req, reply, { op: 'policy-upsert', name: (req.params as Params).name ?? '', body: req.body }),
@@ -141,11 +145,11 @@ function policyStub(p: ACLPolicy): Omit<ACLPolicy, 'Rules' | 'SourceIndex'> {
   return { Name: p.Name, Description: p.Description, Hash: p.Hash, CreateIndex: p.CreateIndex, ModifyIndex: p.ModifyIndex };
 }
 
-/** A full policy plus `RulesJSON`, re-parsed leniently as Nomad does on read. */
-function policyView(p: ACLPolicy): unknown {
+/** A full policy plus `RulesJSON`, parsed leniently as Nomad does on read (cached). */
+function policyView(p: ACLPolicy, resolver: TokenResolver): unknown {
   let rulesJSON: unknown = null;
   try {
-    rulesJSON = policyToRulesJSON(parsePolicy(p.Rules, { strict: false }));
+    rulesJSON = policyToRulesJSON(resolver.policyOf(p));
   } catch {
     // Stored rules were valid when written; a policy the current grammar
     // cannot read still shows its raw Rules.

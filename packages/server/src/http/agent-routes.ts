@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
 import { AclDisabledError, BadRequestError, PermissionDeniedError } from '../errors.js';
@@ -22,7 +23,7 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AgentContext): vo
       // authoritative region refused it (a client token): that is exactly
       // when an operator needs to see why.
       const replicationToken = ctx.config.acl.replicationToken;
-      if (replicationToken === undefined || secret !== replicationToken) {
+      if (replicationToken === undefined || secret === '' || !sameSecret(secret, replicationToken)) {
         if (!ctx.resolver.resolve(secret).acl.isManagement) throw new PermissionDeniedError();
       }
       return ctx.replicationStatus();
@@ -49,4 +50,9 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AgentContext): vo
       return ctx.metrics.registry.getMetricsAsJSON();
     },
   });
+}
+
+/** Constant-time comparison of two secrets (digests first, so lengths may differ). */
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }

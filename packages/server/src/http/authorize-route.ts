@@ -1,13 +1,13 @@
-import type { FastifyInstance } from 'fastify';
 import { CheckError, validateCheck } from '@tollgate/acl';
 import type { AuthorizeCheck } from '@tollgate/acl';
+import type { FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
 import { AclDisabledError, BadRequestError, PermissionDeniedError, TokenExpiredError } from '../errors.js';
 import type { Identity } from '../token-resolver.js';
 import { secretOf } from './request.js';
 import { route } from './route.js';
 
-/**
+/*
  * `POST /v1/acl/authorize` — "may this token do that?" for other services.
  *
  * Body `{"Checks":[{Resource, Name?, Namespace?, Capability?}, …]}`; answers
@@ -18,58 +18,76 @@ import { route } from './route.js';
  * Map lookup plus a memoized compiled ACL (see TokenResolver), and a check is
  * a Map lookup in the ACL.
  */
-export function registerAuthorizeRoute(app: FastifyInstance, ctx: AgentContext): void {
+/** The answer of `POST /v1/acl/authorize`. */
+export interface AuthorizeAnswer {
+  readonly AccessorID: string;
+  readonly Results: ReadonlyArray<{ readonly Allowed: boolean; readonly Reason: string }>;
+}
+
+/**
+ * Builds the authorize operation: `(callerSecret, body) → answer`, throwing
+ * coded errors (400 bad body or check, 403 caller). Shared by the Fastify
+ * route and the raw fast path (fast-path.ts), so both answer alike.
+ */
+export function createAuthorizer(ctx: AgentContext): (secret: string, body: unknown) => AuthorizeAnswer {
   const maxChecks = ctx.config.limits.authorizeMaxChecks;
   const { resolver } = ctx;
   const { authorizeChecks } = ctx.metrics;
   const allowedCounter = authorizeChecks.labels({ result: 'allowed' });
   const deniedCounter = authorizeChecks.labels({ result: 'denied' });
 
+  return (secret, rawBody) => {
+    if (!ctx.config.acl.enabled) throw new AclDisabledError();
+    const body = rawBody as { Checks?: unknown; SecretID?: unknown } | undefined;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new BadRequestError('Request body must be a JSON object with a Checks list');
+    }
+    const raw = body.Checks;
+    if (!Array.isArray(raw) || raw.length === 0) throw new BadRequestError('Checks must be a non-empty list');
+    if (raw.length > maxChecks) throw new BadRequestError(`Checks has ${raw.length} entries; at most ${maxChecks} are allowed`);
+    const checks: AuthorizeCheck[] = new Array<AuthorizeCheck>(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      try {
+        checks[i] = validateCheck(raw[i]);
+      } catch (err) {
+        if (err instanceof CheckError) throw new BadRequestError(`Checks[${i}]: ${err.message}`);
+        throw err;
+      }
+    }
+    let subject: Identity = resolver.resolve(secret);
+    if (body.SecretID !== undefined && body.SecretID !== null) {
+      if (typeof body.SecretID !== 'string') throw new BadRequestError('SecretID must be a string');
+      if (!subject.acl.isManagement) throw new PermissionDeniedError();
+      try {
+        // An empty SecretID names no token; it must not mean "anonymous".
+        if (body.SecretID === '') throw new PermissionDeniedError();
+        subject = resolver.resolve(body.SecretID);
+      } catch (err) {
+        // The caller is entitled to an answer about someone else's token:
+        // an unknown or expired one is denied everything, not a 403 that
+        // would read as the caller's own failure.
+        if (!(err instanceof PermissionDeniedError || err instanceof TokenExpiredError)) throw err;
+        deniedCounter.inc(checks.length);
+        const Reason = err instanceof TokenExpiredError ? 'ACL token expired' : 'ACL token not found';
+        return { AccessorID: '', Results: checks.map(() => ({ Allowed: false, Reason })) };
+      }
+    }
+    const results = new Array<{ Allowed: boolean; Reason: string }>(checks.length);
+    let allowed = 0;
+    for (let i = 0; i < checks.length; i++) {
+      const d = subject.acl.authorize(checks[i] as AuthorizeCheck);
+      if (d.Allowed) allowed++;
+      results[i] = d;
+    }
+    if (allowed > 0) allowedCounter.inc(allowed);
+    if (allowed < checks.length) deniedCounter.inc(checks.length - allowed);
+    return { AccessorID: subject.token.AccessorID, Results: results };
+  };
+}
+
+/** The Fastify route: requests the fast path hands over (query strings, min-index waits, draining). */
+export function registerAuthorizeRoute(app: FastifyInstance, authorize: (secret: string, body: unknown) => AuthorizeAnswer): void {
   route(app, '/v1/acl/authorize', {
-    POST: (req) => {
-      if (!ctx.config.acl.enabled) throw new AclDisabledError();
-      const body = req.body as { Checks?: unknown; SecretID?: unknown } | undefined;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new BadRequestError('Request body must be a JSON object with a Checks list');
-      }
-      const raw = body.Checks;
-      if (!Array.isArray(raw) || raw.length === 0) throw new BadRequestError('Checks must be a non-empty list');
-      if (raw.length > maxChecks) throw new BadRequestError(`Checks has ${raw.length} entries; at most ${maxChecks} are allowed`);
-      const checks: AuthorizeCheck[] = new Array<AuthorizeCheck>(raw.length);
-      for (let i = 0; i < raw.length; i++) {
-        try {
-          checks[i] = validateCheck(raw[i]);
-        } catch (err) {
-          if (err instanceof CheckError) throw new BadRequestError(`Checks[${i}]: ${err.message}`);
-          throw err;
-        }
-      }
-      let subject: Identity = resolver.resolve(secretOf(req));
-      if (body.SecretID !== undefined && body.SecretID !== null) {
-        if (typeof body.SecretID !== 'string') throw new BadRequestError('SecretID must be a string');
-        if (!subject.acl.isManagement) throw new PermissionDeniedError();
-        try {
-          subject = resolver.resolve(body.SecretID);
-        } catch (err) {
-          // The caller is entitled to an answer about someone else's token:
-          // an unknown or expired one is denied everything, not a 403 that
-          // would read as the caller's own failure.
-          if (!(err instanceof PermissionDeniedError || err instanceof TokenExpiredError)) throw err;
-          deniedCounter.inc(checks.length);
-          const Reason = err instanceof TokenExpiredError ? 'ACL token expired' : 'ACL token not found';
-          return { AccessorID: '', Results: checks.map(() => ({ Allowed: false, Reason })) };
-        }
-      }
-      const results = new Array<{ Allowed: boolean; Reason: string }>(checks.length);
-      let allowed = 0;
-      for (let i = 0; i < checks.length; i++) {
-        const d = subject.acl.authorize(checks[i] as AuthorizeCheck);
-        if (d.Allowed) allowed++;
-        results[i] = d;
-      }
-      if (allowed > 0) allowedCounter.inc(allowed);
-      if (allowed < checks.length) deniedCounter.inc(checks.length - allowed);
-      return { AccessorID: subject.token.AccessorID, Results: results };
-    },
+    POST: (req) => authorize(secretOf(req), req.body),
   });
 }

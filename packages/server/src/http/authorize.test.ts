@@ -114,6 +114,8 @@ describe('POST /v1/acl/authorize', () => {
     const unknown = await authorize(root, { ...check, SecretID: '00000000-0000-0000-0000-000000000000' });
     expect(unknown.status).toBe(200);
     expect(unknown.body.Results).toEqual([{ Allowed: false, Reason: 'ACL token not found' }]);
+    const empty = await authorize(root, { ...check, SecretID: '' });
+    expect(empty.body.Results).toEqual([{ Allowed: false, Reason: 'ACL token not found' }]);
   });
 
   it('answers an unknown caller token with 403', async () => {
@@ -136,6 +138,24 @@ describe('POST /v1/acl/authorize', () => {
     const r = await authorize(app.SecretID, body);
     expect(r.status).toBe(400);
     expect(r.text).toContain(text);
+  });
+
+  it('answers alike on the raw fast path and through Fastify (query string, min-index header)', async () => {
+    const body = { Checks: [{ Resource: 'node', Capability: 'read' }, { Resource: 'node', Capability: 'write' }] };
+    const fast = await authorize(app.SecretID, body);
+    const viaFastify = await t.call('POST', '/v1/acl/authorize?region=global', { token: app.SecretID, body });
+    const withMinIndex = await t.call('POST', '/v1/acl/authorize', { token: app.SecretID, body, headers: { 'X-Tollgate-Min-Index': '1' } });
+    expect(viaFastify.status).toBe(200);
+    expect(viaFastify.body).toEqual(fast.body);
+    expect(withMinIndex.body).toEqual(fast.body);
+    const badFast = await t.call('POST', '/v1/acl/authorize', { token: app.SecretID, raw: '{"Checks":' });
+    const badFastify = await t.call('POST', '/v1/acl/authorize?region=global', { token: app.SecretID, raw: '{"Checks":' });
+    expect([badFast.status, badFast.text]).toEqual([400, 'Request decode failed: body is not valid JSON']);
+    expect([badFastify.status, badFastify.text]).toEqual([badFast.status, badFast.text]);
+    const huge = await t.call('POST', '/v1/acl/authorize', { token: app.SecretID, raw: JSON.stringify({ Checks: [], pad: 'x'.repeat(1_100_000) }) });
+    expect(huge.status).toBe(413);
+    const m = (await t.call('GET', '/v1/metrics?format=prometheus')).text;
+    expect(m).toMatch(/tollgate_http_requests_total\{method="POST",route="\/v1\/acl\/authorize",code="200",region="global"\} [1-9]/);
   });
 
   it('refuses more checks than the configured limit', async () => {

@@ -31,7 +31,8 @@ export async function blockingQuery<T>(
   // 'close' fires as soon as its body is read, which is too early).
   reply.raw.once('close', onClose);
   try {
-    while (result.index <= q.index && !ac.signal.aborted) {
+    // A closing store answers waits at once; stop rather than spin.
+    while (result.index <= q.index && !ac.signal.aborted && store.status === 'open') {
       await store.waitForTable(table, store.tableIndex(table), ac.signal);
       result = run();
     }

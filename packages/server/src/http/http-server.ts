@@ -1,10 +1,12 @@
+import { createServer } from 'node:http';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
 import { httpStatusFor } from '../errors.js';
 import { registerAclRoutes } from './acl-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
-import { registerAuthorizeRoute } from './authorize-route.js';
+import { createAuthorizer, registerAuthorizeRoute } from './authorize-route.js';
+import { createAuthorizeFastPath } from './fast-path.js';
 import { registerHaConsistency } from './ha-consistency.js';
 
 /**
@@ -14,7 +16,14 @@ import { registerHaConsistency } from './ha-consistency.js';
  * with Nomad's status codes; 5xx details go to the log, not the client.
  */
 export function createHttpServer(ctx: AgentContext): FastifyInstance {
+  const authorize = createAuthorizer(ctx);
+  const fastPath = createAuthorizeFastPath(ctx, authorize);
   const app = Fastify({
+    // The authorize hot path is answered before Fastify (see fast-path.ts).
+    serverFactory: (handler) =>
+      createServer((req, res) => {
+        if (!fastPath(req, res)) handler(req, res);
+      }),
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance type plain.
     loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
     // No access log per request: the hot path stays lean and metrics count
@@ -27,7 +36,9 @@ export function createHttpServer(ctx: AgentContext): FastifyInstance {
     // Nomad's API is case sensitive and has no trailing-slash aliases.
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, maxParamLength: 256 },
     return503OnClosing: true,
-    forceCloseConnections: true,
+    // On close, drop idle keep-alive connections only; in-flight requests
+    // finish (drain's grace timer cuts the rest).
+    forceCloseConnections: 'idle',
   });
 
   app.removeAllContentTypeParsers();
@@ -67,7 +78,7 @@ export function createHttpServer(ctx: AgentContext): FastifyInstance {
     done();
   });
 
-  registerAuthorizeRoute(app, ctx);
+  registerAuthorizeRoute(app, authorize);
   registerAclRoutes(app, ctx);
   registerAgentRoutes(app, ctx);
   // After the cross-region hook: a request for another region must not wait on this region's etcd.

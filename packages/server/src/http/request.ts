@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseGoDuration } from '@tollgate/acl';
 import { BadRequestError } from '../errors.js';
@@ -8,7 +9,7 @@ import { BadRequestError } from '../errors.js';
  * the value). Empty string = no token (anonymous). Never from the query
  * string, so secrets stay out of access logs.
  */
-export function secretOf(req: FastifyRequest): string {
+export function secretOf(req: { readonly headers: IncomingHttpHeaders }): string {
   const h = req.headers['x-nomad-token'];
   if (typeof h === 'string') {
     const t = h.trim();
