@@ -111,9 +111,12 @@ describe.skipIf(ETCD === undefined)(`npm start -- --ha${ETCD === undefined ? ' â
       const second = state.ha!.agents.find((a) => a.region === r.name)!;
       const agents = [asAgent(r.http, r.pid), asAgent(second.http, second.pid)];
       const leader = await leaderOf(agents);
-      const statuses = await Promise.all(agents.map((a) => haStatus(a.addr)));
-      expect(statuses.filter((s) => s.IsLeader)).toHaveLength(1);
-      expect(statuses.every((s) => s.Leader?.HTTPAddr === leader.addr)).toBe(true);
+      // A follower agent learns who leads by polling (once a second), so
+      // right after an election it may not know yet: wait for agreement.
+      await eventually(async () => {
+        const statuses = await Promise.all(agents.map((a) => haStatus(a.addr)));
+        return statuses.filter((s) => s.IsLeader).length === 1 && statuses.every((s) => s.Leader?.HTTPAddr === leader.addr);
+      }, 10_000);
     }
     const [global] = state.regions;
     const global2 = state.ha!.agents.find((a) => a.region === 'global')!;
