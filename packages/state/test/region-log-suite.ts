@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ACLPolicy, ACLToken, RegionLog, StateStore } from '../src/index.js';
+import { token } from './helpers.js';
 
 /** One region-log instance over its own state store (one agent). */
 export interface RegionLogHarness {
@@ -34,21 +35,7 @@ export interface RegionLogFactory {
 
 /** A client token with fresh IDs; override any field. */
 export function suiteToken(overrides: Partial<ACLToken> = {}): ACLToken {
-  return {
-    AccessorID: randomUUID(),
-    SecretID: randomUUID(),
-    Name: 'suite token',
-    Type: 'client',
-    Policies: ['readonly'],
-    Global: false,
-    Hash: 'aGFzaA==',
-    CreateTime: '2026-01-01T00:00:00.000000001Z',
-    ExpirationTime: null,
-    ExpirationTTL: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-    ...overrides,
-  };
+  return token({ Name: 'suite token', ...overrides });
 }
 
 function suitePolicy(name: string, overrides: Partial<ACLPolicy> = {}): ACLPolicy {

@@ -3,7 +3,7 @@ import type { AgentContext } from '../agent-context.js';
 import { httpStatusFor } from '../errors.js';
 import { MIN_INDEX_HEADER } from '../forwarding/min-index.js';
 import type { AuthorizeAnswer } from './authorize-route.js';
-import { secretOf } from './request.js';
+import { secretFrom } from './request.js';
 
 
 const ROUTE = '/v1/acl/authorize';
@@ -60,7 +60,7 @@ export function createAuthorizeFastPath(
     }
     let out: string;
     try {
-      out = JSON.stringify(authorize(secretOf({ headers: { 'x-nomad-token': token, authorization } }), body));
+      out = JSON.stringify(authorize(secretFrom(token, authorization), body));
     } catch (err) {
       const status = httpStatusFor(err);
       if (status >= 500) ctx.log.error({ err, route: ROUTE }, 'request failed');

@@ -11,13 +11,20 @@ import { BadRequestError } from '../errors.js';
  */
 export function secretOf(req: { readonly headers: IncomingHttpHeaders }): string {
   const h = req.headers['x-nomad-token'];
-  if (typeof h === 'string') {
-    const t = h.trim();
+  return secretFrom(typeof h === 'string' ? h : undefined, req.headers.authorization);
+}
+
+/**
+ * {@link secretOf} from the two header values, for callers that read them
+ * without Node's parsed header object (the authorize fast path).
+ */
+export function secretFrom(token: string | undefined, authorization: string | undefined): string {
+  if (token !== undefined) {
+    const t = token.trim();
     if (t !== '') return t;
   }
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string') {
-    const m = /^\s*bearer\s+(\S+)/i.exec(auth);
+  if (authorization !== undefined) {
+    const m = /^\s*bearer\s+(\S+)/i.exec(authorization);
     if (m?.[1] !== undefined) return m[1];
   }
   return '';
