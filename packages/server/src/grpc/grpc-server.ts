@@ -39,7 +39,13 @@ export class GrpcServer {
     // agent's JSON log instead. The hook is process-wide: the last agent
     // created in a process owns it, which only matters in tests.
     const grpcLog = opts.log.child({ lib: 'grpc-js' });
-    grpc.setLogger({ error: (...args: unknown[]) => grpcLog.warn(args.map(String).join(' ')) });
+    grpc.setLogger({
+      error: (...args: unknown[]) => {
+        const line = args.map(String).join(' ');
+        // A failed bind is reported once, by listen()'s error, not here too.
+        if (!line.startsWith('No address added')) grpcLog.warn(line);
+      },
+    });
     const counter = opts.metrics.grpcRequests;
     const countCalls: grpc.ServerInterceptor = (method, call) =>
       new grpc.ServerInterceptingCall(call, {
@@ -80,8 +86,9 @@ export class GrpcServer {
       const address = `${host}:${this.#o.port}`;
       this.#server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
         if (err) {
-          // grpc-js says "No address added out of total 1 resolved"; name the address and the likely cause.
-          reject(new TollgateError('TOLLGATE_RPC_LISTEN', `cannot listen for RPC on ${address} (ports.rpc; in use?): ${err.message}`, { cause: err }));
+          // grpc-js says "No address added out of total 1 resolved errors: [listen EADDRINUSE …]"; name the address and the cause.
+          const why = /EADDRINUSE/.test(err.message) ? 'the port is in use' : /EADDRNOTAVAIL/.test(err.message) ? 'no such local address' : err.message;
+          reject(new TollgateError('TOLLGATE_RPC_LISTEN', `cannot listen for RPC on ${address}: ${why}`, { cause: err }));
           return;
         }
         this.#status = 'listening';
