@@ -117,7 +117,7 @@ export async function runAgentCommand(
       stopping = true;
       unwatch();
       agent.log.info({ signal }, 'shutting down');
-      agent
+      void agent
         .drain(5000)
         .then(() => agent.close())
         .then(
