@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -9,7 +7,8 @@ import { join } from 'node:path';
 import { loadAgentConfigFile } from '@tollgate/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, api, eventually, runCli } from './testkit.js';
-import { alive, freeLabPorts } from './lab-kit.js';
+import { alive, collect, freeLabPorts, until } from './lab-kit.js';
+import type { Collected } from './lab-kit.js';
 
 // `npm start` (scripts/lab.js) for real: three agent processes and Debian's
 // Prometheus, started from a temp base dir on free ports so that a lab a
@@ -18,13 +17,7 @@ import { alive, freeLabPorts } from './lab-kit.js';
 const LAB = join(REPO, 'scripts/lab.js');
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
-interface LabRun {
-  readonly proc: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the exit code (or signal name) once the process is gone. */
-  readonly exited: Promise<number | string | null>;
-}
+type LabRun = Collected;
 
 interface LabState {
   pid: number;
@@ -34,26 +27,11 @@ interface LabState {
 }
 
 function runLab(args: readonly string[]): LabRun {
-  const proc = spawn(process.execPath, [LAB, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | string | null>((resolve) => proc.once('close', (code, sig) => resolve(code ?? sig)));
-  return { proc, stdout: () => out, stderr: () => err, exited };
+  return collect(process.execPath, [LAB, ...args], { cwd: REPO });
 }
 
 /** Resolves once the banner is printed; rejects if the lab exits first. */
-async function labReady(run: LabRun, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let done = false;
-  void run.exited.then(() => (done = true));
-  while (!run.stdout().includes('Ctrl-C stops the lab')) {
-    if (done) throw new Error(`lab exited before it was up:\n${run.stderr()}\n${run.stdout()}`);
-    if (Date.now() > deadline) throw new Error(`lab not up within ${timeoutMs} ms:\n${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const labReady = (run: LabRun, timeoutMs = 90_000) => until(run, () => run.stdout().includes('Ctrl-C stops the lab'), timeoutMs);
 
 /** SIGTERM a lab still running (test failure paths), then any child it left. */
 async function cleanup(run: LabRun | undefined, state: LabState | undefined): Promise<void> {
