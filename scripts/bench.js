@@ -1,9 +1,19 @@
 // `npm run bench`: Tollgate's figures, each next to a baseline measured in
 // the same run on the same machine, so the ratio is what counts.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BIN, call, ensureTool, spawnJson, startAgent, stop, wrk, REPO } from './bench/common.js';
 import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
 import { benchHaFailover, benchHaWrites } from './bench/ha.js';
+
+// Every temp file of the run (agents' data, etcd's, wrk's scripts) under one
+// dir, removed on exit, also when a suite fails or the run is interrupted.
+const runDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-run-'));
+process.env.TMPDIR = runDir;
+process.once('exit', () => rmSync(runDir, { recursive: true, force: true }));
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const only = process.argv[2];
