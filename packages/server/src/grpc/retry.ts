@@ -1,4 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { ErrorCode } from '../errors.js';
 
 /**
  * Every retry decision between regions lives here: which failures are worth
@@ -59,7 +60,7 @@ export interface RetryContext {
  * another peer.
  */
 export class PeerConnectError extends Error {
-  readonly code = 'TOLLGATE_PEER_CONNECT';
+  readonly code: ErrorCode = 'TOLLGATE_PEER_CONNECT';
   readonly address: string;
   constructor(address: string, message: string, options?: { cause?: unknown }) {
     super(`cannot connect to ${address}: ${message}`, options);
