@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ACLToken } from '@tollgate/state';
-import type { AclWriteOp, AclWriteResult, AgentContext } from './agent-context.js';
+import type { AgentContext } from './agent-context.js';
+import type { AclWriteOp, AclWriteResult } from './acl-write.js';
 import { AclDisabledError, BadRequestError, ObjectNotFoundError, PermissionDeniedError } from './errors.js';
 import { decodePolicyRequest } from './policies.js';
 import type { Identity } from './token-resolver.js';

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { EmbeddedRegionLog, StateStore } from '@tollgate/state';
 import type { Mutation, RegionLog, ReplicatedBatch } from '@tollgate/state';
 import { runWrite } from './acl-endpoint.js';
-import type { AclWriteOp, AclWriteResult, AgentContext, AgentHealth } from './agent-context.js';
+import type { AgentContext, AgentHealth } from './agent-context.js';
+import type { AclWriteOp, AclWriteResult } from './acl-write.js';
 import type { ResolvedAgentConfig } from './config.js';
 import { ConfigError, TollgateError } from './errors.js';
 import type { ForwardRequest, ForwardResponse } from './forwarding/forwarded-http.js';
@@ -236,7 +237,17 @@ export class Agent implements AgentContext {
   async #startRpc(store: StateStore, http: FastifyInstance): Promise<void> {
     const clock = new CommitClock(store.index(), Date.now());
     this.#stopCommitClock = store.onCommit((_changes, index) => clock.record(index, Date.now()));
-    this.#replicationService = new ReplicationService(this, clock);
+    this.#replicationService = new ReplicationService(
+      {
+        region: this.config.region,
+        authoritativeRegion: this.config.server.authoritativeRegion,
+        isAuthoritative: this.isAuthoritative,
+        store,
+        tokens: this.resolver,
+        log: this.log,
+      },
+      clock,
+    );
     const proto = loadTollgateProto();
     const grpcLog = this.log.child({ component: 'rpc' });
     this.#grpc = new GrpcServer({ host: this.config.bindAddr, port: this.config.ports.rpc, log: grpcLog, metrics: this.metrics });

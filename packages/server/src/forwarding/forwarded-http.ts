@@ -1,4 +1,4 @@
-import type { AclWriteOp, AclWriteResult } from '../agent-context.js';
+import type { AclWriteOp, AclWriteResult } from '../acl-write.js';
 import {
   BadRequestError,
   ObjectNotFoundError,

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { policyToRulesJSON } from '@tollgate/acl';
 import type { ACLPolicy, ACLToken } from '@tollgate/state';
-import type { AclWriteOp, AgentContext } from '../agent-context.js';
+import type { AgentContext } from '../agent-context.js';
+import type { AclWriteOp } from '../acl-write.js';
 import { isGlobalWrite, runWrite } from '../acl-endpoint.js';
 import { AclDisabledError, BadRequestError, ObjectNotFoundError, PermissionDeniedError } from '../errors.js';
 import type { TokenResolver } from '../token-resolver.js';

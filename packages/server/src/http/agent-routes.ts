@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
 import { AclDisabledError, BadRequestError, PermissionDeniedError } from '../errors.js';
-import { registerCrossRegionHook } from '../forwarding/region-hook.js';
+import { registerCrossRegionHook } from './region-hook.js';
 import { route } from './route.js';
 import { secretOf } from './request.js';
 

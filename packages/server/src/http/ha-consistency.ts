@@ -27,7 +27,7 @@ const WRITES = new Set(['POST', 'PUT', 'DELETE']);
  *
  * Token resolution and `/v1/acl/authorize` stay on local state (their
  * staleness is the watch lag metric) unless the caller sends
- * `X-Tollgate-Min-Index` (see `forwarding/region-hook.ts`). With one agent
+ * `X-Tollgate-Min-Index` (see `http/region-hook.ts`). With one agent
  * per region (`ctx.ha` undefined) nothing is registered at all.
  */
 export function registerHaConsistency(app: FastifyInstance, ctx: AgentContext): void {

@@ -1,10 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
 import { FORWARD_BLOCKING_SLACK_MS, FORWARD_CALL_TIMEOUT_MS } from '../grpc/retry.js';
-import { queryOptions, secretOf } from '../http/request.js';
-import { FORWARDED_REQUEST_HEADERS, stripRegionParam } from './forwarded-http.js';
-import { NoPathToRegionError } from './forwarder.js';
-import { MIN_INDEX_HEADER, parseMinIndex } from './min-index.js';
+import { queryOptions, secretOf } from './request.js';
+import { FORWARDED_REQUEST_HEADERS, stripRegionParam } from '../forwarding/forwarded-http.js';
+import { NoPathToRegionError } from '../forwarding/forwarder.js';
+import { MIN_INDEX_HEADER, parseMinIndex } from '../forwarding/min-index.js';
 
 const FORWARDABLE_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 
