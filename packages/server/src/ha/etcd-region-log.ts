@@ -14,9 +14,9 @@ import {
   PROBE_INTERVAL_MS,
   WRITE_CONFLICT_ATTEMPTS,
   isUnreachable,
-  sleep,
   unavailable,
 } from './etcd-retry.js';
+import { sleep } from '../sleep.js';
 import type { LeaderFence } from './leader-election.js';
 import { RegionFollower } from './region-follower.js';
 

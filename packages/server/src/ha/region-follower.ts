@@ -2,7 +2,8 @@ import type { Etcd3, IKeyValue, IWatchResponse } from 'etcd3';
 import type { CommitEntry, SecretBox, StateStore } from '@tollgate/state';
 import type { Logger } from '../logger.js';
 import { decodeEvents, decodeSnapshot, type EtcdLayout } from './etcd-layout.js';
-import { backoffMs, isCompacted, sleep } from './etcd-retry.js';
+import { sleep } from '../sleep.js';
+import { backoffMs, isCompacted } from './etcd-retry.js';
 import { hasErrorCode } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 

@@ -1,6 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
 import { route } from './route.js';
+import { watchClientGone } from './client-gone.js';
 
 /** Routes that never wait for etcd: the authorization hot path and the replication status. */
 const NO_BARRIER = new Set(['/v1/acl/authorize', '/v1/acl/replication']);
@@ -47,7 +48,7 @@ export function registerHaConsistency(app: FastifyInstance, ctx: AgentContext): 
       done();
       return;
     }
-    ha.sync(clientGone(reply)).then(
+    ha.sync(watchClientGone(reply).signal).then(
       () => done(),
       (err: unknown) => {
         if (!read) return done(err as FastifyError);
@@ -77,13 +78,4 @@ function isStale(req: FastifyRequest): boolean {
   const raw = (req.query as Record<string, string | string[] | undefined>).stale;
   const v = Array.isArray(raw) ? raw[0] : raw;
   return v !== undefined && v !== 'false';
-}
-
-/** A signal that fires when the HTTP client goes away before the answer. */
-function clientGone(reply: FastifyReply): AbortSignal {
-  const ac = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) ac.abort();
-  });
-  return ac.signal;
 }

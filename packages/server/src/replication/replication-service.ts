@@ -15,6 +15,7 @@ import { requireManagementCall } from '../grpc/call-auth.js';
 import type { TokenLookup } from '../grpc/call-auth.js';
 import { grpcError, toGrpcError } from '../grpc/grpc-status.js';
 import { timeoutSignal } from '../grpc/timeout-signal.js';
+import { sleep } from '../sleep.js';
 import type { Logger } from '../logger.js';
 import { buildChangeBatches } from './change-batch.js';
 import type { ChangeBatchData } from './change-batch.js';
@@ -303,16 +304,4 @@ function batchToWire(b: ChangeBatchData): ChangeBatch {
 async function write<T>(call: grpc.ServerWritableStream<unknown, T>, msg: T, signal: AbortSignal): Promise<void> {
   if (signal.aborted) throw signal.reason;
   if (!call.write(msg)) await once(call, 'drain', { signal });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
