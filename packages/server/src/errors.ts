@@ -82,6 +82,20 @@ type Catalogued<T extends ErrorCode> = T;
  */
 export type LowerLayerErrorCode = Catalogued<AclErrorCode | StateErrorCode>;
 
+/**
+ * The response header that carries an error's stable code on every error
+ * answer (`X-Tollgate-Error-Code: TOLLGATE_BOOTSTRAP`). Forwarding reads it
+ * to give the caller the same code and status as a local error; clients of
+ * `?region=` see it unchanged.
+ */
+export const ERROR_CODE_HEADER = 'x-tollgate-error-code';
+
+/** The catalogued code `err` carries, or `undefined` (no code, or not a Tollgate one). */
+export function errorCodeOf(err: unknown): ErrorCode | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && errorStatusOf(code) !== undefined ? (code as ErrorCode) : undefined;
+}
+
 /** Whether `err` carries the Tollgate code `code` (whatever its class or package). */
 export function hasErrorCode(err: unknown, code: ErrorCode): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
