@@ -4,7 +4,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/server/src/generated/**', 'coverage/**', '.lab/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/server/src/generated/**', 'packages/filter/src/generated/**', 'coverage/**', '.lab/**'] },
   {
     files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'test-e2e/**/*.ts'],
     extends: [tseslint.configs.base],
