@@ -159,20 +159,9 @@ const ACL_TOKEN: GoStruct = {
   optional: ['ExpirationTime', 'ExpirationTTL'],
   extra: ['Hash'],
 };
-/** api.ACLTokenListStub. */
+/** api.ACLTokenListStub: the token without SecretID and ExpirationTTL. */
 const ACL_TOKEN_STUB: GoStruct = {
-  fields: {
-    AccessorID: 'string',
-    Name: 'string',
-    Type: 'string',
-    Policies: { slice: 'string' },
-    Roles: { slice: ROLE_LINK },
-    Global: 'bool',
-    CreateTime: 'time',
-    ExpirationTime: '*time',
-    CreateIndex: 'uint64',
-    ModifyIndex: 'uint64',
-  },
+  fields: Object.fromEntries(Object.entries(ACL_TOKEN.fields).filter(([k]) => k !== 'SecretID' && k !== 'ExpirationTTL')),
   optional: ['ExpirationTime'],
   extra: ['Hash'],
 };
