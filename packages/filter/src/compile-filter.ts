@@ -163,7 +163,7 @@ function buildTest(m: MatchExpression, t: FieldType): (field: unknown) => boolea
       } catch (err) {
         throw new FilterError(`invalid regular expression ${JSON.stringify(raw)}: ${(err as Error).message}`, { cause: err });
       }
-      const found = (f: unknown): boolean => typeof f === 'string' && re.matcher(f).find();
+      const found = (f: unknown): boolean => typeof f === 'string' && re.test(f);
       return m.operator === 'matches' ? found : (f) => !found(f);
     }
   }

@@ -37,17 +37,29 @@ export const POLICY_STUB_SCHEMA: FieldType = struct({
   ModifyIndex: number,
 });
 
+/** Compiled filters per schema, bounded: pollers repeat the same filter. */
+const MAX_CACHED_FILTERS = 128;
+const cache = new WeakMap<FieldType, Map<string, FilterPredicate>>();
+
 /**
  * The predicate for a `filter` query parameter, or `undefined` when there
- * is none. An invalid expression throws `FilterError` (400,
+ * is none. Predicates are pure, so recent ones are reused. An invalid expression throws `FilterError` (400,
  * `TOLLGATE_FILTER_INVALID`) with Nomad's prefix `failed to read filter
  * expression: `. Call it before a blocking wait, so a bad filter fails at
  * once.
  */
 export function listFilter(expression: string, schema: FieldType): FilterPredicate | undefined {
   if (expression === '') return undefined;
+  let compiled = cache.get(schema);
+  if (compiled === undefined) cache.set(schema, (compiled = new Map()));
+  const hit = compiled.get(expression);
+  if (hit !== undefined) return hit;
   try {
-    return compileFilter(expression, schema);
+    const predicate = compileFilter(expression, schema);
+    // Insertion order: the first key is the oldest.
+    if (compiled.size >= MAX_CACHED_FILTERS) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(expression, predicate);
+    return predicate;
   } catch (err) {
     if (err instanceof FilterError) throw new FilterError(`failed to read filter expression: ${err.message}`, { cause: err });
     throw err;
