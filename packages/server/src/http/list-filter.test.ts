@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAgent } from '../testing/test-agent.js';
+import { POLICY_STUB_SCHEMA, TOKEN_STUB_SCHEMA, listFilter } from './list-filter.js';
 import type { TestAgent } from '../testing/test-agent.js';
 
 /** `?filter=` on the list endpoints: go-bexpr expressions over the answered stubs. */
@@ -146,5 +147,22 @@ describe('GET /v1/acl/policies?filter= and /v1/acl/policy/self?filter=', () => {
     const r = await t.call('GET', `/v1/acl/policies?${q('Rules contains "x"')}`, { token: root });
     expect(r).toMatchObject({ status: 400, text: 'failed to read filter expression: unknown field "Rules" in selector Rules' });
     expect((await t.call('GET', `/v1/acl/policy/self?${q('((')}`, { token: root })).status).toBe(400);
+  });
+});
+
+describe('listFilter', () => {
+  it('reuses the compiled predicate for a repeated expression, per schema, and never caches a refusal', () => {
+    const a = listFilter('Name == "x"', TOKEN_STUB_SCHEMA);
+    expect(a).toBeDefined();
+    expect(listFilter('Name == "x"', TOKEN_STUB_SCHEMA)).toBe(a);
+    expect(listFilter('Name == "x"', POLICY_STUB_SCHEMA)).not.toBe(a);
+    expect(listFilter('', TOKEN_STUB_SCHEMA)).toBeUndefined();
+    expect(() => listFilter('Rules == "x"', POLICY_STUB_SCHEMA)).toThrow('unknown field "Rules"');
+    expect(() => listFilter('Rules == "x"', POLICY_STUB_SCHEMA)).toThrow('unknown field "Rules"');
+  });
+
+  it('stays correct beyond its bound', () => {
+    for (let i = 0; i < 300; i++) expect(listFilter(`CreateIndex == ${i}`, TOKEN_STUB_SCHEMA)?.({ CreateIndex: i })).toBe(true);
+    expect(listFilter('CreateIndex == 0', TOKEN_STUB_SCHEMA)?.({ CreateIndex: 1 })).toBe(false);
   });
 });
