@@ -115,6 +115,11 @@ async function runCommand(
           address: flags.string('address'),
           token: flags.string('token'),
           region: flags.string('region'),
+          caCert: flags.string('ca-cert'),
+          clientCert: flags.string('client-cert'),
+          clientKey: flags.string('client-key'),
+          tlsServerName: flags.string('tls-server-name'),
+          ...(flags.bool('tls-skip-verify') ? { tlsSkipVerify: true } : {}),
           env: io.env,
         });
       } catch (e) {

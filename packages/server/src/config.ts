@@ -65,6 +65,30 @@ export interface AgentConfigInput {
     endpoints?: string[];
     /** @default "/tollgate/<region>/" */
     prefix?: string;
+    /** CA that signed etcd's server certificate (https endpoints). */
+    ca_file?: string;
+    /** Client certificate for etcd's `--client-cert-auth`; with `key_file`. */
+    cert_file?: string;
+    key_file?: string;
+    /** etcd user (etcd's own auth); with `password`. */
+    username?: string;
+    password?: string;
+  };
+  /** Nomad's `tls` block: HTTPS on the HTTP port, mTLS on the RPC port (see README "Securing Tollgate"). */
+  tls?: {
+    /** HTTPS on `ports.http`. @default false */
+    http?: boolean;
+    /** mTLS on `ports.rpc`, server and client side. @default false */
+    rpc?: boolean;
+    ca_file?: string;
+    cert_file?: string;
+    key_file?: string;
+    /** Peers of region R must present `server.R.tollgate`; RPC callers a `server.*.tollgate` cert. @default false */
+    verify_server_hostname?: boolean;
+    /** HTTPS clients must present a certificate from the CA. @default false */
+    verify_https_client?: boolean;
+    /** "tls12" or "tls13". @default "tls12" */
+    tls_min_version?: string;
   };
   limits?: {
     /** Largest request body accepted. @default 1048576 */
@@ -73,6 +97,10 @@ export interface AgentConfigInput {
     authorize_max_checks?: number;
     /** Longest blocking-query wait. @default "300s" (Nomad's cap) */
     max_query_wait?: string;
+    /** Open RPC connections one IP address may hold. @default 100 (Nomad's) */
+    rpc_max_conns_per_client?: number;
+    /** A new RPC connection must finish its TLS handshake within this. @default "5s" */
+    rpc_handshake_timeout?: string;
   };
 }
 
@@ -99,12 +127,38 @@ export interface ResolvedAgentConfig {
     readonly tokenMaxExpirationTtlMs: number;
     readonly encryptionKey: Buffer | undefined;
   };
-  readonly etcd: { readonly endpoints: readonly string[]; readonly prefix: string } | undefined;
+  readonly etcd: ResolvedEtcdConfig | undefined;
+  readonly tls: ResolvedTlsConfig;
   readonly limits: {
     readonly httpMaxBodyBytes: number;
     readonly authorizeMaxChecks: number;
     readonly maxQueryWaitMs: number;
+    readonly rpcMaxConnsPerClient: number;
+    readonly rpcHandshakeTimeoutMs: number;
   };
+}
+
+/** The `etcd` block after defaults. */
+export interface ResolvedEtcdConfig {
+  readonly endpoints: readonly string[];
+  readonly prefix: string;
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/** The `tls` block after defaults and checks (files are read and verified at start). */
+export interface ResolvedTlsConfig {
+  readonly http: boolean;
+  readonly rpc: boolean;
+  readonly caFile: string | undefined;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+  readonly verifyServerHostname: boolean;
+  readonly verifyHttpsClient: boolean;
+  readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
 }
 
 type FieldKind = 'string' | 'bool' | 'port' | 'int' | 'duration' | 'strings' | 'peers';
@@ -133,11 +187,26 @@ const FIELDS: Readonly<Record<string, FieldKind>> = {
   'acl.encryption_key': 'string',
   'etcd.endpoints': 'strings',
   'etcd.prefix': 'string',
+  'etcd.ca_file': 'string',
+  'etcd.cert_file': 'string',
+  'etcd.key_file': 'string',
+  'etcd.username': 'string',
+  'etcd.password': 'string',
+  'tls.http': 'bool',
+  'tls.rpc': 'bool',
+  'tls.ca_file': 'string',
+  'tls.cert_file': 'string',
+  'tls.key_file': 'string',
+  'tls.verify_server_hostname': 'bool',
+  'tls.verify_https_client': 'bool',
+  'tls.tls_min_version': 'string',
+  'limits.rpc_max_conns_per_client': 'int',
+  'limits.rpc_handshake_timeout': 'duration',
   'limits.http_max_body_bytes': 'int',
   'limits.authorize_max_checks': 'int',
   'limits.max_query_wait': 'duration',
 };
-const BLOCKS = new Set(['ports', 'server', 'acl', 'etcd', 'limits']);
+const BLOCKS = new Set(['ports', 'server', 'acl', 'etcd', 'limits', 'tls']);
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 const REGION_RE = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -237,8 +306,20 @@ export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolea
   if (input.etcd !== undefined) {
     const endpoints = input.etcd.endpoints ?? [];
     if (endpoints.length === 0) throw new ConfigError('etcd.endpoints: at least one endpoint is required');
-    etcd = { endpoints, prefix: input.etcd.prefix ?? `/tollgate/${region}/` };
+    const e = input.etcd;
+    if ((e.cert_file === undefined) !== (e.key_file === undefined)) throw new ConfigError('etcd.cert_file: cert_file and key_file go together');
+    if ((e.username === undefined) !== (e.password === undefined)) throw new ConfigError('etcd.username: username and password go together');
+    etcd = {
+      endpoints,
+      prefix: e.prefix ?? `/tollgate/${region}/`,
+      ...(e.ca_file === undefined ? {} : { caFile: resolve(e.ca_file) }),
+      ...(e.cert_file === undefined ? {} : { certFile: resolve(e.cert_file), keyFile: resolve(e.key_file!) }),
+      ...(e.username === undefined ? {} : { username: e.username, password: e.password }),
+    };
   }
+  const tls = resolveTls(input.tls ?? {});
+  const maxConns = input.limits?.rpc_max_conns_per_client ?? 100;
+  if (maxConns < 1 || maxConns > 100_000) throw new ConfigError('limits.rpc_max_conns_per_client: must be between 1 and 100000');
   const maxBody = input.limits?.http_max_body_bytes ?? 1_048_576;
   if (maxBody < 1024 || maxBody > 64 * 1_048_576) {
     throw new ConfigError('limits.http_max_body_bytes: must be between 1024 and 67108864');
@@ -268,11 +349,37 @@ export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolea
       encryptionKey,
     },
     etcd,
+    tls,
     limits: {
       httpMaxBodyBytes: maxBody,
       authorizeMaxChecks: maxChecks,
       maxQueryWaitMs: durationField('limits.max_query_wait', input.limits?.max_query_wait, 300_000),
+      rpcMaxConnsPerClient: maxConns,
+      rpcHandshakeTimeoutMs: positiveDuration('limits.rpc_handshake_timeout', input.limits?.rpc_handshake_timeout, 5_000),
     },
+  };
+}
+
+function resolveTls(t: NonNullable<AgentConfigInput['tls']>): ResolvedTlsConfig {
+  const http = t.http ?? false;
+  const rpc = t.rpc ?? false;
+  const min = t.tls_min_version ?? 'tls12';
+  if (min !== 'tls12' && min !== 'tls13') throw new ConfigError(`tls.tls_min_version: must be "tls12" or "tls13" (got "${min}")`);
+  if (http || rpc) {
+    for (const key of ['ca_file', 'cert_file', 'key_file'] as const) {
+      if (t[key] === undefined) throw new ConfigError(`tls.${key}: required when tls.http or tls.rpc is true`);
+    }
+  }
+  const file = (f: string | undefined): string | undefined => (f === undefined ? undefined : resolve(f));
+  return {
+    http,
+    rpc,
+    caFile: file(t.ca_file),
+    certFile: file(t.cert_file),
+    keyFile: file(t.key_file),
+    verifyServerHostname: t.verify_server_hostname ?? false,
+    verifyHttpsClient: t.verify_https_client ?? false,
+    minVersion: min === 'tls13' ? 'TLSv1.3' : 'TLSv1.2',
   };
 }
 

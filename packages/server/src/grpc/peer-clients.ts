@@ -1,4 +1,8 @@
+import { checkServerIdentity } from 'node:tls';
+import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import type { TlsMaterial } from '../tls/tls-material.js';
+import { roleName } from '../tls/cert-authority.js';
 import type { ForwardClient } from '../generated/tollgate/v1/Forward.js';
 import type { ReplicationClient } from '../generated/tollgate/v1/Replication.js';
 import { loadTollgateProto } from './proto-definitions.js';
@@ -18,6 +22,26 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES,
   'grpc.max_send_message_length': GRPC_MAX_MESSAGE_BYTES,
 };
+
+/** How PeerClients connect with `tls { rpc = true }`. */
+export interface PeerTls {
+  /** The CA, certificate and key in use now (read per new channel, so a reload applies to the next connection). */
+  readonly material: () => TlsMaterial;
+  /**
+   * `tls.verify_server_hostname`: a peer listed for region R must present
+   * `server.R.tollgate`. Without it any certificate from the CA is accepted.
+   */
+  readonly verifyServerHostname: boolean;
+  /** Told of every peer refused for its name (log line and metric). */
+  readonly onRefused: (address: string, expected: string, err: Error) => void;
+}
+
+/** Options of {@link PeerClients}; without any, channels are plaintext. */
+export interface PeerClientsOptions {
+  readonly tls?: () => PeerTls | undefined;
+  /** `server.region_peers`: which region each address belongs to (the name its certificate must carry). */
+  readonly regionPeers?: Readonly<Record<string, readonly string[]>>;
+}
 
 interface Peer {
   readonly channel: grpc.Channel;
@@ -39,16 +63,57 @@ interface Peer {
  */
 export class PeerClients {
   readonly #peers = new Map<string, Peer>();
+  readonly #o: PeerClientsOptions;
   #closed = false;
+
+  constructor(opts: PeerClientsOptions = {}) {
+    this.#o = opts;
+  }
+
+  /**
+   * After a certificate reload: channels made from now on use the new
+   * material. Current channels are closed for new calls; calls in progress
+   * (a replication stream) finish on them.
+   */
+  renew(): void {
+    for (const peer of this.#peers.values()) peer.channel.close();
+    this.#peers.clear();
+  }
+
+  #credentials(address: string): { creds: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+    const tls = this.#o.tls?.();
+    if (tls === undefined) return { creds: grpc.credentials.createInsecure(), options: CHANNEL_OPTIONS };
+    const m = tls.material();
+    const region = this.#regionOf(address);
+    const expected = region === undefined ? undefined : roleName('server', region);
+    const verify = (_host: string, cert: PeerCertificate): Error | undefined => {
+      if (!tls.verifyServerHostname) return undefined;
+      const err =
+        expected === undefined
+          ? new Error(`${address} is in no server.region_peers entry; its certificate cannot be checked`)
+          : checkServerIdentity(expected, cert);
+      if (err !== undefined) tls.onRefused(address, expected ?? 'unknown', err);
+      return err;
+    };
+    const creds = grpc.credentials.createSsl(m.ca, m.key, m.cert, { checkServerIdentity: verify });
+    // SNI and the name checked: the region's server name, not the address dialled.
+    const options = expected === undefined ? CHANNEL_OPTIONS : { ...CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': expected };
+    return { creds, options };
+  }
+
+  #regionOf(address: string): string | undefined {
+    const peers = this.#o.regionPeers ?? {};
+    return Object.keys(peers).find((r) => peers[r]!.includes(address));
+  }
 
   #peer(address: string): Peer {
     if (this.#closed) throw new Error('peer clients are closed');
     let peer = this.#peers.get(address);
     if (peer === undefined) {
       const proto = loadTollgateProto();
-      const channel = new grpc.Channel(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      const { creds, options } = this.#credentials(address);
+      const channel = new grpc.Channel(address, creds, options);
       const opts: grpc.ClientOptions = { channelOverride: channel };
-      const creds = grpc.credentials.createInsecure();
       peer = {
         channel,
         forward: new proto.tollgate.v1.Forward(address, creds, opts),
