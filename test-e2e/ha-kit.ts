@@ -9,6 +9,7 @@ import { api, startAgent } from './testkit.js';
 import type { RunningAgent, StartAgentOptions } from './testkit.js';
 
 export { findEtcd, startEtcd } from '../packages/server/src/testing/etcd-process.js';
+export { makeTlsLab } from './tls-kit.js';
 export type { EtcdProcess } from '../packages/server/src/testing/etcd-process.js';
 export { startTcpProxy } from '../packages/server/src/testing/tcp-proxy.js';
 export type { TcpProxy } from '../packages/server/src/testing/tcp-proxy.js';
@@ -25,13 +26,20 @@ export interface HaAgentOptions extends Omit<StartAgentOptions, 'hcl'> {
   /** `acl.encryption_key`, the same for every agent of the region; omitted = none (the agent must refuse to start). */
   readonly key: string | undefined;
   readonly hcl?: string;
+  /** etcd over TLS: its CA, and the client certificate this agent presents (none: the agent has no client certificate). */
+  readonly etcdTls?: { readonly caFile: string; readonly certFile?: string; readonly keyFile?: string };
 }
 
 /** Starts `tollgate agent` in HA mode (an `etcd` block) for `opts.region`. */
 export function startHaAgent(opts: HaAgentOptions): Promise<RunningAgent> {
   const endpoints = opts.endpoints.map((e) => JSON.stringify(e)).join(', ');
+  const t = opts.etcdTls;
+  const tlsLines =
+    t === undefined
+      ? ''
+      : `  ca_file = "${t.caFile}"\n` + (t.certFile === undefined ? '' : `  cert_file = "${t.certFile}"\n  key_file = "${t.keyFile}"\n`);
   const hcl =
-    `etcd {\n  endpoints = [${endpoints}]\n}\n` +
+    `etcd {\n  endpoints = [${endpoints}]\n${tlsLines}}\n` +
     (opts.key === undefined ? '' : `acl {\n  encryption_key = "${opts.key}"\n}\n`) +
     (opts.hcl ?? '');
   return startAgent({ ...opts, hcl });

@@ -258,6 +258,24 @@ describe('a follower facing a fake authoritative region', () => {
   }
 });
 
+describe('certificate files at start', () => {
+  it('refuses to start with an expired certificate or a key of another certificate, naming the file', async () => {
+    const lab = makeTlsLab([]);
+    try {
+      const expired = lab.issue('expired', { kind: 'server', days: 1, notBefore: new Date(Date.now() - 3 * 86_400_000) });
+      const other = lab.issue('other', { kind: 'server' });
+      const tlsBlock = (cert: string, key: string): string =>
+        `tls {\n  http = true\n  rpc = true\n  ca_file = "${lab.caFile}"\n  cert_file = "${cert}"\n  key_file = "${key}"\n}\n`;
+      await expect(startAgent({ hcl: tlsBlock(expired.cert, expired.key) })).rejects.toThrow(`Error starting agent: tls.cert_file ${expired.cert}: certificate expired on`);
+      await expect(startAgent({ hcl: tlsBlock(expired.cert, other.key) })).rejects.toThrow(
+        `Error starting agent: tls.key_file ${other.key}: the key does not match the certificate in ${expired.cert}`,
+      );
+    } finally {
+      lab.remove();
+    }
+  }, 60_000);
+});
+
 describe('oversized messages on the RPC port', () => {
   const MIB = 1024 * 1024;
 

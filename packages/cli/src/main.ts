@@ -33,6 +33,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
       return io.stdin ?? process.stdin;
     },
     env: io.env ?? process.env,
+    cwd: io.cwd ?? process.cwd(),
   };
   const out = (s: string) => void cio.stdout.write(`${s}\n`);
   const err = (s: string) => void cio.stderr.write(`${s}\n`);
