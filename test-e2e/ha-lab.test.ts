@@ -70,7 +70,8 @@ describe.skipIf(ETCD === undefined)(`npm start -- --ha${ETCD === undefined ? ' â
   beforeAll(async () => {
     const baseDir = await mkdtemp(join(tmpdir(), 'tollgate-halab-'));
     const ports = await freeHaPorts();
-    proc = spawn(process.execPath, [join(REPO, 'scripts/lab.js'), '--ha', '--no-prometheus', `--base-dir=${baseDir}`, `--ports=${ports.join(',')}`], {
+    // Plaintext (--no-tls) keeps this test on HA; test-e2e/lab.test.ts covers the lab's TLS.
+    proc = spawn(process.execPath, [join(REPO, 'scripts/lab.js'), '--ha', '--no-prometheus', '--no-tls', `--base-dir=${baseDir}`, `--ports=${ports.join(',')}`], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { agentCall, ensureManagementToken, ensureReplicationToken } from './acl-setup.js';
+import { agentCall, ensureManagementToken, ensureReplicationToken, trustLabCa } from './acl-setup.js';
+import { ensureLabCerts } from './certs.js';
 import { agentHcl } from './config-files.js';
 import { LabError } from './errors.js';
 import { ManagedProcess } from './managed-process.js';
@@ -47,6 +48,8 @@ export class Lab {
   #prometheusAbsent;
   /** @type {Promise<void> | undefined} */
   #stopping;
+  /** @type {import('./certs.js').LabCerts | undefined} */
+  #certs;
   managementToken = '';
 
   /**
@@ -63,6 +66,7 @@ export class Lab {
       policy: join(opts.baseDir, 'policies', 'readonly.hcl'),
       state: join(opts.baseDir, 'lab.json'),
       prometheus: join(opts.baseDir, 'prometheus'),
+      tls: join(opts.baseDir, 'tls'),
     };
   }
 
@@ -80,6 +84,11 @@ export class Lab {
   /** --ha: the second agent and the etcd of each region (empty without --ha). */
   get ha() {
     return { agents: [...this.#secondAgents], etcds: this.#etcds.map(({ region, endpoint, log }) => ({ region, endpoint, log })) };
+  }
+
+  /** The lab CA and certificates (undefined with --no-tls). */
+  get certs() {
+    return this.#certs;
   }
 
   get prometheus() {
@@ -123,6 +132,10 @@ export class Lab {
     await mkdir(join(opts.baseDir, 'policies'), { recursive: true });
     await writeFile(paths.policy, READONLY_POLICY);
 
+    if (opts.tls) {
+      this.#certs = await ensureLabCerts(paths.tls, opts.regions.map((r) => r.name), { log: this.log });
+      await trustLabCa(this.#certs.caFile);
+    }
     const [authoritative, ...followers] = opts.regions;
     if (!authoritative) throw new RangeError('regions: at least the authoritative region is required');
     // With --ha a region's peers are both of its agents.
@@ -200,7 +213,9 @@ export class Lab {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const config = join(dataDir, 'agent.hcl');
     // 0600: a follower's config holds the replication token.
-    await writeFile(config, agentHcl({ region: r.name, dataDir, httpPort, rpcPort, ...c }), { mode: 0o600 });
+    const certs = this.#certs;
+    const tls = certs === undefined ? undefined : { caFile: certs.caFile, certFile: certs.server(r.name).cert, keyFile: certs.server(r.name).key };
+    await writeFile(config, agentHcl({ region: r.name, dataDir, httpPort, rpcPort, ...c, ...(tls === undefined ? {} : { tls }) }), { mode: 0o600 });
     const configs = [`-config=${config}`];
     const etcd = this.#etcds.find((e) => e.region === r.name);
     if (etcd !== undefined) {
@@ -215,7 +230,7 @@ export class Lab {
     /** @type {RunningRegion} */
     const region = {
       name: r.name,
-      http: `http://127.0.0.1:${httpPort}`,
+      http: `${this.#certs === undefined ? 'http' : 'https'}://127.0.0.1:${httpPort}`,
       rpc: `127.0.0.1:${rpcPort}`,
       log,
       config,
@@ -256,6 +271,7 @@ export class Lab {
       port,
       targets: [...this.regions, ...this.#secondAgents].map((r) => new URL(r.http).host),
       logFile,
+      ...(this.#certs === undefined ? {} : { caFile: this.#certs.caFile }),
     });
   }
 
@@ -305,6 +321,7 @@ export class Lab {
           }
         : null,
       managementTokenFile: this.paths.managementToken,
+      tls: this.#certs === undefined ? null : { caFile: this.#certs.caFile, cliCert: this.#certs.cli.cert, cliKey: this.#certs.cli.key },
     };
     await writeFile(this.paths.state, `${JSON.stringify(state, null, 2)}\n`);
   }
