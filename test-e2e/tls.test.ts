@@ -11,6 +11,7 @@ import { api, eventually, freePort, startAgent, startCluster } from './testkit.j
 import type { Cluster, RunningAgent } from './testkit.js';
 import { makeTlsLab } from './tls-kit.js';
 import type { TlsLab } from './tls-kit.js';
+import { tlsFetch } from '../packages/client/src/client-tls.js';
 import { createCa } from '../packages/server/src/tls/cert-authority.js';
 
 /** Value of a Prometheus sample (0 when absent), matched on its name and every label given. */
@@ -271,6 +272,23 @@ describe('certificate files at start', () => {
         `Error starting agent: tls.key_file ${other.key}: the key does not match the certificate in ${expired.cert}`,
       );
     } finally {
+      lab.remove();
+    }
+  }, 60_000);
+});
+
+describe('HTTPS client certificates', () => {
+  it('with verify_https_client, serves only HTTPS clients presenting a certificate from the CA', async () => {
+    const lab = makeTlsLab(['global']);
+    const agent = await startAgent({ hcl: lab.hcl('global', '  verify_https_client = true\n') });
+    try {
+      const noCert = tlsFetch({ caCert: lab.caFile });
+      await expect(api(agent.addr, 'GET', '/v1/agent/health', { fetch: noCert })).rejects.toThrow();
+      const foreign = lab.issue('foreign-cli', { kind: 'cli', ca: createCa() });
+      await expect(api(agent.addr, 'GET', '/v1/agent/health', { fetch: tlsFetch({ caCert: lab.caFile, clientCert: foreign.cert, clientKey: foreign.key }) })).rejects.toThrow();
+      expect((await api(agent.addr, 'GET', '/v1/agent/health', { fetch: lab.fetch })).status).toBe(200);
+    } finally {
+      await agent.stop();
       lab.remove();
     }
   }, 60_000);

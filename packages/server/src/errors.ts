@@ -44,6 +44,20 @@ export class TokenExpiredError extends TollgateError {
   }
 }
 
+/** A TLS file that cannot serve: unreadable, not PEM, expired, or a key that does not match. The message names the key and the file. */
+export class TlsFileError extends TollgateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOLLGATE_TLS_INVALID', message, options);
+  }
+}
+
+/** A file Tollgate was asked to create exists already (`tollgate tls …` never overwrites). */
+export class FileExistsError extends TollgateError {
+  constructor(file: string) {
+    super('TOLLGATE_FILE_EXISTS', `${file} already exists; not overwriting it`);
+  }
+}
+
 /** A read of an object that does not exist. HTTP 404. */
 export class ObjectNotFoundError extends TollgateError {
   constructor(message: string) {

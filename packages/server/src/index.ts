@@ -7,6 +7,8 @@ export {
   AclDisabledError,
   BadRequestError,
   ConfigError,
+  FileExistsError,
+  TlsFileError,
   ObjectNotFoundError,
   PermissionDeniedError,
   RegionUnavailableError,
@@ -32,5 +34,5 @@ export type { ReplicationSourceView, ReplicationStatusView } from './replication
 export { createCa, createCert, roleName, DEFAULT_CA_DAYS, DEFAULT_CERT_DAYS, TLS_DOMAIN } from './tls/cert-authority.js';
 export type { CertAndKey, CertKind, CreateCaOptions, CreateCertOptions } from './tls/cert-authority.js';
 export { CA_FILE, CA_KEY_FILE, certFileNames, writeCaFiles, writeCertFiles } from './tls/cert-files.js';
-export { loadTlsMaterial, TlsFileError } from './tls/tls-material.js';
+export { loadTlsMaterial } from './tls/tls-material.js';
 export type { TlsMaterial } from './tls/tls-material.js';

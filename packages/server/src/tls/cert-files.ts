@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TollgateError } from '../errors.js';
+import { FileExistsError } from '../errors.js';
 import { createCa, createCert, TLS_DOMAIN } from './cert-authority.js';
 import type { CertAndKey, CertKind, CreateCaOptions, CreateCertOptions } from './cert-authority.js';
 
@@ -23,7 +23,7 @@ export function writeCertPair(dir: string, names: { cert: string; key: string },
   const cert = join(dir, names.cert);
   const key = join(dir, names.key);
   for (const f of [cert, key]) {
-    if (existsSync(f)) throw new TollgateError('TOLLGATE_FILE_EXISTS', `${f} already exists; not overwriting it`);
+    if (existsSync(f)) throw new FileExistsError(f);
   }
   // Exclusive creation as well: a file appearing meanwhile is not overwritten either.
   writeFileSync(key, pair.keyPem, { flag: 'wx', mode: 0o600 });

@@ -1,6 +1,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { TollgateError } from '../errors.js';
+import { TlsFileError } from '../errors.js';
+
+export { TlsFileError };
 
 /** The CA, certificate and key an agent serves and connects with, as read from disk. */
 export interface TlsMaterial {
@@ -13,12 +15,6 @@ export interface TlsMaterial {
   readonly fingerprint: string;
 }
 
-/** A TLS file that cannot serve: unreadable, not PEM, expired, or a key that does not match. */
-export class TlsFileError extends TollgateError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('TOLLGATE_TLS_INVALID', message, options);
-  }
-}
 
 /**
  * Reads and checks `caFile`, `certFile`, `keyFile`: each parses; the
