@@ -11,6 +11,8 @@ import { statusName } from './grpc-status.js';
 
 /** An RPC connection with no call in progress for this long is closed (the peer reconnects on its next call). */
 export const RPC_IDLE_TIMEOUT_MS = 5 * 60_000;
+/** Calls in flight on one RPC connection. */
+export const RPC_MAX_CONCURRENT_STREAMS = 256;
 /** Room for a forwarded request's method, path, headers and framing on top of its body. */
 export const FORWARD_ENVELOPE_BYTES = 64 * 1024;
 
@@ -78,6 +80,9 @@ export class GrpcServer {
       'grpc.max_receive_message_length': opts.maxReceiveBytes ?? GRPC_MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': GRPC_MAX_MESSAGE_BYTES,
       'grpc.max_connection_idle_ms': RPC_IDLE_TIMEOUT_MS,
+      // Bounds what one connection can make the agent buffer at once
+      // (streams × the receive limit); calls beyond wait in the client.
+      'grpc.max_concurrent_streams': RPC_MAX_CONCURRENT_STREAMS,
       interceptors: [countCalls],
     });
   }
