@@ -45,8 +45,8 @@ export function startHaAgent(opts: HaAgentOptions): Promise<RunningAgent> {
   return startAgent({ ...opts, hcl });
 }
 
-/** `GET /v1/agent/ha` of an agent. */
-export async function haStatus(addr: string): Promise<{
+/** `GET /v1/agent/ha` of an agent (`fetch`: one that trusts the agent's CA, for HTTPS). */
+export async function haStatus(addr: string, fetchImpl?: typeof fetch): Promise<{
   IsLeader: boolean;
   Term: number;
   AppliedIndex: number;
@@ -55,19 +55,19 @@ export async function haStatus(addr: string): Promise<{
   Leader: { ID: string; HTTPAddr: string } | null;
   Degraded: string | null;
 }> {
-  const r = await api(addr, 'GET', '/v1/agent/ha');
+  const r = await api(addr, 'GET', '/v1/agent/ha', fetchImpl === undefined ? {} : { fetch: fetchImpl });
   if (r.status !== 200) throw new Error(`/v1/agent/ha answered ${r.status}: ${r.text}`);
   return r.body;
 }
 
 /** Resolves with the agent among `agents` that leads (polls `/v1/agent/ha`). */
-export async function leaderOf(agents: readonly RunningAgent[], timeoutMs = 15_000): Promise<RunningAgent> {
+export async function leaderOf(agents: readonly RunningAgent[], timeoutMs = 15_000, fetchImpl?: typeof fetch): Promise<RunningAgent> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const a of agents) {
       if (a.proc.exitCode !== null || a.proc.signalCode !== null) continue;
       try {
-        if ((await haStatus(a.addr)).IsLeader) return a;
+        if ((await haStatus(a.addr, fetchImpl)).IsLeader) return a;
       } catch {
         // not answering (killed or starting)
       }
