@@ -110,6 +110,8 @@ describe.skipIf(ETCD === undefined)(`npm start -- --ha${ETCD === undefined ? ' â
     expect(state.ha?.agents.map((a) => a.region).sort()).toEqual(['eu-west', 'global', 'us-east']);
     expect(state.ha?.etcds).toHaveLength(3);
     for (const p of [...state.ha!.agents, ...state.ha!.etcds]) expect(alive(p.pid)).toBe(true);
+    // etcd over TLS, requiring the agents' client certificates.
+    for (const e of state.ha!.etcds) expect(e.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:/);
   });
 
   it('gives every region one leader among its two agents, and takes writes through either', async () => {

@@ -191,6 +191,7 @@ export class Lab {
           clientPort,
           peerPort: r.httpPort + HA_PORTS.etcdPeer,
           logFile: log,
+          ...(this.#certs === undefined ? {} : { tls: this.#regionTls(r.name) }),
         });
         // One encryption key per region, made once here (both agents need the same).
         const key = await ensureRegionKey(join(this.opts.baseDir, `${r.name}-encryption-key`));
@@ -213,15 +214,15 @@ export class Lab {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const config = join(dataDir, 'agent.hcl');
     // 0600: a follower's config holds the replication token.
-    const certs = this.#certs;
-    const tls = certs === undefined ? undefined : { caFile: certs.caFile, certFile: certs.server(r.name).cert, keyFile: certs.server(r.name).key };
+    const tls = this.#certs === undefined ? undefined : this.#regionTls(r.name);
     await writeFile(config, agentHcl({ region: r.name, dataDir, httpPort, rpcPort, ...c, ...(tls === undefined ? {} : { tls }) }), { mode: 0o600 });
     const configs = [`-config=${config}`];
     const etcd = this.#etcds.find((e) => e.region === r.name);
     if (etcd !== undefined) {
       // A second file: agent.hcl already has an acl block, and the key is a secret (0600).
       const haConfig = join(dataDir, 'ha.hcl');
-      await writeFile(haConfig, haHcl({ endpoint: etcd.endpoint, key: etcd.key }), { mode: 0o600 });
+      const tls = this.#certs === undefined ? {} : { tls: this.#regionTls(r.name) };
+      await writeFile(haConfig, haHcl({ endpoint: etcd.endpoint, key: etcd.key, ...tls }), { mode: 0o600 });
       configs.push(`-config=${haConfig}`);
     }
     const log = join(this.paths.logs, `${name}.log`);
@@ -246,6 +247,17 @@ export class Lab {
       if (this.#status === 'running') this.log(`${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${log}`);
     });
     return region;
+  }
+
+  /**
+   * The lab CA and a region's server certificate: its agents' `tls` block,
+   * and (--ha) its etcd's server certificate and the agents' client one.
+   *
+   * @param {string} region
+   */
+  #regionTls(region) {
+    const certs = /** @type {import('./certs.js').LabCerts} */ (this.#certs);
+    return { caFile: certs.caFile, certFile: certs.server(region).cert, keyFile: certs.server(region).key };
   }
 
   async #maybeStartPrometheus() {
