@@ -201,7 +201,7 @@ describe('a follower facing a fake authoritative region', () => {
   });
 
   const otherCa = createCa({ commonName: 'Another CA' });
-  const cases: Array<{ name: string; fakeTls: (l: TlsLab) => string; refusal?: string }> = [
+  const cases: Array<{ name: string; fakeTls: (l: TlsLab) => string; refusal: string; log: string }> = [
     {
       name: 'a certificate for server.eu-west.tollgate',
       fakeTls: (l) => {
@@ -209,6 +209,7 @@ describe('a follower facing a fake authoritative region', () => {
         return `tls {\n  http = true\n  rpc = true\n  ca_file = "${l.caFile}"\n  cert_file = "${s.cert}"\n  key_file = "${s.key}"\n}\n`;
       },
       refusal: 'wrong_region',
+      log: 'does not name server.global.tollgate',
     },
     {
       name: 'a certificate for server.global.tollgate from another CA',
@@ -218,8 +219,10 @@ describe('a follower facing a fake authoritative region', () => {
         writeFileSync(otherCaFile, otherCa.certPem);
         return `tls {\n  http = false\n  rpc = true\n  ca_file = "${otherCaFile}"\n  cert_file = "${s.cert}"\n  key_file = "${s.key}"\n}\n`;
       },
+      refusal: 'handshake_failed',
+      log: 'TLS handshake with peer',
     },
-    { name: 'no TLS at all', fakeTls: () => '' },
+    { name: 'no TLS at all', fakeTls: () => '', refusal: 'handshake_failed', log: 'TLS handshake with peer' },
   ];
 
   for (const k of cases) {
@@ -249,10 +252,9 @@ describe('a follower facing a fake authoritative region', () => {
       // And the fake never got a call (so never saw the replication secret).
       expect(await metric(fake.addr, fakeFetch, 'tollgate_grpc_requests_total')).toBe(0);
       expect(fake.logs.some((l) => String(l.msg).startsWith('replication watch'))).toBe(false);
-      if (k.refusal !== undefined) {
-        expect(await metric(follower.addr, lab.fetch, 'tollgate_tls_refusals_total', { direction: 'outbound', reason: k.refusal })).toBeGreaterThan(0);
-        expect(follower.logs.some((l) => String(l.msg).includes('does not name server.global.tollgate'))).toBe(true);
-      }
+      // The follower says why, in its log and its metrics.
+      await eventually(async () => (await metric(follower.addr, lab.fetch, 'tollgate_tls_refusals_total', { direction: 'outbound', reason: k.refusal })) > 0);
+      expect(follower.logs.some((l) => String(l.msg).includes(k.log))).toBe(true);
       await follower.stop();
       await fake.stop();
     }, 60_000);

@@ -112,6 +112,10 @@ export class Agent implements AgentContext {
                 this.#tlsMetrics.refused('outbound', 'wrong_region');
                 tlsLog.warn({ peer: address, expected, err: err.message }, `refused peer ${address}: its certificate does not name ${expected}; nothing was sent to it`);
               },
+              onHandshakeFailed: (address, reason) => {
+                this.#tlsMetrics.refused('outbound', 'handshake_failed');
+                tlsLog.warn({ peer: address, reason }, `TLS handshake with peer ${address} failed: ${reason}; nothing was sent to it`);
+              },
             },
     });
     this.#forwarder = new Forwarder({

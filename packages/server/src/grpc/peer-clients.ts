@@ -1,4 +1,4 @@
-import { checkServerIdentity } from 'node:tls';
+import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { TlsMaterial } from '../tls/tls-material.js';
@@ -34,6 +34,12 @@ export interface PeerTls {
   readonly verifyServerHostname: boolean;
   /** Told of every peer refused for its name (log line and metric). */
   readonly onRefused: (address: string, expected: string, err: Error) => void;
+  /**
+   * Told why a TLS connection to a peer failed (a certificate from another
+   * CA, no TLS at all…), found by a handshake-only probe after a failed
+   * connect; nothing is sent over the probe.
+   */
+  readonly onHandshakeFailed?: (address: string, reason: string) => void;
 }
 
 /** Options of {@link PeerClients}; without any, channels are plaintext. */
@@ -99,6 +105,41 @@ export class PeerClients {
     // SNI and the name checked: the region's server name, not the address dialled.
     const options = expected === undefined ? CHANNEL_OPTIONS : { ...CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': expected };
     return { creds, options };
+  }
+
+  /**
+   * grpc-js reports a failed TLS handshake only as a failed connection. To
+   * say why (another CA, no TLS), repeat just the handshake with the same
+   * CA, certificate and name, and destroy the socket as soon as it settles:
+   * no byte of a call is ever written to it.
+   */
+  #diagnose(address: string): void {
+    const tls = this.#o.tls?.();
+    if (tls?.onHandshakeFailed === undefined) return;
+    const report = tls.onHandshakeFailed;
+    const m = tls.material();
+    const region = this.#regionOf(address);
+    const sep = address.lastIndexOf(':');
+    const host = address.slice(0, sep).replace(/^\[|\]$/g, '');
+    const socket = tlsConnect({
+      host,
+      port: Number(address.slice(sep + 1)),
+      ca: m.ca,
+      cert: m.cert,
+      key: m.key,
+      ALPNProtocols: ['h2'],
+      ...(region === undefined ? {} : { servername: roleName('server', region) }),
+      // The name is checked by the channel itself (and reported through onRefused).
+      checkServerIdentity: () => undefined,
+      timeout: 5_000,
+    });
+    const done = (reason: string | undefined): void => {
+      socket.destroy();
+      if (reason !== undefined) report(address, reason);
+    };
+    socket.once('secureConnect', () => done(undefined));
+    socket.once('error', (err: Error) => done(err.message));
+    socket.once('timeout', () => done('no TLS handshake within 5 s'));
   }
 
   #regionOf(address: string): string | undefined {
@@ -174,7 +215,10 @@ export class PeerClients {
         if (settled) return;
         if (state === READY) return settle();
         if (state === SHUTDOWN) return settle(new PeerConnectError(address, 'channel closed'));
-        if (state === TRANSIENT_FAILURE && attempted) return settle(new PeerConnectError(address, 'connection failed'));
+        if (state === TRANSIENT_FAILURE && attempted) {
+          this.#diagnose(address);
+          return settle(new PeerConnectError(address, 'connection failed'));
+        }
         channel.watchConnectivityState(state, deadline, (err) => {
           if (err) return settle(new PeerConnectError(address, `no connection within ${timeoutMs} ms`));
           state = channel.getConnectivityState(true);
