@@ -5,7 +5,7 @@ import type { ServerOptions as HttpsOptions } from 'node:https';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
-import { httpStatusFor } from '../errors.js';
+import { ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
 import { registerAclRoutes } from './acl-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { createAuthorizer, registerAuthorizeRoute } from './authorize-route.js';
@@ -17,7 +17,7 @@ import type { TlsMaterial } from '../tls/tls-material.js';
 /** Node's HTTPS options for `tls { http = true }` (a reload calls `setSecureContext` with new ones). */
 export function httpsOptions(tls: AgentTls, m: TlsMaterial): HttpsOptions {
   const verify = tls.config.verifyHttpsClient;
-  return { ca: m.ca, cert: m.cert, key: m.key, minVersion: tls.config.minVersion, requestCert: verify, rejectUnauthorized: verify };
+  return { ca: m.ca, cert: m.cert, key: m.key, minVersion: tls.config.tlsMinVersion, requestCert: verify, rejectUnauthorized: verify };
 }
 
 /**
@@ -80,6 +80,8 @@ export function createHttpServer(ctx: AgentContext, tls?: AgentTls): FastifyInst
     if (status === 413) message = `Request body too large (limit ${ctx.config.limits.httpMaxBodyBytes} bytes)`;
     // Internal errors are logged in full; the client gets a generic text.
     if (status === 500) message = 'Internal error';
+    const code = errorCodeOf(err);
+    if (code !== undefined) void reply.header(ERROR_CODE_HEADER, code);
     void reply.code(status).type('text/plain; charset=utf-8').send(message);
   });
 

@@ -3,7 +3,6 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type * as grpc from '@grpc/grpc-js';
 import { FeedHorizonError } from '@tollgate/state';
 import type { StateStore } from '@tollgate/state';
-import type { AgentContext } from '../agent-context.js';
 import { TokenExpiredError, TollgateError } from '../errors.js';
 import type { ChangeBatch } from '../generated/tollgate/v1/ChangeBatch.js';
 import type { DigestResponse } from '../generated/tollgate/v1/DigestResponse.js';
@@ -13,9 +12,12 @@ import type { SnapshotRequest__Output } from '../generated/tollgate/v1/SnapshotR
 import type { WatchEvent } from '../generated/tollgate/v1/WatchEvent.js';
 import type { WatchRequest__Output } from '../generated/tollgate/v1/WatchRequest.js';
 import { requireManagementCall, secretFromMetadata } from '../grpc/call-auth.js';
+import type { TokenLookup } from '../grpc/call-auth.js';
 import type { Identity } from '../token-resolver.js';
 import { grpcError, toGrpcError } from '../grpc/grpc-status.js';
 import { timeoutSignal } from '../grpc/timeout-signal.js';
+import { sleep } from '../sleep.js';
+import type { Logger } from '../logger.js';
 import { buildChangeBatches } from './change-batch.js';
 import type { ChangeBatchData } from './change-batch.js';
 import type { CommitClock } from './commit-clock.js';
@@ -34,6 +36,22 @@ export const PROGRESS_INTERVAL_MS = 100;
 const FEED_READ_LIMIT = 5_000;
 /** Objects per snapshot chunk. */
 const SNAPSHOT_CHUNK_ITEMS = 2_000;
+
+/**
+ * What the authoritative side of replication needs from the agent: this
+ * region's names, the store it streams from (change feed, snapshot, digest),
+ * the token lookup that checks the follower's replication token, and a
+ * logger. The agent wires it; tests pass a plain object.
+ */
+export interface ReplicationSource {
+  readonly region: string;
+  readonly authoritativeRegion: string;
+  /** Whether this region is the authoritative one (only then are calls served). */
+  readonly isAuthoritative: boolean;
+  readonly store: StateStore;
+  readonly tokens: TokenLookup;
+  readonly log: Logger;
+}
 
 /** A Watch stream being served, as `/v1/acl/replication` shows it in the authoritative region. */
 export interface WatcherInfo {
@@ -71,14 +89,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * ```
  */
 export class ReplicationService {
-  readonly #ctx: AgentContext;
+  readonly #ctx: ReplicationSource;
   readonly #clock: CommitClock;
   readonly #watchers = new Set<Watcher>();
   readonly #secrets = new WeakMap<Watcher, string>();
   #closed = false;
   #stopWatchingTokens: (() => void) | undefined;
 
-  constructor(ctx: AgentContext, clock: CommitClock) {
+  constructor(ctx: ReplicationSource, clock: CommitClock) {
     this.#ctx = ctx;
     this.#clock = clock;
   }
@@ -110,7 +128,7 @@ export class ReplicationService {
     const secret = this.#secrets.get(w) ?? '';
     let id: Identity;
     try {
-      id = this.#ctx.resolver.resolve(secret);
+      id = this.#ctx.tokens.resolve(secret);
     } catch (err) {
       return `replication token ${w.accessor} ${err instanceof TokenExpiredError ? 'expired' : 'was deleted'}`;
     }
@@ -173,15 +191,15 @@ export class ReplicationService {
   }
 
   #admit(md: grpc.Metadata): Identity {
-    const { config } = this.#ctx;
-    if (this.#closed) throw new TollgateError('TOLLGATE_AGENT_DRAINING', `agent in region "${config.region}" is shutting down`);
+    const { region, authoritativeRegion } = this.#ctx;
+    if (this.#closed) throw new TollgateError('TOLLGATE_AGENT_DRAINING', `agent in region "${region}" is shutting down`);
     if (!this.#ctx.isAuthoritative) {
       throw new TollgateError(
         'TOLLGATE_NOT_AUTHORITATIVE',
-        `region "${config.region}" is not the authoritative region (authoritative region is "${config.server.authoritativeRegion}")`,
+        `region "${region}" is not the authoritative region (authoritative region is "${authoritativeRegion}")`,
       );
     }
-    return requireManagementCall(md, this.#ctx.resolver, 'replication token', config.region);
+    return requireManagementCall(md, this.#ctx.tokens, 'replication token', region);
   }
 
   async #watch(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>): Promise<void> {
@@ -221,7 +239,7 @@ export class ReplicationService {
         call.end();
       } else if (!call.cancelled) {
         // Aborted by close(): the agent is draining.
-        call.emit('error', grpcError(GrpcStatus.UNAVAILABLE, `agent in region "${this.#ctx.config.region}" is shutting down`));
+        call.emit('error', grpcError(GrpcStatus.UNAVAILABLE, `agent in region "${this.#ctx.region}" is shutting down`));
       }
     } catch (err) {
       if (call.cancelled) {
@@ -229,7 +247,7 @@ export class ReplicationService {
       } else if (watcher.revoked !== undefined) {
         this.#endRevoked(call, watcher, log);
       } else if (signal.aborted) {
-        call.emit('error', grpcError(GrpcStatus.UNAVAILABLE, `agent in region "${this.#ctx.config.region}" is shutting down`));
+        call.emit('error', grpcError(GrpcStatus.UNAVAILABLE, `agent in region "${this.#ctx.region}" is shutting down`));
       } else {
         log.error({ err }, 'replication watch failed');
         call.emit('error', toGrpcError(err));
@@ -242,10 +260,10 @@ export class ReplicationService {
     }
   }
 
-  #endRevoked(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>, w: Watcher, log: AgentContext['log']): void {
+  #endRevoked(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>, w: Watcher, log: Logger): void {
     const { reason, index } = w.revoked!;
     log.warn({ accessor: w.accessor, revokedAtIndex: index, sent: w.info.sentIndex }, `replication watch ended: ${reason}`);
-    call.emit('error', grpcError(GrpcStatus.PERMISSION_DENIED, `Permission denied: ${reason} (region "${this.#ctx.config.region}")`));
+    call.emit('error', grpcError(GrpcStatus.PERMISSION_DENIED, `Permission denied: ${reason} (region "${this.#ctx.region}")`));
   }
 
   /**
@@ -385,16 +403,4 @@ function batchToWire(b: ChangeBatchData): ChangeBatch {
 async function write<T>(call: grpc.ServerWritableStream<unknown, T>, msg: T, signal: AbortSignal): Promise<void> {
   if (signal.aborted) throw signal.reason;
   if (!call.write(msg)) await once(call, 'drain', { signal });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

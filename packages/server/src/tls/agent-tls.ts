@@ -40,7 +40,7 @@ export class AgentTls implements ReloadableTls {
   /** Server-side options in use now (the RPC listener; HTTPS adds client verification). */
   serverOptions(): TlsOptions {
     const m = this.#material;
-    return { ca: m.ca, cert: m.cert, key: m.key, minVersion: this.config.minVersion };
+    return { ca: m.ca, cert: m.cert, key: m.key, minVersion: this.config.tlsMinVersion };
   }
 
   /** Calls `fn` after every successful reload; returns an unsubscribe function. */
