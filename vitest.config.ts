@@ -22,6 +22,7 @@ if (!process.env.TOLLGATE_TEST_TMPDIR) {
 const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
 const alias = {
   '@tollgate/acl': pkg('acl'),
+  '@tollgate/filter': pkg('filter'),
   '@tollgate/state': pkg('state'),
   '@tollgate/server': pkg('server'),
   '@tollgate/client': pkg('client'),

@@ -125,12 +125,13 @@ export class ComposeProject {
 
   /**
    * An HTTP request made inside the service's container, to its own agent
-   * (127.0.0.1:4646): works while the container is cut off the lab network,
-   * when its published port does not answer.
+   * (https://127.0.0.1:4646, trusted through the container's
+   * NODE_EXTRA_CA_CERTS): works while the container is cut off the lab
+   * network, when its published port does not answer.
    */
   async apiInside(service: string, method: string, path: string, token?: string): Promise<{ status: number; body: any }> {
     const script =
-      `fetch('http://127.0.0.1:4646'+process.argv[1],{method:process.argv[2],headers:process.argv[3]?{'X-Nomad-Token':process.argv[3]}:{}})` +
+      `fetch('https://127.0.0.1:4646'+process.argv[1],{method:process.argv[2],headers:process.argv[3]?{'X-Nomad-Token':process.argv[3]}:{}})` +
       `.then(async r=>{const t=await r.text();let b=t;try{b=JSON.parse(t)}catch{}console.log(JSON.stringify({status:r.status,body:b}))})`;
     const out = await sh('docker', ['exec', await this.container(service), 'node', '-e', script, path, method, token ?? ''], { env: this.env });
     return JSON.parse(out) as { status: number; body: any };

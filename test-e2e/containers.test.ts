@@ -1,7 +1,10 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tlsFetch } from '@tollgate/client';
 import { loadAgentConfigFile } from '@tollgate/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComposeProject, ensureCompose, findDockerEngine, sh } from './compose-kit.js';
@@ -15,7 +18,7 @@ import { REPO, api, eventually, freePort } from './testkit.js';
 // reason, never as passed; under CI=true with an engine it must run.
 
 const run = promisify(execFile);
-const SERVICES = ['eu-west', 'global', 'grafana', 'lab-init', 'prometheus', 'us-east'];
+const SERVICES = ['certs', 'eu-west', 'global', 'grafana', 'lab-init', 'prometheus', 'us-east'];
 const AGENTS = ['global', 'eu-west', 'us-east'];
 /** The lab-only bootstrap secret docker-compose.yml defaults to. */
 const LAB_SECRET = /TOLLGATE_LAB_BOOTSTRAP_SECRET:-([0-9a-f-]{36})/.exec(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8'))?.[1];
@@ -38,7 +41,7 @@ describe('container lab files', () => {
     await composeRun(['config', '-q']);
     expect((await composeRun(['config', '--services'])).trim().split('\n').sort()).toEqual(SERVICES);
     expect((await composeRun(['config', '--volumes'])).trim().split('\n').sort()).toEqual(
-      ['eu-west-data', 'global-data', 'lab-secrets', 'prometheus-data', 'us-east-data'],
+      ['eu-west-data', 'global-data', 'lab-secrets', 'lab-tls', 'prometheus-data', 'us-east-data'],
     );
   });
 
@@ -71,7 +74,7 @@ describe('container lab files', () => {
     for (const service of ['global', 'prometheus', 'eu-west']) expect(block(service)).not.toContain('profiles');
     expect(block('global')).toMatch(/NPM_REGISTRY: https:\/\/npm\.example\.test\//);
     expect(block('global')).toContain('NPM_CA_PEM');
-    for (const service of ['global', 'lab-init', 'eu-west', 'us-east']) expect(block(service)).toContain('image: tollgate-lab:probe');
+    for (const service of ['certs', 'global', 'lab-init', 'eu-west', 'us-east']) expect(block(service)).toContain('image: tollgate-lab:probe');
   });
 
   it('names no image that build-images.sh cannot make, and the script refuses an unknown one', async () => {
@@ -82,7 +85,7 @@ describe('container lab files', () => {
     // or one the script makes: the Dockerfile's FROM and Prometheus.
     const text = readFileSync(join(REPO, 'docker-compose.yml'), 'utf8');
     const images = [...text.matchAll(/^\s+image: "?([^"\s]+)"?/gm)].map((m) => m[1]);
-    expect(images.sort()).toEqual(['${TOLLGATE_LAB_IMAGE:-tollgate-lab:latest}', '${TOLLGATE_LAB_IMAGE:-tollgate-lab:latest}', 'grafana/grafana-oss:11.2.0', 'prom/prometheus:v2.53.2'].sort());
+    expect(images.sort()).toEqual(['${TOLLGATE_LAB_IMAGE:-tollgate-lab:latest}', '${TOLLGATE_LAB_IMAGE:-tollgate-lab:latest}', '${TOLLGATE_LAB_IMAGE:-tollgate-lab:latest}', 'grafana/grafana-oss:11.2.0', 'prom/prometheus:v2.53.2'].sort());
   });
 
   it('ships agent configs whose peers are the compose services, all naming global as authoritative', () => {
@@ -91,7 +94,26 @@ describe('container lab files', () => {
       const peers = Object.fromEntries(AGENTS.filter((r) => r !== region).map((r) => [r, [`${r}:4647`]]));
       expect(cfg).toMatchObject({ region, bind_addr: '0.0.0.0', ports: { http: 4646, rpc: 4647 } });
       expect(cfg.server).toEqual({ authoritative_region: 'global', region_peers: peers });
+      // TLS everywhere, with the certs service's files.
+      expect(cfg.tls).toEqual({
+        http: true,
+        rpc: true,
+        ca_file: '/tls/tollgate-agent-ca.pem',
+        cert_file: `/tls/${region}-server-tollgate.pem`,
+        key_file: `/tls/${region}-server-tollgate-key.pem`,
+        verify_server_hostname: true,
+      });
     }
+  });
+
+  it('makes the CA and certificates in a one-shot certs service before any agent or Prometheus starts', async (ctx) => {
+    if (!compose) return ctx.skip();
+    const out = await composeRun(['config']);
+    for (const svc of ['global', 'prometheus']) {
+      const block = new RegExp(`\\n  ${svc}:\\n([\\s\\S]*?)\\n  [a-z-]+:\\n`).exec(`${out}\n  end:\n`)?.[1] ?? '';
+      expect(block).toMatch(/certs:\s+condition: service_completed_successfully/);
+    }
+    expect(readFileSync(join(REPO, 'deploy/prometheus.yml'), 'utf8')).toMatch(/scheme: https\s+tls_config:\s+ca_file: \/tls\/tollgate-agent-ca\.pem/);
   });
 
   it('has Prometheus configs that promtool accepts, scraping every agent', async (ctx) => {
@@ -147,7 +169,10 @@ if (skipReason) console.warn(`[containers] SKIPPED the compose lab in containers
 describe.skipIf(skipReason !== undefined)('the compose lab in containers', () => {
   let lab: ComposeProject | undefined;
   const ports: Record<string, number> = {};
-  const at = (service: string) => `http://127.0.0.1:${ports[service]}`;
+  const at = (service: string) => `https://127.0.0.1:${ports[service]}`;
+  // The agents serve HTTPS with the lab CA (the certs service's), read out of a container.
+  let labFetch: typeof fetch = fetch;
+  let caDir: string | undefined;
   const image = `tollgate-lab-e2e:${process.pid}`;
 
   beforeAll(async () => {
@@ -172,11 +197,16 @@ describe.skipIf(skipReason !== undefined)('the compose lab in containers', () =>
     await sh('bash', [join(REPO, 'scripts/lab/build-images.sh'), 'node', 'prometheus'], { env, timeoutMs: 600_000 });
     await lab.run(['build', 'global'], 600_000);
     // Prometheus too; Grafana stays behind its profile.
-    await lab.run(['up', '-d', 'global', 'lab-init', 'eu-west', 'us-east', 'prometheus'], 300_000);
+    await lab.run(['up', '-d', 'certs', 'global', 'lab-init', 'eu-west', 'us-east', 'prometheus'], 300_000);
     for (const s of AGENTS) await lab.waitHealthy(s);
+    caDir = await mkdtemp(join(tmpdir(), 'tollgate-compose-ca-'));
+    const caFile = join(caDir, 'ca.pem');
+    await writeFile(caFile, await sh('docker', ['exec', await lab.container('global'), 'cat', '/tls/tollgate-agent-ca.pem'], { env: lab.env }));
+    labFetch = tlsFetch({ caCert: caFile });
   }, 1_200_000);
 
   afterAll(async () => {
+    if (caDir) await rm(caDir, { recursive: true, force: true });
     if (!lab) return;
     await lab.run(['down', '-v', '--remove-orphans', '-t', '5'], 120_000).catch((err: unknown) => console.warn(String(err)));
     // The lab image this run built; the Debian base images stay cached.
@@ -185,12 +215,12 @@ describe.skipIf(skipReason !== undefined)('the compose lab in containers', () =>
 
   /** A global management token made in `region`; its SecretID and AccessorID. */
   const globalToken = async (region: string, name: string) => {
-    const r = await api(at(region), 'POST', '/v1/acl/token', { token: LAB_SECRET!, body: { Name: name, Type: 'management', Global: true } });
+    const r = await api(at(region), 'POST', '/v1/acl/token', { fetch: labFetch, token: LAB_SECRET!, body: { Name: name, Type: 'management', Global: true } });
     expect(r.status).toBe(200);
     return { secret: r.body.SecretID as string, accessor: r.body.AccessorID as string };
   };
   const resolvesIn = (region: string, secret: string, timeoutMs = 60_000) =>
-    eventually(async () => (await api(at(region), 'GET', '/v1/acl/token/self', { token: secret })).status === 200, timeoutMs, 250);
+    eventually(async () => (await api(at(region), 'GET', '/v1/acl/token/self', { token: secret, fetch: labFetch })).status === 200, timeoutMs, 250);
 
   it('was bootstrapped by the init job with the lab secret, which then made the replication token', async () => {
     expect(LAB_SECRET).toBeDefined();
@@ -198,12 +228,12 @@ describe.skipIf(skipReason !== undefined)('the compose lab in containers', () =>
     const logs = await lab!.run(['logs', '--no-color', 'lab-init']);
     expect(logs).toMatch(/bootstrapped ACLs with the lab secret/);
     expect(logs).toMatch(/created the replication token/);
-    const self = await api(at('global'), 'GET', '/v1/acl/token/self', { token: LAB_SECRET! });
+    const self = await api(at('global'), 'GET', '/v1/acl/token/self', { token: LAB_SECRET!, fetch: labFetch });
     expect(self.body).toMatchObject({ Type: 'management', Global: true });
     // A second bootstrap is refused: the init job did it.
-    expect((await api(at('global'), 'POST', '/v1/acl/bootstrap')).status).toBe(400);
+    expect((await api(at('global'), 'POST', '/v1/acl/bootstrap', { fetch: labFetch })).status).toBe(400);
     for (const follower of ['eu-west', 'us-east']) {
-      const repl = await api(at(follower), 'GET', '/v1/acl/replication', { token: LAB_SECRET! });
+      const repl = await api(at(follower), 'GET', '/v1/acl/replication', { token: LAB_SECRET!, fetch: labFetch });
       expect(repl.status).toBe(200);
     }
   });
@@ -211,7 +241,7 @@ describe.skipIf(skipReason !== undefined)('the compose lab in containers', () =>
   it('replicates a global token created in eu-west to us-east', async () => {
     const t = await globalToken('eu-west', 'containers-e2e');
     await resolvesIn('us-east', t.secret);
-    const self = await api(at('us-east'), 'GET', '/v1/acl/token/self', { token: t.secret });
+    const self = await api(at('us-east'), 'GET', '/v1/acl/token/self', { token: t.secret, fetch: labFetch });
     expect(self.body).toMatchObject({ AccessorID: t.accessor, Global: true });
   });
 
@@ -253,7 +283,7 @@ describe.skipIf(skipReason !== undefined)('the compose lab in containers', () =>
         return true;
       }, 90_000, 500);
       // Nothing lost, nothing mass-deleted: eu-west holds every global token global has.
-      const globalTokens = (await api(at('global'), 'GET', '/v1/acl/tokens', { token: LAB_SECRET! })).body as Array<{ AccessorID: string; Global: boolean }>;
+      const globalTokens = (await api(at('global'), 'GET', '/v1/acl/tokens', { token: LAB_SECRET!, fetch: labFetch })).body as Array<{ AccessorID: string; Global: boolean }>;
       const want = globalTokens.filter((t) => t.Global).map((t) => t.AccessorID).sort();
       const have = await eventually(async () => {
         const r = await lab!.apiInside('eu-west', 'GET', '/v1/acl/tokens', LAB_SECRET!);

@@ -132,6 +132,12 @@ export async function runAgentCommand(
           resolve(code);
         });
     };
+    // SIGHUP re-reads the TLS certificate files (rotation) without stopping.
+    const reload = (): void => {
+      agent.log.info({ signal: 'SIGHUP' }, 'reloading TLS certificates');
+      agent.reloadTls();
+    };
+    process.on('SIGHUP', reload);
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
     // Under `npx tollgate agent` the signals reach npm's shell, not us.
