@@ -23,7 +23,8 @@ import { LeaderTasks } from './ha/leader-tasks.js';
 import type { LeaderTask } from './ha/leader-tasks.js';
 import { routeReplicatedWrites } from './ha/replica-store.js';
 import { createHttpServer } from './http/http-server.js';
-import { loadOrCreateKey } from './keyring.js';
+import { loadRegionKey } from './keyring.js';
+import { STATE_MARKER, pathExists, writeMarker } from './state-marker.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
@@ -166,14 +167,29 @@ export class Agent implements AgentContext {
     const serverDir = join(this.config.dataDir, 'server');
     await mkdir(serverDir, { recursive: true, mode: 0o700 });
     const etcd = this.config.etcd;
-    if (etcd !== undefined && this.config.acl.encryptionKey === undefined) {
+    if (etcd !== undefined && this.config.acl.encryptionKey === undefined && this.config.acl.encryptionKeyFile === undefined) {
       throw new ConfigError(
-        'acl.encryption_key: required in HA mode (an etcd block is set): every agent of the region must seal and open the same SecretIDs in etcd',
+        'acl.encryption_key_file (or acl.encryption_key): required in HA mode (an etcd block is set): every agent of the region must seal and open the same records in etcd',
       );
     }
-    const key = await loadOrCreateKey(join(serverDir, 'keyring'), this.config.acl.encryptionKey, join(serverDir, 'state'));
+    const stateDir = join(serverDir, 'state');
+    const keyring = join(serverDir, 'keyring');
+    const marker = join(serverDir, STATE_MARKER);
+    // Decided before a key is generated: a keyring or marker left from an
+    // earlier start means a store existed here, and an empty state dir is
+    // then a loss to report, never a reason to start afresh.
+    const initializedBefore = (await pathExists(marker)) || (await pathExists(keyring));
+    const { key } = await loadRegionKey({
+      configured: this.config.acl.encryptionKey,
+      keyFile: this.config.acl.encryptionKeyFile,
+      defaultKeyring: keyring,
+      dataDir: this.config.dataDir,
+      storeDir: stateDir,
+      log: this.log,
+    });
     this.#store = await StateStore.open({
-      path: join(serverDir, 'state'),
+      path: stateDir,
+      create: initializedBefore ? 'never' : 'if-empty',
       secretKey: key,
       regionLog: etcd === undefined ? 'embedded' : 'external',
       logger: this.log.child({ component: 'state' }),
@@ -184,6 +200,7 @@ export class Agent implements AgentContext {
         },
       },
     });
+    await writeMarker(marker);
     if (etcd === undefined) {
       this.#regionLog = new EmbeddedRegionLog(this.#store);
     } else {

@@ -60,6 +60,12 @@ export interface AgentConfigInput {
      * generated once into `<data_dir>/server/keyring` (mode 0600).
      */
     encryption_key?: string;
+    /**
+     * Path of a file holding the key (base64 of 32 bytes, mode 0600): the
+     * production setup, kept outside `data_dir` so a backup of the data dir
+     * does not carry its key. Exclusive with `encryption_key`.
+     */
+    encryption_key_file?: string;
   };
   etcd?: {
     endpoints?: string[];
@@ -98,6 +104,7 @@ export interface ResolvedAgentConfig {
     readonly tokenMinExpirationTtlMs: number;
     readonly tokenMaxExpirationTtlMs: number;
     readonly encryptionKey: Buffer | undefined;
+    readonly encryptionKeyFile: string | undefined;
   };
   readonly etcd: { readonly endpoints: readonly string[]; readonly prefix: string } | undefined;
   readonly limits: {
@@ -131,6 +138,7 @@ const FIELDS: Readonly<Record<string, FieldKind>> = {
   'acl.token_min_expiration_ttl': 'duration',
   'acl.token_max_expiration_ttl': 'duration',
   'acl.encryption_key': 'string',
+  'acl.encryption_key_file': 'string',
   'etcd.endpoints': 'strings',
   'etcd.prefix': 'string',
   'limits.http_max_body_bytes': 'int',
@@ -233,6 +241,9 @@ export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolea
     encryptionKey = Buffer.from(input.acl.encryption_key, 'base64');
     if (encryptionKey.length !== 32) throw new ConfigError('acl.encryption_key: must be base64 of 32 bytes');
   }
+  if (encryptionKey !== undefined && input.acl?.encryption_key_file !== undefined) {
+    throw new ConfigError('acl.encryption_key_file: set either acl.encryption_key or acl.encryption_key_file, not both');
+  }
   let etcd: ResolvedAgentConfig['etcd'];
   if (input.etcd !== undefined) {
     const endpoints = input.etcd.endpoints ?? [];
@@ -266,6 +277,7 @@ export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolea
       tokenMinExpirationTtlMs: min,
       tokenMaxExpirationTtlMs: max,
       encryptionKey,
+      encryptionKeyFile: input.acl?.encryption_key_file === undefined ? undefined : resolve(input.acl.encryption_key_file),
     },
     etcd,
     limits: {

@@ -7,6 +7,7 @@ import { expiryKeyOfDate } from './expiry-index.js';
 import { checkCommittedEntry, planSnapshot, type CommittedSnapshot } from './external-apply.js';
 import { META, PREFIX, encodeEntries, feedKey } from './level-layout.js';
 import { noopLogger, type Logger } from './logger.js';
+import { checkStoreDir, type StoreCreateMode } from './open-guard.js';
 import { MemoryState } from './memory-state.js';
 import { planMutation } from './mutation-planner.js';
 import { planReplicated, type ReplicatedBatch } from './replication-planner.js';
@@ -19,8 +20,18 @@ import { WatchPoint } from './watch-point.js';
 
 /** Options of `StateStore.open`. */
 export interface StateStoreOptions {
-  /** Data directory of the LevelDB (created if missing). */
+  /**
+   * Data directory of the LevelDB. A new store is created only in a missing
+   * or empty directory (see `create`); existing files without LevelDB's
+   * `CURRENT` are refused, never overwritten.
+   */
   readonly path: string;
+  /**
+   * `never` when the caller knows a store was initialized here before (its
+   * keyring or marker file exists): then an empty directory is refused too.
+   * @default "if-empty"
+   */
+  readonly create?: StoreCreateMode;
   /** 32-byte AES-256 key that seals SecretIDs at rest. */
   readonly secretKey: Buffer;
   /** @default a logger that discards everything */
@@ -149,7 +160,9 @@ export class StateStore {
   /**
    * Opens (or creates) the store at `opts.path` and loads all of it into
    * memory.
-   * @throws InvalidArgumentError for bad options; StoreOpenError when LevelDB
+   * @throws InvalidArgumentError for bad options; StoreRefusedError for a
+   *   directory that holds data LevelDB cannot open as it is (nothing is
+   *   touched); StoreOpenError when LevelDB
    *   cannot open the directory (e.g. another process holds it);
    *   SecretKeyMismatchError when the directory was written under another
    *   key; StoreCorruptError for unreadable data.
@@ -168,7 +181,9 @@ export class StateStore {
     }
     const box = new SecretBox(opts.secretKey);
     const log = opts.logger ?? noopLogger;
-    const db: StateDb = new Level<string, unknown>(opts.path, { valueEncoding: 'json' });
+    const create = await checkStoreDir(opts.path, opts.create ?? 'if-empty');
+    // Never createIfMissing over existing data (see checkStoreDir).
+    const db: StateDb = new Level<string, unknown>(opts.path, { valueEncoding: 'json', createIfMissing: create });
     try {
       await db.open();
     } catch (cause) {
