@@ -198,6 +198,7 @@ export class Agent implements AgentContext {
           this.metrics.commitBatchSize.observe(batchSize);
           this.metrics.commitSeconds.observe(seconds);
         },
+        observeCommitFailure: (writes: number) => this.metrics.protection.commitFailures.inc(writes),
       },
     });
     await writeMarker(marker);
@@ -341,7 +342,9 @@ export class Agent implements AgentContext {
     if (this.#status === 'running') {
       // Degraded (etcd unreachable) still answers 200: reads and
       // authorization go on, so load balancers keep the agent; writes fail.
-      const degraded = this.#regionLog?.degradedReason;
+      // The region log (HA: etcd unreachable) or the local store (a failed
+      // commit: disk full, I/O error) cannot take writes now.
+      const degraded = this.#regionLog?.degradedReason ?? this.#store?.degradedReason;
       if (degraded !== undefined) {
         return { ok: true, status: 'degraded', message: `${degraded}: writes are refused; reads and authorization are served from local state` };
       }

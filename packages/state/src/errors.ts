@@ -129,8 +129,13 @@ export class InvalidArgumentError extends TypeError {
  * Every write of the failed group commit rejects with this error.
  */
 export class CommitFailedError extends StateError {
-  constructor(options: { cause: unknown }) {
-    super('TOLLGATE_COMMIT_FAILED', 'state store commit failed: the write was not applied', options);
+  /** @param reason why (the store's degraded reason), appended to the message */
+  constructor(options: { cause: unknown }, reason?: string) {
+    super(
+      'TOLLGATE_COMMIT_FAILED',
+      `state store commit failed: the write was not applied${reason === undefined ? '' : ` (${reason})`}`,
+      options,
+    );
   }
 }
 
