@@ -190,6 +190,7 @@ export class Agent implements AgentContext {
     this.#store = await StateStore.open({
       path: stateDir,
       create: initializedBefore ? 'never' : 'if-empty',
+      upgradeFormat: this.config.upgradeState,
       secretKey: key,
       regionLog: etcd === undefined ? 'embedded' : 'external',
       logger: this.log.child({ component: 'state' }),
@@ -199,6 +200,7 @@ export class Agent implements AgentContext {
           this.metrics.commitSeconds.observe(seconds);
         },
         observeCommitFailure: (writes: number) => this.metrics.protection.commitFailures.inc(writes),
+        observeRecordRefused: (table: string, source: string) => this.metrics.protection.recordsRefused.inc({ table, source }),
       },
     });
     await writeMarker(marker);

@@ -87,6 +87,8 @@ export interface ResolvedAgentConfig {
   readonly region: string;
   readonly dataDir: string;
   readonly dev: boolean;
+  /** `-upgrade-state`: sign an unsigned (format 1) state store's records as they are. */
+  readonly upgradeState: boolean;
   readonly bindAddr: string;
   readonly logLevel: string;
   readonly ports: { readonly http: number; readonly rpc: number };
@@ -214,7 +216,7 @@ export function mergeAgentConfig(...inputs: AgentConfigInput[]): AgentConfigInpu
  *
  * @example resolveAgentConfig({ region: 'eu-west', data_dir: '/var/lib/tollgate' })
  */
-export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolean } = {}): ResolvedAgentConfig {
+export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolean; upgradeState?: boolean } = {}): ResolvedAgentConfig {
   const dev = opts.dev ?? false;
   const region = input.region ?? 'global';
   if (!REGION_RE.test(region)) throw new ConfigError(`region: invalid region name "${region}"`);
@@ -260,6 +262,7 @@ export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolea
     region,
     dataDir: resolve(input.data_dir),
     dev,
+    upgradeState: opts.upgradeState ?? false,
     bindAddr: input.bind_addr ?? (dev ? '127.0.0.1' : '0.0.0.0'),
     logLevel,
     ports: { http: input.ports?.http ?? 4646, rpc: input.ports?.rpc ?? 4647 },

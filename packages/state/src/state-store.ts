@@ -56,6 +56,13 @@ export interface StateStoreOptions {
    * @default "embedded"
    */
   readonly regionLog?: 'embedded' | 'external';
+  /**
+   * Upgrade a format-1 store (records without MACs) by signing every record
+   * as it is now. Without it such a store is refused with
+   * `StoreRefusedError`: the operator decides to trust its content.
+   * @default false
+   */
+  readonly upgradeFormat?: boolean;
 }
 
 /** Lifecycle of a store: `opening` → `open` → `closing` → `closed`. */
@@ -200,7 +207,10 @@ export class StateStore {
     }
     const store = new StateStore(db, opts.path, box, log, resolveStoreMetrics(opts.metrics), horizon, mode === 'external');
     try {
-      const { mem, feed } = await loadState(db, box, opts.path, log);
+      const { mem, feed } = await loadState(db, box, opts.path, log, {
+        upgradeFormat: opts.upgradeFormat === true,
+        onRefused: (table) => store.#metrics.observeRecordRefused(table, 'disk'),
+      });
       store.#mem = mem;
       store.#feed = feed;
     } catch (err) {
@@ -211,6 +221,16 @@ export class StateStore {
     store.#status = 'open';
     store.#maybePrune();
     return store;
+  }
+
+  /**
+   * Reports a record an external region log held that failed its integrity
+   * check (HA: an etcd value whose MAC does not verify) and was left out:
+   * logged with its name, counted in the store's metrics.
+   */
+  reportRefusedRecord(table: TableName, id: string, why: string, source: string): void {
+    this.#log.error({ table, id, why, source }, `${table === 'acl_token' ? 'token' : 'policy'} ${id} from ${source} refused: ${why}`);
+    this.#metrics.observeRecordRefused(table, source);
   }
 
   /** Where the store is in its lifecycle. */
@@ -671,7 +691,9 @@ export class StateStore {
   /** After recovery found more on disk than in memory: load it and publish the difference. */
   async #reloadFromDisk(): Promise<void> {
     const before = this.#mem.index;
-    const { mem, feed } = await loadState(this.#db, this.#box, this.#path, this.#log);
+    const { mem, feed } = await loadState(this.#db, this.#box, this.#path, this.#log, {
+      onRefused: (table) => this.#metrics.observeRecordRefused(table, 'disk'),
+    });
     this.#mem = mem;
     this.#feed = feed;
     this.#log.warn({ memoryIndex: before, diskIndex: mem.index }, 'a write reported as failed reached the disk; state reloaded from disk');
