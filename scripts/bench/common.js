@@ -69,7 +69,7 @@ export async function stop(proc) {
 export async function call(addr, method, path, { token, body } = {}) {
   const res = await fetch(addr + path, {
     method,
-    headers: token ? { 'X-Nomad-Token': token } : {},
+    headers: { ...(token ? { 'X-Nomad-Token': token } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { decodeHcl, parseGoDuration, PolicyError } from '@tollgate/acl';
 import { ConfigError } from './errors.js';
+import type { RequestLimitsConfig } from './http/request-limiter.js';
 
 /**
  * The agent configuration as a user writes it: Nomad's agent keys in HCL
@@ -18,6 +19,11 @@ export interface AgentConfigInput {
   bind_addr?: string;
   /** @default "info" */
   log_level?: string;
+  /**
+   * Browser origins (`https://ui.example:8443`) besides the agent's own that
+   * may send writes; any other `Origin` on a write gets 403. @default []
+   */
+  http_allowed_origins?: string[];
   ports?: {
     /** @default 4646 (0 = pick a free port) */
     http?: number;
@@ -79,6 +85,31 @@ export interface AgentConfigInput {
     authorize_max_checks?: number;
     /** Longest blocking-query wait. @default "300s" (Nomad's cap) */
     max_query_wait?: string;
+    /** Open HTTP connections per client address (Nomad's key); 0 = unlimited. @default 100 */
+    http_max_conns_per_client?: number;
+    /** Longest a TLS handshake on the HTTPS listener may take (Nomad's key). @default "5s" */
+    https_handshake_timeout?: string;
+    /** Longest time to receive a whole request, headers and body (then 408). @default "30s" */
+    http_read_timeout?: string;
+    /** A connection idle this long with no request in flight is closed. @default "60s" */
+    http_idle_timeout?: string;
+    /** Request rate limits per client address and per token (429 + Retry-After). */
+    request_limits?: {
+      /** "enforcing" (429), "permissive" (count and log only) or "disabled". @default "enforcing" */
+      mode?: string;
+      /** Writes per second per client address. @default 10000 */
+      write_rate?: number;
+      /** @default write_rate */
+      write_burst?: number;
+      /** Authorization-check cost units (1 + 1 per KiB of body) per second per client address. @default 50000 */
+      check_rate?: number;
+      /** @default check_rate */
+      check_burst?: number;
+      /** Writes per second per token. @default write_rate */
+      token_write_rate?: number;
+      /** Check cost units per second per token. @default check_rate */
+      token_check_rate?: number;
+    };
   };
 }
 
@@ -91,6 +122,7 @@ export interface ResolvedAgentConfig {
   readonly upgradeState: boolean;
   readonly bindAddr: string;
   readonly logLevel: string;
+  readonly httpAllowedOrigins: readonly string[];
   readonly ports: { readonly http: number; readonly rpc: number };
   readonly server: {
     readonly authoritativeRegion: string;
@@ -113,10 +145,15 @@ export interface ResolvedAgentConfig {
     readonly httpMaxBodyBytes: number;
     readonly authorizeMaxChecks: number;
     readonly maxQueryWaitMs: number;
+    readonly httpMaxConnsPerClient: number;
+    readonly httpsHandshakeTimeoutMs: number;
+    readonly httpReadTimeoutMs: number;
+    readonly httpIdleTimeoutMs: number;
+    readonly requestLimits: RequestLimitsConfig;
   };
 }
 
-type FieldKind = 'string' | 'bool' | 'port' | 'int' | 'duration' | 'strings' | 'peers';
+type FieldKind = 'string' | 'bool' | 'port' | 'int' | 'duration' | 'strings' | 'peers' | 'block';
 
 /** Every key the agent knows, by dotted path. Anything else is an error. */
 const FIELDS: Readonly<Record<string, FieldKind>> = {
@@ -124,6 +161,7 @@ const FIELDS: Readonly<Record<string, FieldKind>> = {
   data_dir: 'string',
   bind_addr: 'string',
   log_level: 'string',
+  http_allowed_origins: 'strings',
   'ports.http': 'port',
   'ports.rpc': 'port',
   'server.authoritative_region': 'string',
@@ -146,6 +184,18 @@ const FIELDS: Readonly<Record<string, FieldKind>> = {
   'limits.http_max_body_bytes': 'int',
   'limits.authorize_max_checks': 'int',
   'limits.max_query_wait': 'duration',
+  'limits.http_max_conns_per_client': 'int',
+  'limits.https_handshake_timeout': 'duration',
+  'limits.http_read_timeout': 'duration',
+  'limits.http_idle_timeout': 'duration',
+  'limits.request_limits': 'block',
+  'limits.request_limits.mode': 'string',
+  'limits.request_limits.write_rate': 'int',
+  'limits.request_limits.write_burst': 'int',
+  'limits.request_limits.check_rate': 'int',
+  'limits.request_limits.check_burst': 'int',
+  'limits.request_limits.token_write_rate': 'int',
+  'limits.request_limits.token_check_rate': 'int',
 };
 const BLOCKS = new Set(['ports', 'server', 'acl', 'etcd', 'limits']);
 
@@ -265,6 +315,7 @@ export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolea
     upgradeState: opts.upgradeState ?? false,
     bindAddr: input.bind_addr ?? (dev ? '127.0.0.1' : '0.0.0.0'),
     logLevel,
+    httpAllowedOrigins: input.http_allowed_origins ?? [],
     ports: { http: input.ports?.http ?? 4646, rpc: input.ports?.rpc ?? 4647 },
     server: {
       authoritativeRegion,
@@ -287,7 +338,38 @@ export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolea
       httpMaxBodyBytes: maxBody,
       authorizeMaxChecks: maxChecks,
       maxQueryWaitMs: durationField('limits.max_query_wait', input.limits?.max_query_wait, 300_000),
+      httpMaxConnsPerClient: intField('limits.http_max_conns_per_client', input.limits?.http_max_conns_per_client, 100, 0, 1_000_000),
+      httpsHandshakeTimeoutMs: positiveDuration('limits.https_handshake_timeout', input.limits?.https_handshake_timeout, 5_000),
+      httpReadTimeoutMs: positiveDuration('limits.http_read_timeout', input.limits?.http_read_timeout, 30_000),
+      httpIdleTimeoutMs: positiveDuration('limits.http_idle_timeout', input.limits?.http_idle_timeout, 60_000),
+      requestLimits: resolveRequestLimits(input.limits?.request_limits),
     },
+  };
+}
+
+function intField(path: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < min || v > max) throw new ConfigError(`${path}: must be an integer between ${min} and ${max}`);
+  return v;
+}
+
+/** `limits.request_limits` with its defaults: generous for one busy service, low enough that one flood cannot take the agent. */
+function resolveRequestLimits(input: NonNullable<AgentConfigInput['limits']>['request_limits']): RequestLimitsConfig {
+  const mode = input?.mode ?? 'enforcing';
+  if (mode !== 'enforcing' && mode !== 'permissive' && mode !== 'disabled') {
+    throw new ConfigError(`limits.request_limits.mode: must be "enforcing", "permissive" or "disabled" (got "${mode}")`);
+  }
+  const p = 'limits.request_limits.';
+  const writeRate = intField(`${p}write_rate`, input?.write_rate, 10_000, 1, 10_000_000);
+  const checkRate = intField(`${p}check_rate`, input?.check_rate, 50_000, 1, 10_000_000);
+  return {
+    mode,
+    writeRate,
+    writeBurst: intField(`${p}write_burst`, input?.write_burst, writeRate, 1, 10_000_000),
+    checkRate,
+    checkBurst: intField(`${p}check_burst`, input?.check_burst, checkRate, 1, 10_000_000),
+    tokenWriteRate: intField(`${p}token_write_rate`, input?.token_write_rate, writeRate, 1, 10_000_000),
+    tokenCheckRate: intField(`${p}token_check_rate`, input?.token_check_rate, checkRate, 1, 10_000_000),
   };
 }
 
@@ -339,6 +421,12 @@ function checkField(path: string, value: unknown, source: string): unknown {
     case 'strings':
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) bad('a list of strings');
       return value;
+    case 'block': {
+      const block = unwrapBlock(value, path, source);
+      const out: Record<string, unknown> = {};
+      for (const [sub, v] of Object.entries(block)) out[sub] = checkField(`${path}.${sub}`, v, source);
+      return out;
+    }
     case 'peers': {
       const map = unwrapBlock(value, path, source);
       const peers: Record<string, string[]> = Object.create(null) as Record<string, string[]>;

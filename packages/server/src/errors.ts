@@ -90,6 +90,23 @@ export class NotLeaderError extends TollgateError {
   }
 }
 
+/** A write from a browser page of another origin (`Origin` not the agent's own nor allowed). HTTP 403. */
+export class OriginRefusedError extends TollgateError {
+  constructor(origin: string) {
+    super('TOLLGATE_ORIGIN_REFUSED', `Origin ${origin.slice(0, 200)} may not write to this agent (http_allowed_origins)`);
+  }
+}
+
+/** A write whose body is not JSON, without a token header (what a cross-site form can send). HTTP 415. */
+export class UnsupportedMediaTypeError extends TollgateError {
+  constructor() {
+    super(
+      'TOLLGATE_UNSUPPORTED_MEDIA_TYPE',
+      'Request body must be JSON (Content-Type: application/json) unless the request carries an X-Nomad-Token or Authorization header',
+    );
+  }
+}
+
 /**
  * Code → HTTP status. Nomad answers write-time lookups of missing objects
  * (`cannot find token`, `Cannot delete nonexistent tokens`) with 400, so the
@@ -107,6 +124,10 @@ const HTTP_STATUS: Readonly<Record<string, number>> = {
   TOLLGATE_INVALID_DURATION: 400,
   TOLLGATE_VALUE_TOO_LARGE: 413,
   TOLLGATE_PERMISSION_DENIED: 403,
+  TOLLGATE_ORIGIN_REFUSED: 403,
+  TOLLGATE_UNSUPPORTED_MEDIA_TYPE: 415,
+  // Request limits: answered by the guard with Retry-After; here for anything else that raises it.
+  TOLLGATE_RATE_LIMITED: 429,
   TOLLGATE_TOKEN_EXPIRED: 403,
   TOLLGATE_OBJECT_NOT_FOUND: 404,
   TOLLGATE_CONFLICT: 409,

@@ -3,7 +3,8 @@ import type { AgentContext } from '../agent-context.js';
 import { httpStatusFor } from '../errors.js';
 import { MIN_INDEX_HEADER } from '../forwarding/min-index.js';
 import type { AuthorizeAnswer } from './authorize-route.js';
-import { secretFrom } from './request.js';
+import { DUPLICATE_TOKEN_TEXT, secretFrom } from './request.js';
+import { rateLimitedText, requestCost, type RequestLimiter } from './request-limiter.js';
 
 
 const ROUTE = '/v1/acl/authorize';
@@ -29,6 +30,7 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
 export function createAuthorizeFastPath(
   ctx: AgentContext,
   authorize: (secret: string, body: unknown) => AuthorizeAnswer,
+  limiter: RequestLimiter,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const limit = ctx.config.limits.httpMaxBodyBytes;
   const { httpRequests, httpDuration } = ctx.metrics;
@@ -40,8 +42,9 @@ export function createAuthorizeFastPath(
     c.inc();
   };
 
-  const finish = (res: ServerResponse, started: number, status: number, body: string, type: string): void => {
+  const finish = (res: ServerResponse, started: number, status: number, body: string, type: string, retryAfter = 0): void => {
     // An explicit length keeps the answer one plain write (no chunked framing).
+    if (retryAfter > 0) res.setHeader('retry-after', String(retryAfter));
     res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
     res.end(body);
     count(status);
@@ -77,18 +80,34 @@ export function createAuthorizeFastPath(
     const raw = req.rawHeaders;
     let token: string | undefined;
     let authorization: string | undefined;
+    let duplicate = false;
+    let declared = -1;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] as string;
       if (name.length === 13) {
         const lower = name.toLowerCase();
-        if (lower === 'x-nomad-token') token ??= raw[i + 1];
-        else if (lower === 'authorization') authorization ??= raw[i + 1];
+        if (lower === 'x-nomad-token') {
+          duplicate ||= token !== undefined;
+          token = raw[i + 1];
+        } else if (lower === 'authorization') {
+          duplicate ||= authorization !== undefined;
+          authorization = raw[i + 1];
+        }
+      } else if (name.length === 14 && name.toLowerCase() === 'content-length') {
+        declared = Number(raw[i + 1]);
       } else if (name.length === MIN_INDEX_HEADER.length && name.toLowerCase() === MIN_INDEX_HEADER) {
         return false;
       }
     }
     if (ctx.health().status === 'draining') return false;
     const started = performance.now();
+    if (declared > limit) {
+      // Refused from the header alone: the body is never read.
+      res.setHeader('connection', 'close');
+      finish(res, started, 413, `Request body too large (limit ${limit} bytes)`, TEXT_TYPE);
+      req.resume();
+      return true;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
@@ -104,7 +123,19 @@ export function createAuthorizeFastPath(
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!refused) answer(token, authorization, res, started, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      if (refused) return;
+      if (duplicate) {
+        finish(res, started, 400, DUPLICATE_TOKEN_TEXT, TEXT_TYPE);
+        return;
+      }
+      if (limiter.enabled) {
+        const wait = limiter.admit('check', req.socket.remoteAddress ?? '', secretFrom(token, authorization), requestCost(size));
+        if (wait > 0) {
+          finish(res, started, 429, rateLimitedText('check'), TEXT_TYPE, wait);
+          return;
+        }
+      }
+      answer(token, authorization, res, started, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
     });
     req.on('error', () => {
       // The client went away mid-body; there is no one to answer.

@@ -8,6 +8,9 @@ import { registerAgentRoutes } from './agent-routes.js';
 import { createAuthorizer, registerAuthorizeRoute } from './authorize-route.js';
 import { createAuthorizeFastPath } from './fast-path.js';
 import { registerHaConsistency } from './ha-consistency.js';
+import { applyConnectionLimits } from './connection-limits.js';
+import { RequestLimiter } from './request-limiter.js';
+import { registerRequestGuard } from './request-guard.js';
 
 /**
  * Builds the agent's HTTP server (Fastify). Bodies are read as JSON whatever
@@ -17,15 +20,25 @@ import { registerHaConsistency } from './ha-consistency.js';
  */
 export function createHttpServer(ctx: AgentContext): FastifyInstance {
   const authorize = createAuthorizer(ctx);
-  const fastPath = createAuthorizeFastPath(ctx, authorize);
+  const limits = ctx.config.limits;
+  const httpLog = ctx.log.child({ component: 'http' });
+  const limiter = new RequestLimiter(limits.requestLimits, ctx.metrics.protection, httpLog);
+  const fastPath = createAuthorizeFastPath(ctx, authorize, limiter);
   const app = Fastify({
     // The authorize hot path is answered before Fastify (see fast-path.ts).
-    serverFactory: (handler) =>
-      createServer((req, res) => {
-        if (!fastPath(req, res)) handler(req, res);
-      }),
+    serverFactory: (handler) => {
+      const server = createServer(
+        // Node enforces the read timeout on this period: fine enough for short timeouts.
+        { connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.httpReadTimeoutMs / 4))) },
+        (req, res) => {
+          if (!fastPath(req, res)) handler(req, res);
+        },
+      );
+      applyConnectionLimits(server, limits, ctx.metrics.protection, httpLog);
+      return server;
+    },
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance type plain.
-    loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: httpLog as FastifyBaseLogger,
     // No access log per request: the hot path stays lean and metrics count
     // requests instead; writes and failures log themselves.
     logController: new LogController({ disableRequestLogging: true }),
@@ -78,6 +91,12 @@ export function createHttpServer(ctx: AgentContext): FastifyInstance {
     done();
   });
 
+  // Before every route and the cross-region hook: a refused request goes nowhere.
+  registerRequestGuard(app, { limiter, allowedOrigins: ctx.config.httpAllowedOrigins });
+  app.addHook('onClose', (_app, done) => {
+    limiter.close();
+    done();
+  });
   registerAuthorizeRoute(app, authorize);
   registerAclRoutes(app, ctx);
   registerAgentRoutes(app, ctx);

@@ -14,6 +14,28 @@ export function secretOf(req: { readonly headers: IncomingHttpHeaders }): string
   return secretFrom(typeof h === 'string' ? h : undefined, req.headers.authorization);
 }
 
+/** The 400 text for a request that carries its token twice (ambiguous: which one is the caller?). */
+export const DUPLICATE_TOKEN_TEXT = 'Request has more than one X-Nomad-Token or Authorization header';
+
+/**
+ * Whether `rawHeaders` (name, value, name, value, …) carry `X-Nomad-Token`
+ * or `Authorization` more than once. Every route refuses such a request
+ * with 400: Node would join one and drop the other, and two readers of the
+ * same request could then see two different callers.
+ */
+export function hasDuplicateTokenHeader(rawHeaders: readonly string[]): boolean {
+  let token = 0;
+  let authorization = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length !== 13) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'x-nomad-token') token++;
+    else if (lower === 'authorization') authorization++;
+  }
+  return token > 1 || authorization > 1;
+}
+
 /**
  * {@link secretOf} from the two header values, for callers that read them
  * without Node's parsed header object (the authorize fast path).

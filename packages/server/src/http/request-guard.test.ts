@@ -1,0 +1,139 @@
+import { request } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestAgent, type TestAgent } from '../testing/test-agent.js';
+
+const agents: TestAgent[] = [];
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((a) => a.close()));
+});
+async function agent(input: Parameters<typeof startTestAgent>[0] = {}): Promise<TestAgent> {
+  const a = await startTestAgent(input);
+  agents.push(a);
+  return a;
+}
+
+/** A raw HTTP call that can repeat headers (fetch would join them). */
+function rawCall(
+  addr: string,
+  method: string,
+  path: string,
+  headers: Record<string, string | string[]>,
+  body?: string,
+): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(addr + path, { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const CHECK = JSON.stringify({ Checks: [{ Resource: 'node', Capability: 'read' }] });
+
+describe('duplicate token headers', () => {
+  it('answer 400 on the authorize fast path, on Fastify routes and for Authorization, and change nothing', async () => {
+    const t = await agent();
+    const root = (await t.call('POST', '/v1/acl/bootstrap')).body.SecretID as string;
+    const two = { 'X-Nomad-Token': [root, 'ffffffff-ffff-4fff-8fff-ffffffffffff'], 'Content-Type': 'application/json' };
+    const fast = await rawCall(t.addr, 'POST', '/v1/acl/authorize', two, CHECK);
+    expect(fast.status).toBe(400);
+    expect(fast.text).toMatch(/more than one X-Nomad-Token or Authorization header/);
+    expect((await rawCall(t.addr, 'POST', '/v1/acl/authorize?stale', two, CHECK)).status).toBe(400);
+    expect((await rawCall(t.addr, 'GET', '/v1/acl/tokens', two)).status).toBe(400);
+    const create = await rawCall(t.addr, 'POST', '/v1/acl/token', two, JSON.stringify({ Type: 'client', Policies: ['p'] }));
+    expect(create.status).toBe(400);
+    const bearer = await rawCall(t.addr, 'GET', '/v1/acl/token/self', { Authorization: [`Bearer ${root}`, 'Bearer x'] });
+    expect(bearer.status).toBe(400);
+    expect((await t.call('GET', '/v1/acl/tokens', { token: root })).body).toHaveLength(1);
+  });
+});
+
+describe('cross-origin writes and non-JSON bodies', () => {
+  it('refuses a write from a foreign Origin with 403, accepts the agent’s own and configured origins', async () => {
+    const t = await agent({ http_allowed_origins: ['https://ui.example'] });
+    const evil = await t.call('POST', '/v1/acl/bootstrap', { headers: { Origin: 'https://evil.example' } });
+    expect(evil.status).toBe(403);
+    expect(evil.text).toMatch(/Origin https:\/\/evil.example may not write/);
+    // Nothing happened: bootstrap still possible, from the agent's own origin.
+    const own = await t.call('POST', '/v1/acl/bootstrap', { headers: { Origin: t.addr } });
+    expect(own.status).toBe(200);
+    const root = own.body.SecretID as string;
+    const ui = await t.call('POST', '/v1/acl/policy/p', {
+      token: root,
+      headers: { Origin: 'https://ui.example' },
+      body: { Name: 'p', Rules: 'node { policy = "read" }' },
+    });
+    expect(ui.status).toBe(200);
+    // Reads and checks are not writes.
+    expect((await t.call('GET', '/v1/acl/token/self', { token: root, headers: { Origin: 'https://evil.example' } })).status).toBe(200);
+    expect((await t.call('POST', '/v1/acl/authorize', { token: root, headers: { Origin: 'https://evil.example' }, raw: CHECK })).status).toBe(200);
+  });
+
+  it('refuses a text/plain bootstrap without a token (a browser form), and accepts JSON or a token header', async () => {
+    const t = await agent();
+    const form = await t.call('POST', '/v1/acl/bootstrap', { raw: '{"BootstrapSecret":"4b0a41ca-6d32-1853-e64b-de0d347e4525"}', headers: { 'Content-Type': 'text/plain' } });
+    expect(form.status).toBe(415);
+    expect(form.text).toMatch(/must be JSON/);
+    const urlencoded = await t.call('POST', '/v1/acl/bootstrap', { raw: 'a=b', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect(urlencoded.status).toBe(415);
+    const ok = await t.call('POST', '/v1/acl/bootstrap', { body: {} });
+    expect(ok.status).toBe(200);
+    // curl --data with a token header still works.
+    const curl = await t.call('POST', '/v1/acl/policy/p', {
+      token: ok.body.SecretID,
+      raw: JSON.stringify({ Name: 'p', Rules: 'node { policy = "read" }' }),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    expect(curl.status).toBe(200);
+  });
+});
+
+describe('request rate limits', () => {
+  it('answer 429 with Retry-After per client address for checks, count it, and refuse before parsing', async () => {
+    const t = await agent({ limits: { request_limits: { check_rate: 1, check_burst: 3, token_check_rate: 1000 } } });
+    const root = (await t.call('POST', '/v1/acl/bootstrap')).body.SecretID as string;
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await t.call('POST', '/v1/acl/authorize', { token: root, raw: CHECK })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const limited = await t.call('POST', '/v1/acl/authorize?stale', { token: root, raw: CHECK });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(limited.text).toMatch(/rate limit/);
+    const metrics = await t.call('GET', '/v1/metrics?format=prometheus');
+    expect(metrics.text).toMatch(/tollgate_http_rate_limited_total\{[^}]*kind="check"[^}]*scope="client"[^}]*\} 2/);
+    // Writes have their own budget.
+    expect((await t.call('POST', '/v1/acl/policy/p', { token: root, body: { Name: 'p', Rules: 'node { policy = "read" }' } })).status).toBe(200);
+  });
+
+  it('limits writes per token separately from the client address', async () => {
+    const t = await agent({ limits: { request_limits: { write_rate: 1000, token_write_rate: 1, write_burst: 2 } } });
+    const root = (await t.call('POST', '/v1/acl/bootstrap')).body.SecretID as string;
+    const body = { Type: 'client', Policies: ['p'] };
+    const first = await t.call('POST', '/v1/acl/token', { token: root, body });
+    const second = await t.call('POST', '/v1/acl/token', { token: root, body });
+    const third = await t.call('POST', '/v1/acl/token', { token: root, body });
+    expect([first.status, second.status, third.status]).toEqual([200, 200, 429]);
+    // Another token from the same address still writes (anonymous: 403, not 429).
+    expect((await t.call('POST', '/v1/acl/token', { token: first.body.SecretID, body })).status).toBe(403);
+  });
+
+  it('permissive mode counts but serves', async () => {
+    const t = await agent({ limits: { request_limits: { mode: 'permissive', check_rate: 1, check_burst: 1 } } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await t.call('POST', '/v1/acl/authorize', { raw: CHECK })).status);
+    expect(statuses).toEqual([200, 200, 200]);
+    expect((await t.call('GET', '/v1/metrics?format=prometheus')).text).toMatch(/tollgate_http_rate_limited_total\{[^}]*\} 2/);
+  });
+});
+
+describe('body limits', () => {
+  it('refuses an authorize body over the limit from its Content-Length, without reading it', async () => {
+    const t = await agent({ limits: { http_max_body_bytes: 2048 } });
+    const res = await rawCall(t.addr, 'POST', '/v1/acl/authorize', { 'Content-Length': '1000000' });
+    expect(res.status).toBe(413);
+    expect(res.text).toMatch(/limit 2048 bytes/);
+  });
+});
