@@ -14,7 +14,8 @@ export interface ConnectionLimitsConfig {
 }
 
 const IN_FLIGHT = Symbol('tollgate.inFlight');
-type TrackedSocket = Socket & { [IN_FLIGHT]?: number };
+const REQUESTS = Symbol('tollgate.requests');
+type TrackedSocket = Socket & { [IN_FLIGHT]?: number; [REQUESTS]?: number };
 
 /**
  * Applies the connection limits to the agent's HTTP(S) server, so no single
@@ -63,14 +64,31 @@ export function applyConnectionLimits(server: Server, cfg: ConnectionLimitsConfi
       });
     }
     socket[IN_FLIGHT] = 0;
-    socket.setTimeout(cfg.httpIdleTimeoutMs, () => {
-      if ((socket[IN_FLIGHT] ?? 0) === 0) socket.destroy();
-    });
+    socket[REQUESTS] = 0;
+    // Node's headers timeout (= the read timeout) also closes a connection
+    // that never sends a byte; this timer (one per connection, re-armed in
+    // place, no allocation) closes a connection on which no request started
+    // during a whole idle period and none is in flight, whichever of the two
+    // is shorter. Not socket.setTimeout: Node's HTTP parser consumes the
+    // socket's handle natively, so socket activity does not reach it.
+    let seen = 0;
+    const idle = setTimeout(() => {
+      const requests = socket[REQUESTS] ?? 0;
+      if (requests === seen && (socket[IN_FLIGHT] ?? 0) === 0) {
+        socket.destroy();
+        return;
+      }
+      seen = requests;
+      idle.refresh();
+    }, cfg.httpIdleTimeoutMs);
+    idle.unref();
+    socket.once('close', () => clearTimeout(idle));
   });
 
   server.on('request', (req, res) => {
     const socket = req.socket as TrackedSocket;
     socket[IN_FLIGHT] = (socket[IN_FLIGHT] ?? 0) + 1;
+    socket[REQUESTS] = (socket[REQUESTS] ?? 0) + 1;
     res.once('close', () => {
       socket[IN_FLIGHT] = (socket[IN_FLIGHT] ?? 1) - 1;
     });
