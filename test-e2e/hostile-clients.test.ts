@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startAgent, type RunningAgent } from './testkit.js';
+import { api, eventually, startAgent, type RunningAgent } from './testkit.js';
 
 let agent: RunningAgent;
 let port: number;
@@ -68,10 +68,8 @@ describe('hostile clients', () => {
   it('1,000 idle connections from one address leave health answering for another client; the extra ones are closed', async () => {
     const sockets = await openIdle(1000);
     try {
-      // Give the agent a moment to accept (and refuse) them all.
-      await new Promise((r) => setTimeout(r, 300));
-      const open = sockets.filter((s) => !s.destroyed && s.readyState === 'open').length;
-      expect(open).toBeLessThanOrEqual(100);
+      // Once the agent has accepted (and refused) them all, at most 100 stay open.
+      await eventually(() => sockets.filter((s) => !s.destroyed && s.readyState === 'open').length <= 100, 2500, 50);
       const results = await Promise.all(Array.from({ length: 20 }, () => from('127.0.0.2', 'GET', '/v1/agent/health')));
       expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
       // The idle ones that were kept are closed by the idle timeout (3 s).
@@ -130,21 +128,28 @@ describe('hostile clients', () => {
            req.on('error', () => resolve(0));
            req.end(${JSON.stringify(check)});
          });
-         await Promise.all(Array.from({ length: 8 }, async () => { while (!stop) { const s = await one(); statuses[s] = (statuses[s] ?? 0) + 1; } }));
+         await Promise.all(Array.from({ length: 8 }, async () => { while (!stop) { const s = await one(); if (s === 429 && !statuses[429]) process.send('limited'); statuses[s] = (statuses[s] ?? 0) + 1; } }));
          process.send(statuses, () => process.exit(0));`,
       ],
       { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );
-    const statusesP = new Promise<Record<string, number>>((resolve) => flooder.once('message', (m) => resolve(m as Record<string, number>)));
-    await new Promise((r) => setTimeout(r, 500));
+    const statusesP = new Promise<Record<string, number>>((resolve) =>
+      flooder.on('message', (m) => {
+        if (typeof m === 'object') resolve(m as Record<string, number>);
+      }),
+    );
+    // Measure once the flood is on and being limited.
+    await new Promise((r) => flooder.once('message', r));
     const loaded = await good(25);
     flooder.send('stop');
     const flood = await statusesP;
     const statuses = new Map(Object.entries(flood).map(([k, v]) => [Number(k), v]));
     expect(statuses.get(429) ?? 0).toBeGreaterThan(0);
-    // The good client's median stays in the same range as without the flood
-    // (generous bound: the machine is shared and the flooders are real).
+    // The good client's median stays in the same range as without the flood.
+    // Generous bound: the flooder shares these 2 cores with the agent, and a
+    // 429 still costs the agent an HTTP parse; unlimited, such floods took
+    // good requests to seconds (issue 11).
     console.log(`good client p50: quiet ${median(quiet).toFixed(1)} ms, during the flood ${median(loaded).toFixed(1)} ms; flood statuses ${JSON.stringify(flood)}`);
-    expect(median(loaded)).toBeLessThan(Math.max(25, median(quiet) * 5));
+    expect(median(loaded)).toBeLessThan(Math.max(100, median(quiet) * 10));
   }, 30_000);
 });
