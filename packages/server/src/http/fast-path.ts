@@ -4,6 +4,7 @@ import { httpStatusFor } from '../errors.js';
 import { MIN_INDEX_HEADER } from '../forwarding/min-index.js';
 import type { AuthorizeAnswer } from './authorize-route.js';
 import { DUPLICATE_TOKEN_TEXT, secretFrom } from './request.js';
+import { jsonTooDeep, tooDeepError } from './json-body.js';
 import { rateLimitedText, requestCost, type RequestLimiter } from './request-limiter.js';
 
 
@@ -54,6 +55,10 @@ export function createAuthorizeFastPath(
   const answer = (token: string | undefined, authorization: string | undefined, res: ServerResponse, started: number, text: string): void => {
     let body: unknown;
     if (text.trim() !== '') {
+      if (jsonTooDeep(text)) {
+        finish(res, started, 400, tooDeepError().message, TEXT_TYPE);
+        return;
+      }
       try {
         body = JSON.parse(text);
       } catch {

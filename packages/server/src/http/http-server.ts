@@ -9,6 +9,7 @@ import { createAuthorizer, registerAuthorizeRoute } from './authorize-route.js';
 import { createAuthorizeFastPath } from './fast-path.js';
 import { registerHaConsistency } from './ha-consistency.js';
 import { applyConnectionLimits } from './connection-limits.js';
+import { jsonTooDeep, tooDeepError } from './json-body.js';
 import { RequestLimiter } from './request-limiter.js';
 import { registerRequestGuard } from './request-guard.js';
 
@@ -58,6 +59,7 @@ export function createHttpServer(ctx: AgentContext): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
+    if (jsonTooDeep(text)) return done(tooDeepError(), undefined);
     try {
       done(null, JSON.parse(text));
     } catch {
@@ -70,7 +72,13 @@ export function createHttpServer(ctx: AgentContext): FastifyInstance {
   app.setErrorHandler((err, req, reply) => {
     const status = httpStatusFor(err);
     if (status >= 500) {
-      req.log.error({ err, route: req.routeOptions.url, method: req.method }, 'request failed');
+      // A client that hung up (e.g. during a forward) is not a server fault:
+      // one info line, no stack.
+      if (req.raw.destroyed || req.raw.socket.destroyed) {
+        req.log.info({ route: req.routeOptions.url, method: req.method, code: (err as { code?: unknown }).code }, 'client went away before the answer');
+      } else {
+        req.log.error({ err, route: req.routeOptions.url, method: req.method }, 'request failed');
+      }
     }
     let message = err instanceof Error ? err.message : String(err);
     if (status === 413) message = `Request body too large (limit ${ctx.config.limits.httpMaxBodyBytes} bytes)`;

@@ -137,3 +137,49 @@ describe('body limits', () => {
     expect(res.text).toMatch(/limit 2048 bytes/);
   });
 });
+
+describe('bounds', () => {
+  const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+
+  it('answers deep JSON with 400 naming the limit: fast path, Fastify, ?region=, and leaves no error log', async () => {
+    const t = await agent({ server: { region_peers: { eu: ['127.0.0.1:1'] } } });
+    const root = (await t.call('POST', '/v1/acl/bootstrap')).body.SecretID as string;
+    const headers = { 'Content-Type': 'application/json' };
+    for (const path of ['/v1/acl/authorize', '/v1/acl/authorize?stale', '/v1/acl/token', '/v1/acl/token?region=eu', '/v1/acl/policy/p?region=eu']) {
+      const res = await t.call('POST', path, { token: root, raw: deep, headers });
+      expect(res.status, path).toBe(400);
+      expect(res.text, path).toBe('Request decode failed: JSON nested deeper than 64 levels');
+    }
+    expect(t.logText()).not.toMatch(/"level":50/);
+    // 64 levels are fine (the handler then judges the content).
+    const ok = await t.call('POST', '/v1/acl/authorize', { token: root, raw: `{"Checks":${'['.repeat(63)}${']'.repeat(63)}}`, headers });
+    expect(ok.status).toBe(400);
+    expect(ok.text).not.toMatch(/nested deeper/);
+  });
+
+  it('refuses more than 256 policies on a token and a per_page over the cap, naming the limits', async () => {
+    const t = await agent();
+    const root = (await t.call('POST', '/v1/acl/bootstrap')).body.SecretID as string;
+    const many = await t.call('POST', '/v1/acl/token', { token: root, body: { Type: 'client', Policies: Array.from({ length: 100_000 }, (_, i) => `p${i}`) } });
+    expect(many.status).toBe(400);
+    expect(many.text).toMatch(/at most 256 policies per token \(got 100000\)/);
+    const page = await t.call('GET', '/v1/acl/tokens?per_page=10001', { token: root });
+    expect(page.status).toBe(400);
+    expect(page.text).toBe('per_page must be at most 10000');
+    expect((await t.call('GET', '/v1/acl/tokens?per_page=10000', { token: root })).status).toBe(200);
+  });
+
+  it('answers a colliding BootstrapSecret with the same 400 as a malformed one, naming nothing', async () => {
+    const t = await agent();
+    const secret = '4b0a41ca-6d32-4853-a64b-de0d347e4525';
+    const first = await t.call('POST', '/v1/acl/bootstrap', { body: { BootstrapSecret: secret } });
+    expect(first.status).toBe(200);
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(t.agent.bootstrapResetFile, String(t.agent.store.bootstrapIndex()));
+    const again = await t.call('POST', '/v1/acl/bootstrap', { body: { BootstrapSecret: secret } });
+    expect(again.status).toBe(400);
+    expect(again.text).toBe('invalid acl token');
+    expect(again.text).not.toContain(first.body.AccessorID);
+    expect((await t.call('POST', '/v1/acl/bootstrap', { body: { BootstrapSecret: 'not-a-uuid' } })).text).toBe('invalid acl token');
+  });
+});

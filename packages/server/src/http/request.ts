@@ -52,6 +52,10 @@ export function secretFrom(token: string | undefined, authorization: string | un
   return '';
 }
 
+/** Page size of a list without `per_page`, and the largest `per_page` accepted. */
+export const DEFAULT_PER_PAGE = 10_000;
+export const MAX_PER_PAGE = 10_000;
+
 /** Nomad's query options (facts §4.1), parsed and checked. */
 export interface QueryOptions {
   /** Blocking: answer once the result index is above this. 0 = no blocking. */
@@ -98,13 +102,17 @@ export function queryOptions(req: FastifyRequest, maxWaitMs: number): QueryOptio
     if (rawStale === '' || rawStale === 'true') stale = true;
     else if (rawStale !== 'false') throw new BadRequestError('Expect `true` or `false` for `stale` query string parameter');
   }
-  let perPage = 0;
+  // Lists are always paged: an unpaged list of 300k tokens was a 90 MB
+  // answer that held the event loop for seconds. `X-Nomad-NextToken` leads on.
+  let perPage = DEFAULT_PER_PAGE;
   const rawPerPage = one('per_page');
   if (rawPerPage !== undefined) {
     if (!/^\d{1,10}$/.test(rawPerPage) || Number(rawPerPage) > 2_147_483_647) {
       throw new BadRequestError('Expect a number for `per_page` query string parameter');
     }
     perPage = Number(rawPerPage);
+    if (perPage > MAX_PER_PAGE) throw new BadRequestError(`per_page must be at most ${MAX_PER_PAGE}`);
+    if (perPage === 0) perPage = DEFAULT_PER_PAGE;
   }
   return {
     index,
