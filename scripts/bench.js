@@ -1,9 +1,10 @@
 // `npm run bench`: Tollgate's figures, each next to a baseline measured in
 // the same run on the same machine, so the ratio is what counts.
 import { execFileSync } from 'node:child_process';
-import { BIN, call, ensureTool, spawnJson, startAgent, stop, wrk, REPO } from './bench/common.js';
+import { BIN, call, ensureTool, percentile, spawnJson, startAgent, stop, wrk, REPO } from './bench/common.js';
 import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
 import { benchHaFailover, benchHaWrites } from './bench/ha.js';
+import { benchAbuse } from './bench/abuse.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const only = process.argv[2];
@@ -123,6 +124,14 @@ async function benchFailover() {
   await benchHaFailover({ report });
 }
 
+async function benchAbuseSuite() {
+  const { quiet, loaded } = await benchAbuse({ seconds: SECONDS });
+  const p50 = (r) => percentile(r.lat, 50) * 1000;
+  const p99 = (r) => percentile(r.lat, 99) * 1000;
+  report('good-client p50 under abuse (1,010 idle conns + 8 conns of 970 KiB anonymous checks), vs no abuse', p50(loaded), p50(quiet), 'µs', 'near 1');
+  report('good-client p99 under abuse, vs no abuse', p99(loaded), p99(quiet), 'µs', 'near 1');
+}
+
 const suites = {
   authorize: benchAuthorize,
   creates: benchCreates,
@@ -130,6 +139,7 @@ const suites = {
   catchup: benchCatchup,
   ha: benchHa,
   failover: benchFailover,
+  abuse: benchAbuseSuite,
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only && only !== name) continue;

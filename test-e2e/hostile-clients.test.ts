@@ -17,7 +17,7 @@ let root: string;
 
 beforeAll(async () => {
   agent = await startAgent({
-    hcl: `limits {\n  http_max_conns_per_client = 100\n  http_read_timeout = "2s"\n  http_idle_timeout = "3s"\n  request_limits {\n    check_rate = 50\n    check_burst = 50\n    token_check_rate = 100000\n  }\n}\n`,
+    hcl: `limits {\n  http_max_conns_per_client = 100\n  http_read_timeout = "2s"\n  http_idle_timeout = "3s"\n  request_limits {\n    check_rate = 50\n    check_burst = 50\n    token_check_rate = 100000\n    anonymous_rate = 50\n  }\n}\n`,
   });
   port = Number(new URL(agent.addr).port);
   root = (await api(agent.addr, 'POST', '/v1/acl/bootstrap')).body.SecretID;

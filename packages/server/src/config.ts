@@ -109,6 +109,8 @@ export interface AgentConfigInput {
       token_write_rate?: number;
       /** Check cost units per second per token. @default check_rate */
       token_check_rate?: number;
+      /** Cost units per second per client address for callers without a known token (writes and checks each). @default 1000 */
+      anonymous_rate?: number;
     };
   };
 }
@@ -196,6 +198,7 @@ const FIELDS: Readonly<Record<string, FieldKind>> = {
   'limits.request_limits.check_burst': 'int',
   'limits.request_limits.token_write_rate': 'int',
   'limits.request_limits.token_check_rate': 'int',
+  'limits.request_limits.anonymous_rate': 'int',
 };
 const BLOCKS = new Set(['ports', 'server', 'acl', 'etcd', 'limits']);
 
@@ -370,6 +373,7 @@ function resolveRequestLimits(input: NonNullable<AgentConfigInput['limits']>['re
     checkBurst: intField(`${p}check_burst`, input?.check_burst, checkRate, 1, 10_000_000),
     tokenWriteRate: intField(`${p}token_write_rate`, input?.token_write_rate, writeRate, 1, 10_000_000),
     tokenCheckRate: intField(`${p}token_check_rate`, input?.token_check_rate, checkRate, 1, 10_000_000),
+    anonymousRate: intField(`${p}anonymous_rate`, input?.anonymous_rate, 1_000, 1, 10_000_000),
   };
 }
 

@@ -8,7 +8,7 @@ import type { StateStore } from '@tollgate/state';
  * and sensitive); the logs name the address of a refused client.
  */
 export class ProtectionMetrics {
-  /** Requests answered 429, by `kind` (`write` | `check`) and `scope` (`client` | `token`). */
+  /** Requests answered 429, by `kind` (`write` | `check`) and `scope` (`client` | `token` | `anonymous`). */
   readonly rateLimited: Counter<'kind' | 'scope'>;
   /** Connections closed at once because their client address held too many. */
   readonly connectionsRefused: Counter;
@@ -21,7 +21,7 @@ export class ProtectionMetrics {
     const registers = [registry];
     this.rateLimited = new Counter({
       name: 'tollgate_http_rate_limited_total',
-      help: 'Requests refused with 429 by limits.request_limits, by kind (write/check) and scope (client address/token).',
+      help: 'Requests refused with 429 by limits.request_limits, by kind (write/check) and scope (client address/token/anonymous caller).',
       labelNames: ['kind', 'scope'],
       registers,
     });

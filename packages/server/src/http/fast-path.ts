@@ -34,6 +34,8 @@ export function createAuthorizeFastPath(
   limiter: RequestLimiter,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const limit = ctx.config.limits.httpMaxBodyBytes;
+  // O(1): one Map lookup in the in-memory state.
+  const known = (secret: string): boolean => secret !== '' && ctx.store.tokenBySecret(secret) !== undefined;
   const { httpRequests, httpDuration } = ctx.metrics;
   const duration = httpDuration.labels({ route: ROUTE });
   const counters = new Map<number, ReturnType<typeof httpRequests.labels>>();
@@ -113,6 +115,20 @@ export function createAuthorizeFastPath(
       req.resume();
       return true;
     }
+    // Charged before the body is read when its size is declared (a refused
+    // flood then costs no read or parse), else once it has arrived.
+    let charged = false;
+    if (limiter.enabled && declared >= 0 && !duplicate) {
+      charged = true;
+      const secret = secretFrom(token, authorization);
+      const wait = limiter.admit('check', req.socket.remoteAddress ?? '', secret, requestCost(declared), known(secret));
+      if (wait > 0) {
+        res.setHeader('connection', 'close');
+        finish(res, started, 429, rateLimitedText('check'), TEXT_TYPE, wait);
+        req.resume();
+        return true;
+      }
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
@@ -133,8 +149,9 @@ export function createAuthorizeFastPath(
         finish(res, started, 400, DUPLICATE_TOKEN_TEXT, TEXT_TYPE);
         return;
       }
-      if (limiter.enabled) {
-        const wait = limiter.admit('check', req.socket.remoteAddress ?? '', secretFrom(token, authorization), requestCost(size));
+      if (limiter.enabled && !charged) {
+        const secret = secretFrom(token, authorization);
+        const wait = limiter.admit('check', req.socket.remoteAddress ?? '', secret, requestCost(size), known(secret));
         if (wait > 0) {
           finish(res, started, 429, rateLimitedText('check'), TEXT_TYPE, wait);
           return;

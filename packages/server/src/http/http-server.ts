@@ -100,7 +100,11 @@ export function createHttpServer(ctx: AgentContext): FastifyInstance {
   });
 
   // Before every route and the cross-region hook: a refused request goes nowhere.
-  registerRequestGuard(app, { limiter, allowedOrigins: ctx.config.httpAllowedOrigins });
+  registerRequestGuard(app, {
+    limiter,
+    allowedOrigins: ctx.config.httpAllowedOrigins,
+    knownToken: (secret) => secret !== '' && ctx.store.tokenBySecret(secret) !== undefined,
+  });
   app.addHook('onClose', (_app, done) => {
     limiter.close();
     done();

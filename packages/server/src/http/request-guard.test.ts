@@ -121,7 +121,7 @@ describe('request rate limits', () => {
   });
 
   it('permissive mode counts but serves', async () => {
-    const t = await agent({ limits: { request_limits: { mode: 'permissive', check_rate: 1, check_burst: 1 } } });
+    const t = await agent({ limits: { request_limits: { mode: 'permissive', anonymous_rate: 1 } } });
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await t.call('POST', '/v1/acl/authorize', { raw: CHECK })).status);
     expect(statuses).toEqual([200, 200, 200]);
@@ -181,5 +181,19 @@ describe('bounds', () => {
     expect(again.text).toBe('invalid acl token');
     expect(again.text).not.toContain(first.body.AccessorID);
     expect((await t.call('POST', '/v1/acl/bootstrap', { body: { BootstrapSecret: 'not-a-uuid' } })).text).toBe('invalid acl token');
+  });
+});
+
+describe('anonymous callers', () => {
+  it('share a smaller per-address budget than callers with a known token; unknown secrets count as anonymous', async () => {
+    const t = await agent({ limits: { request_limits: { anonymous_rate: 2, check_rate: 1000 } } });
+    const root = (await t.call('POST', '/v1/acl/bootstrap')).body.SecretID as string;
+    const anon: number[] = [];
+    for (let i = 0; i < 3; i++) anon.push((await t.call('POST', '/v1/acl/authorize', { raw: CHECK })).status);
+    expect(anon).toEqual([200, 200, 429]);
+    const bogus = await t.call('POST', '/v1/acl/authorize', { token: 'ffffffff-ffff-4fff-8fff-ffffffffffff', raw: CHECK });
+    expect(bogus.status).toBe(429);
+    expect((await t.call('POST', '/v1/acl/authorize', { token: root, raw: CHECK })).status).toBe(200);
+    expect((await t.call('GET', '/v1/metrics?format=prometheus')).text).toMatch(/tollgate_http_rate_limited_total\{[^}]*scope="anonymous"[^}]*\} 2/);
   });
 });

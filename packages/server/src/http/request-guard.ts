@@ -9,6 +9,8 @@ const TEXT = 'text/plain; charset=utf-8';
 /** Options of {@link registerRequestGuard}. */
 export interface RequestGuardOptions {
   readonly limiter: RequestLimiter;
+  /** Whether a secret belongs to a stored token (O(1)); unknown callers get the anonymous budget. */
+  readonly knownToken: (secret: string) => boolean;
   /** Origins (`scheme://host[:port]`) besides the agent's own whose browsers may write. */
   readonly allowedOrigins: readonly string[];
 }
@@ -64,7 +66,8 @@ export function registerRequestGuard(app: FastifyInstance, opts: RequestGuardOpt
     if (limiter.enabled && !injected(req)) {
       const kind: RequestKind = isCheck ? 'check' : 'write';
       const length = Number(req.headers['content-length'] ?? 0);
-      const wait = limiter.admit(kind, raw.socket.remoteAddress ?? '', secretOf(req), requestCost(Number.isFinite(length) ? length : 0));
+      const secret = secretOf(req);
+      const wait = limiter.admit(kind, raw.socket.remoteAddress ?? '', secret, requestCost(Number.isFinite(length) ? length : 0), opts.knownToken(secret));
       if (wait > 0) {
         void reply.code(429).header('Retry-After', String(wait)).type(TEXT).send(rateLimitedText(kind));
         return;

@@ -15,6 +15,13 @@ export interface RequestLimitsConfig {
   /** The same per token (SecretID; the anonymous caller is one token). */
   readonly tokenWriteRate: number;
   readonly tokenCheckRate: number;
+  /**
+   * Cost units per second per client address for callers without a known
+   * token (anonymous, or an unknown secret), writes and checks each: such
+   * callers are where floods come from, and they get a far smaller budget
+   * than a service with a token.
+   */
+  readonly anonymousRate: number;
 }
 
 /** What a request is charged as. */
@@ -45,6 +52,7 @@ export class RequestLimiter {
   readonly #log: Logger;
   readonly #client: Record<RequestKind, TokenBuckets>;
   readonly #token: Record<RequestKind, TokenBuckets>;
+  readonly #anonymous: Record<RequestKind, TokenBuckets>;
   readonly #timer: NodeJS.Timeout | undefined;
   #lastLogMs = 0;
 
@@ -54,10 +62,13 @@ export class RequestLimiter {
     this.#log = log;
     this.#client = { write: new TokenBuckets(cfg.writeRate, cfg.writeBurst), check: new TokenBuckets(cfg.checkRate, cfg.checkBurst) };
     this.#token = { write: new TokenBuckets(cfg.tokenWriteRate, cfg.writeBurst), check: new TokenBuckets(cfg.tokenCheckRate, cfg.checkBurst) };
+    this.#anonymous = { write: new TokenBuckets(cfg.anonymousRate, cfg.anonymousRate), check: new TokenBuckets(cfg.anonymousRate, cfg.anonymousRate) };
     if (cfg.mode !== 'disabled') {
       this.#timer = setInterval(() => {
         const now = Date.now();
-        for (const b of [this.#client.write, this.#client.check, this.#token.write, this.#token.check]) b.sweep(now);
+        for (const b of [this.#client.write, this.#client.check, this.#token.write, this.#token.check, this.#anonymous.write, this.#anonymous.check]) {
+          b.sweep(now);
+        }
       }, SWEEP_MS);
       this.#timer.unref();
     }
@@ -72,15 +83,24 @@ export class RequestLimiter {
    * Charges one request. Returns 0 to serve it, else the `Retry-After`
    * seconds of a 429 (only in `enforcing` mode; `permissive` counts and
    * serves). `secret` is only a map key here: never logged or exported.
+   * `knownToken`: the secret resolves to a stored token; otherwise the
+   * caller is charged to the (smaller) anonymous budget of its address.
    */
-  admit(kind: RequestKind, address: string, secret: string, cost: number): number {
+  admit(kind: RequestKind, address: string, secret: string, cost: number, knownToken: boolean): number {
     if (this.#cfg.mode === 'disabled') return 0;
     const now = Date.now();
-    let wait = this.#client[kind].take(address, cost, now);
-    let scope: 'client' | 'token' = 'client';
-    if (wait === 0) {
-      wait = this.#token[kind].take(secret, cost, now);
-      scope = 'token';
+    let wait: number;
+    let scope: 'client' | 'token' | 'anonymous';
+    if (!knownToken) {
+      wait = this.#anonymous[kind].take(address, cost, now);
+      scope = 'anonymous';
+    } else {
+      wait = this.#client[kind].take(address, cost, now);
+      scope = 'client';
+      if (wait === 0) {
+        wait = this.#token[kind].take(secret, cost, now);
+        scope = 'token';
+      }
     }
     if (wait === 0) return 0;
     this.#metrics.rateLimited.inc({ kind, scope });
