@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestAgent, type TestAgent } from '../testing/test-agent.js';
 
 const agents: TestAgent[] = [];
@@ -196,4 +196,29 @@ describe('anonymous callers', () => {
     expect((await t.call('POST', '/v1/acl/authorize', { token: root, raw: CHECK })).status).toBe(200);
     expect((await t.call('GET', '/v1/metrics?format=prometheus')).text).toMatch(/tollgate_http_rate_limited_total\{[^}]*scope="anonymous"[^}]*\} 2/);
   });
+});
+
+describe('a client that hangs up during a forward', () => {
+  it('is one info line without a stack, not an error', async () => {
+    // A "peer" that accepts connections and never answers: the forward hangs.
+    const { createServer } = await import('node:net');
+    const held: import('node:net').Socket[] = [];
+    const silent = createServer((s) => held.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const t = await agent({ server: { region_peers: { eu: [`127.0.0.1:${port}`] } } });
+      const root = (await t.call('POST', '/v1/acl/bootstrap')).body.SecretID as string;
+      const ac = new AbortController();
+      const pending = fetch(`${t.addr}/v1/acl/tokens?region=eu`, { headers: { 'X-Nomad-Token': root }, signal: ac.signal }).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 300));
+      ac.abort();
+      await pending;
+      await vi.waitFor(() => expect(t.logText()).toContain('client went away before the answer'), { timeout: 10_000 });
+      expect(t.logText()).not.toMatch(/"level":50/);
+    } finally {
+      for (const s of held) s.destroy();
+      silent.close();
+    }
+  }, 20_000);
 });
