@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir } from 'node:fs/promises';
-import { dirname, relative, isAbsolute } from 'node:path';
+import { relative, isAbsolute } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';
-import { pathExists } from './state-marker.js';
+import { createDurably, pathExists } from './state-marker.js';
 
 /** Where the region key came from. */
 export type KeySource = 'config' | 'key-file' | 'data-dir-keyring';
@@ -97,19 +97,7 @@ export async function loadOrCreateKey(file: string, configured: Buffer | undefin
   }
   const key = randomBytes(32);
   // 'wx': never overwrite a key another process just wrote.
-  const fh = await open(file, 'wx', 0o600);
-  try {
-    await fh.writeFile(key.toString('base64') + '\n');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  const dir = await open(dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await createDurably(file, key.toString('base64') + '\n');
   return key;
 }
 

@@ -23,9 +23,17 @@ export async function pathExists(path: string): Promise<boolean> {
 /** Writes the marker once (file and directory fsynced); a no-op when it exists. */
 export async function writeMarker(path: string): Promise<void> {
   if (await pathExists(path)) return;
+  await createDurably(path, `${JSON.stringify({ created: new Date().toISOString() })}\n`);
+}
+
+/**
+ * Creates `path` (mode 0600, never overwriting: `wx`) with `text`, then
+ * fsyncs the file and its directory, so it survives a crash right after.
+ */
+export async function createDurably(path: string, text: string): Promise<void> {
   const fh = await open(path, 'wx', 0o600);
   try {
-    await fh.writeFile(`${JSON.stringify({ created: new Date().toISOString() })}\n`);
+    await fh.writeFile(text);
     await fh.sync();
   } finally {
     await fh.close();

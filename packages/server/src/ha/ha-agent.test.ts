@@ -125,16 +125,6 @@ describe.skipIf(ETCD === undefined)(`agents of an HA region${ETCD === undefined 
       await b.close();
     }
   });
-});
-
-describe.skipIf(ETCD === undefined)(`integrity of what HA agents read from etcd${ETCD === undefined ? ' — skipped: etcd is not installed' : ''}`, () => {
-  let etcd: EtcdProcess;
-  beforeAll(async () => {
-    etcd = await startEtcd();
-  }, 30_000);
-  afterAll(async () => {
-    await etcd?.close();
-  });
 
   it('refuses a token edited in etcd by an unauthenticated put: the token stops working, by name in the log, counted', async () => {
     const region = `r${randomUUID().slice(0, 8)}`;
