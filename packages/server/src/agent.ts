@@ -169,7 +169,7 @@ export class Agent implements AgentContext {
     const etcd = this.config.etcd;
     if (etcd !== undefined && this.config.acl.encryptionKey === undefined && this.config.acl.encryptionKeyFile === undefined) {
       throw new ConfigError(
-        'acl.encryption_key_file (or acl.encryption_key): required in HA mode (an etcd block is set): every agent of the region must seal and open the same records in etcd',
+        'acl.encryption_key: required in HA mode (an etcd block is set), or acl.encryption_key_file: every agent of the region must seal, open and authenticate the same records in etcd',
       );
     }
     const stateDir = join(serverDir, 'state');
