@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAgentConfigFile, mergeAgentConfig, parseAgentConfig, resolveAgentConfig } from './config.js';
+import type { ResolvedAgentConfig } from './config.js';
 import { ConfigError } from './errors.js';
 
 const FULL = `
@@ -102,6 +103,38 @@ describe('agent config', () => {
     expect(() => resolveAgentConfig(input)).toThrow(re);
   });
 
+  it.each([
+    [{ data_dir: '/x', ports: { http: 70000 } }, /^ports\.http: must be a port number 0-65535$/],
+    [{ data_dir: '/x', ports: { http: '4646' } }, /^ports\.http: must be a port number/],
+    [{ data_dir: '/x', regon: 'x' }, /^unknown key "regon"$/],
+    [{ data_dir: '/x', acl: { enabeld: true } }, /^unknown key "acl\.enabeld"$/],
+    [{ data_dir: '/x', acl: { enabled: 'yes' } }, /^acl\.enabled: must be true or false$/],
+    [{ data_dir: '/x', server: { replication_wait: '0s' } }, /^server\.replication_wait: must be greater than zero/],
+    [{ data_dir: '/x', server: { anti_entropy_interval: 'soon' } }, /^server\.anti_entropy_interval: must be a duration like "30s"/],
+    [{ data_dir: '/x', server: { region_peers: { eu: ['no-port'] } } }, /^server\.region_peers\.eu: must be a list of "host:port"/],
+    [{ data_dir: '/x', limits: { authorize_max_checks: 0 } }, /^limits\.authorize_max_checks: must be between 1 and 10000$/],
+    [{ data_dir: '/x', etcd: {} }, /^etcd\.endpoints: at least one endpoint is required$/],
+    [{ data_dir: '/x', ports: 4646 }, /^ports: must be a block$/],
+    ['region = "x"', /expected a configuration object/],
+  ])('validates whatever resolveAgentConfig is given, not only files: %j', (input, re) => {
+    expect(() => resolveAgentConfig(input)).toThrow(ConfigError);
+    expect(() => resolveAgentConfig(input)).toThrow(re);
+  });
+
+  it.each([
+    ['server { anti_entropy_interval = "45s" }', (c: ResolvedAgentConfig) => c.server.antiEntropyIntervalMs, 45_000],
+    ['', (c: ResolvedAgentConfig) => c.server.antiEntropyIntervalMs, 30_000],
+    ['server { replication_wait = "250ms" }', (c: ResolvedAgentConfig) => c.server.replicationWaitMs, 250],
+    ['', (c: ResolvedAgentConfig) => c.server.aclTokenGcIntervalMs, 300_000],
+    ['limits { authorize_max_checks = 7 }', (c: ResolvedAgentConfig) => c.limits.authorizeMaxChecks, 7],
+    ['', (c: ResolvedAgentConfig) => c.limits.maxQueryWaitMs, 300_000],
+    ['etcd { endpoints = ["http://e:2379"] }\nregion = "r"', (c: ResolvedAgentConfig) => c.etcd?.prefix, '/tollgate/r/'],
+    ['region = "r"', (c: ResolvedAgentConfig) => c.server.authoritativeRegion, 'r'],
+    ['acl { encryption_key = "' + Buffer.alloc(32, 7).toString('base64') + '" }', (c: ResolvedAgentConfig) => c.acl.encryptionKey?.length, 32],
+  ])('round-trips %j from HCL to the resolved value', (text, pick, want) => {
+    expect(pick(resolveAgentConfig(parseAgentConfig(`data_dir = "/x"\n${text}`, 'a.hcl')))).toEqual(want);
+  });
+
   it('treats inherited Object properties as unknown keys and region names', () => {
     expect(() => parseAgentConfig('toString = "x"', 'a.hcl')).toThrow(/unknown key "toString"/);
     expect(() => parseAgentConfig('acl { constructor = "x" }', 'a.hcl')).toThrow(/unknown key "acl\.constructor"/);
@@ -131,5 +164,35 @@ describe('agent config', () => {
     const file = join(dir, 'ok.hcl');
     await writeFile(file, 'region = "r1"\n');
     expect(loadAgentConfigFile(file)).toEqual({ region: 'r1' });
+  });
+});
+
+describe('limits against hostile clients', () => {
+  it('resolves the HTTP limits and request_limits with their defaults, from HCL too', () => {
+    const d = resolveAgentConfig({ data_dir: '/tmp/x' }).limits;
+    expect(d).toMatchObject({ httpMaxConnsPerClient: 100, httpsHandshakeTimeoutMs: 5000, httpReadTimeoutMs: 30_000, httpIdleTimeoutMs: 60_000 });
+    expect(d.requestLimits).toEqual({
+      mode: 'enforcing',
+      writeRate: 10_000,
+      writeBurst: 10_000,
+      checkRate: 50_000,
+      checkBurst: 50_000,
+      tokenWriteRate: 10_000,
+      tokenCheckRate: 50_000,
+      anonymousRate: 1_000,
+    });
+    const hcl = parseAgentConfig('limits {\n  http_idle_timeout = "5s"\n  request_limits {\n    mode = "permissive"\n    check_rate = 7\n  }\n}\n', 'a.hcl');
+    const r = resolveAgentConfig({ ...hcl, data_dir: '/tmp/x' }).limits;
+    expect(r.httpIdleTimeoutMs).toBe(5000);
+    expect(r.requestLimits).toMatchObject({ mode: 'permissive', checkRate: 7, checkBurst: 7, tokenCheckRate: 7 });
+  });
+
+  it('names the key of a bad limit, and refuses both encryption_key and encryption_key_file', () => {
+    expect(() => parseAgentConfig('limits {\n  request_limits {\n    mode = "off"\n  }\n}\n', 'a.hcl')).toThrow(/a.hcl: key "limits.request_limits" must be a block of mode/);
+    expect(() => resolveAgentConfig({ data_dir: '/tmp/x', limits: { http_read_timeout: '0s' } })).toThrow(/limits.http_read_timeout/);
+    expect(() =>
+      resolveAgentConfig({ data_dir: '/tmp/x', acl: { encryption_key: Buffer.alloc(32).toString('base64'), encryption_key_file: '/etc/k' } }),
+    ).toThrow('acl.encryption_key_file: set either acl.encryption_key or acl.encryption_key_file, not both');
+    expect(resolveAgentConfig({ data_dir: '/tmp/x', acl: { encryption_key_file: 'rel/k' } }).acl.encryptionKeyFile).toMatch(/^\/.*rel\/k$/);
   });
 });

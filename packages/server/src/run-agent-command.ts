@@ -70,7 +70,7 @@ export async function runAgentCommand(
     };
     const merged = mergeAgentConfig(...files, flags);
     if (dev && merged.data_dir === undefined) merged.data_dir = await mkdtemp(join(tmpdir(), 'tollgate-dev-'));
-    agent = new Agent(resolveAgentConfig(merged, { dev, upgradeState: parsed['upgrade-state'] === true }));
+    agent = new Agent(resolveAgentConfig(merged, { dev }), { upgradeState: parsed['upgrade-state'] === true });
   } catch (err) {
     stderr.write(`Error loading configuration: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;

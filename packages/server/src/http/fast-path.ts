@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentContext } from '../agent-context.js';
-import { httpStatusFor } from '../errors.js';
+import { ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
 import { MIN_INDEX_HEADER } from '../forwarding/min-index.js';
 import type { AuthorizeAnswer } from './authorize-route.js';
 import { DUPLICATE_TOKEN_TEXT, secretFrom } from './request.js';
@@ -58,6 +58,7 @@ export function createAuthorizeFastPath(
     let body: unknown;
     if (text.trim() !== '') {
       if (jsonTooDeep(text)) {
+        res.setHeader(ERROR_CODE_HEADER, 'TOLLGATE_BAD_REQUEST');
         finish(res, started, 400, tooDeepError().message, TEXT_TYPE);
         return;
       }
@@ -74,6 +75,8 @@ export function createAuthorizeFastPath(
     } catch (err) {
       const status = httpStatusFor(err);
       if (status >= 500) ctx.log.error({ err, route: ROUTE }, 'request failed');
+      const code = errorCodeOf(err);
+      if (code !== undefined) res.setHeader(ERROR_CODE_HEADER, code);
       finish(res, started, status, status === 500 ? 'Internal error' : (err as Error).message, TEXT_TYPE);
       return;
     }
@@ -124,6 +127,7 @@ export function createAuthorizeFastPath(
       const wait = limiter.admit('check', req.socket.remoteAddress ?? '', secret, requestCost(declared), known(secret));
       if (wait > 0) {
         res.setHeader('connection', 'close');
+        res.setHeader(ERROR_CODE_HEADER, 'TOLLGATE_RATE_LIMITED');
         finish(res, started, 429, rateLimitedText('check'), TEXT_TYPE, wait);
         req.resume();
         return true;
@@ -146,6 +150,7 @@ export function createAuthorizeFastPath(
     req.on('end', () => {
       if (refused) return;
       if (duplicate) {
+        res.setHeader(ERROR_CODE_HEADER, 'TOLLGATE_BAD_REQUEST');
         finish(res, started, 400, DUPLICATE_TOKEN_TEXT, TEXT_TYPE);
         return;
       }
@@ -153,7 +158,8 @@ export function createAuthorizeFastPath(
         const secret = secretFrom(token, authorization);
         const wait = limiter.admit('check', req.socket.remoteAddress ?? '', secret, requestCost(size), known(secret));
         if (wait > 0) {
-          finish(res, started, 429, rateLimitedText('check'), TEXT_TYPE, wait);
+          res.setHeader(ERROR_CODE_HEADER, 'TOLLGATE_RATE_LIMITED');
+        finish(res, started, 429, rateLimitedText('check'), TEXT_TYPE, wait);
           return;
         }
       }

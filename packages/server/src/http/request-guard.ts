@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { OriginRefusedError, UnsupportedMediaTypeError } from '../errors.js';
+import { ERROR_CODE_HEADER, OriginRefusedError, UnsupportedMediaTypeError } from '../errors.js';
 import { DUPLICATE_TOKEN_TEXT, hasDuplicateTokenHeader, secretOf } from './request.js';
 import { rateLimitedText, requestCost, type RequestLimiter, type RequestKind } from './request-limiter.js';
 
@@ -39,7 +39,7 @@ export function registerRequestGuard(app: FastifyInstance, opts: RequestGuardOpt
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
     const raw = req.raw;
     if (hasDuplicateTokenHeader(raw.rawHeaders)) {
-      void reply.code(400).type(TEXT).send(DUPLICATE_TOKEN_TEXT);
+      void reply.code(400).header(ERROR_CODE_HEADER, 'TOLLGATE_BAD_REQUEST').type(TEXT).send(DUPLICATE_TOKEN_TEXT);
       return;
     }
     const method = req.method;
@@ -69,7 +69,7 @@ export function registerRequestGuard(app: FastifyInstance, opts: RequestGuardOpt
       const secret = secretOf(req);
       const wait = limiter.admit(kind, raw.socket.remoteAddress ?? '', secret, requestCost(Number.isFinite(length) ? length : 0), opts.knownToken(secret));
       if (wait > 0) {
-        void reply.code(429).header('Retry-After', String(wait)).type(TEXT).send(rateLimitedText(kind));
+        void reply.code(429).header('Retry-After', String(wait)).header(ERROR_CODE_HEADER, 'TOLLGATE_RATE_LIMITED').type(TEXT).send(rateLimitedText(kind));
         return;
       }
     }
