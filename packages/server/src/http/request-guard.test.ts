@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestAgent, type TestAgent } from '../testing/test-agent.js';
 
@@ -201,8 +202,7 @@ describe('anonymous callers', () => {
 describe('a client that hangs up during a forward', () => {
   it('is one info line without a stack, not an error', async () => {
     // A "peer" that accepts connections and never answers: the forward hangs.
-    const { createServer } = await import('node:net');
-    const held: import('node:net').Socket[] = [];
+    const held: Socket[] = [];
     const silent = createServer((s) => held.push(s));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as { port: number }).port;
