@@ -45,6 +45,9 @@ function from(localAddress: string, method: string, path: string, body?: string,
   });
 }
 
+/** Idle sockets whose TCP connection was established (the others never reached the agent). */
+const everConnected = new WeakSet<Socket>();
+
 function openIdle(n: number): Promise<Socket[]> {
   return Promise.all(
     Array.from(
@@ -55,7 +58,10 @@ function openIdle(n: number): Promise<Socket[]> {
           s.on('error', () => {});
           // Flowing, so the agent's FIN is seen (a paused socket never emits 'end').
           s.resume();
-          s.once('connect', () => resolve(s));
+          s.once('connect', () => {
+            everConnected.add(s);
+            resolve(s);
+          });
           s.once('close', () => resolve(s));
         }),
     ),
@@ -76,7 +82,11 @@ describe('hostile clients', () => {
       await new Promise((r) => setTimeout(r, 4500));
       expect(sockets.filter((s) => !s.destroyed && s.readyState === 'open').length).toBe(0);
       const metrics = await api(agent.addr, 'GET', '/v1/metrics?format=prometheus');
-      expect(Number(/tollgate_http_connections_refused_total\{[^}]*\} (\d+)/.exec(metrics.text)?.[1])).toBeGreaterThanOrEqual(900);
+      // Every connection that reached the agent beyond the first 100 was refused
+      // (on a loaded machine a few of the 1,000 never connect at all).
+      const connected = sockets.filter((s) => everConnected.has(s)).length;
+      expect(connected).toBeGreaterThan(800);
+      expect(Number(/tollgate_http_connections_refused_total\{[^}]*\} (\d+)/.exec(metrics.text)?.[1])).toBeGreaterThanOrEqual(connected - 101);
     } finally {
       for (const s of sockets) s.destroy();
     }
