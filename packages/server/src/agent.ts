@@ -24,7 +24,8 @@ import { HaRuntime } from './ha/ha-runtime.js';
 import { LeaderTasks } from './ha/leader-tasks.js';
 import type { LeaderTask } from './ha/leader-tasks.js';
 import { createHttpServer } from './http/http-server.js';
-import { loadOrCreateKey } from './keyring.js';
+import { loadRegionKey } from './keyring.js';
+import { STATE_MARKER, pathExists, writeMarker } from './state-marker.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
@@ -48,6 +49,12 @@ export type AgentStatus = 'new' | 'starting' | 'running' | 'draining' | 'closed'
 export interface AgentOptions {
   /** A logger to use instead of a new pino root logger on stdout. */
   readonly logger?: Logger;
+  /**
+   * `tollgate agent -upgrade-state`: sign the records of a state store
+   * written before records were authenticated (format 1), as they are now.
+   * Without it such a store is refused. @default false
+   */
+  readonly upgradeState?: boolean;
 }
 
 /**
@@ -84,6 +91,7 @@ export class Agent implements AgentContext {
   readonly metrics: AgentMetrics;
   readonly bootstrapResetFile: string;
   #status: AgentStatus = 'new';
+  readonly #upgradeState: boolean;
   #store: StateStore | undefined;
   #resolver: TokenResolver | undefined;
   #http: FastifyInstance | undefined;
@@ -107,6 +115,7 @@ export class Agent implements AgentContext {
 
   constructor(config: ResolvedAgentConfig, opts: AgentOptions = {}) {
     this.config = config;
+    this.#upgradeState = opts.upgradeState ?? false;
     this.log = opts.logger ?? createLogger({ level: config.logLevel, region: config.region });
     this.metrics = new AgentMetrics(config.region);
     this.bootstrapResetFile = join(config.dataDir, 'server', 'acl-bootstrap-reset');
@@ -212,14 +221,30 @@ export class Agent implements AgentContext {
     const etcd = this.config.etcd;
     // The one HA key check (HaRuntime takes the key as given): checked at
     // start, not in config, so a config file may leave the key to another.
-    if (etcd !== undefined && this.config.acl.encryptionKey === undefined) {
+    if (etcd !== undefined && this.config.acl.encryptionKey === undefined && this.config.acl.encryptionKeyFile === undefined) {
       throw new ConfigError(
-        'acl.encryption_key: required in HA mode (an etcd block is set): every agent of the region must seal and open the same SecretIDs in etcd',
+        'acl.encryption_key: required in HA mode (an etcd block is set), or acl.encryption_key_file: every agent of the region must seal, open and authenticate the same records in etcd',
       );
     }
-    const key = await loadOrCreateKey(join(serverDir, 'keyring'), this.config.acl.encryptionKey, join(serverDir, 'state'));
+    const stateDir = join(serverDir, 'state');
+    const keyring = join(serverDir, 'keyring');
+    const marker = join(serverDir, STATE_MARKER);
+    // Decided before a key is generated: a keyring or marker left from an
+    // earlier start means a store existed here, and an empty state dir is
+    // then a loss to report, never a reason to start afresh.
+    const initializedBefore = (await pathExists(marker)) || (await pathExists(keyring));
+    const { key } = await loadRegionKey({
+      configured: this.config.acl.encryptionKey,
+      keyFile: this.config.acl.encryptionKeyFile,
+      defaultKeyring: keyring,
+      dataDir: this.config.dataDir,
+      storeDir: stateDir,
+      log: this.log,
+    });
     this.#store = await StateStore.open({
-      path: join(serverDir, 'state'),
+      path: stateDir,
+      create: initializedBefore ? 'never' : 'if-empty',
+      upgradeFormat: this.#upgradeState,
       secretKey: key,
       regionLog: etcd === undefined ? 'embedded' : 'external',
       logger: this.log.child({ component: 'state' }),
@@ -228,8 +253,11 @@ export class Agent implements AgentContext {
           this.metrics.commitBatchSize.observe(batchSize);
           this.metrics.commitSeconds.observe(seconds);
         },
+        observeCommitFailure: (writes: number) => this.metrics.protection.commitFailures.inc(writes),
+        observeRecordRefused: (table: string, source: string) => this.metrics.protection.recordsRefused.inc({ table, source }),
       },
     });
+    await writeMarker(marker);
     if (etcd === undefined) {
       this.#regionLog = new EmbeddedRegionLog(this.#store);
     } else {
@@ -418,7 +446,9 @@ export class Agent implements AgentContext {
   }
 
   health(): AgentHealth {
-    return agentHealth(this.#status, this.#regionLog?.degradedReason);
+    // The region log (HA: etcd unreachable) or the local store (a failed
+    // commit: disk full, I/O error) cannot take writes now.
+    return agentHealth(this.#status, this.#regionLog?.degradedReason ?? this.#store?.degradedReason);
   }
 
   /**

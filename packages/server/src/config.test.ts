@@ -229,3 +229,32 @@ limits {
   });
 });
 
+describe('limits against hostile clients', () => {
+  it('resolves the HTTP limits and request_limits with their defaults, from HCL too', () => {
+    const d = resolveAgentConfig({ data_dir: '/tmp/x' }).limits;
+    expect(d).toMatchObject({ httpMaxConnsPerClient: 100, httpsHandshakeTimeoutMs: 5000, httpReadTimeoutMs: 30_000, httpIdleTimeoutMs: 60_000 });
+    expect(d.requestLimits).toEqual({
+      mode: 'enforcing',
+      writeRate: 10_000,
+      writeBurst: 10_000,
+      checkRate: 50_000,
+      checkBurst: 50_000,
+      tokenWriteRate: 10_000,
+      tokenCheckRate: 50_000,
+      anonymousRate: 1_000,
+    });
+    const hcl = parseAgentConfig('limits {\n  http_idle_timeout = "5s"\n  request_limits {\n    mode = "permissive"\n    check_rate = 7\n  }\n}\n', 'a.hcl');
+    const r = resolveAgentConfig({ ...hcl, data_dir: '/tmp/x' }).limits;
+    expect(r.httpIdleTimeoutMs).toBe(5000);
+    expect(r.requestLimits).toMatchObject({ mode: 'permissive', checkRate: 7, checkBurst: 7, tokenCheckRate: 7 });
+  });
+
+  it('names the key of a bad limit, and refuses both encryption_key and encryption_key_file', () => {
+    expect(() => parseAgentConfig('limits {\n  request_limits {\n    mode = "off"\n  }\n}\n', 'a.hcl')).toThrow(/a.hcl: key "limits.request_limits" must be a block of mode/);
+    expect(() => resolveAgentConfig({ data_dir: '/tmp/x', limits: { http_read_timeout: '0s' } })).toThrow(/limits.http_read_timeout/);
+    expect(() =>
+      resolveAgentConfig({ data_dir: '/tmp/x', acl: { encryption_key: Buffer.alloc(32).toString('base64'), encryption_key_file: '/etc/k' } }),
+    ).toThrow('acl.encryption_key_file: set either acl.encryption_key or acl.encryption_key_file, not both');
+    expect(resolveAgentConfig({ data_dir: '/tmp/x', acl: { encryption_key_file: 'rel/k' } }).acl.encryptionKeyFile).toMatch(/^\/.*rel\/k$/);
+  });
+});
