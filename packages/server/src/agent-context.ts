@@ -1,4 +1,5 @@
 import type { Mutation, StateStore } from '@tollgate/state';
+import type { RequestAuditor } from './audit/request-auditor.js';
 import type { ResolvedAgentConfig } from './config.js';
 import type { ForwardRequest, ForwardResponse } from './forwarding/forwarded-http.js';
 import type { HaContext } from './ha/ha-context.js';
@@ -24,6 +25,10 @@ export interface AgentContext {
    * status. `undefined` with one agent per region.
    */
   readonly ha?: HaContext | undefined;
+  /** The audit log (`audit { enabled = true }`); `undefined` when it is off. */
+  readonly audit?: RequestAuditor | undefined;
+  /** `hmac-sha256:<hex>` of a secret under this region's audit key (`POST /v1/audit/hash`). */
+  auditHash(input: string): string;
   /** Commits a mutation in this region (durable and applied here on return). */
   apply(m: Mutation): Promise<{ index: number }>;
   /** Whether this agent's region is the authoritative one. */
@@ -34,7 +39,7 @@ export interface AgentContext {
    * forwarded there with the caller's secret; answers once this region's
    * replica has caught up with the returned index (read-your-writes).
    */
-  writeGlobal(w: AclWriteOp, secret: string): Promise<AclWriteResult>;
+  writeGlobal(w: AclWriteOp, secret: string, requestId?: string): Promise<AclWriteResult>;
   /**
    * Runs an HTTP API request in another region (Nomad's `?region=`) over
    * gRPC and returns its answer unchanged.

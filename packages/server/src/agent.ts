@@ -5,6 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { EmbeddedRegionLog, StateStore } from '@tollgate/state';
 import type { Mutation, RegionLog, ReplicatedBatch } from '@tollgate/state';
 import { runWrite } from './acl-endpoint.js';
+import { deriveAuditKey, hmacSecret } from './audit/audit-key.js';
+import { openAuditLog } from './audit/audit-log.js';
+import type { RequestAuditor } from './audit/request-auditor.js';
 import type { AclWriteOp, AclWriteResult, AgentContext, AgentHealth } from './agent-context.js';
 import type { ResolvedAgentConfig } from './config.js';
 import { ConfigError, TollgateError } from './errors.js';
@@ -85,6 +88,8 @@ export class Agent implements AgentContext {
   #regionLog: RegionLog | undefined;
   #ha: HaRuntime | undefined;
   readonly #leaderTasks: LeaderTasks;
+  #audit: RequestAuditor | undefined;
+  #auditKey: Buffer | undefined;
 
   constructor(config: ResolvedAgentConfig, opts: AgentOptions = {}) {
     this.config = config;
@@ -194,6 +199,19 @@ export class Agent implements AgentContext {
       this.#regionLog = ha.regionLog;
     }
     this.#resolver = new TokenResolver(this.#store);
+    this.#auditKey = deriveAuditKey(key, this.config.region);
+    if (this.config.audit !== undefined) {
+      const store = this.#store;
+      this.#audit = await openAuditLog({
+        config: this.config.audit,
+        encryptionKey: key,
+        region: this.config.region,
+        httpPort: this.config.ports.http,
+        log: this.log,
+        registry: this.metrics.registry,
+        tokens: () => store,
+      });
+    }
     this.metrics.bindStore(this.#store);
     this.#http = createHttpServer(this);
     await this.#startRpc(this.#store, this.#http);
@@ -216,6 +234,20 @@ export class Agent implements AgentContext {
       },
       'agent started',
     );
+  }
+
+  get audit(): RequestAuditor | undefined {
+    return this.#audit;
+  }
+
+  auditHash(input: string): string {
+    if (this.#auditKey === undefined) throw new TollgateError('TOLLGATE_AGENT_NOT_STARTED', 'agent not started');
+    return hmacSecret(this.#auditKey, input);
+  }
+
+  /** Reopens the audit log file (SIGHUP, after external rotation); a no-op without one. */
+  reopenAudit(): void {
+    this.#audit?.writer.reopen();
   }
 
   apply(m: Mutation): Promise<{ index: number }> {
@@ -296,9 +328,9 @@ export class Agent implements AgentContext {
     });
   }
 
-  writeGlobal(w: AclWriteOp, secret: string): Promise<AclWriteResult> {
+  writeGlobal(w: AclWriteOp, secret: string, requestId?: string): Promise<AclWriteResult> {
     if (this.isAuthoritative) return runWrite(this, secret, w);
-    return forwardGlobalWrite(this, this.#forwarder, w, secret);
+    return forwardGlobalWrite(this, this.#forwarder, w, secret, requestId);
   }
 
   forwardToRegion(region: string, req: ForwardRequest): Promise<ForwardResponse> {
@@ -322,6 +354,13 @@ export class Agent implements AgentContext {
 
   health(): AgentHealth {
     if (this.#status === 'running') {
+      const auditFailure = this.#audit?.writer.failure;
+      if (auditFailure !== undefined) {
+        // Fail-closed, the agent answers no ACL request: out of the load balancer.
+        return this.#audit?.writer.failOpen === true
+          ? { ok: true, status: 'degraded', message: `audit log cannot be written (${auditFailure}): requests are served unaudited (audit.fail_open)` }
+          : { ok: false, status: 'degraded', message: `audit log cannot be written (${auditFailure}): audited requests are refused with 503` };
+      }
       // Degraded (etcd unreachable) still answers 200: reads and
       // authorization go on, so load balancers keep the agent; writes fail.
       const degraded = this.#regionLog?.degradedReason;
@@ -394,6 +433,8 @@ export class Agent implements AgentContext {
     await this.#http?.close();
     // HA: resign (another agent leads at once) and stop following etcd.
     await this.#ha?.close();
+    // After the HTTP server: every answered request's line is written first.
+    await this.#audit?.writer.close();
     await this.#regionLog?.close();
     await this.#store?.close();
     this.#status = 'closed';

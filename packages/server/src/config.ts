@@ -66,6 +66,21 @@ export interface AgentConfigInput {
     /** @default "/tollgate/<region>/" */
     prefix?: string;
   };
+  /** The audit log (README "Audit log"). */
+  audit?: {
+    /** @default false */
+    enabled?: boolean;
+    /** A file, or "stdout". @default "<data_dir>/audit/audit.log" */
+    path?: string;
+    /** Serve requests unaudited when the log cannot be written (else 503). @default false */
+    fail_open?: boolean;
+    /** Rotate the file after this many bytes; 0 = never (rotate externally, then SIGHUP). @default 0 */
+    rotate_bytes?: number;
+    /** Rotated files kept (`audit.log.1` … `.N`). @default 10 */
+    rotate_max_files?: number;
+    /** Lines queued before requests wait for the writer (back-pressure). @default 65536 */
+    queue_lines?: number;
+  };
   limits?: {
     /** Largest request body accepted. @default 1048576 */
     http_max_body_bytes?: number;
@@ -100,6 +115,17 @@ export interface ResolvedAgentConfig {
     readonly encryptionKey: Buffer | undefined;
   };
   readonly etcd: { readonly endpoints: readonly string[]; readonly prefix: string } | undefined;
+  /** `undefined` when the audit log is off. */
+  readonly audit:
+    | {
+        /** An absolute file path, or `stdout`. */
+        readonly path: string;
+        readonly failOpen: boolean;
+        readonly rotateBytes: number;
+        readonly rotateMaxFiles: number;
+        readonly queueLines: number;
+      }
+    | undefined;
   readonly limits: {
     readonly httpMaxBodyBytes: number;
     readonly authorizeMaxChecks: number;
@@ -136,8 +162,14 @@ const FIELDS: Readonly<Record<string, FieldKind>> = {
   'limits.http_max_body_bytes': 'int',
   'limits.authorize_max_checks': 'int',
   'limits.max_query_wait': 'duration',
+  'audit.enabled': 'bool',
+  'audit.path': 'string',
+  'audit.fail_open': 'bool',
+  'audit.rotate_bytes': 'int',
+  'audit.rotate_max_files': 'int',
+  'audit.queue_lines': 'int',
 };
-const BLOCKS = new Set(['ports', 'server', 'acl', 'etcd', 'limits']);
+const BLOCKS = new Set(['ports', 'server', 'acl', 'etcd', 'limits', 'audit']);
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 const REGION_RE = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -248,6 +280,7 @@ export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolea
   return {
     region,
     dataDir: resolve(input.data_dir),
+    audit: resolveAudit(input.audit, input.data_dir),
     dev,
     bindAddr: input.bind_addr ?? (dev ? '127.0.0.1' : '0.0.0.0'),
     logLevel,
@@ -274,6 +307,21 @@ export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolea
       maxQueryWaitMs: durationField('limits.max_query_wait', input.limits?.max_query_wait, 300_000),
     },
   };
+}
+
+function resolveAudit(a: AgentConfigInput['audit'], dataDir: string): ResolvedAgentConfig['audit'] {
+  if (a?.enabled !== true) return undefined;
+  const path = a.path ?? resolve(dataDir, 'audit', 'audit.log');
+  if (path.trim() === '') throw new ConfigError('audit.path: must not be empty');
+  const rotateBytes = a.rotate_bytes ?? 0;
+  if (rotateBytes !== 0 && (rotateBytes < 4096 || rotateBytes > 2 ** 40)) {
+    throw new ConfigError('audit.rotate_bytes: must be 0 (never) or between 4096 and 2^40');
+  }
+  const rotateMaxFiles = a.rotate_max_files ?? 10;
+  if (rotateMaxFiles < 1 || rotateMaxFiles > 10_000) throw new ConfigError('audit.rotate_max_files: must be between 1 and 10000');
+  const queueLines = a.queue_lines ?? 65_536;
+  if (queueLines < 16 || queueLines > 10_000_000) throw new ConfigError('audit.queue_lines: must be between 16 and 10000000');
+  return { path: path === 'stdout' ? path : resolve(path), failOpen: a.fail_open ?? false, rotateBytes, rotateMaxFiles, queueLines };
 }
 
 function durationField(path: string, value: string | undefined, fallbackMs: number): number {

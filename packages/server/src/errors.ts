@@ -80,6 +80,16 @@ export class UnavailableError extends TollgateError {
 }
 
 /**
+ * The audit log cannot be written and `audit.fail_open` is off: the request
+ * is refused before it runs (Vault's rule: nothing happens unaudited). HTTP 503.
+ */
+export class AuditUnavailableError extends TollgateError {
+  constructor(message: string) {
+    super('TOLLGATE_AUDIT_UNAVAILABLE', message);
+  }
+}
+
+/**
  * A leader-only write (expired-token GC, follower replication) from an agent
  * that does not, or no longer, lead its HA region: its fence (the leader key
  * of its etcd lease) is gone. HTTP 503; the caller stops leader work.
@@ -119,6 +129,8 @@ const HTTP_STATUS: Readonly<Record<string, number>> = {
   // A region log call after the agent began shutting down.
   TOLLGATE_REGION_LOG_CLOSED: 503,
   TOLLGATE_WAIT_TIMEOUT: 504,
+  // The audit log cannot be written (fail-closed).
+  TOLLGATE_AUDIT_UNAVAILABLE: 503,
 };
 
 /**

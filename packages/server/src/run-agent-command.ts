@@ -97,6 +97,12 @@ export async function runAgentCommand(
           },
         );
     };
+    // SIGHUP reopens the audit log file (external rotation); without a
+    // handler it would kill the process.
+    process.on('SIGHUP', () => {
+      agent.log.info({ signal: 'SIGHUP' }, agent.audit === undefined ? 'SIGHUP: no audit log to reopen' : 'reopening the audit log');
+      agent.reopenAudit();
+    });
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });

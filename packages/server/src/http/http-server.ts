@@ -2,6 +2,9 @@ import { createServer } from 'node:http';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
+import { registerAuditHooks } from '../audit/audit-hooks.js';
+import { registerAuditRoutes } from '../audit/audit-routes.js';
+import { createRequestIds } from '../audit/request-id.js';
 import { httpStatusFor } from '../errors.js';
 import { registerAclRoutes } from './acl-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
@@ -17,7 +20,8 @@ import { registerHaConsistency } from './ha-consistency.js';
  */
 export function createHttpServer(ctx: AgentContext): FastifyInstance {
   const authorize = createAuthorizer(ctx);
-  const fastPath = createAuthorizeFastPath(ctx, authorize);
+  const requestId = createRequestIds();
+  const fastPath = createAuthorizeFastPath(ctx, authorize, requestId);
   const app = Fastify({
     // The authorize hot path is answered before Fastify (see fast-path.ts).
     serverFactory: (handler) =>
@@ -36,6 +40,8 @@ export function createHttpServer(ctx: AgentContext): FastifyInstance {
     // Nomad's API is case sensitive and has no trailing-slash aliases.
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, maxParamLength: 256 },
     return503OnClosing: true,
+    // Request ids name requests in the audit log (the fast path draws from the same source).
+    genReqId: () => requestId(),
     // On close, drop idle keep-alive connections only; in-flight requests
     // finish (drain's grace timer cuts the rest).
     forceCloseConnections: 'idle',
@@ -78,7 +84,9 @@ export function createHttpServer(ctx: AgentContext): FastifyInstance {
     done();
   });
 
+  if (ctx.audit !== undefined) registerAuditHooks(app, ctx.audit);
   registerAuthorizeRoute(app, authorize);
+  registerAuditRoutes(app, ctx);
   registerAclRoutes(app, ctx);
   registerAgentRoutes(app, ctx);
   // After the cross-region hook: a request for another region must not wait on this region's etcd.

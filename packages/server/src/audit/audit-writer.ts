@@ -1,0 +1,358 @@
+import type { Logger } from '../logger.js';
+import { GAP_TYPE, GENESIS_PREV, chainLine, headerLine, lineHash } from './audit-chain.js';
+import type { HeaderReason } from './audit-chain.js';
+import { auditKeyId } from './audit-key.js';
+import type { AuditSink } from './audit-sink.js';
+
+/** How the writer behaves; see README "Audit log". */
+export interface AuditWriterOptions {
+  readonly sink: AuditSink;
+  readonly auditKey: Buffer;
+  readonly region: string;
+  readonly agent: string;
+  /** Requests go on unaudited when the log cannot be written (else they are refused). */
+  readonly failOpen: boolean;
+  /** Rotate after this many bytes (0 = never; external rotation with SIGHUP). */
+  readonly rotateBytes: number;
+  /** Rotated files kept (`<path>.1` … `<path>.N`). */
+  readonly rotateMaxFiles: number;
+  /** Lines waiting to be written before new requests wait (back-pressure). */
+  readonly queueLines: number;
+  /** Time between attempts to write again after a failure. @default 1000 */
+  readonly retryMs?: number;
+  readonly log: Logger;
+  /** Called with each failure and recovery (metrics). */
+  readonly onStatus?: (failure: string | undefined) => void;
+}
+
+/** The writer's lifecycle. */
+export type AuditWriterStatus = 'new' | 'open' | 'closed';
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+interface Batch {
+  readonly buf: Buffer;
+  readonly waiters: Waiter[];
+  readonly durable: boolean;
+  readonly lines: number;
+}
+
+/** The error a durable append rejects with when the log cannot be written. */
+export class AuditWriteError extends Error {
+  readonly code = 'TOLLGATE_AUDIT_UNAVAILABLE';
+}
+
+/**
+ * The audit log writer: an in-memory queue drained by one asynchronous loop
+ * that chains lines (seq, prev), writes them in batches, and rotates.
+ *
+ * Request paths only call `append` (a push onto an array) or
+ * `appendDurable` (the same plus a promise): no file system call, no hashing
+ * and no fsync happens on a request path. A batch is fsynced (fdatasync)
+ * only when it carries a durable line, so many writes share one fsync, and
+ * authorize lines are written (to the page cache) within a few milliseconds
+ * but fsynced only with the next durable line or rotation.
+ *
+ * When a write fails, the batch is kept (already chained) and retried every
+ * `retryMs`; `failure` says why until it succeeds. Durable appends waiting on
+ * the failed batch reject at once. The queue is bounded: `hasRoom()` turns
+ * false at `queueLines`, and callers wait with `whenRoom()`; with `failOpen`
+ * and a failed log, lines beyond the bound are dropped, counted, and an
+ * `audit-gap` line says how many once writing works again.
+ */
+export class AuditWriter {
+  readonly #o: AuditWriterOptions;
+  readonly #keyId: string;
+  #status: AuditWriterStatus = 'new';
+  #queue: string[] = [];
+  #waiters: (Waiter | undefined)[] = [];
+  #durableQueued = false;
+  #pending: Batch | undefined;
+  #busy = false;
+  #seq = 1;
+  #prev = GENESIS_PREV;
+  #size = 0;
+  #failure: string | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #reopen = false;
+  #dropped = 0;
+  #droppedTotal = 0;
+  #roomWaiters: (() => void)[] = [];
+  #idle: (() => void)[] = [];
+
+  constructor(opts: AuditWriterOptions) {
+    this.#o = opts;
+    this.#keyId = auditKeyId(opts.auditKey);
+  }
+
+  get status(): AuditWriterStatus {
+    return this.#status;
+  }
+
+  /** Why the log cannot be written now; `undefined` while it can. */
+  get failure(): string | undefined {
+    return this.#failure;
+  }
+
+  get failOpen(): boolean {
+    return this.#o.failOpen;
+  }
+
+  /** Lines dropped since the agent started (fail-open with a failed log and a full queue only). */
+  get dropped(): number {
+    return this.#droppedTotal;
+  }
+
+  /** Lines waiting to be written. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Opens the sink and writes a header. An existing file's chain is
+   * continued from its last line; a partial last line (a crash) is cut off.
+   */
+  async open(): Promise<void> {
+    if (this.#status !== 'new') throw new Error(`audit writer is ${this.#status}`);
+    this.#size = await this.#o.sink.open();
+    const last = await this.#o.sink.lastLine();
+    if (last !== undefined) this.#continueFrom(last);
+    const dropped = (this.#o.sink as { droppedTailBytes?: number }).droppedTailBytes ?? 0;
+    if (dropped > 0) this.#o.log.warn({ bytes: dropped }, 'audit log: cut off a partial last line left by a crash');
+    this.#status = 'open';
+    this.#pending = this.#headerBatch('start');
+    // The header must be on disk before the agent serves: fail start otherwise.
+    await this.#pump();
+    if (this.#failure !== undefined) throw new AuditWriteError(`audit log cannot be written: ${this.#failure}`);
+  }
+
+  #continueFrom(last: string): void {
+    this.#prev = lineHash(last);
+    const m = /"seq":(\d{1,15}),"prev":"[0-9a-f]{64}"(?:,"sig":"[^"]*")?\}$/.exec(last);
+    if (m !== null) this.#seq = Number(m[1]) + 1;
+  }
+
+  /** Whether a line can be queued now without exceeding the bound. */
+  hasRoom(): boolean {
+    return this.#queue.length < this.#o.queueLines;
+  }
+
+  /** Resolves once the queue has room again (at once if it has). */
+  whenRoom(): Promise<void> {
+    if (this.hasRoom() || this.#status === 'closed') return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /**
+   * Queues a line (a JSON object without seq/prev) to be written soon. Not
+   * bounded here: callers check `hasRoom()` first (back-pressure); with a
+   * failed log and `failOpen`, a line beyond the bound is dropped.
+   */
+  append(body: string): void {
+    if (this.#status === 'closed') return;
+    if (!this.hasRoom() && this.#failure !== undefined) {
+      this.#dropped++;
+      this.#droppedTotal++;
+      return;
+    }
+    this.#queue.push(body);
+    this.#waiters.push(undefined);
+    this.#kick();
+  }
+
+  /**
+   * Queues a line and resolves once it is written and fsynced (streams: handed
+   * to the stream). Rejects with AuditWriteError when it cannot be written.
+   */
+  appendDurable(body: string): Promise<void> {
+    if (this.#status === 'closed') return Promise.reject(new AuditWriteError('audit log is closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push(body);
+      this.#waiters.push({ resolve, reject });
+      this.#durableQueued = true;
+      this.#kick();
+    });
+  }
+
+  /** Reopens the path (SIGHUP after external rotation) and writes a header. */
+  reopen(): void {
+    if (this.#status !== 'open') return;
+    this.#reopen = true;
+    this.#kick();
+  }
+
+  /** Resolves when everything queued so far has been handled (written, or failed). */
+  async flush(): Promise<void> {
+    if (!this.#busy && this.#queue.length === 0 && this.#pending === undefined) return;
+    await new Promise<void>((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Writes what is queued (one attempt), then closes the sink. */
+  async close(): Promise<void> {
+    if (this.#status === 'closed') return;
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#retry = undefined;
+    if (this.#status === 'open' && this.#failure === undefined) await this.flush();
+    this.#status = 'closed';
+    for (const w of this.#waiters) w?.reject(new AuditWriteError('audit log is closed'));
+    this.#pending?.waiters.forEach((w) => w.reject(new AuditWriteError('audit log is closed')));
+    this.#queue = [];
+    this.#waiters = [];
+    this.#pending = undefined;
+    this.#wakeRoom();
+    this.#wakeIdle();
+    await this.#o.sink.close();
+  }
+
+  #kick(): void {
+    // setImmediate, not a microtask: lines of every request answered in this
+    // turn of the event loop share one write.
+    if (!this.#busy && this.#retry === undefined && this.#status === 'open') {
+      this.#busy = true;
+      setImmediate(() => {
+        this.#busy = false;
+        void this.#pump();
+      });
+    }
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      for (;;) {
+        if (this.#status !== 'open') return;
+        if (this.#pending === undefined) {
+          if (this.#reopen) {
+            this.#reopen = false;
+            this.#size = await this.#o.sink.open();
+            this.#pending = this.#headerBatch('reopen');
+          } else if (this.#queue.length > 0) {
+            this.#pending = this.#takeBatch();
+          } else {
+            return;
+          }
+        }
+        const batch = this.#pending;
+        try {
+          if (this.#failure !== undefined) {
+            // Retrying: reopen (the file may be gone, replaced or closed by a
+            // failed rotation) and cut off whatever part of the failed batch
+            // reached it, so no line is written twice.
+            const size = await this.#o.sink.open();
+            if (size > this.#size) await this.#o.sink.truncate(this.#size);
+            else this.#size = size;
+          }
+          await this.#o.sink.write(batch.buf);
+          if (batch.durable) await this.#o.sink.sync();
+        } catch (err) {
+          this.#failed(err, batch);
+          return;
+        }
+        this.#size += batch.buf.length;
+        this.#pending = undefined;
+        for (const w of batch.waiters) w.resolve();
+        if (this.#failure !== undefined) {
+          this.#o.log.warn({ previous: this.#failure }, 'audit log writable again');
+          this.#failure = undefined;
+          this.#o.onStatus?.(undefined);
+        }
+        this.#wakeRoom();
+        if (this.#o.rotateBytes > 0 && this.#size >= this.#o.rotateBytes && this.#o.sink.rotate !== undefined) {
+          try {
+            await this.#o.sink.sync();
+            await this.#o.sink.rotate(this.#o.rotateMaxFiles);
+            this.#size = await this.#o.sink.open();
+          } catch (err) {
+            this.#pending = this.#headerBatch('rotate');
+            this.#failed(err, this.#pending);
+            return;
+          }
+          this.#pending = this.#headerBatch('rotate');
+        }
+      }
+    } catch (err) {
+      // A failed reopen: retried like a failed write.
+      this.#failed(err, this.#pending ?? this.#headerBatch('reopen'));
+    } finally {
+      this.#busy = false;
+      if (this.#retry === undefined && this.#queue.length === 0 && this.#pending === undefined) this.#wakeIdle();
+      else if (this.#retry === undefined && this.#status === 'open') this.#kick();
+    }
+  }
+
+  #failed(err: unknown, batch: Batch): void {
+    const e = err as NodeJS.ErrnoException;
+    const reason = e.code ? `${e.code}: ${e.message}` : String(e.message ?? err);
+    if (this.#failure === undefined) {
+      this.#o.log.error({ err, failOpen: this.#o.failOpen }, 'audit log write failed');
+      this.#failure = reason;
+      this.#o.onStatus?.(reason);
+    }
+    this.#failure = reason;
+    // Keep the chained batch for the retry; its durable waiters answer now.
+    for (const w of batch.waiters) w.reject(new AuditWriteError(`audit log cannot be written: ${reason}`));
+    this.#pending = { buf: batch.buf, waiters: [], durable: batch.durable, lines: batch.lines };
+    this.#wakeRoom();
+    this.#wakeIdle();
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      void this.#pump();
+    }, this.#o.retryMs ?? 1000);
+    this.#retry.unref();
+  }
+
+  #takeBatch(): Batch {
+    const bodies = this.#queue;
+    const waiters = this.#waiters;
+    const durable = this.#durableQueued;
+    this.#queue = [];
+    this.#waiters = [];
+    this.#durableQueued = false;
+    let text = '';
+    let lines = 0;
+    if (this.#dropped > 0) {
+      text += this.#chain(JSON.stringify({ type: GAP_TYPE, time: new Date().toISOString(), dropped: this.#dropped }));
+      this.#dropped = 0;
+      lines++;
+    }
+    for (const body of bodies) text += this.#chain(body);
+    lines += bodies.length;
+    const real: Waiter[] = [];
+    for (const w of waiters) if (w !== undefined) real.push(w);
+    return { buf: Buffer.from(text, 'utf8'), waiters: real, durable, lines };
+  }
+
+  #chain(body: string): string {
+    const line = chainLine(body, this.#seq++, this.#prev);
+    this.#prev = lineHash(line);
+    return line + '\n';
+  }
+
+  #headerBatch(reason: HeaderReason): Batch {
+    const line = headerLine(
+      { time: new Date().toISOString(), region: this.#o.region, agent: this.#o.agent, reason, key_id: this.#keyId },
+      this.#seq++,
+      this.#prev,
+      this.#o.auditKey,
+    );
+    this.#prev = lineHash(line);
+    return { buf: Buffer.from(line + '\n', 'utf8'), waiters: [], durable: true, lines: 1 };
+  }
+
+  #wakeRoom(): void {
+    if (!this.hasRoom() && this.#status !== 'closed') return;
+    const ws = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const w of ws) w();
+  }
+
+  #wakeIdle(): void {
+    const ws = this.#idle;
+    this.#idle = [];
+    for (const w of ws) w();
+  }
+}
