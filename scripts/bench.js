@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { BIN, call, ensureTool, spawnJson, startAgent, stop, wrk, REPO } from './bench/common.js';
 import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
 import { benchHaFailover, benchHaWrites } from './bench/ha.js';
+import { benchAudit } from './bench/audit.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const only = process.argv[2];
@@ -130,6 +131,7 @@ const suites = {
   catchup: benchCatchup,
   ha: benchHa,
   failover: benchFailover,
+  audit: () => benchAudit({ seconds: SECONDS, report }),
 };
 for (const [name, fn] of Object.entries(suites)) {
   if (only && only !== name) continue;

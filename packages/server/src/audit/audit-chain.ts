@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { HMAC_PREFIX } from './audit-key.js';
 
@@ -25,17 +26,29 @@ export const RECORD_TYPE = 'audit';
 /** A marker written when lines had to be dropped (fail-open with a full queue). */
 export const GAP_TYPE = 'audit-gap';
 
-/** SHA-256 (hex) of a line's bytes. */
-export function lineHash(line: string): string {
-  return createHash('sha256').update(line, 'utf8').digest('hex');
+// Node ≥ 20.12 has the one-shot `crypto.hash`, about twice as fast on short
+// inputs as a Hash object (one per line adds up on the authorize path).
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+
+/** SHA-256 (hex) of a line's bytes (a string, or its UTF-8 bytes). */
+export function lineHash(line: string | Buffer): string {
+  if (typeof line !== 'string') return oneShot !== undefined ? oneShot('sha256', line as unknown as string, 'hex') : createHash('sha256').update(line).digest('hex');
+  return oneShot !== undefined ? oneShot('sha256', line, 'hex') : createHash('sha256').update(line, 'utf8').digest('hex');
 }
 
 /**
- * Closes an unsealed JSON object `{…}` (its `seq`/`prev` not yet set) into a
- * chained line. `body` must be a JSON object literal with at least one field.
+ * Closes an open JSON object — `{…` without its closing brace, at least one
+ * field, `seq`/`prev` not yet set — into a chained line. Bodies come open so
+ * that no line is copied just to cut its brace off.
  */
-export function chainLine(body: string, seq: number, prev: string): string {
-  return `${body.slice(0, -1)},"seq":${seq},"prev":"${prev}"}`;
+export function chainLine(open: string, seq: number, prev: string): string {
+  return `${open},"seq":${seq},"prev":"${prev}"}`;
+}
+
+/** A JSON object's text without its closing brace, as `chainLine` takes it. */
+export function openJson(value: object): string {
+  const s = JSON.stringify(value);
+  return s.slice(0, -1);
 }
 
 /** Why a header was written. */
@@ -53,7 +66,7 @@ export interface HeaderFields {
 
 /** A signed header line. */
 export function headerLine(fields: HeaderFields, seq: number, prev: string, auditKey: Buffer): string {
-  const unsigned = chainLine(JSON.stringify({ type: HEADER_TYPE, version: 1, ...fields }), seq, prev);
+  const unsigned = chainLine(openJson({ type: HEADER_TYPE, version: 1, ...fields }), seq, prev);
   return `${unsigned.slice(0, -1)},"sig":"${headerSig(unsigned, auditKey)}"}`;
 }
 

@@ -39,7 +39,7 @@ export function registerAuditHooks(app: FastifyInstance, audit: RequestAuditor):
     if (routeUrl === undefined || !isAuditedPath(routeUrl)) return payload;
     const entry = entryOf(audit, req, reply, routeUrl, payload);
     const writer = audit.writer;
-    if (!writer.hasRoom()) await writer.whenRoom();
+    if (writer.mustWait()) await writer.whenRoom();
     const durable = reply.statusCode < 300 && isWriteOp(entry.op) && !writer.failOpen;
     const written = audit.submit(entry, durable);
     if (written === undefined) return payload;

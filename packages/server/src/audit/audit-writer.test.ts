@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openJson } from './audit-chain.js';
 import { deriveAuditKey } from './audit-key.js';
 import { FileSink, StreamSink } from './audit-sink.js';
 import type { AuditSink } from './audit-sink.js';
@@ -26,7 +27,7 @@ function writer(sink: AuditSink, extra: Partial<AuditWriterOptions> = {}): Audit
   return new AuditWriter({ sink, auditKey: KEY, region: 'global', agent: 'test', failOpen: false, rotateBytes: 0, rotateMaxFiles: 3, queueLines: 1000, log, retryMs: 20, ...extra });
 }
 
-const rec = (i: number): string => JSON.stringify({ type: 'audit', time: new Date().toISOString(), n: i });
+const rec = (i: number): string => openJson({ type: 'audit', time: new Date().toISOString(), n: i });
 
 async function writeLines(w: AuditWriter, n: number, from = 0): Promise<void> {
   for (let i = from; i < from + n; i++) w.append(rec(i));

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import { GAP_TYPE, GENESIS_PREV, chainLine, headerLine, lineHash } from './audit-chain.js';
+import { GAP_TYPE, GENESIS_PREV, chainLine, headerLine, lineHash, openJson } from './audit-chain.js';
 import type { HeaderReason } from './audit-chain.js';
 import { auditKeyId } from './audit-key.js';
 import type { AuditSink } from './audit-sink.js';
@@ -27,6 +27,13 @@ export interface AuditWriterOptions {
 
 /** The writer's lifecycle. */
 export type AuditWriterStatus = 'new' | 'open' | 'closed';
+
+/**
+ * Longest a line nobody waits for (an authorize check's) sits in memory
+ * before its write starts: the window in which a crash of the agent process
+ * loses it, on top of the page cache a power cut loses.
+ */
+const COALESCE_MS = 5;
 
 interface Waiter {
   resolve(): void;
@@ -58,8 +65,8 @@ export class AuditWriteError extends Error {
  *
  * When a write fails, the batch is kept (already chained) and retried every
  * `retryMs`; `failure` says why until it succeeds. Durable appends waiting on
- * the failed batch reject at once. The queue is bounded: `hasRoom()` turns
- * false at `queueLines`, and callers wait with `whenRoom()`; with `failOpen`
+ * the failed batch reject at once. The queue is bounded: `mustWait()` turns
+ * true at `queueLines`, and callers wait with `whenRoom()`; with `failOpen`
  * and a failed log, lines beyond the bound are dropped, counted, and an
  * `audit-gap` line says how many once writing works again.
  */
@@ -72,6 +79,9 @@ export class AuditWriter {
   #durableQueued = false;
   #pending: Batch | undefined;
   #busy = false;
+  /** A pump is scheduled: `timer` (coalescing lines) or `immediate`. */
+  #scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  #scheduledUrgent = false;
   #seq = 1;
   #prev = GENESIS_PREV;
   #size = 0;
@@ -140,15 +150,26 @@ export class AuditWriter {
     return this.#queue.length < this.#o.queueLines;
   }
 
-  /** Resolves once the queue has room again (at once if it has). */
+  /**
+   * Whether a request must wait for room before queuing its line: the queue
+   * is full and the writer is working through it. Never while the log is
+   * failing: waiting could last forever; lines are dropped instead (fail-open)
+   * or requests refused (fail-closed).
+   */
+  mustWait(): boolean {
+    return !this.hasRoom() && this.#failure === undefined && this.#status === 'open';
+  }
+
+  /** Resolves once a request need not wait any more (see `mustWait`). */
   whenRoom(): Promise<void> {
-    if (this.hasRoom() || this.#status === 'closed') return Promise.resolve();
+    if (!this.mustWait()) return Promise.resolve();
     return new Promise((resolve) => this.#roomWaiters.push(resolve));
   }
 
   /**
-   * Queues a line (a JSON object without seq/prev) to be written soon. Not
-   * bounded here: callers check `hasRoom()` first (back-pressure); with a
+   * Queues a line — an open JSON object (`{…` without the closing brace, see
+   * `chainLine`), to which the writer adds seq and prev — to be written soon. Not
+   * bounded here: callers check `mustWait()` first (back-pressure); with a
    * failed log and `failOpen`, a line beyond the bound is dropped.
    */
   append(body: string): void {
@@ -160,7 +181,7 @@ export class AuditWriter {
     }
     this.#queue.push(body);
     this.#waiters.push(undefined);
-    this.#kick();
+    this.#kick(this.#queue.length >= this.#o.queueLines >> 1);
   }
 
   /**
@@ -173,7 +194,7 @@ export class AuditWriter {
       this.#queue.push(body);
       this.#waiters.push({ resolve, reject });
       this.#durableQueued = true;
-      this.#kick();
+      this.#kick(true);
     });
   }
 
@@ -181,13 +202,15 @@ export class AuditWriter {
   reopen(): void {
     if (this.#status !== 'open') return;
     this.#reopen = true;
-    this.#kick();
+    this.#kick(true);
   }
 
   /** Resolves when everything queued so far has been handled (written, or failed). */
   async flush(): Promise<void> {
     if (!this.#busy && this.#queue.length === 0 && this.#pending === undefined) return;
-    await new Promise<void>((resolve) => this.#idle.push(resolve));
+    const idle = new Promise<void>((resolve) => this.#idle.push(resolve));
+    this.#kick(true);
+    await idle;
   }
 
   /** Writes what is queued (one attempt), then closes the sink. */
@@ -196,6 +219,7 @@ export class AuditWriter {
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.#retry = undefined;
     if (this.#status === 'open' && this.#failure === undefined) await this.flush();
+    this.#unschedule();
     this.#status = 'closed';
     for (const w of this.#waiters) w?.reject(new AuditWriteError('audit log is closed'));
     this.#pending?.waiters.forEach((w) => w.reject(new AuditWriteError('audit log is closed')));
@@ -207,16 +231,33 @@ export class AuditWriter {
     await this.#o.sink.close();
   }
 
-  #kick(): void {
-    // setImmediate, not a microtask: lines of every request answered in this
-    // turn of the event loop share one write.
-    if (!this.#busy && this.#retry === undefined && this.#status === 'open') {
-      this.#busy = true;
-      setImmediate(() => {
-        this.#busy = false;
-        void this.#pump();
-      });
+  /**
+   * Schedules the pump. Lines that nobody waits for are coalesced for up to
+   * COALESCE_MS, so that one write (one thread-pool round trip) carries the
+   * lines of many requests; a durable line, a flush, a reopen or a half-full
+   * queue schedule it for the next turn of the event loop. A running pump
+   * picks up whatever was queued meanwhile by itself.
+   */
+  #kick(urgent = false): void {
+    if (this.#busy || this.#retry !== undefined || this.#status !== 'open') return;
+    if (this.#scheduled !== undefined) {
+      if (!urgent || this.#scheduledUrgent) return;
+      this.#unschedule();
     }
+    const run = (): void => {
+      this.#scheduled = undefined;
+      void this.#pump();
+    };
+    this.#scheduledUrgent = urgent;
+    this.#scheduled = urgent ? setImmediate(run) : setTimeout(run, COALESCE_MS);
+  }
+
+  #unschedule(): void {
+    const s = this.#scheduled;
+    if (s === undefined) return;
+    this.#scheduled = undefined;
+    if (this.#scheduledUrgent) clearImmediate(s as NodeJS.Immediate);
+    else clearTimeout(s as NodeJS.Timeout);
   }
 
   async #pump(): Promise<void> {
@@ -280,7 +321,7 @@ export class AuditWriter {
     } finally {
       this.#busy = false;
       if (this.#retry === undefined && this.#queue.length === 0 && this.#pending === undefined) this.#wakeIdle();
-      else if (this.#retry === undefined && this.#status === 'open') this.#kick();
+      else if (this.#retry === undefined && this.#status === 'open') this.#kick(this.#durableQueued || this.#reopen || this.#idle.length > 0);
     }
   }
 
@@ -312,24 +353,25 @@ export class AuditWriter {
     this.#queue = [];
     this.#waiters = [];
     this.#durableQueued = false;
-    let text = '';
-    let lines = 0;
     if (this.#dropped > 0) {
-      text += this.#chain(JSON.stringify({ type: GAP_TYPE, time: new Date().toISOString(), dropped: this.#dropped }));
+      bodies.unshift(openJson({ type: GAP_TYPE, time: new Date().toISOString(), dropped: this.#dropped }));
       this.#dropped = 0;
-      lines++;
     }
-    for (const body of bodies) text += this.#chain(body);
-    lines += bodies.length;
+    // Each line is encoded once, straight into the batch buffer, and hashed
+    // there: no joined string, no second UTF-8 conversion for the hash.
+    let cap = 0;
+    for (const body of bodies) cap += body.length * 3 + 160;
+    const buf = Buffer.allocUnsafe(cap);
+    let off = 0;
+    for (const body of bodies) {
+      const n = buf.write(chainLine(body, this.#seq++, this.#prev), off, 'utf8');
+      this.#prev = lineHash(buf.subarray(off, off + n));
+      off += n;
+      buf[off++] = 0x0a;
+    }
     const real: Waiter[] = [];
     for (const w of waiters) if (w !== undefined) real.push(w);
-    return { buf: Buffer.from(text, 'utf8'), waiters: real, durable, lines };
-  }
-
-  #chain(body: string): string {
-    const line = chainLine(body, this.#seq++, this.#prev);
-    this.#prev = lineHash(line);
-    return line + '\n';
+    return { buf: buf.subarray(0, off), waiters: real, durable, lines: bodies.length };
   }
 
   #headerBatch(reason: HeaderReason): Batch {
@@ -344,7 +386,7 @@ export class AuditWriter {
   }
 
   #wakeRoom(): void {
-    if (!this.hasRoom() && this.#status !== 'closed') return;
+    if (this.mustWait()) return;
     const ws = this.#roomWaiters;
     this.#roomWaiters = [];
     for (const w of ws) w();
