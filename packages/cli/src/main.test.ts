@@ -26,6 +26,7 @@ const API_CALLS: [string, string[], string][] = [
   ['acl policy list', ['acl', 'policy', 'list'], 'Error fetching ACL policies'],
   ['acl policy delete', ['acl', 'policy', 'delete', 'p'], 'Error deleting ACL policy'],
   ['status', ['status'], 'Error querying agent'],
+  ['audit hash', ['audit', 'hash', '-'], 'Error hashing'],
 ];
 
 describe('every agent command', () => {
@@ -45,7 +46,7 @@ describe('every agent command', () => {
     const denied = await startFakeAgent();
     try {
       for (const m of ['GET', 'POST', 'DELETE']) {
-        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health']) {
+        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health', '/v1/audit/hash']) {
           denied.on(m, p, { status: 403, body: 'Permission denied' });
         }
       }

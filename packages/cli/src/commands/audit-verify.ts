@@ -2,11 +2,22 @@ import { readFile } from 'node:fs/promises';
 import type { CommandSpec } from '../command.js';
 import { readFileOrStdin } from '../read-input.js';
 
-type ServerAudit = Pick<typeof import('@tollgate/server'), 'verifyAuditLog' | 'deriveAuditKey'>;
+/** What `audit verify` uses of `@tollgate/server`. */
+interface ServerAudit {
+  verifyAuditLog(
+    files: readonly { name: string; text: string }[],
+    opts: { auditKey?: Buffer | undefined; mixed?: boolean },
+  ):
+    | { ok: true; lines: number; signaturesChecked: boolean; skipped: number }
+    | { ok: false; file: string; line: number; problem: string };
+  deriveAuditKey(encryptionKey: Buffer, region: string): Buffer;
+}
 
-// Loaded lazily, as for `tollgate agent`: other commands start without the server.
+// Loaded lazily, as for `tollgate agent`: other commands start without the
+// server. The annotation checks the server's exports against what is used.
 async function loadServer(): Promise<ServerAudit> {
-  return import('@tollgate/server');
+  const mod: ServerAudit = await import('@tollgate/server');
+  return mod;
 }
 
 /** `tollgate audit verify [-key-file=F] FILE…`: checks an audit log's hash chain. */
