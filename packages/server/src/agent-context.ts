@@ -63,7 +63,11 @@ export interface AgentContext {
 /** The agent's health as `/v1/agent/health` reports it. */
 export interface AgentHealth {
   readonly ok: boolean;
-  /** `serving`, or `degraded` (e.g. etcd unreachable: reads only). */
+  /**
+   * `serving`, or `degraded`: etcd unreachable (reads only; ok), or the audit
+   * log cannot be written (fail-closed: not ok, ACL requests get 503;
+   * `audit.fail_open`: ok, served unaudited).
+   */
   readonly status: 'serving' | 'degraded' | 'draining';
   readonly message: string;
 }
