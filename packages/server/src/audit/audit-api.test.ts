@@ -164,6 +164,15 @@ describe('audit lines of requests', () => {
     expect(applied.client.address).toBe(applied.forwarded.peer);
   });
 
+  it('logs a ?region= request in the region it arrived in and in the one that answered it', async () => {
+    const r = await eu.call('GET', '/v1/acl/tokens?region=global', { token: root });
+    expect(r.status).toBe(200);
+    const arrived = (await linesOf(eu, 'eu-west')).filter((l) => l.op === 'acl.token.list').at(-1) as Line;
+    expect(arrived).toMatchObject({ forwarded: { role: 'arrived', to_region: 'global' }, path: '/v1/acl/tokens', status: 200 });
+    const applied = (await linesOf(global, 'global')).find((l) => l.op === 'acl.token.list' && l.forwarded?.origin_request_id === arrived.request_id);
+    expect(applied).toMatchObject({ forwarded: { role: 'applied', from_region: 'eu-west' }, result: 'ok' });
+  });
+
   it('does not trust a forwarded marker sent by a client', async () => {
     const r = await global.call('GET', '/v1/acl/token/self', { token: root, headers: { 'x-tollgate-audit-origin': 'x {"region":"evil"}' } });
     expect(r.status).toBe(200);

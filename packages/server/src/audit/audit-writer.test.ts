@@ -180,12 +180,28 @@ describe('AuditWriter and verifyAuditLog', () => {
     expect(verifyAuditLog([{ name: 'audit.log', text }], { auditKey: KEY }).ok).toBe(true);
   });
 
+  it('never makes a request wait on a failing log, fail-closed or open', async () => {
+    for (const failOpen of [false, true]) {
+      const sink = new FlakySink(new FileSink(join(dir, `audit-${failOpen}.log`)));
+      const w = writer(sink, { failOpen, queueLines: 16 });
+      await w.open();
+      sink.failing = true;
+      w.append(rec(0));
+      await until(() => w.failure !== undefined);
+      for (let i = 1; i <= 20; i++) w.append(rec(i));
+      expect(w.hasRoom()).toBe(false);
+      expect(w.mustWait()).toBe(false);
+      await w.whenRoom();
+      await w.close();
+    }
+  });
+
   it('applies back-pressure: whenRoom resolves once the queue drains', async () => {
     const path = join(dir, 'audit.log');
     const w = writer(new FileSink(path), { queueLines: 16 });
     await w.open();
     for (let i = 0; i < 16; i++) w.append(rec(i));
-    expect(w.hasRoom()).toBe(false);
+    expect(w.mustWait()).toBe(true);
     await w.whenRoom();
     expect(w.hasRoom()).toBe(true);
     await w.close();
