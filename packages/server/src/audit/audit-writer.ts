@@ -90,6 +90,8 @@ export class AuditWriter {
   #reopen = false;
   #dropped = 0;
   #droppedTotal = 0;
+  /** The batch buffer, reused from batch to batch (one write is in flight at a time). */
+  #buf = Buffer.allocUnsafe(256 * 1024);
   #roomWaiters: (() => void)[] = [];
   #idle: (() => void)[] = [];
 
@@ -334,9 +336,10 @@ export class AuditWriter {
       this.#o.onStatus?.(reason);
     }
     this.#failure = reason;
-    // Keep the chained batch for the retry; its durable waiters answer now.
+    // Keep the chained batch for the retry (a copy: the batch buffer is
+    // reused); its durable waiters answer now.
     for (const w of batch.waiters) w.reject(new AuditWriteError(`audit log cannot be written: ${reason}`));
-    this.#pending = { buf: batch.buf, waiters: [], durable: batch.durable, lines: batch.lines };
+    this.#pending = { buf: Buffer.from(batch.buf), waiters: [], durable: batch.durable, lines: batch.lines };
     this.#wakeRoom();
     this.#wakeIdle();
     this.#retry = setTimeout(() => {
@@ -361,7 +364,8 @@ export class AuditWriter {
     // there: no joined string, no second UTF-8 conversion for the hash.
     let cap = 0;
     for (const body of bodies) cap += body.length * 3 + 160;
-    const buf = Buffer.allocUnsafe(cap);
+    if (this.#buf.length < cap) this.#buf = Buffer.allocUnsafe(Math.max(cap, this.#buf.length * 2));
+    const buf = this.#buf;
     let off = 0;
     for (const body of bodies) {
       const n = buf.write(chainLine(body, this.#seq++, this.#prev), off, 'utf8');
