@@ -97,7 +97,11 @@ export function verifyAuditLog(files: readonly AuditFile[], opts: AuditVerifyOpt
           return fail(kid !== undefined && kid !== keyId ? `header signed with another key (key_id ${kid}, given key ${keyId})` : 'header signature does not match: the header was edited or forged');
         }
       }
-      if (prevSeq !== undefined && prevLine !== undefined) {
+      // A first header (seq 1, genesis prev) starts a new chain: the agent
+      // started on an empty path (e.g. the old file was moved while it was
+      // down). Its signature is what vouches for it.
+      const restart = r.p.type === HEADER_TYPE && r.p.seq === 1 && r.p.prev === GENESIS_PREV;
+      if (prevSeq !== undefined && prevLine !== undefined && !restart) {
         const want = prevSeq + 1;
         if (r.p.seq !== want) {
           const later = seqAt.get(want);
@@ -114,8 +118,6 @@ export function verifyAuditLog(files: readonly AuditFile[], opts: AuditVerifyOpt
             problem: `edited: its SHA-256 does not match the prev recorded by the next line (${f.name}:${r.no})`,
           };
         }
-      } else if (r.p.type === HEADER_TYPE && r.p.seq === 1 && r.p.prev !== GENESIS_PREV) {
-        return fail('the first header of a log must have the genesis prev');
       }
       prevLine = r.raw;
       prevSeq = r.p.seq;

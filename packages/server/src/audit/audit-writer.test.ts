@@ -124,6 +124,20 @@ describe('AuditWriter and verifyAuditLog', () => {
     expect(verifyAuditLog([{ name: 'audit.log', text }], { auditKey: KEY })).toMatchObject({ ok: true, lines: 12, headers: 2 });
   });
 
+  it('accepts a new chain started on an empty path after the old file was moved away', async () => {
+    const path = join(dir, 'audit.log');
+    const w1 = writer(new FileSink(path));
+    await w1.open();
+    await writeLines(w1, 3);
+    await w1.close();
+    await rename(path, `${path}.1`);
+    const w2 = writer(new FileSink(path));
+    await w2.open();
+    await writeLines(w2, 3);
+    await w2.close();
+    expect(verifyAuditLog(await files(path), { auditKey: KEY })).toMatchObject({ ok: true, lines: 8, headers: 2 });
+  });
+
   it('reopens the path (SIGHUP) after an external rotation; old and new file verify together', async () => {
     const path = join(dir, 'audit.log');
     const w = writer(new FileSink(path));
