@@ -29,7 +29,7 @@ export interface AuditLogOptions {
  * returns the auditor the HTTP layer logs through. Registers
  * `tollgate_audit_failing`, `tollgate_audit_queue_lines` and
  * `tollgate_audit_dropped_lines`.
- * @throws AuditWriteError when the header cannot be written: the agent does not start.
+ * @throws AuditUnavailableError when the header cannot be written: the agent does not start.
  */
 export async function openAuditLog(o: AuditLogOptions): Promise<RequestAuditor> {
   const auditKey = deriveAuditKey(o.encryptionKey, o.region);

@@ -1,3 +1,4 @@
+import { AuditUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { GAP_TYPE, GENESIS_PREV, chainLine, headerLine, lineHash, openJson } from './audit-chain.js';
 import type { HeaderReason } from './audit-chain.js';
@@ -47,10 +48,8 @@ interface Batch {
   readonly lines: number;
 }
 
-/** The error a durable append rejects with when the log cannot be written. */
-export class AuditWriteError extends Error {
-  readonly code = 'TOLLGATE_AUDIT_UNAVAILABLE';
-}
+
+
 
 /**
  * The audit log writer: an in-memory queue drained by one asynchronous loop
@@ -138,7 +137,7 @@ export class AuditWriter {
     this.#pending = this.#headerBatch('start');
     // The header must be on disk before the agent serves: fail start otherwise.
     await this.#pump();
-    if (this.#failure !== undefined) throw new AuditWriteError(`audit log cannot be written: ${this.#failure}`);
+    if (this.#failure !== undefined) throw new AuditUnavailableError(`audit log cannot be written: ${this.#failure}`);
   }
 
   #continueFrom(last: string): void {
@@ -188,10 +187,10 @@ export class AuditWriter {
 
   /**
    * Queues a line and resolves once it is written and fsynced (streams: handed
-   * to the stream). Rejects with AuditWriteError when it cannot be written.
+   * to the stream). Rejects with AuditUnavailableError when it cannot be written.
    */
   appendDurable(body: string): Promise<void> {
-    if (this.#status === 'closed') return Promise.reject(new AuditWriteError('audit log is closed'));
+    if (this.#status === 'closed') return Promise.reject(new AuditUnavailableError('audit log is closed'));
     return new Promise<void>((resolve, reject) => {
       this.#queue.push(body);
       this.#waiters.push({ resolve, reject });
@@ -223,8 +222,8 @@ export class AuditWriter {
     if (this.#status === 'open' && this.#failure === undefined) await this.flush();
     this.#unschedule();
     this.#status = 'closed';
-    for (const w of this.#waiters) w?.reject(new AuditWriteError('audit log is closed'));
-    this.#pending?.waiters.forEach((w) => w.reject(new AuditWriteError('audit log is closed')));
+    for (const w of this.#waiters) w?.reject(new AuditUnavailableError('audit log is closed'));
+    this.#pending?.waiters.forEach((w) => w.reject(new AuditUnavailableError('audit log is closed')));
     this.#queue = [];
     this.#waiters = [];
     this.#pending = undefined;
@@ -338,7 +337,7 @@ export class AuditWriter {
     this.#failure = reason;
     // Keep the chained batch for the retry (a copy: the batch buffer is
     // reused); its durable waiters answer now.
-    for (const w of batch.waiters) w.reject(new AuditWriteError(`audit log cannot be written: ${reason}`));
+    for (const w of batch.waiters) w.reject(new AuditUnavailableError(`audit log cannot be written: ${reason}`));
     this.#pending = { buf: Buffer.from(batch.buf), waiters: [], durable: batch.durable, lines: batch.lines };
     this.#wakeRoom();
     this.#wakeIdle();

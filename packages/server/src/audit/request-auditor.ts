@@ -151,7 +151,7 @@ export class RequestAuditor {
 
   /**
    * Writes an entry. Returns a promise when `durable` (resolves once the
-   * line is on disk; rejects with AuditWriteError when it cannot be), else
+   * line is on disk; rejects with AuditUnavailableError when it cannot be), else
    * undefined. Callers apply back-pressure with `writer.mustWait()` first.
    */
   submit(e: AuditEntry, durable: boolean): Promise<void> | undefined {
