@@ -209,6 +209,8 @@ export class AuditWriter {
   /** Resolves when everything queued so far has been handled (written, or failed). */
   async flush(): Promise<void> {
     if (!this.#busy && this.#queue.length === 0 && this.#pending === undefined) return;
+    // Failed and waiting to retry: what is queued has been handled (it failed).
+    if (this.#retry !== undefined || this.#status !== 'open') return;
     const idle = new Promise<void>((resolve) => this.#idle.push(resolve));
     this.#kick(true);
     await idle;
