@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { call, ensureTool, startAgent, stop, wrk } from './common.js';
+import { call, ensureTool, REPO, startAgent, stop, wrk } from './common.js';
 
 /** User + system CPU seconds a process has used so far (Linux /proc). */
 async function cpuSeconds(pid) {
@@ -56,8 +56,15 @@ export async function benchAudit({ seconds, report }) {
       }
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    await stop(on.proc);
     const size = (await stat(path)).size;
-    const lines = (await readFile(path, 'utf8')).split('\n').length - 1;
+    const text = await readFile(path, 'utf8');
+    const lines = text.split('\n').length - 1;
+    // The log written under load must still be one unbroken chain.
+    const { verifyAuditLog } = await import(`${REPO}/packages/server/dist/index.js`);
+    const verdict = verifyAuditLog([{ name: path, text }]);
+    if (!verdict.ok) throw new Error(`audit log written under load does not verify: ${verdict.file}:${verdict.line}: ${verdict.problem}`);
+    console.log(`  audit log verifies: ok, ${verdict.lines} lines`);
     console.log(`  rounds (req/s): audit off ${rps[0].map((x) => x.toFixed(0)).join(', ')}; audit on ${rps[1].map((x) => x.toFixed(0)).join(', ')}`);
     console.log(`  audit file: ${lines} lines, ${(size / 1048576).toFixed(1)} MiB (${(size / Math.max(1, lines)).toFixed(0)} bytes/line)`);
     console.log(`  agent CPU per request (µs): audit off ${cpuUs[0].map((x) => x.toFixed(1)).join(', ')}; audit on ${cpuUs[1].map((x) => x.toFixed(1)).join(', ')}`);
