@@ -1,8 +1,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAgentConfigFile, mergeAgentConfig, parseAgentConfig, resolveAgentConfig } from './config.js';
+import type { ResolvedAgentConfig } from './config.js';
 import { ConfigError } from './errors.js';
 
 const FULL = `
@@ -108,6 +109,38 @@ describe('agent config', () => {
     expect(() => resolveAgentConfig(input)).toThrow(re);
   });
 
+  it.each([
+    [{ data_dir: '/x', ports: { http: 70000 } }, /^ports\.http: must be a port number 0-65535$/],
+    [{ data_dir: '/x', ports: { http: '4646' } }, /^ports\.http: must be a port number/],
+    [{ data_dir: '/x', regon: 'x' }, /^unknown key "regon"$/],
+    [{ data_dir: '/x', acl: { enabeld: true } }, /^unknown key "acl\.enabeld"$/],
+    [{ data_dir: '/x', acl: { enabled: 'yes' } }, /^acl\.enabled: must be true or false$/],
+    [{ data_dir: '/x', server: { replication_wait: '0s' } }, /^server\.replication_wait: must be greater than zero/],
+    [{ data_dir: '/x', server: { anti_entropy_interval: 'soon' } }, /^server\.anti_entropy_interval: must be a duration like "30s"/],
+    [{ data_dir: '/x', server: { region_peers: { eu: ['no-port'] } } }, /^server\.region_peers\.eu: must be a list of "host:port"/],
+    [{ data_dir: '/x', limits: { authorize_max_checks: 0 } }, /^limits\.authorize_max_checks: must be between 1 and 10000$/],
+    [{ data_dir: '/x', etcd: {} }, /^etcd\.endpoints: at least one endpoint is required$/],
+    [{ data_dir: '/x', ports: 4646 }, /^ports: must be a block$/],
+    ['region = "x"', /expected a configuration object/],
+  ])('validates whatever resolveAgentConfig is given, not only files: %j', (input, re) => {
+    expect(() => resolveAgentConfig(input)).toThrow(ConfigError);
+    expect(() => resolveAgentConfig(input)).toThrow(re);
+  });
+
+  it.each([
+    ['server { anti_entropy_interval = "45s" }', (c: ResolvedAgentConfig) => c.server.antiEntropyIntervalMs, 45_000],
+    ['', (c: ResolvedAgentConfig) => c.server.antiEntropyIntervalMs, 30_000],
+    ['server { replication_wait = "250ms" }', (c: ResolvedAgentConfig) => c.server.replicationWaitMs, 250],
+    ['', (c: ResolvedAgentConfig) => c.server.aclTokenGcIntervalMs, 300_000],
+    ['limits { authorize_max_checks = 7 }', (c: ResolvedAgentConfig) => c.limits.authorizeMaxChecks, 7],
+    ['', (c: ResolvedAgentConfig) => c.limits.maxQueryWaitMs, 300_000],
+    ['etcd { endpoints = ["http://e:2379"] }\nregion = "r"', (c: ResolvedAgentConfig) => c.etcd?.prefix, '/tollgate/r/'],
+    ['region = "r"', (c: ResolvedAgentConfig) => c.server.authoritativeRegion, 'r'],
+    ['acl { encryption_key = "' + Buffer.alloc(32, 7).toString('base64') + '" }', (c: ResolvedAgentConfig) => c.acl.encryptionKey?.length, 32],
+  ])('round-trips %j from HCL to the resolved value', (text, pick, want) => {
+    expect(pick(resolveAgentConfig(parseAgentConfig(`data_dir = "/x"\n${text}`, 'a.hcl')))).toEqual(want);
+  });
+
   it('treats inherited Object properties as unknown keys and region names', () => {
     expect(() => parseAgentConfig('toString = "x"', 'a.hcl')).toThrow(/unknown key "toString"/);
     expect(() => parseAgentConfig('acl { constructor = "x" }', 'a.hcl')).toThrow(/unknown key "acl\.constructor"/);
@@ -122,18 +155,14 @@ describe('agent config', () => {
     expect(Error.stackTraceLimit).not.toBe(Infinity);
   });
 
-  it('resolves the audit block: off by default, the data dir\'s audit/audit.log, stdout kept as is', () => {
-    expect(resolveAgentConfig({ data_dir: '/x' }).audit).toBeUndefined();
-    expect(resolveAgentConfig({ data_dir: '/x', audit: { enabled: false, path: '/y' } }).audit).toBeUndefined();
-    expect(resolveAgentConfig(parseAgentConfig('data_dir = "/x"\naudit {\n  enabled = true\n}\n', 'a.hcl')).audit).toEqual({
-      path: '/x/audit/audit.log',
-      failOpen: false,
-      rotateBytes: 0,
-      rotateMaxFiles: 10,
-      queueLines: 65_536,
+  it('resolves the audit block: off by default, path left to the agent (data dir) unless given, stdout kept as is', () => {
+    expect(resolveAgentConfig({ data_dir: '/x' }).audit).toEqual({ enabled: false, path: undefined, failOpen: false, rotateBytes: 0, rotateMaxFiles: 10, queueLines: 65_536 });
+    expect(resolveAgentConfig(parseAgentConfig('data_dir = "/x"\naudit {\n  enabled = true\n  path = "rel/audit.log"\n}\n', 'a.hcl')).audit).toMatchObject({
+      enabled: true,
+      path: resolve('rel/audit.log'),
     });
     const text = 'data_dir = "/x"\naudit {\n  enabled = true\n  path = "stdout"\n  fail_open = true\n  rotate_bytes = 1048576\n  rotate_max_files = 3\n  queue_lines = 1024\n}\n';
-    expect(resolveAgentConfig(parseAgentConfig(text, 'a.hcl')).audit).toEqual({ path: 'stdout', failOpen: true, rotateBytes: 1_048_576, rotateMaxFiles: 3, queueLines: 1024 });
+    expect(resolveAgentConfig(parseAgentConfig(text, 'a.hcl')).audit).toEqual({ enabled: true, path: 'stdout', failOpen: true, rotateBytes: 1_048_576, rotateMaxFiles: 3, queueLines: 1024 });
   });
 
   it('merges files and flags left to right, per key inside blocks', () => {

@@ -11,7 +11,9 @@ import type { AuditTokenSource } from './request-auditor.js';
 
 /** What `openAuditLog` needs from the agent. */
 export interface AuditLogOptions {
-  readonly config: NonNullable<ResolvedAgentConfig['audit']>;
+  readonly config: ResolvedAgentConfig['audit'];
+  /** The file, or `stdout` (`audit.path`, defaulted by the agent). */
+  readonly path: string;
   /** The region's SecretID encryption key; the audit key is derived from it. */
   readonly encryptionKey: Buffer;
   readonly region: string;
@@ -35,7 +37,7 @@ export async function openAuditLog(o: AuditLogOptions): Promise<RequestAuditor> 
   const auditKey = deriveAuditKey(o.encryptionKey, o.region);
   const agent = `${hostname()}:${o.httpPort}`;
   const log = o.log.child({ component: 'audit' });
-  const sink = o.config.path === 'stdout' ? new StreamSink(o.stdout ?? process.stdout) : new FileSink(o.config.path);
+  const sink = o.path === 'stdout' ? new StreamSink(o.stdout ?? process.stdout) : new FileSink(o.path);
   const writer = new AuditWriter({
     sink,
     auditKey,
@@ -73,6 +75,6 @@ export async function openAuditLog(o: AuditLogOptions): Promise<RequestAuditor> 
       this.set(writer.dropped);
     },
   });
-  log.info({ path: o.config.path, failOpen: o.config.failOpen, rotateBytes: o.config.rotateBytes }, 'audit log open');
+  log.info({ path: o.path, failOpen: o.config.failOpen, rotateBytes: o.config.rotateBytes }, 'audit log open');
   return new RequestAuditor({ writer, auditKey, region: o.region, agent, tokens: o.tokens });
 }

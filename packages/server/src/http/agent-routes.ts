@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
-import { AclDisabledError, BadRequestError, PermissionDeniedError } from '../errors.js';
-import { registerCrossRegionHook } from '../forwarding/region-hook.js';
+import { BadRequestError, PermissionDeniedError } from '../errors.js';
+import { registerCrossRegionHook } from './region-hook.js';
 import { route } from './route.js';
 import { secretOf } from './request.js';
+import { requireAclEnabled } from '../acl-enabled.js';
 
 /**
  * `/v1/agent/health`, `/v1/metrics`, `/v1/acl/replication`, and the hook
@@ -17,7 +18,7 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AgentContext): vo
 
   route(app, '/v1/acl/replication', {
     GET: (req) => {
-      if (!ctx.config.acl.enabled) throw new AclDisabledError();
+      requireAclEnabled(ctx.config);
       const secret = secretOf(req);
       // The replication token may read its own loop's state even when the
       // authoritative region refused it (a client token): that is exactly

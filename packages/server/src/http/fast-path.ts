@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentContext } from '../agent-context.js';
-import { AuditUnavailableError, BadRequestError, httpStatusFor } from '../errors.js';
+import { AuditUnavailableError, ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
 import { MIN_INDEX_HEADER } from '../forwarding/min-index.js';
 import type { AuthorizeAnswer } from './authorize-route.js';
 import { secretFrom } from './request.js';
@@ -65,7 +65,8 @@ export function createAuthorizeFastPath(
         try {
           body = JSON.parse(text);
         } catch {
-          throw new BadRequestError('Request decode failed: body is not valid JSON');
+          // As Fastify's body parser answers it: a 400 without a Tollgate code.
+          throw Object.assign(new Error('Request decode failed: body is not valid JSON'), { statusCode: 400 });
         }
       }
       result = authorize(secret, body);
@@ -73,6 +74,8 @@ export function createAuthorizeFastPath(
     } catch (err) {
       status = httpStatusFor(err);
       if (status >= 500 && status !== 503) ctx.log.error({ err, route: ROUTE }, 'request failed');
+      const code = errorCodeOf(err);
+      if (code !== undefined) res.setHeader(ERROR_CODE_HEADER, code);
       out = status === 500 ? 'Internal error' : (err as Error).message;
     }
     const type = status === 200 ? JSON_TYPE : TEXT_TYPE;

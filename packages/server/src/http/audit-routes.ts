@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
 import { BadRequestError, PermissionDeniedError } from '../errors.js';
-import { secretOf } from '../http/request.js';
-import { route } from '../http/route.js';
+import { secretOf } from './request.js';
+import { route } from './route.js';
 
 /**
  * `POST /v1/audit/hash` (management): `{"Input":"<secret>"}` →

@@ -7,11 +7,11 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpStatusFor } from '../errors.js';
 import { registerAuditHooks } from './audit-hooks.js';
-import { deriveAuditKey } from './audit-key.js';
-import { FileSink } from './audit-sink.js';
-import type { AuditSink } from './audit-sink.js';
-import { AuditWriter } from './audit-writer.js';
-import { RequestAuditor } from './request-auditor.js';
+import { deriveAuditKey } from '../audit/audit-key.js';
+import { FileSink } from '../audit/audit-sink.js';
+import type { AuditSink } from '../audit/audit-sink.js';
+import { AuditWriter } from '../audit/audit-writer.js';
+import { RequestAuditor } from '../audit/request-auditor.js';
 
 /** The Fastify hooks on a bare app whose audit file can be made to fail. */
 

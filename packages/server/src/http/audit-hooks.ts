@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuditUnavailableError } from '../errors.js';
-import { secretOf } from '../http/request.js';
-import { forwardedOriginOf } from './forwarded-origin.js';
-import { authorizeTarget, auditOp, isAuditedPath, isWriteOp } from './request-auditor.js';
-import type { AuditEntry, RequestAuditor } from './request-auditor.js';
+import { secretOf } from './request.js';
+import { forwardedOriginOf } from '../audit/forwarded-origin.js';
+import { authorizeTarget, auditOp, isAuditedPath, isWriteOp } from '../audit/request-auditor.js';
+import type { AuditEntry, RequestAuditor } from '../audit/request-auditor.js';
 
 const TEXT = 'text/plain; charset=utf-8';
 
