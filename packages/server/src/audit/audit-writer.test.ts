@@ -8,6 +8,7 @@ import { openJson } from './audit-chain.js';
 import { deriveAuditKey } from './audit-key.js';
 import { FileSink, StreamSink } from './audit-sink.js';
 import type { AuditSink } from './audit-sink.js';
+import { FailingSink } from './failing-sink.js';
 import { AuditWriter } from './audit-writer.js';
 import type { AuditWriterOptions } from './audit-writer.js';
 import { verifyAuditLog } from './audit-verify.js';
@@ -240,29 +241,10 @@ describe('AuditWriter and verifyAuditLog', () => {
   });
 });
 
-/** A sink that fails with ENOSPC on demand, after writing half of the batch. */
-class FlakySink implements AuditSink {
-  failing = false;
-  constructor(readonly inner: FileSink) {}
-  open(): Promise<number> {
-    return this.inner.open();
-  }
-  lastLine(): Promise<string | undefined> {
-    return this.inner.lastLine();
-  }
-  async write(buf: Buffer): Promise<void> {
-    if (!this.failing) return this.inner.write(buf);
-    await this.inner.write(buf.subarray(0, Math.floor(buf.length / 2)));
-    throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-  }
-  sync(): Promise<void> {
-    return this.inner.sync();
-  }
-  truncate(size: number): Promise<void> {
-    return this.inner.truncate(size);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
+/** Fails with ENOSPC on demand, after writing half of the batch. */
+class FlakySink extends FailingSink {
+  constructor(inner: FileSink) {
+    super(inner, { code: 'ENOSPC', message: 'no space left on device', partialFraction: 0.5 });
   }
 }
 

@@ -9,44 +9,20 @@ import { httpStatusFor } from '../errors.js';
 import { registerAuditHooks } from './audit-hooks.js';
 import { deriveAuditKey } from '../audit/audit-key.js';
 import { FileSink } from '../audit/audit-sink.js';
-import type { AuditSink } from '../audit/audit-sink.js';
+import { FailingSink } from '../audit/failing-sink.js';
 import { AuditWriter } from '../audit/audit-writer.js';
 import { RequestAuditor } from '../audit/request-auditor.js';
 
 /** The Fastify hooks on a bare app whose audit file can be made to fail. */
 
-class SwitchableSink implements AuditSink {
-  failing = false;
-  constructor(readonly inner: FileSink) {}
-  open(): Promise<number> {
-    return this.inner.open();
-  }
-  lastLine(): Promise<string | undefined> {
-    return this.inner.lastLine();
-  }
-  write(buf: Buffer): Promise<void> {
-    if (this.failing) return Promise.reject(Object.assign(new Error('read-only file system'), { code: 'EROFS' }));
-    return this.inner.write(buf);
-  }
-  sync(): Promise<void> {
-    return this.inner.sync();
-  }
-  truncate(size: number): Promise<void> {
-    return this.inner.truncate(size);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
-
 let dir: string;
 let app: FastifyInstance;
-let sink: SwitchableSink;
+let sink: FailingSink;
 let writer: AuditWriter;
 let writes = 0;
 
 async function build(failOpen: boolean): Promise<void> {
-  sink = new SwitchableSink(new FileSink(join(dir, 'audit.log')));
+  sink = new FailingSink(new FileSink(join(dir, 'audit.log')), { code: 'EROFS', message: 'read-only file system', partialFraction: 0 });
   const auditKey = deriveAuditKey(Buffer.alloc(32, 1), 'global');
   writer = new AuditWriter({ sink, auditKey, region: 'global', agent: 't', failOpen, rotateBytes: 0, rotateMaxFiles: 1, queueLines: 100, log: pino({ level: 'silent' }), retryMs: 60_000 });
   await writer.open();
