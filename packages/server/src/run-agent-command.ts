@@ -97,12 +97,15 @@ export async function runAgentCommand(
           },
         );
     };
-    // SIGHUP reopens the audit log file (external rotation); without a
+    // SIGHUP re-reads the TLS certificate files (rotation) and reopens the
+    // audit log file (external rotation) without stopping; without a
     // handler it would kill the process.
-    process.on('SIGHUP', () => {
-      agent.log.info({ signal: 'SIGHUP' }, agent.audit === undefined ? 'SIGHUP: no audit log to reopen' : 'reopening the audit log');
+    const reload = (): void => {
+      agent.log.info({ signal: 'SIGHUP' }, 'reloading TLS certificates and reopening the audit log');
+      agent.reloadTls();
       agent.reopenAudit();
-    });
+    };
+    process.on('SIGHUP', reload);
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
