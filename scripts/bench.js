@@ -8,6 +8,7 @@ import { BIN, benchTls, call, ensureTool, percentile, spawnJson, startAgent, sto
 import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
 import { benchHaFailover, benchHaWrites } from './bench/ha.js';
 import { benchAbuse } from './bench/abuse.js';
+import { benchAudit } from './bench/audit.js';
 
 // Every temp file of the run (agents' data, etcd's, wrk's scripts) under one
 // dir, removed on exit, also when a suite fails or the run is interrupted.
@@ -178,6 +179,7 @@ const suites = {
   ha: { run: benchHa, env: () => `BENCH_SECONDS=${SECONDS}` },
   failover: { run: benchFailover, env: () => '' },
   abuse: { run: benchAbuseSuite, env: () => `BENCH_SECONDS=${SECONDS}` },
+  audit: { run: () => benchAudit({ seconds: SECONDS, report }), env: () => `BENCH_SECONDS=${SECONDS}` },
 };
 if (process.argv.length > 3 || (only !== undefined && !Object.hasOwn(suites, only))) {
   const what = process.argv.length > 3 ? `one suite at most, got: ${process.argv.slice(2).join(' ')}` : `unknown suite '${only}'`;

@@ -27,6 +27,7 @@ const API_CALLS: [string, string[], string][] = [
   ['acl policy delete', ['acl', 'policy', 'delete', 'p'], 'Error deleting ACL policy'],
   ['acl policy self', ['acl', 'policy', 'self'], 'Error fetching policies'],
   ['status', ['status'], 'Error querying agent'],
+  ['audit hash', ['audit', 'hash', '-'], 'Error hashing'],
 ];
 
 describe('every agent command', () => {
@@ -46,7 +47,7 @@ describe('every agent command', () => {
     const denied = await startFakeAgent();
     try {
       for (const m of ['GET', 'POST', 'DELETE']) {
-        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health']) {
+        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health', '/v1/audit/hash']) {
           denied.on(m, p, { status: 403, body: 'Permission denied' });
         }
       }

@@ -5,6 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { EmbeddedRegionLog, StateStore } from '@tollgate/state';
 import type { Mutation, RegionLog, ReplicatedBatch } from '@tollgate/state';
 import { runWrite } from './acl-endpoint.js';
+import { deriveAuditKey, hmacSecret } from './audit/audit-key.js';
+import { openAuditLog } from './audit/audit-log.js';
+import type { RequestAuditor } from './audit/request-auditor.js';
 import type { AgentContext, AgentHealth } from './agent-context.js';
 import { agentHealth } from './agent-health.js';
 import type { AclWriteOp, AclWriteResult } from './acl-write.js';
@@ -112,6 +115,8 @@ export class Agent implements AgentContext {
   #regionLog: RegionLog | undefined;
   #ha: HaRuntime | undefined;
   readonly #leaderTasks: LeaderTasks;
+  #audit: RequestAuditor | undefined;
+  #auditKey: Buffer | undefined;
 
   constructor(config: ResolvedAgentConfig, opts: AgentOptions = {}) {
     this.config = config;
@@ -268,6 +273,20 @@ export class Agent implements AgentContext {
       this.#regionLog = ha.regionLog;
     }
     this.#resolver = new TokenResolver(this.#store);
+    this.#auditKey = deriveAuditKey(key, this.config.region);
+    if (this.config.audit.enabled) {
+      const store = this.#store;
+      this.#audit = await openAuditLog({
+        config: this.config.audit,
+        path: this.config.audit.path ?? join(this.config.dataDir, 'audit', 'audit.log'),
+        encryptionKey: key,
+        region: this.config.region,
+        httpPort: this.config.ports.http,
+        log: this.log,
+        registry: this.metrics.registry,
+        tokens: () => store,
+      });
+    }
     this.metrics.bindStore(this.#store);
     this.#http = createHttpServer(this, this.#tls);
     await this.#startRpc(this.#store, this.#http);
@@ -298,6 +317,20 @@ export class Agent implements AgentContext {
       },
       'agent started',
     );
+  }
+
+  get audit(): RequestAuditor | undefined {
+    return this.#audit;
+  }
+
+  auditHash(input: string): string {
+    if (this.#auditKey === undefined) throw new TollgateError('TOLLGATE_AGENT_NOT_STARTED', 'agent not started');
+    return hmacSecret(this.#auditKey, input);
+  }
+
+  /** Reopens the audit log file (SIGHUP, after external rotation); a no-op without one. */
+  reopenAudit(): void {
+    this.#audit?.writer.reopen();
   }
 
   /**
@@ -421,9 +454,9 @@ export class Agent implements AgentContext {
     });
   }
 
-  writeGlobal(w: AclWriteOp, secret: string): Promise<AclWriteResult> {
+  writeGlobal(w: AclWriteOp, secret: string, requestId?: string): Promise<AclWriteResult> {
     if (this.isAuthoritative) return runWrite(this, secret, w);
-    return forwardGlobalWrite(this, this.#forwarder, w, secret);
+    return forwardGlobalWrite(this, this.#forwarder, w, secret, requestId);
   }
 
   forwardToRegion(region: string, req: ForwardRequest): Promise<ForwardResponse> {
@@ -448,7 +481,7 @@ export class Agent implements AgentContext {
   health(): AgentHealth {
     // The region log (HA: etcd unreachable) or the local store (a failed
     // commit: disk full, I/O error) cannot take writes now.
-    return agentHealth(this.#status, this.#regionLog?.degradedReason ?? this.#store?.degradedReason);
+    return agentHealth(this.#status, this.#regionLog?.degradedReason ?? this.#store?.degradedReason, this.#audit?.writer);
   }
 
   /**
@@ -488,6 +521,8 @@ export class Agent implements AgentContext {
       },
       // HA: resign (another agent leads at once) and stop following etcd.
       { name: 'ha', close: () => this.#ha?.close(), closeOnly: true },
+      // After the HTTP server: every answered request's line is written first.
+      { name: 'audit log', close: () => this.#audit?.writer.close(), closeOnly: true },
       { name: 'region log', close: () => this.#regionLog?.close(), closeOnly: true },
       { name: 'store', close: () => this.#store?.close(), closeOnly: true },
     ];

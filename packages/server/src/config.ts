@@ -226,6 +226,21 @@ const AGENT_CONFIG = {
         'must be a block of mode ("enforcing", "permissive" or "disabled") and write_rate, write_burst, check_rate, check_burst, token_write_rate, token_check_rate, anonymous_rate (integers from 1 to 10000000)',
     }),
   }),
+  /** The audit log (README "Audit log"). */
+  audit: block({
+    /** @default false */
+    enabled: withDefault(Type.Boolean(), false),
+    /** A file, or "stdout". @default "<data_dir>/audit/audit.log" (the agent fills it in) */
+    path: optionalAs(Type.String({ pattern: '\\S' }), (p) => (p === 'stdout' ? p : absolutePath(p)), { error: 'must not be empty' }),
+    /** Serve requests unaudited when the log cannot be written (else they get 503). @default false */
+    fail_open: withDefault(Type.Boolean(), false),
+    /** Rotate the file after this many bytes; 0 = never (rotate externally, then SIGHUP). @default 0 */
+    rotate_bytes: withDefault(Type.Union([Type.Literal(0), between(4096, 2 ** 40)]), 0, { error: 'must be 0 (never) or between 4096 and 2^40' }),
+    /** Rotated files kept (`audit.log.1` … `.N`). @default 10 */
+    rotate_max_files: withDefault(between(1, 10_000), 10, { error: 'must be between 1 and 10000' }),
+    /** Lines queued before answers wait for the writer (back-pressure). @default 65536 */
+    queue_lines: withDefault(between(16, 10_000_000), 65_536, { error: 'must be between 16 and 10000000' }),
+  }),
 };
 
 /**

@@ -60,6 +60,8 @@ export const ERROR_CATALOGUE = {
   // A region log call after the agent began shutting down.
   TOLLGATE_REGION_LOG_CLOSED: { http: 503, grpc: INTERNAL },
   TOLLGATE_WAIT_TIMEOUT: { http: 504, grpc: INTERNAL },
+  // The audit log cannot be written (fail-closed): refused, or committed but not audited.
+  TOLLGATE_AUDIT_UNAVAILABLE: { http: 503, grpc: UNAVAILABLE },
   TOLLGATE_NO_PATH_TO_REGION: { http: 500, grpc: INTERNAL },
   // Never reaches a caller: the forwarder turns it into TOLLGATE_REGION_UNAVAILABLE.
   TOLLGATE_PEER_CONNECT: { http: 503, grpc: UNAVAILABLE },
@@ -204,6 +206,16 @@ export class WaitTimeoutError extends TollgateError {
 export class UnavailableError extends TollgateError {
   constructor(message: string) {
     super('TOLLGATE_UNAVAILABLE', message);
+  }
+}
+
+/**
+ * The audit log cannot be written and `audit.fail_open` is off: the request
+ * is refused before it runs (Vault's rule: nothing happens unaudited). HTTP 503.
+ */
+export class AuditUnavailableError extends TollgateError {
+  constructor(message: string) {
+    super('TOLLGATE_AUDIT_UNAVAILABLE', message);
   }
 }
 

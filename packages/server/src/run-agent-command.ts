@@ -135,10 +135,13 @@ export async function runAgentCommand(
           resolve(code);
         });
     };
-    // SIGHUP re-reads the TLS certificate files (rotation) without stopping.
+    // SIGHUP re-reads the TLS certificate files (rotation) and reopens the
+    // audit log file (external rotation) without stopping; without a
+    // handler it would kill the process.
     const reload = (): void => {
-      agent.log.info({ signal: 'SIGHUP' }, 'reloading TLS certificates');
+      agent.log.info({ signal: 'SIGHUP' }, 'reloading TLS certificates and reopening the audit log');
       agent.reloadTls();
+      agent.reopenAudit();
     };
     process.on('SIGHUP', reload);
     process.once('SIGINT', () => stop('SIGINT'));

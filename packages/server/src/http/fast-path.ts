@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentContext } from '../agent-context.js';
-import { ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
+import { AuditUnavailableError, ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
 import { MIN_INDEX_HEADER } from '../forwarding/min-index.js';
 import type { AuthorizeAnswer } from './authorize-route.js';
 import { DUPLICATE_TOKEN_TEXT, secretFrom } from './request.js';
@@ -32,7 +32,9 @@ export function createAuthorizeFastPath(
   ctx: AgentContext,
   authorize: (secret: string, body: unknown) => AuthorizeAnswer,
   limiter: RequestLimiter,
+  requestId: () => string,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const audit = ctx.audit;
   const limit = ctx.config.limits.httpMaxBodyBytes;
   // O(1): one Map lookup in the in-memory state.
   const known = (secret: string): boolean => secret !== '' && ctx.store.tokenBySecret(secret) !== undefined;
@@ -54,33 +56,44 @@ export function createAuthorizeFastPath(
     duration.observe((performance.now() - started) / 1000);
   };
 
-  const answer = (token: string | undefined, authorization: string | undefined, res: ServerResponse, started: number, text: string): void => {
+  const answer = (req: IncomingMessage, token: string | undefined, authorization: string | undefined, res: ServerResponse, started: number, text: string): void => {
+    const secret = secretFrom(token, authorization);
     let body: unknown;
-    if (text.trim() !== '') {
-      if (jsonTooDeep(text)) {
-        res.setHeader(ERROR_CODE_HEADER, 'TOLLGATE_BAD_REQUEST');
-        finish(res, started, 400, tooDeepError().message, TEXT_TYPE);
-        return;
-      }
-      try {
-        body = JSON.parse(text);
-      } catch {
-        finish(res, started, 400, 'Request decode failed: body is not valid JSON', TEXT_TYPE);
-        return;
-      }
-    }
+    let result: AuthorizeAnswer | undefined;
+    let status = 200;
     let out: string;
     try {
-      out = JSON.stringify(authorize(secretFrom(token, authorization), body));
+      if (audit !== undefined) {
+        const refusal = audit.refusal();
+        if (refusal !== undefined) throw new AuditUnavailableError(`audit log unavailable, request refused: ${refusal}`);
+      }
+      if (text.trim() !== '') {
+        if (jsonTooDeep(text)) throw tooDeepError();
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // As Fastify's body parser answers it: a 400 without a Tollgate code.
+          throw Object.assign(new Error('Request decode failed: body is not valid JSON'), { statusCode: 400 });
+        }
+      }
+      result = authorize(secret, body);
+      out = JSON.stringify(result);
     } catch (err) {
-      const status = httpStatusFor(err);
-      if (status >= 500) ctx.log.error({ err, route: ROUTE }, 'request failed');
+      status = httpStatusFor(err);
+      if (status >= 500 && status !== 503) ctx.log.error({ err, route: ROUTE }, 'request failed');
       const code = errorCodeOf(err);
       if (code !== undefined) res.setHeader(ERROR_CODE_HEADER, code);
-      finish(res, started, status, status === 500 ? 'Internal error' : (err as Error).message, TEXT_TYPE);
+      out = status === 500 ? 'Internal error' : (err as Error).message;
+    }
+    const type = status === 200 ? JSON_TYPE : TEXT_TYPE;
+    if (audit === undefined) {
+      finish(res, started, status, out, type);
       return;
     }
-    finish(res, started, 200, out, JSON_TYPE);
+    // The line is queued before the answer goes out; only a full queue delays it.
+    audit.authorized(requestId(), req.socket.remoteAddress ?? '', secret, body, result, status, status === 200 ? undefined : out, () =>
+      finish(res, started, status, out, type),
+    );
   };
 
   return (req, res) => {
@@ -142,7 +155,9 @@ export function createAuthorizeFastPath(
       if (size > limit) {
         refused = true;
         res.setHeader('connection', 'close');
-        finish(res, started, 413, `Request body too large (limit ${limit} bytes)`, TEXT_TYPE);
+        const text = `Request body too large (limit ${limit} bytes)`;
+        if (audit === undefined) finish(res, started, 413, text, TEXT_TYPE);
+        else audit.authorized(requestId(), req.socket.remoteAddress ?? '', secretFrom(token, authorization), undefined, undefined, 413, text, () => finish(res, started, 413, text, TEXT_TYPE));
         return;
       }
       chunks.push(chunk);
@@ -163,7 +178,7 @@ export function createAuthorizeFastPath(
           return;
         }
       }
-      answer(token, authorization, res, started, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      answer(req, token, authorization, res, started, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
     });
     req.on('error', () => {
       // The client went away mid-body; there is no one to answer.

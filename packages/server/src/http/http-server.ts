@@ -5,6 +5,9 @@ import type { ServerOptions as HttpsOptions } from 'node:https';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
+import { registerAuditHooks } from './audit-hooks.js';
+import { registerAuditRoutes } from './audit-routes.js';
+import { createRequestIds } from '../audit/request-id.js';
 import { ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
 import { registerAclRoutes } from './acl-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
@@ -32,10 +35,11 @@ export function httpsOptions(tls: AgentTls, m: TlsMaterial): HttpsOptions {
  */
 export function createHttpServer(ctx: AgentContext, tls?: AgentTls): FastifyInstance {
   const authorize = createAuthorizer(ctx);
+  const requestId = createRequestIds();
   const limits = ctx.config.limits;
   const httpLog = ctx.log.child({ component: 'http' });
   const limiter = new RequestLimiter(limits.requestLimits, ctx.metrics.protection, httpLog);
-  const fastPath = createAuthorizeFastPath(ctx, authorize, limiter);
+  const fastPath = createAuthorizeFastPath(ctx, authorize, limiter, requestId);
   const app = Fastify({
     // The authorize hot path is answered before Fastify (see fast-path.ts).
     serverFactory: (handler) => {
@@ -68,6 +72,8 @@ export function createHttpServer(ctx: AgentContext, tls?: AgentTls): FastifyInst
     // Nomad's API is case sensitive and has no trailing-slash aliases.
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, maxParamLength: 256 },
     return503OnClosing: true,
+    // Request ids name requests in the audit log (the fast path draws from the same source).
+    genReqId: () => requestId(),
     // On close, drop idle keep-alive connections only; in-flight requests
     // finish (drain's grace timer cuts the rest).
     forceCloseConnections: 'idle',
@@ -129,7 +135,9 @@ export function createHttpServer(ctx: AgentContext, tls?: AgentTls): FastifyInst
     limiter.close();
     done();
   });
+  if (ctx.audit !== undefined) registerAuditHooks(app, ctx.audit);
   registerAuthorizeRoute(app, authorize);
+  registerAuditRoutes(app, ctx);
   registerAclRoutes(app, ctx);
   registerAgentRoutes(app, ctx);
   // After the cross-region hook: a request for another region must not wait on this region's etcd.
