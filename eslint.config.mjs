@@ -4,7 +4,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/server/src/generated/**', 'coverage/**', '.lab/**'] },
+  { ignores: ['**/dist/**', 'packages/ui/vite.config.ts', '**/node_modules/**', 'packages/server/src/generated/**', 'coverage/**', '.lab/**'] },
   {
     files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'test-e2e/**/*.ts'],
     extends: [tseslint.configs.base],
@@ -23,6 +23,19 @@ export default tseslint.config(
         'error',
         { selector: "CallExpression[callee.property.name='only']", message: 'No focused tests (.only) in the tree.' },
       ],
+    },
+  },
+  {
+    // The browser UI: the same rules, type-checked with its own tsconfig (DOM, JSX).
+    files: ['packages/ui/src/**/*.{ts,tsx}'],
+    extends: [tseslint.configs.base],
+    languageOptions: {
+      parserOptions: { project: './packages/ui/tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
     },
   },
 );

@@ -16,5 +16,7 @@ export type {
   AuthorizeCheck,
   AuthorizeResponse,
   AuthorizeResult,
+  PolicyValidation,
+  ReplicationSource,
   ReplicationStatus,
 } from './types.js';

@@ -31,6 +31,8 @@ import { CommitClock } from './replication/commit-clock.js';
 import { ReplicationLoop } from './replication/replication-loop.js';
 import { ReplicationService } from './replication/replication-service.js';
 import { replicationStatusView } from './replication/replication-status.js';
+import { LagHistory } from './replication/lag-history.js';
+import { StatusRevision } from './replication/status-revision.js';
 import type { ReplicationStatusView } from './replication/replication-status.js';
 import { TokenResolver } from './token-resolver.js';
 
@@ -67,6 +69,8 @@ export class Agent implements AgentContext {
   readonly log: Logger;
   readonly metrics: AgentMetrics;
   readonly bootstrapResetFile: string;
+  readonly replicationRevision = new StatusRevision();
+  readonly #lagHistory = new LagHistory();
   #status: AgentStatus = 'new';
   #store: StateStore | undefined;
   #resolver: TokenResolver | undefined;
@@ -236,7 +240,7 @@ export class Agent implements AgentContext {
   async #startRpc(store: StateStore, http: FastifyInstance): Promise<void> {
     const clock = new CommitClock(store.index(), Date.now());
     this.#stopCommitClock = store.onCommit((_changes, index) => clock.record(index, Date.now()));
-    this.#replicationService = new ReplicationService(this, clock);
+    this.#replicationService = new ReplicationService(this, clock, () => this.replicationRevision.bump());
     const proto = loadTollgateProto();
     const grpcLog = this.log.child({ component: 'rpc' });
     this.#grpc = new GrpcServer({ host: this.config.bindAddr, port: this.config.ports.rpc, log: grpcLog, metrics: this.metrics });
@@ -265,6 +269,7 @@ export class Agent implements AgentContext {
     }
     const replicaStore = routeReplicatedWrites(store, this.regionLog);
     let bound = false;
+    let sampler: NodeJS.Timeout | undefined;
     this.#leaderTasks.add({
       name: 'replication',
       start: () => {
@@ -275,8 +280,19 @@ export class Agent implements AgentContext {
           this.metrics.bindReplication(() => (this.#replication ?? loop).report());
         }
         loop.start();
+        this.replicationRevision.bump();
+        // Every loop event (connected, applied, error, resync, closed) is a
+        // status change for blocking readers of /v1/acl/replication.
+        void (async () => {
+          for await (const _ev of loop.events()) this.replicationRevision.bump();
+        })();
+        // One cheap sample a second feeds the lag chart's history.
+        clearInterval(sampler);
+        sampler = setInterval(() => this.#lagHistory.record(Date.now(), loop.report().lagSeconds), 1000);
+        sampler.unref();
       },
       stop: async () => {
+        clearInterval(sampler);
         await this.#replication?.close();
       },
     });
@@ -309,12 +325,13 @@ export class Agent implements AgentContext {
     return awaitAuthoritativeIndex(this, minIndex, this.config.server.replicationWaitMs, signal);
   }
 
-  replicationStatus(): ReplicationStatusView & { readonly HA?: HaStatus } {
+  replicationStatus(opts: { history?: boolean } = {}): ReplicationStatusView & { readonly HA?: HaStatus } {
     const view = replicationStatusView(
       this.config.region,
       this.config.server.authoritativeRegion,
       this.#replication?.report(),
       this.#replicationService?.watchers() ?? [],
+      opts.history === true ? this.#lagHistory.samples() : undefined,
     );
     // HA mode: this agent's leadership, term and applied etcd revision.
     return this.#ha === undefined ? view : { ...view, HA: this.#ha.status() };

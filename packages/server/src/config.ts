@@ -74,6 +74,11 @@ export interface AgentConfigInput {
     /** Longest blocking-query wait. @default "300s" (Nomad's cap) */
     max_query_wait?: string;
   };
+  /** The operator web UI at `/ui/`. */
+  ui?: {
+    /** @default true (served when the built assets are present) */
+    enabled?: boolean;
+  };
 }
 
 /** The configuration after defaults and validation; what the agent runs on. */
@@ -105,6 +110,7 @@ export interface ResolvedAgentConfig {
     readonly authorizeMaxChecks: number;
     readonly maxQueryWaitMs: number;
   };
+  readonly ui: { readonly enabled: boolean };
 }
 
 type FieldKind = 'string' | 'bool' | 'port' | 'int' | 'duration' | 'strings' | 'peers';
@@ -136,8 +142,9 @@ const FIELDS: Readonly<Record<string, FieldKind>> = {
   'limits.http_max_body_bytes': 'int',
   'limits.authorize_max_checks': 'int',
   'limits.max_query_wait': 'duration',
+  'ui.enabled': 'bool',
 };
-const BLOCKS = new Set(['ports', 'server', 'acl', 'etcd', 'limits']);
+const BLOCKS = new Set(['ports', 'server', 'acl', 'etcd', 'limits', 'ui']);
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 const REGION_RE = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -273,6 +280,7 @@ export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolea
       authorizeMaxChecks: maxChecks,
       maxQueryWaitMs: durationField('limits.max_query_wait', input.limits?.max_query_wait, 300_000),
     },
+    ui: { enabled: input.ui?.enabled ?? true },
   };
 }
 

@@ -4,7 +4,7 @@ import type { AgentContext } from '../agent-context.js';
 import { AclDisabledError, BadRequestError, PermissionDeniedError } from '../errors.js';
 import { registerCrossRegionHook } from '../forwarding/region-hook.js';
 import { route } from './route.js';
-import { secretOf } from './request.js';
+import { queryOptions, secretOf, setReadHeaders } from './request.js';
 
 /**
  * `/v1/agent/health`, `/v1/metrics`, `/v1/acl/replication`, and the hook
@@ -16,7 +16,7 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AgentContext): vo
   registerCrossRegionHook(app, ctx);
 
   route(app, '/v1/acl/replication', {
-    GET: (req) => {
+    GET: async (req, reply) => {
       if (!ctx.config.acl.enabled) throw new AclDisabledError();
       const secret = secretOf(req);
       // The replication token may read its own loop's state even when the
@@ -26,7 +26,34 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AgentContext): vo
       if (replicationToken === undefined || secret === '' || !sameSecret(secret, replicationToken)) {
         if (!ctx.resolver.resolve(secret).acl.isManagement) throw new PermissionDeniedError();
       }
-      return ctx.replicationStatus();
+      // A blocking query on the status itself: answers when it changes, or
+      // with the current status when the wait runs out (the UI's live view).
+      const q = queryOptions(req, ctx.config.limits.maxQueryWaitMs);
+      const revision = ctx.replicationRevision;
+      if (q.index > 0 && revision.revision <= q.index) {
+        const ac = new AbortController();
+        const timer = setTimeout(() => ac.abort(), q.waitMs + Math.random() * (q.waitMs / 16));
+        const onClose = (): void => ac.abort();
+        reply.raw.once('close', onClose);
+        try {
+          await revision.waitAbove(q.index, ac.signal);
+        } finally {
+          clearTimeout(timer);
+          reply.raw.off('close', onClose);
+        }
+      }
+      setReadHeaders(reply, revision.revision);
+      const history = (req.query as Record<string, unknown>).history;
+      return ctx.replicationStatus({ history: history === 'true' || history === '' });
+    },
+  });
+
+  // Nomad's region list: this agent's region and every region it knows of
+  // (the authoritative one and `server.region_peers`), sorted. No ACL, as in Nomad.
+  route(app, '/v1/regions', {
+    GET: () => {
+      const { region, server } = ctx.config;
+      return [...new Set([region, server.authoritativeRegion, ...Object.keys(server.regionPeers)])].sort();
     },
   });
 

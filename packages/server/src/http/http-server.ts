@@ -8,6 +8,8 @@ import { registerAgentRoutes } from './agent-routes.js';
 import { createAuthorizer, registerAuthorizeRoute } from './authorize-route.js';
 import { createAuthorizeFastPath } from './fast-path.js';
 import { registerHaConsistency } from './ha-consistency.js';
+import { registerUiRoutes } from './ui-routes.js';
+import { registerValidateRoutes } from './validate-routes.js';
 
 /**
  * Builds the agent's HTTP server (Fastify). Bodies are read as JSON whatever
@@ -81,6 +83,8 @@ export function createHttpServer(ctx: AgentContext): FastifyInstance {
   registerAuthorizeRoute(app, authorize);
   registerAclRoutes(app, ctx);
   registerAgentRoutes(app, ctx);
+  registerValidateRoutes(app, ctx);
+  registerUiRoutes(app, ctx);
   // After the cross-region hook: a request for another region must not wait on this region's etcd.
   registerHaConsistency(app, ctx);
   return app;

@@ -67,9 +67,13 @@ export class ReplicationService {
   readonly #watchers = new Set<Watcher>();
   #closed = false;
 
-  constructor(ctx: AgentContext, clock: CommitClock) {
+  readonly #onWatchersChange: () => void;
+
+  /** @param onWatchersChange called when a follower's Watch stream opens or ends (status pages block on it). */
+  constructor(ctx: AgentContext, clock: CommitClock, onWatchersChange: () => void = () => {}) {
     this.#ctx = ctx;
     this.#clock = clock;
+    this.#onWatchersChange = onWatchersChange;
   }
 
   /** The Watch streams being served now. */
@@ -135,6 +139,7 @@ export class ReplicationService {
     const onCancel = (): void => watcher.abort.abort();
     call.once('cancelled', onCancel);
     this.#watchers.add(watcher);
+    this.#onWatchersChange();
     log.info({ since }, 'replication watch started');
     try {
       const outcome = await this.#stream(call, since, signal, (sent) => {
@@ -159,6 +164,7 @@ export class ReplicationService {
     } finally {
       call.off('cancelled', onCancel);
       this.#watchers.delete(watcher);
+      this.#onWatchersChange();
       log.info({ sent: watcher.info.sentIndex }, 'replication watch ended');
     }
   }

@@ -20,6 +20,8 @@ export interface ReplicationSourceView {
   readonly LagSeconds: number;
   readonly Resyncs: number;
   readonly Errors: number;
+  /** With `?history=true`: `[unix ms, worst lag seconds]` per 10 s over the last 15 minutes, oldest first. */
+  readonly LagHistory?: ReadonlyArray<readonly [number, number]>;
 }
 
 /** The body of `GET /v1/acl/replication`. */
@@ -40,6 +42,7 @@ export function replicationStatusView(
   authoritativeRegion: string,
   report: ReplicationReport | undefined,
   watchers: readonly WatcherInfo[],
+  lagHistory?: ReadonlyArray<readonly [number, number]>,
 ): ReplicationStatusView {
   const sources: ReplicationSourceView[] = [];
   if (report !== undefined) {
@@ -60,6 +63,7 @@ export function replicationStatusView(
       LagSeconds: report.lagSeconds,
       Resyncs: report.resyncs,
       Errors: report.errors,
+      ...(lagHistory === undefined ? {} : { LagHistory: lagHistory }),
     });
   }
   return {
