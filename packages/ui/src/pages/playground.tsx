@@ -56,7 +56,9 @@ export function PlaygroundPage() {
       </p>
       <form onSubmit={(e) => void run(e)}>
         <label>
-          Check another token's Secret ID <span class="muted">(needs a management token; empty = your own token)</span>
+          <span>
+            Check another token's Secret ID <small class="muted">needs a management token; empty = your own token</small>
+          </span>
           <input name="secretId" type="password" autocomplete="off" value={secretId} onInput={(e) => setSecretId(e.currentTarget.value)} />
         </label>
         <div class="tabs" role="group" aria-label="Input">

@@ -70,6 +70,7 @@ function RegionCard({ region, authoritative, here }: { region: string; authorita
       {s !== undefined && !authoritative && src === undefined && <p>This region does not replicate (no authoritative peers configured).</p>}
       {src !== undefined && (
         <>
+          {feed.error !== undefined && <p class="muted small">Last known state:</p>}
           <Facts
             rows={[
               ['Replicating from', `${src.SourceRegion}${src.Peer ? ` (${src.Peer})` : ''}`],

@@ -103,7 +103,9 @@ export function TokenFormPage({ id }: { id?: string }) {
               (replicated to every region; written in the authoritative region)
             </label>
             <label>
-              Time to live <span class="muted">(Go duration, e.g. 8h; empty = never expires)</span>
+              <span>
+                Time to live <small class="muted">Go duration, e.g. 8h; empty = never expires</small>
+              </span>
               <input name="ttl" value={ttl} spellcheck={false} onInput={(e) => setTtl(e.currentTarget.value)} />
             </label>
           </>

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { ApiError } from '@tollgate/client';
 import type { AclTokenListStub } from '@tollgate/client';
 import { api } from '../api';
 import { ErrorBox, Loading, Time, useLoad, useTitle } from '../components';
@@ -27,6 +28,7 @@ export function TokensPage() {
     setPages(['']);
     setQuery({ prefix: prefix.trim(), filter: filter.trim() });
   };
+  const filterSupport = useLoad(filterSupported, []);
   const next = list.data?.nextToken;
   return (
     <section>
@@ -36,14 +38,28 @@ export function TokensPage() {
           Create token
         </a>
       </div>
-      <form class="search" onSubmit={search} role="search">
+      <form class="search" onSubmit={search} role="search" data-filter={filterSupport.loading ? 'probing' : String(filterSupport.data === true)}>
         <label>
           Accessor ID prefix
           <input name="prefix" value={prefix} spellcheck={false} onInput={(e) => setPrefix(e.currentTarget.value)} />
         </label>
         <label>
-          Filter <span class="muted">(go-bexpr, e.g. <code>Name contains "ci"</code>)</span>
-          <input name="filter" value={filter} spellcheck={false} onInput={(e) => setFilter(e.currentTarget.value)} />
+          <span>
+            Filter <small class="muted">go-bexpr, e.g. <code>Name contains "ci"</code></small>
+          </span>
+          <input
+            name="filter"
+            value={filter}
+            spellcheck={false}
+            disabled={filterSupport.data === false}
+            aria-describedby="filter-note"
+            onInput={(e) => setFilter(e.currentTarget.value)}
+          />
+          {filterSupport.data === false && (
+            <small id="filter-note" class="muted">
+              This agent does not filter token lists yet; search by prefix.
+            </small>
+          )}
         </label>
         <button type="submit">Search</button>
       </form>
@@ -61,6 +77,20 @@ export function TokensPage() {
       </nav>
     </section>
   );
+}
+
+/**
+ * Whether the agent filters token lists: one that does refuses a malformed
+ * expression (400); one that does not ignores the parameter (200), and
+ * the field must not pretend to work.
+ */
+async function filterSupported(): Promise<boolean> {
+  try {
+    await api().listTokens({ perPage: 1, filter: '(' });
+    return false;
+  } catch (err) {
+    return err instanceof ApiError && err.status === 400;
+  }
 }
 
 /** A table of token stubs (also used by a policy's "used by" list). */
