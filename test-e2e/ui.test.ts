@@ -71,6 +71,9 @@ describe('web UI', () => {
     await invalid.filter({ hasText: 'Failed to parse ACL Policy' }).waitFor();
     expect(await invalid.textContent()).toMatch(/Line \d+, column \d+/);
     expect(await page.locator('pre.code .error-line').count()).toBe(1);
+    // The position is a button that puts the caret there.
+    await page.getByRole('button', { name: /^Line \d+, column \d+$/ }).click();
+    expect(await page.evaluate('document.activeElement.name')).toBe('rules');
     await browser.screenshot(page, 'policy-editor-error');
     // Saving anyway shows the write's 400 as the API words it.
     await page.getByRole('button', { name: 'Save policy' }).click();
@@ -147,11 +150,21 @@ describe('web UI', () => {
     expect(await results.nth(1).textContent()).toMatch(/Denied.*no rule matched namespace "prod"/s);
     await browser.screenshot(page, 'playground');
 
-    // Revoked after a confirmation; the token is refused at once.
+    // Revoked after a confirmation, by keyboard: the dialog opens on Cancel,
+    // Escape backs out (nothing revoked), Tab + Enter confirms.
     await page.goto(`${eu}/ui/#/tokens/${accessor}`);
-    await page.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('button', { name: 'Revoke' }).focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('dialog').getByText('cannot be undone').waitFor();
-    await page.getByRole('button', { name: 'Revoke token' }).click();
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Cancel');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    expect((await api(eu, 'GET', '/v1/acl/token/self', { token: secret })).status).toBe(200);
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').getByText('cannot be undone').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Revoke token');
+    await page.keyboard.press('Enter');
     await page.waitForURL(/#\/tokens$/);
     expect((await api(eu, 'GET', '/v1/acl/token/self', { token: secret })).status).toBe(403);
 

@@ -4,7 +4,7 @@ import { TollgateClient } from './tollgate-client.js';
 /** A client whose fetch records each request and answers with `answer`. */
 function recording(answer: () => Response): { client: TollgateClient; requests: Array<{ url: URL; init: RequestInit | undefined }> } {
   const requests: Array<{ url: URL; init: RequestInit | undefined }> = [];
-  const fetch = (async (input: URL | RequestInfo, init?: RequestInit) => {
+  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
     requests.push({ url: new URL(String(input)), init });
     return answer();
   }) as typeof globalThis.fetch;
