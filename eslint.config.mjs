@@ -3,6 +3,13 @@
 // the TypeScript compiler and review already cover.
 import tseslint from 'typescript-eslint';
 
+// Where async bugs and import mistakes hide; every TypeScript file gets these.
+const typedRules = {
+  '@typescript-eslint/no-floating-promises': 'error',
+  '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
+  '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+};
+
 export default tseslint.config(
   { ignores: ['**/dist/**', 'packages/ui/vite.config.ts', '**/node_modules/**', 'packages/server/src/generated/**', 'coverage/**', '.lab/**'] },
   {
@@ -12,9 +19,7 @@ export default tseslint.config(
       parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      ...typedRules,
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['@tollgate/*/src/*', '@tollgate/*/dist/*'], message: 'Import a package through its public index.' }] },
@@ -32,10 +37,6 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { project: './packages/ui/tsconfig.json', tsconfigRootDir: import.meta.dirname },
     },
-    rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
-    },
+    rules: typedRules,
   },
 );

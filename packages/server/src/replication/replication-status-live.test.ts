@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAgent } from '../testing/test-agent.js';
 import type { TestAgent } from '../testing/test-agent.js';
+import { until } from '../testing/until.js';
 
 /**
  * `GET /v1/acl/replication` as a blocking query (the UI's live regions
@@ -22,16 +23,6 @@ afterAll(async () => {
   await eu?.close();
   await global?.close();
 });
-
-async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const status = (t: TestAgent, query = '') => t.call('GET', `/v1/acl/replication${query}`, { token: root });
 
