@@ -197,6 +197,7 @@ describe('web UI', () => {
       expect(Number.parseFloat((await card(r).getByTestId('lag').textContent())!)).toBeLessThan(1);
       expect(await card(r).getByTestId('index-lag').textContent()).toBe('0');
     }
+    expect(await card('global').getByTestId('counts').textContent()).toMatch(/^\d+ global tokens? · 0 local tokens · \d+ polic(y|ies)$/);
     // Blocking queries, not polling: a quiet cluster costs a few reads per region per 10 s.
     const since = Date.now();
     await page.waitForTimeout(5_000);

@@ -142,6 +142,8 @@ export interface ReplicationStatus {
   readonly Sources: readonly ReplicationSource[];
   /** Followers streaming from this agent (authoritative region). */
   readonly Followers: ReadonlyArray<{ readonly Region: string; readonly Peer: string; readonly SentIndex: number; readonly Since: string }>;
+  /** Tokens (global, local) and policies the region holds. */
+  readonly Counts?: { readonly GlobalTokens: number; readonly LocalTokens: number; readonly Policies: number };
   readonly [key: string]: unknown;
 }
 

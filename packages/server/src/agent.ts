@@ -32,6 +32,7 @@ import { ReplicationLoop } from './replication/replication-loop.js';
 import { ReplicationService } from './replication/replication-service.js';
 import { replicationStatusView } from './replication/replication-status.js';
 import { LagHistory } from './replication/lag-history.js';
+import { ObjectCounter } from './replication/object-counts.js';
 import { StatusRevision } from './replication/status-revision.js';
 import type { ReplicationStatusView } from './replication/replication-status.js';
 import { TokenResolver } from './token-resolver.js';
@@ -71,6 +72,7 @@ export class Agent implements AgentContext {
   readonly bootstrapResetFile: string;
   readonly replicationRevision = new StatusRevision();
   readonly #lagHistory = new LagHistory();
+  #counter: ObjectCounter | undefined;
   #status: AgentStatus = 'new';
   #store: StateStore | undefined;
   #resolver: TokenResolver | undefined;
@@ -332,6 +334,7 @@ export class Agent implements AgentContext {
       this.#replication?.report(),
       this.#replicationService?.watchers() ?? [],
       opts.history === true ? this.#lagHistory.samples() : undefined,
+      this.#store === undefined ? undefined : (this.#counter ??= new ObjectCounter(this.#store)).counts(),
     );
     // HA mode: this agent's leadership, term and applied etcd revision.
     return this.#ha === undefined ? view : { ...view, HA: this.#ha.status() };

@@ -14,9 +14,19 @@ let global: TestAgent;
 let eu: TestAgent;
 let root: string;
 
+function follower(region: string): Promise<TestAgent> {
+  return startTestAgent({
+    region,
+    server: { authoritative_region: 'global', region_peers: { global: [global.agent.rpcAddress] } },
+    acl: { replication_token: root },
+  });
+}
+
 beforeAll(async () => {
   global = await startTestAgent({ region: 'global' });
   root = (await global.call('POST', '/v1/acl/bootstrap')).body.SecretID;
+  eu = await follower('eu-west');
+  await eu.agent.awaitAuthoritativeIndex(global.agent.store.index());
 });
 
 afterAll(async () => {
@@ -27,26 +37,33 @@ afterAll(async () => {
 const status = (t: TestAgent, query = '') => t.call('GET', `/v1/acl/replication${query}`, { token: root });
 
 describe('live replication status', () => {
-  it('wakes a blocking read of the authoritative region when a follower starts streaming', async () => {
+  it('wakes a blocking read of the authoritative region when a follower starts and stops streaming', async () => {
     const first = await status(global);
     expect(first.status).toBe(200);
     const index = Number(first.headers.get('x-nomad-index'));
     expect(index).toBeGreaterThan(0);
-    expect(first.body.Followers).toEqual([]);
+    expect(first.body.Followers.map((f: { Region: string }) => f.Region)).not.toContain('us-east');
     const held = status(global, `?index=${index}&wait=60s`);
-    eu = await startTestAgent({
-      region: 'eu-west',
-      server: { authoritative_region: 'global', region_peers: { global: [global.agent.rpcAddress] } },
-      acl: { replication_token: root },
-    });
-    const woke = await held;
-    expect(woke.status).toBe(200);
-    expect(Number(woke.headers.get('x-nomad-index'))).toBeGreaterThan(index);
-    const streaming = await until(async () => {
-      const s = await status(global);
-      return s.body.Followers.length === 1 && s.body;
-    });
-    expect(streaming.Followers[0].Region).toBe('eu-west');
+    const us = await follower('us-east');
+    try {
+      const woke = await held;
+      expect(woke.status).toBe(200);
+      expect(Number(woke.headers.get('x-nomad-index'))).toBeGreaterThan(index);
+      const streaming = await until(async () => {
+        const s = await status(global);
+        return s.body.Followers.some((f: { Region: string }) => f.Region === 'us-east') && s;
+      });
+      const gone = status(global, `?index=${streaming.headers.get('x-nomad-index')}&wait=60s`);
+      await us.close();
+      expect((await gone).status).toBe(200);
+      const after = await until(async () => {
+        const s = await status(global);
+        return !s.body.Followers.some((f: { Region: string }) => f.Region === 'us-east') && s.body;
+      });
+      expect(after.Followers.map((f: { Region: string }) => f.Region)).toEqual(['eu-west']);
+    } finally {
+      await us.close();
+    }
   });
 
   it('wakes a blocking read of a follower when a global write replicates', async () => {
@@ -77,6 +94,18 @@ describe('live replication status', () => {
       expect(t).toBeLessThanOrEqual(Date.now());
       expect(lag).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('counts the global and local tokens and the policies each region holds', async () => {
+    const local = await eu.call('POST', '/v1/acl/token', { token: root, body: { Type: 'management', Global: false } });
+    expect(local.status).toBe(200);
+    const g = (await status(global)).body.Counts;
+    expect(g.LocalTokens).toBe(0);
+    expect(g.GlobalTokens).toBeGreaterThanOrEqual(1);
+    expect(g.Policies).toBe(0);
+    await eu.agent.awaitAuthoritativeIndex(global.agent.store.index());
+    const e = (await status(eu)).body.Counts;
+    expect(e).toEqual({ GlobalTokens: g.GlobalTokens, LocalTokens: 1, Policies: 0 });
   });
 
   it('keeps the status closed to non-management callers, even as a blocking read', async () => {

@@ -56,6 +56,12 @@ function RegionCard({ region, authoritative, here }: { region: string; authorita
         </span>
       </header>
       {feed.error !== undefined && <ErrorBox error={feed.error} />}
+      {s?.Counts && (
+        <p class="counts" data-testid="counts">
+          {plural(s.Counts.GlobalTokens, 'global token')} · {plural(s.Counts.LocalTokens, 'local token')} ·{' '}
+          {plural(s.Counts.Policies, 'policy', 'policies')}
+        </p>
+      )}
       {s === undefined && feed.error === undefined && <Loading what="status" />}
       {s !== undefined && authoritative && (
         <>
@@ -100,4 +106,8 @@ function RegionCard({ region, authoritative, here }: { region: string; authorita
       </p>
     </article>
   );
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
