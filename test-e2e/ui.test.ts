@@ -137,7 +137,8 @@ describe('web UI', () => {
 
     // The playground: Allowed with the policy that allowed it, Denied with why.
     await page.goto(`${eu}/ui/#/playground`);
-    await page.getByLabel(/Check another token's Secret ID/).fill(secret);
+    // Picked from the region's tokens (its secret is read and sent, never shown).
+    await page.getByLabel('Token to check').selectOption(accessor);
     await page.getByRole('button', { name: 'Add check' }).click();
     await page.locator('input[name="name-1"]').fill('prod');
     await page.locator('input[name="capability-1"]').fill('submit-job');
@@ -148,7 +149,14 @@ describe('web UI', () => {
     expect(await results.nth(0).textContent()).toMatch(/Allowed.*allowed by policy "ui-app"/s);
     expect(await results.nth(1).getAttribute('data-allowed')).toBe('false');
     expect(await results.nth(1).textContent()).toMatch(/Denied.*no rule matched namespace "prod"/s);
+    expect(await page.content()).not.toContain(secret);
     await browser.screenshot(page, 'playground');
+    // The same check for a pasted SecretID.
+    await page.getByLabel('Token to check').selectOption('');
+    await page.getByLabel(/Check another token's Secret ID/).fill(secret);
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await page.getByRole('heading', { name: `Results for accessor ${accessor}` }).waitFor();
+    expect(await results.count()).toBe(2);
 
     // Revoked after a confirmation, by keyboard: the dialog opens on Cancel,
     // Escape backs out (nothing revoked), Tab + Enter confirms.

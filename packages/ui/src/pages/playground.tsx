@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { AuthorizeCheck, AuthorizeResponse } from '@tollgate/client';
 import { api } from '../api';
-import { ErrorBox, useTitle } from '../components';
+import { ErrorBox, useLoad, useTitle } from '../components';
 
 const RESOURCES = ['namespace', 'variable', 'node_pool', 'host_volume', 'agent', 'node', 'operator', 'quota', 'plugin'];
 const EMPTY: AuthorizeCheck = { Resource: 'namespace', Name: 'default', Capability: 'read-job' };
@@ -9,7 +9,7 @@ const EMPTY: AuthorizeCheck = { Resource: 'namespace', Name: 'default', Capabili
 /**
  * The check playground: `POST /v1/acl/authorize` made visual. Checks come
  * from a form or as JSON; the caller's own token is checked, or (with a
- * management token) a pasted SecretID. Each answer shows Allowed/Denied and
+ * management token) one picked from the region's tokens or a pasted SecretID. Each answer shows Allowed/Denied and
  * the reason (policy, block, pattern).
  */
 export function PlaygroundPage() {
@@ -18,6 +18,9 @@ export function PlaygroundPage() {
   const [mode, setMode] = useState<'form' | 'json'>('form');
   const [json, setJson] = useState('');
   const [secretId, setSecretId] = useState('');
+  const [picked, setPicked] = useState('');
+  // Management callers may pick any token of the region; others get a 403 and just the paste field.
+  const tokens = useLoad(() => api().listTokens({ perPage: 500 }), []);
   const [answer, setAnswer] = useState<{ checks: AuthorizeCheck[]; res: AuthorizeResponse }>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -39,7 +42,10 @@ export function PlaygroundPage() {
         if (!Array.isArray(list)) throw new Error('JSON: expected an array of checks or {"Checks": [...]}');
       }
       const clean = list.map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== '' && v !== undefined)) as unknown as AuthorizeCheck);
-      const res = await api().authorize(clean, { secretId: secretId.trim() });
+      // A picked token is checked by its secret, read here (management) and
+      // sent in the body only; it is never shown.
+      const other = picked !== '' ? (await api().readToken(picked)).data.SecretID : secretId.trim();
+      const res = await api().authorize(clean, { secretId: other });
       setAnswer({ checks: clean, res: res.data });
     } catch (err) {
       setError(err);
@@ -55,11 +61,31 @@ export function PlaygroundPage() {
         Asks <code>POST /v1/acl/authorize</code> whether a token may do each thing, and why.
       </p>
       <form onSubmit={(e) => void run(e)}>
+        {tokens.data && (
+          <label>
+            Token to check
+            <select name="token" value={picked} onChange={(e) => setPicked(e.currentTarget.value)}>
+              <option value="">my own token (or the Secret ID below)</option>
+              {tokens.data.data.map((t) => (
+                <option key={t.AccessorID} value={t.AccessorID}>
+                  {t.Name || '(no name)'} — {t.AccessorID.slice(0, 8)} ({t.Type})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label>
           <span>
             Check another token's Secret ID <small class="muted">needs a management token; empty = your own token</small>
           </span>
-          <input name="secretId" type="password" autocomplete="off" value={secretId} onInput={(e) => setSecretId(e.currentTarget.value)} />
+          <input
+            name="secretId"
+            type="password"
+            autocomplete="off"
+            disabled={picked !== ''}
+            value={secretId}
+            onInput={(e) => setSecretId(e.currentTarget.value)}
+          />
         </label>
         <div class="tabs" role="group" aria-label="Input">
           <button type="button" aria-pressed={mode === 'form'} onClick={() => setMode('form')}>
