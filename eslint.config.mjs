@@ -2,6 +2,8 @@
 // focused tests, layer-breaking deep imports), quiet about style, which
 // the TypeScript compiler and review already cover.
 import tseslint from 'typescript-eslint';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 // Where async bugs and import mistakes hide; every TypeScript file gets these.
 const typedRules = {
@@ -15,11 +17,20 @@ export default tseslint.config(
   {
     files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'test-e2e/**/*.ts'],
     extends: [tseslint.configs.base],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.check.json' })],
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    },
     languageOptions: {
       parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       ...typedRules,
+      // Any import cycle fails lint, type-only imports included (a type cycle
+      // is a design cycle: split an interface into its own file instead).
+      'import-x/no-cycle': ['error', { ignoreExternal: true, allowUnsafeDynamicCyclicDependency: false }],
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['@tollgate/*/src/*', '@tollgate/*/dist/*'], message: 'Import a package through its public index.' }] },

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { api, startAgent } from './testkit.js';
 import type { RunningAgent, StartAgentOptions } from './testkit.js';
 
-export { findEtcd, startEtcd } from '../packages/server/src/testing/etcd-process.js';
+export { etcdSkipReason, startEtcd } from '../packages/server/src/testing/etcd-process.js';
 export type { EtcdProcess } from '../packages/server/src/testing/etcd-process.js';
 export { startTcpProxy } from '../packages/server/src/testing/tcp-proxy.js';
 export type { TcpProxy } from '../packages/server/src/testing/tcp-proxy.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAgentConfigFile, mergeAgentConfig, resolveAgentConfig } from '@tollgate/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findEtcd, haStatus, leaderOf } from './ha-kit.js';
+import { etcdSkipReason, haStatus, leaderOf } from './ha-kit.js';
 import { REPO, api, eventually } from './testkit.js';
 import type { RunningAgent } from './testkit.js';
 
@@ -57,9 +57,9 @@ function asAgent(http: string, pid: number): RunningAgent {
   return { addr: http, proc: { exitCode: alive(pid) ? null : 0, signalCode: null } as ChildProcess } as RunningAgent;
 }
 
-const ETCD = findEtcd();
+const SKIP = etcdSkipReason('ha-lab');
 
-describe.skipIf(ETCD === undefined)(`npm start -- --ha${ETCD === undefined ? ' — skipped: etcd is not installed' : ''}`, () => {
+describe.skipIf(SKIP !== undefined)(`npm start -- --ha${SKIP === undefined ? '' : ` — ${SKIP}`}`, () => {
   let proc: ChildProcess;
   let out = '';
   let err = '';

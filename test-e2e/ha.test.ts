@@ -6,16 +6,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findEtcd, haStatus, leaderOf, regionKey, startEtcd, startHaAgent, startTcpProxy } from './ha-kit.js';
+import { etcdSkipReason, haStatus, leaderOf, regionKey, startEtcd, startHaAgent, startTcpProxy } from './ha-kit.js';
 import type { EtcdProcess } from './ha-kit.js';
 import { api, eventually, startAgent } from './testkit.js';
 import type { RunningAgent } from './testkit.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const ETCD = findEtcd();
+const SKIP = etcdSkipReason('ha');
 
-describe.skipIf(ETCD === undefined)(`HA region on etcd${ETCD === undefined ? ' — skipped: etcd is not installed (apt-get install etcd-server)' : ''}`, () => {
+describe.skipIf(SKIP !== undefined)(`HA region on etcd${SKIP === undefined ? '' : ` — ${SKIP}`}`, () => {
   let etcd: EtcdProcess;
   const running: RunningAgent[] = [];
   let regionSeq = 0;

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { ACLToken } from '@tollgate/state';
-import type { AclWriteOp, AclWriteResult, AgentContext } from './agent-context.js';
-import { AclDisabledError, BadRequestError, ObjectNotFoundError, PermissionDeniedError } from './errors.js';
+import type { AgentContext } from './agent-context.js';
+import type { AclWriteOp, AclWriteResult } from './acl-write.js';
+import { BadRequestError, ObjectNotFoundError, PermissionDeniedError } from './errors.js';
 import { decodePolicyRequest } from './policies.js';
 import type { Identity } from './token-resolver.js';
 import { UUID_RE, bootstrapToken, buildToken, decodeTokenRequest, tokenView, validateToken } from './tokens.js';
+import { requireAclEnabled } from './acl-enabled.js';
 
 /**
  * The ACL write operations, independent of transport (like Nomad's
@@ -17,7 +19,7 @@ import { UUID_RE, bootstrapToken, buildToken, decodeTokenRequest, tokenView, val
 
 /** Runs a write operation in this region. */
 export async function runWrite(ctx: AgentContext, secret: string, w: AclWriteOp): Promise<AclWriteResult> {
-  if (!ctx.config.acl.enabled) throw new AclDisabledError();
+  requireAclEnabled(ctx.config);
   switch (w.op) {
     case 'bootstrap':
       return bootstrap(ctx, w.body);

@@ -1,5 +1,6 @@
 import type { Mutation, StateStore } from '@tollgate/state';
 import type { ResolvedAgentConfig } from './config.js';
+import type { AclWriteOp, AclWriteResult } from './acl-write.js';
 import type { ForwardRequest, ForwardResponse } from './forwarding/forwarded-http.js';
 import type { HaContext } from './ha/ha-context.js';
 import type { Logger } from './logger.js';
@@ -65,19 +66,3 @@ export interface AgentHealth {
   readonly status: 'serving' | 'degraded' | 'draining';
   readonly message: string;
 }
-
-/** An ACL write, as the HTTP layer received it (see acl-endpoint.ts). */
-export type AclWriteOp =
-  | { readonly op: 'bootstrap'; readonly body: unknown }
-  | { readonly op: 'token-upsert'; readonly body: unknown; readonly accessor?: string }
-  | { readonly op: 'token-delete'; readonly accessor: string }
-  | { readonly op: 'policy-upsert'; readonly name: string; readonly body: unknown }
-  | { readonly op: 'policy-delete'; readonly name: string };
-
-/** What a write answers: the index it committed at and the JSON body. */
-export interface AclWriteResult {
-  readonly index: number;
-  /** `undefined` = empty body (policy writes, deletes). */
-  readonly body?: unknown;
-}
-

@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { EmbeddedRegionLog, StateStore } from '@tollgate/state';
 import type { Mutation, RegionLog, ReplicatedBatch } from '@tollgate/state';
 import { runWrite } from './acl-endpoint.js';
-import type { AclWriteOp, AclWriteResult, AgentContext, AgentHealth } from './agent-context.js';
+import type { AgentContext, AgentHealth } from './agent-context.js';
+import { agentHealth } from './agent-health.js';
+import type { AclWriteOp, AclWriteResult } from './acl-write.js';
 import type { ResolvedAgentConfig } from './config.js';
 import { ConfigError, TollgateError } from './errors.js';
 import type { ForwardRequest, ForwardResponse } from './forwarding/forwarded-http.js';
@@ -21,7 +23,6 @@ import { registerHaMetrics } from './ha/ha-metrics.js';
 import { HaRuntime } from './ha/ha-runtime.js';
 import { LeaderTasks } from './ha/leader-tasks.js';
 import type { LeaderTask } from './ha/leader-tasks.js';
-import { routeReplicatedWrites } from './ha/replica-store.js';
 import { createHttpServer } from './http/http-server.js';
 import { loadOrCreateKey } from './keyring.js';
 import { createLogger } from './logger.js';
@@ -29,12 +30,14 @@ import type { Logger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
 import { CommitClock } from './replication/commit-clock.js';
 import { ReplicationLoop } from './replication/replication-loop.js';
+import type { ReplicaPort } from './replication/replication-loop.js';
 import { ReplicationService } from './replication/replication-service.js';
 import { replicationStatusView } from './replication/replication-status.js';
 import { LagHistory } from './replication/lag-history.js';
 import { ObjectCounter } from './replication/object-counts.js';
 import { StatusRevision } from './replication/status-revision.js';
 import type { ReplicationStatusView } from './replication/replication-status.js';
+import { TokenGc, GC_BATCH, HA_GC_BATCH } from './token-gc.js';
 import { TokenResolver } from './token-resolver.js';
 
 /** The agent's lifecycle. */
@@ -46,10 +49,19 @@ export interface AgentOptions {
   readonly logger?: Logger;
 }
 
-/** Most expired tokens deleted per GC pass (Nomad's ACLMaxExpiredBatchSize). */
-const GC_BATCH = 4096;
-/** In HA mode one GC write must fit one etcd transaction (two keys per token). */
-const HA_GC_BATCH = 50;
+/**
+ * One step of shutting down, in the order `drain` and `close` run them.
+ * `drain` runs the steps that stop taking work (their `drain`, else their
+ * `close`, skipping `closeOnly` ones); `close` then runs every `close`.
+ * Every step is safe to run twice.
+ */
+interface TeardownStep {
+  readonly name: string;
+  readonly drain?: (graceMs: number) => Promise<void>;
+  readonly close: () => unknown;
+  /** Only on close: resources in-flight requests still use while draining. */
+  readonly closeOnly?: boolean;
+}
 
 /**
  * One Tollgate server process: the state machine of its region, the HTTP
@@ -77,7 +89,7 @@ export class Agent implements AgentContext {
   #store: StateStore | undefined;
   #resolver: TokenResolver | undefined;
   #http: FastifyInstance | undefined;
-  #gcTimer: NodeJS.Timeout | undefined;
+  #tokenGc: TokenGc | undefined;
   // Between regions: the RPC listener, clients of other regions' agents,
   // and (in a follower) the replication loop.
   #grpc: GrpcServer | undefined;
@@ -172,6 +184,8 @@ export class Agent implements AgentContext {
     const serverDir = join(this.config.dataDir, 'server');
     await mkdir(serverDir, { recursive: true, mode: 0o700 });
     const etcd = this.config.etcd;
+    // The one HA key check (HaRuntime takes the key as given): checked at
+    // start, not in config, so a config file may leave the key to another.
     if (etcd !== undefined && this.config.acl.encryptionKey === undefined) {
       throw new ConfigError(
         'acl.encryption_key: required in HA mode (an etcd block is set): every agent of the region must seal and open the same SecretIDs in etcd',
@@ -205,11 +219,19 @@ export class Agent implements AgentContext {
     await this.#startRpc(this.#store, this.#http);
     await this.#http.listen({ host: this.config.bindAddr, port: this.config.ports.http });
     if (!this.isAuthoritative) this.#startReplication(this.#store);
+    this.#tokenGc = new TokenGc({
+      store: this.#store,
+      regionLog: this.#regionLog,
+      log: this.log,
+      thresholdMs: this.config.server.aclTokenGcThresholdMs,
+      intervalMs: this.config.server.aclTokenGcIntervalMs,
+      batch: this.#ha === undefined ? GC_BATCH : HA_GC_BATCH,
+      collectsGlobal: this.isAuthoritative,
+    });
+    this.#leaderTasks.add(this.#tokenGc);
     // The only agent of a region always leads; in HA mode the election decides.
     if (this.#ha === undefined) await this.#leaderTasks.setLeading(true);
     else this.#ha.startElection(this.httpAddress);
-    this.#gcTimer = setInterval(() => void this.collectExpiredTokens(), this.config.server.aclTokenGcIntervalMs);
-    this.#gcTimer.unref();
     this.#status = 'running';
     this.log.info(
       {
@@ -242,7 +264,18 @@ export class Agent implements AgentContext {
   async #startRpc(store: StateStore, http: FastifyInstance): Promise<void> {
     const clock = new CommitClock(store.index(), Date.now());
     this.#stopCommitClock = store.onCommit((_changes, index) => clock.record(index, Date.now()));
-    this.#replicationService = new ReplicationService(this, clock, () => this.replicationRevision.bump());
+    this.#replicationService = new ReplicationService(
+      {
+        region: this.config.region,
+        authoritativeRegion: this.config.server.authoritativeRegion,
+        isAuthoritative: this.isAuthoritative,
+        store,
+        tokens: this.resolver,
+        log: this.log,
+      },
+      clock,
+      () => this.replicationRevision.bump(),
+    );
     const proto = loadTollgateProto();
     const grpcLog = this.log.child({ component: 'rpc' });
     this.#grpc = new GrpcServer({ host: this.config.bindAddr, port: this.config.ports.rpc, log: grpcLog, metrics: this.metrics });
@@ -269,7 +302,17 @@ export class Agent implements AgentContext {
       );
       return;
     }
-    const replicaStore = routeReplicatedWrites(store, this.regionLog);
+    const log = this.regionLog;
+    // Reads from this agent's store; replicated batches through the region log.
+    const replicaStore: ReplicaPort = {
+      get status() {
+        return store.status;
+      },
+      replicationCursor: () => store.replicationCursor(),
+      globalDigest: () => store.globalDigest(),
+      waitForReplication: (index, signal) => store.waitForReplication(index, signal),
+      applyReplicated: (batch) => log.applyReplicated(batch),
+    };
     let bound = false;
     let sampler: NodeJS.Timeout | undefined;
     this.#leaderTasks.add({
@@ -300,7 +343,7 @@ export class Agent implements AgentContext {
     });
   }
 
-  #newReplicationLoop(store: StateStore, source: string, peers: readonly string[]): ReplicationLoop {
+  #newReplicationLoop(store: ReplicaPort, source: string, peers: readonly string[]): ReplicationLoop {
     return new ReplicationLoop({
       store,
       region: this.config.region,
@@ -341,81 +384,66 @@ export class Agent implements AgentContext {
   }
 
   health(): AgentHealth {
-    if (this.#status === 'running') {
-      // Degraded (etcd unreachable) still answers 200: reads and
-      // authorization go on, so load balancers keep the agent; writes fail.
-      const degraded = this.#regionLog?.degradedReason;
-      if (degraded !== undefined) {
-        return { ok: true, status: 'degraded', message: `${degraded}: writes are refused; reads and authorization are served from local state` };
-      }
-      return { ok: true, status: 'serving', message: 'ok' };
-    }
-    return { ok: false, status: 'draining', message: `agent is ${this.#status}` };
+    return agentHealth(this.#status, this.#regionLog?.degradedReason);
   }
 
   /**
-   * Deletes expired tokens whose CreateTime is older than the GC threshold
-   * (facts §8). Global tokens are collected only in the authoritative region
-   * (their deletion then replicates); local tokens everywhere. Returns how
-   * many were deleted.
+   * One pass of expired-token GC (it also runs every
+   * `server.acl_token_gc_interval` as a leader task). Only the region's
+   * leader collects; returns how many tokens were deleted.
    */
   async collectExpiredTokens(now = new Date()): Promise<number> {
-    // Only the region's leader collects (the only agent, or the etcd leader).
     if (this.#status !== 'running' || !this.#leaderTasks.leading) return 0;
-    const cutoff = now.getTime() - this.config.server.aclTokenGcThresholdMs;
-    const victims = this.store
-      .expiredTokens(
-        now,
-        this.#ha === undefined ? GC_BATCH : HA_GC_BATCH,
-        (t) => Date.parse(t.CreateTime) <= cutoff && (this.isAuthoritative || !t.Global),
-      )
-      .map((t) => t.AccessorID);
-    if (victims.length === 0) return 0;
-    try {
-      await this.regionLog.apply({ type: 'token-delete', accessors: victims }, { leaderOnly: true });
-      this.log.info({ count: victims.length }, 'expired tokens collected');
-      return victims.length;
-    } catch (err) {
-      this.log.warn({ err }, 'expired token collection failed');
-      return 0;
-    }
+    return (await this.#tokenGc?.collect(now)) ?? 0;
+  }
+
+  /**
+   * The shutdown order, one list for `drain` and `close`: leader tasks first
+   * (replication writes to the store, GC deletes), then the streams this
+   * agent serves, so the RPC listener can drain without waiting on them;
+   * then HTTP; then what in-flight requests used until the end.
+   */
+  #teardown(): TeardownStep[] {
+    const http = this.#http;
+    return [
+      { name: 'leader tasks', close: () => this.#leaderTasks.close() },
+      { name: 'replication loop', close: () => this.#replication?.close() },
+      { name: 'replication streams', close: () => this.#replicationService?.close() },
+      { name: 'rpc', drain: async (graceMs) => this.#grpc?.drain(graceMs), close: () => this.#grpc?.close() },
+      { name: 'peer clients', close: () => this.#peers.close(), closeOnly: true },
+      { name: 'commit clock', close: () => this.#stopCommitClock?.(), closeOnly: true },
+      {
+        name: 'http',
+        drain: async (graceMs) => {
+          if (http === undefined) return;
+          const timer = setTimeout(() => http.server.closeAllConnections(), graceMs);
+          await http.close();
+          clearTimeout(timer);
+        },
+        close: () => http?.close(),
+      },
+      // HA: resign (another agent leads at once) and stop following etcd.
+      { name: 'ha', close: () => this.#ha?.close(), closeOnly: true },
+      { name: 'region log', close: () => this.#regionLog?.close(), closeOnly: true },
+      { name: 'store', close: () => this.#store?.close(), closeOnly: true },
+    ];
   }
 
   /** Stops taking new requests and lets in-flight ones finish (up to graceMs). */
   async drain(graceMs = 5000): Promise<void> {
     if (this.#status !== 'running') return;
     this.#status = 'draining';
-    if (this.#gcTimer) clearInterval(this.#gcTimer);
-    // Leader tasks first (replication writes to the store), then the streams
-    // this agent serves, so the RPC listener can drain without waiting on them.
-    await this.#leaderTasks.close();
-    await this.#replication?.close();
-    this.#replicationService?.close();
-    await this.#grpc?.drain(graceMs);
-    const http = this.#http;
-    if (http) {
-      const timer = setTimeout(() => http.server.closeAllConnections(), graceMs);
-      await http.close();
-      clearTimeout(timer);
+    for (const step of this.#teardown()) {
+      if (step.closeOnly === true) continue;
+      await (step.drain === undefined ? step.close() : step.drain(graceMs));
     }
   }
 
-  /** Drains, then closes the store. Safe to call twice. */
+  /** Drains, then closes everything, the store last. Safe to call twice. */
   async close(): Promise<void> {
     if (this.#status === 'closed') return;
     if (this.#status === 'running') await this.drain(0);
-    if (this.#gcTimer) clearInterval(this.#gcTimer);
-    await this.#leaderTasks.close();
-    await this.#replication?.close();
-    this.#replicationService?.close();
-    this.#grpc?.close();
-    this.#peers.close();
-    this.#stopCommitClock?.();
-    await this.#http?.close();
-    // HA: resign (another agent leads at once) and stop following etcd.
-    await this.#ha?.close();
-    await this.#regionLog?.close();
-    await this.#store?.close();
+    for (const step of this.#teardown()) await step.close();
     this.#status = 'closed';
     this.log.info('agent stopped');
   }

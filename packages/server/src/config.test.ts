@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAgentConfigFile, mergeAgentConfig, parseAgentConfig, resolveAgentConfig } from './config.js';
+import type { ResolvedAgentConfig } from './config.js';
 import { ConfigError } from './errors.js';
 
 const FULL = `
@@ -100,6 +101,38 @@ describe('agent config', () => {
     [{ data_dir: '/x', limits: { http_max_body_bytes: 10 } }, /limits\.http_max_body_bytes/],
   ])('refuses an inconsistent config %j', (input, re) => {
     expect(() => resolveAgentConfig(input)).toThrow(re);
+  });
+
+  it.each([
+    [{ data_dir: '/x', ports: { http: 70000 } }, /^ports\.http: must be a port number 0-65535$/],
+    [{ data_dir: '/x', ports: { http: '4646' } }, /^ports\.http: must be a port number/],
+    [{ data_dir: '/x', regon: 'x' }, /^unknown key "regon"$/],
+    [{ data_dir: '/x', acl: { enabeld: true } }, /^unknown key "acl\.enabeld"$/],
+    [{ data_dir: '/x', acl: { enabled: 'yes' } }, /^acl\.enabled: must be true or false$/],
+    [{ data_dir: '/x', server: { replication_wait: '0s' } }, /^server\.replication_wait: must be greater than zero/],
+    [{ data_dir: '/x', server: { anti_entropy_interval: 'soon' } }, /^server\.anti_entropy_interval: must be a duration like "30s"/],
+    [{ data_dir: '/x', server: { region_peers: { eu: ['no-port'] } } }, /^server\.region_peers\.eu: must be a list of "host:port"/],
+    [{ data_dir: '/x', limits: { authorize_max_checks: 0 } }, /^limits\.authorize_max_checks: must be between 1 and 10000$/],
+    [{ data_dir: '/x', etcd: {} }, /^etcd\.endpoints: at least one endpoint is required$/],
+    [{ data_dir: '/x', ports: 4646 }, /^ports: must be a block$/],
+    ['region = "x"', /expected a configuration object/],
+  ])('validates whatever resolveAgentConfig is given, not only files: %j', (input, re) => {
+    expect(() => resolveAgentConfig(input)).toThrow(ConfigError);
+    expect(() => resolveAgentConfig(input)).toThrow(re);
+  });
+
+  it.each([
+    ['server { anti_entropy_interval = "45s" }', (c: ResolvedAgentConfig) => c.server.antiEntropyIntervalMs, 45_000],
+    ['', (c: ResolvedAgentConfig) => c.server.antiEntropyIntervalMs, 30_000],
+    ['server { replication_wait = "250ms" }', (c: ResolvedAgentConfig) => c.server.replicationWaitMs, 250],
+    ['', (c: ResolvedAgentConfig) => c.server.aclTokenGcIntervalMs, 300_000],
+    ['limits { authorize_max_checks = 7 }', (c: ResolvedAgentConfig) => c.limits.authorizeMaxChecks, 7],
+    ['', (c: ResolvedAgentConfig) => c.limits.maxQueryWaitMs, 300_000],
+    ['etcd { endpoints = ["http://e:2379"] }\nregion = "r"', (c: ResolvedAgentConfig) => c.etcd?.prefix, '/tollgate/r/'],
+    ['region = "r"', (c: ResolvedAgentConfig) => c.server.authoritativeRegion, 'r'],
+    ['acl { encryption_key = "' + Buffer.alloc(32, 7).toString('base64') + '" }', (c: ResolvedAgentConfig) => c.acl.encryptionKey?.length, 32],
+  ])('round-trips %j from HCL to the resolved value', (text, pick, want) => {
+    expect(pick(resolveAgentConfig(parseAgentConfig(`data_dir = "/x"\n${text}`, 'a.hcl')))).toEqual(want);
   });
 
   it('treats inherited Object properties as unknown keys and region names', () => {

@@ -1,153 +1,164 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { decodeHcl, parseGoDuration, PolicyError } from '@tollgate/acl';
+import { Type } from '@sinclair/typebox';
+import { decodeHcl, PolicyError } from '@tollgate/acl';
+import {
+  absolutePath,
+  block,
+  checkKey,
+  duration,
+  isBlock,
+  optional,
+  optionalAs,
+  optionalBlock,
+  required,
+  requiredAs,
+  resolvedName,
+  withDefault,
+  withDefaultAs,
+} from './config-keys.js';
+import type { BlockDecl, DefaultContext, InputTable, KeyDecl, KeyError, ResolvedTable } from './config-keys.js';
 import { ConfigError } from './errors.js';
 
+const REGION_PATTERN = '^[a-zA-Z0-9_-]{1,64}$';
+const REGION_RE = new RegExp(REGION_PATTERN);
+const HOST_PORT_RE = /^[^\s:]+:\d{1,5}$/;
+
+const regionName = Type.String({ pattern: REGION_PATTERN });
+const regionNameError = (v: string): string => `invalid region name "${v}"`;
+const port = Type.Integer({ minimum: 0, maximum: 65535 });
+const PORT_ERROR = 'must be a port number 0-65535';
+const between = (min: number, max: number) => Type.Integer({ minimum: min, maximum: max });
+
+/** `region_peers`: region → `host:port` addresses; the error names the first bad entry. */
+function peersError(v: Record<string, unknown>): KeyError {
+  for (const [region, addrs] of Object.entries(v)) {
+    if (!REGION_RE.test(region)) return `has an invalid region name "${region}"`;
+    if (!Array.isArray(addrs) || addrs.length === 0 || !addrs.every((a) => typeof a === 'string' && HOST_PORT_RE.test(a))) {
+      return { at: region, text: 'must be a list of "host:port" addresses' };
+    }
+  }
+  return 'must map region names to lists of "host:port" addresses';
+}
+
 /**
- * The agent configuration as a user writes it: Nomad's agent keys in HCL
- * (`region`, `data_dir`, `bind_addr`, `ports`, `server`, `acl`), plus
- * Tollgate's own (`etcd`, `limits`, `log_level`). Every field is optional;
- * `resolveAgentConfig` fills the defaults.
+ * Every key the agent knows, declared once: Nomad's agent keys (`region`,
+ * `data_dir`, `bind_addr`, `ports`, `server`, `acl`) and Tollgate's own
+ * (`etcd`, `limits`, `log_level`). A declaration gives the type and the
+ * validation (a TypeBox schema), the default, the error text and the
+ * resolution; `AgentConfigInput` and `ResolvedAgentConfig` are derived from
+ * this table (resolved names are camelCase, durations become `…Ms`).
+ *
+ * Adding a key is one line here (and its line in the README's config
+ * example); a new block is a `block({ … })` entry. Rules that relate several
+ * keys live in `CROSS_FIELD_RULES`.
  */
-export interface AgentConfigInput {
+const AGENT_CONFIG = {
   /** @default "global" */
-  region?: string;
-  /** Where the state machine lives. Required unless `dev`. */
-  data_dir?: string;
+  region: withDefault(regionName, 'global', { error: regionNameError }),
+  /** Where the state machine lives. Required (`-dev` makes a temporary one). */
+  data_dir: requiredAs(Type.String(), 'must be set (or run with -dev)', absolutePath),
   /** @default "0.0.0.0" ("127.0.0.1" in dev mode) */
-  bind_addr?: string;
+  bind_addr: withDefault(Type.String(), ({ dev }) => (dev ? '127.0.0.1' : '0.0.0.0')),
   /** @default "info" */
-  log_level?: string;
-  ports?: {
+  log_level: withDefault(Type.String({ pattern: '^(trace|debug|info|warn|error|fatal|silent)$' }), 'info', { error: (v) => `unknown level "${v}"` }),
+  ports: block({
     /** @default 4646 (0 = pick a free port) */
-    http?: number;
+    http: withDefault(port, 4646, { error: PORT_ERROR, typeError: PORT_ERROR }),
     /** @default 4647 (0 = pick a free port) */
-    rpc?: number;
-  };
-  server?: {
+    rpc: withDefault(port, 4647, { error: PORT_ERROR, typeError: PORT_ERROR }),
+  }),
+  server: block({
+    /** Nomad's `server { enabled = true }`, accepted so Nomad configs load; a Tollgate agent is always a server. */
+    enabled: optional(Type.Boolean()),
     /** @default the agent's own region */
-    authoritative_region?: string;
+    authoritative_region: withDefault(regionName, ({ region }) => region, { error: regionNameError }),
     /** region → RPC addresses (`host:port`) of that region's agents. */
-    region_peers?: Record<string, string[]>;
+    region_peers: withDefaultAs(
+      Type.Record(Type.String({ pattern: REGION_PATTERN }), Type.Array(Type.String({ pattern: HOST_PORT_RE.source }), { minItems: 1 })),
+      {},
+      // A null-prototype map: region names come from query strings
+      // (`?region=`), and `constructor` or `__proto__` must find nothing.
+      (peers): Readonly<Record<string, readonly string[]>> =>
+        Object.freeze(Object.assign(Object.create(null) as Record<string, readonly string[]>, peers)),
+      { error: peersError, hclMap: true },
+    ),
     /** Expired tokens younger than this (by CreateTime) are kept. @default "1h" */
-    acl_token_gc_threshold?: string;
+    acl_token_gc_threshold: duration('1h'),
     /** How often expired tokens are collected. @default "5m" */
-    acl_token_gc_interval?: string;
+    acl_token_gc_interval: duration('5m'),
     /**
      * Tollgate: longest a request waits for this region's replica to reach
      * an authoritative index — after a forwarded global write
      * (read-your-writes) or for `X-Tollgate-Min-Index` — before answering
      * 504. @default "5s"
      */
-    replication_wait?: string;
+    replication_wait: duration('5s', { positive: true }),
     /**
      * Tollgate: how often a follower compares the digest of its global state
      * with the authoritative region's and resyncs on a mismatch. @default "30s"
      */
-    anti_entropy_interval?: string;
-  };
-  acl?: {
+    anti_entropy_interval: duration('30s', { positive: true }),
+  }),
+  acl: block({
     /** @default true (Tollgate is an ACL service; Nomad defaults to false) */
-    enabled?: boolean;
+    enabled: withDefault(Type.Boolean(), true),
     /** Management SecretID a follower region replicates with. */
-    replication_token?: string;
+    replication_token: optional(Type.String({ pattern: '\\S' }), { error: 'must not be empty (leave the key out instead)' }),
     /** @default "1m" */
-    token_min_expiration_ttl?: string;
+    token_min_expiration_ttl: duration('1m'),
     /** @default "24h" */
-    token_max_expiration_ttl?: string;
+    token_max_expiration_ttl: duration('24h'),
     /**
      * base64 of 32 bytes that encrypt SecretIDs at rest. By default a key is
      * generated once into `<data_dir>/server/keyring` (mode 0600).
      */
-    encryption_key?: string;
-  };
-  etcd?: {
-    endpoints?: string[];
+    encryption_key: optionalAs(Type.String({ format: 'base64-32' }), (b64) => Buffer.from(b64, 'base64'), { error: 'must be base64 of 32 bytes' }),
+  }),
+  /** HA mode (docs/ha.md); without it, the embedded LevelDB region log. */
+  etcd: optionalBlock({
+    endpoints: required(Type.Array(Type.String(), { minItems: 1 }), 'at least one endpoint is required', {
+      error: 'at least one endpoint is required',
+    }),
     /** @default "/tollgate/<region>/" */
-    prefix?: string;
-  };
-  limits?: {
+    prefix: withDefault(Type.String(), ({ region }) => `/tollgate/${region}/`),
+  }),
+  limits: block({
     /** Largest request body accepted. @default 1048576 */
-    http_max_body_bytes?: number;
+    http_max_body_bytes: withDefault(between(1024, 64 * 1_048_576), 1_048_576, { error: 'must be between 1024 and 67108864' }),
     /** Most checks in one `/v1/acl/authorize` call. @default 256 */
-    authorize_max_checks?: number;
+    authorize_max_checks: withDefault(between(1, 10_000), 256, { error: 'must be between 1 and 10000' }),
     /** Longest blocking-query wait. @default "300s" (Nomad's cap) */
-    max_query_wait?: string;
-  };
-  /** The operator web UI at `/ui/`. */
-  ui?: {
-    /** @default true (served when the built assets are present) */
-    enabled?: boolean;
-  };
-}
-
-/** The configuration after defaults and validation; what the agent runs on. */
-export interface ResolvedAgentConfig {
-  readonly region: string;
-  readonly dataDir: string;
-  readonly dev: boolean;
-  readonly bindAddr: string;
-  readonly logLevel: string;
-  readonly ports: { readonly http: number; readonly rpc: number };
-  readonly server: {
-    readonly authoritativeRegion: string;
-    readonly regionPeers: Readonly<Record<string, readonly string[]>>;
-    readonly aclTokenGcThresholdMs: number;
-    readonly aclTokenGcIntervalMs: number;
-    readonly replicationWaitMs: number;
-    readonly antiEntropyIntervalMs: number;
-  };
-  readonly acl: {
-    readonly enabled: boolean;
-    readonly replicationToken: string | undefined;
-    readonly tokenMinExpirationTtlMs: number;
-    readonly tokenMaxExpirationTtlMs: number;
-    readonly encryptionKey: Buffer | undefined;
-  };
-  readonly etcd: { readonly endpoints: readonly string[]; readonly prefix: string } | undefined;
-  readonly limits: {
-    readonly httpMaxBodyBytes: number;
-    readonly authorizeMaxChecks: number;
-    readonly maxQueryWaitMs: number;
-  };
-  readonly ui: { readonly enabled: boolean };
-}
-
-type FieldKind = 'string' | 'bool' | 'port' | 'int' | 'duration' | 'strings' | 'peers';
-
-/** Every key the agent knows, by dotted path. Anything else is an error. */
-const FIELDS: Readonly<Record<string, FieldKind>> = {
-  region: 'string',
-  data_dir: 'string',
-  bind_addr: 'string',
-  log_level: 'string',
-  'ports.http': 'port',
-  'ports.rpc': 'port',
-  'server.authoritative_region': 'string',
-  'server.region_peers': 'peers',
-  'server.acl_token_gc_threshold': 'duration',
-  'server.acl_token_gc_interval': 'duration',
-  'server.replication_wait': 'duration',
-  'server.anti_entropy_interval': 'duration',
-  // Nomad's `server { enabled = true }` is accepted so Nomad configs load;
-  // a Tollgate agent is always a server.
-  'server.enabled': 'bool',
-  'acl.enabled': 'bool',
-  'acl.replication_token': 'string',
-  'acl.token_min_expiration_ttl': 'duration',
-  'acl.token_max_expiration_ttl': 'duration',
-  'acl.encryption_key': 'string',
-  'etcd.endpoints': 'strings',
-  'etcd.prefix': 'string',
-  'limits.http_max_body_bytes': 'int',
-  'limits.authorize_max_checks': 'int',
-  'limits.max_query_wait': 'duration',
-  'ui.enabled': 'bool',
+    max_query_wait: duration('300s'),
+  }),
+  /** The operator web UI at `/ui/` (served only when built; the API never depends on it). */
+  ui: block({
+    /** @default true */
+    enabled: withDefault(Type.Boolean(), true),
+  }),
 };
-const BLOCKS = new Set(['ports', 'server', 'acl', 'etcd', 'limits', 'ui']);
 
-const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
-const REGION_RE = /^[a-zA-Z0-9_-]{1,64}$/;
+/**
+ * The agent configuration as a user writes it (derived from `AGENT_CONFIG`).
+ * Every field is optional; `resolveAgentConfig` fills the defaults.
+ */
+export type AgentConfigInput = InputTable<typeof AGENT_CONFIG>;
+
+/** The configuration after defaults and validation; what the agent runs on (derived from `AGENT_CONFIG`). */
+export type ResolvedAgentConfig = ResolvedTable<typeof AGENT_CONFIG> & { readonly dev: boolean };
+
+/**
+ * Rules that relate several keys, in one place. Each gets the resolved
+ * config and throws a `ConfigError` naming the key when it is broken.
+ */
+const CROSS_FIELD_RULES: ReadonlyArray<(c: ResolvedAgentConfig) => void> = [
+  (c) => {
+    if (c.acl.tokenMinExpirationTtlMs > c.acl.tokenMaxExpirationTtlMs) {
+      throw new ConfigError('acl.token_min_expiration_ttl: must not exceed acl.token_max_expiration_ttl');
+    }
+  },
+];
+
+type Table = Readonly<Record<string, KeyDecl | BlockDecl>>;
 
 /**
  * Parses one HCL (or JSON) agent config file into the input shape, checking
@@ -164,21 +175,7 @@ export function parseAgentConfig(text: string, source: string): AgentConfigInput
     throw new ConfigError(`${source}: ${err.message.replace(/^Failed to parse ACL Policy: /, '')}`);
   }
   if (!isObject(doc)) throw new ConfigError(`${source}: expected a configuration document`);
-  const result: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(doc)) {
-    if (BLOCKS.has(key)) {
-      const block = unwrapBlock(raw, key, source);
-      const target: Record<string, unknown> = {};
-      for (const [sub, value] of Object.entries(block)) {
-        const path = `${key}.${sub}`;
-        target[sub] = checkField(path, value, source);
-      }
-      result[key] = target;
-    } else {
-      result[key] = checkField(key, raw, source);
-    }
-  }
-  return result as AgentConfigInput;
+  return validateInput(doc, AGENT_CONFIG, { source, hcl: true }) as AgentConfigInput;
 }
 
 /** Reads and parses a config file (`-config=FILE`). */
@@ -198,7 +195,7 @@ export function mergeAgentConfig(...inputs: AgentConfigInput[]): AgentConfigInpu
   for (const input of inputs) {
     for (const [key, value] of Object.entries(input)) {
       if (value === undefined) continue;
-      if (BLOCKS.has(key) && isObject(value)) {
+      if (isBlockName(key) && isObject(value)) {
         out[key] = { ...(isObject(out[key]) ? out[key] : {}), ...stripUndefined(value) };
       } else {
         out[key] = value;
@@ -209,151 +206,104 @@ export function mergeAgentConfig(...inputs: AgentConfigInput[]): AgentConfigInpu
 }
 
 /**
- * Applies defaults and cross-field checks.
+ * Validates `input` (whatever it is: a merged file config or an object built
+ * in code), applies the defaults and the cross-field rules. Errors name the
+ * key.
  *
  * @example resolveAgentConfig({ region: 'eu-west', data_dir: '/var/lib/tollgate' })
  */
-export function resolveAgentConfig(input: AgentConfigInput, opts: { dev?: boolean } = {}): ResolvedAgentConfig {
+export function resolveAgentConfig(input: unknown, opts: { dev?: boolean } = {}): ResolvedAgentConfig {
   const dev = opts.dev ?? false;
-  const region = input.region ?? 'global';
-  if (!REGION_RE.test(region)) throw new ConfigError(`region: invalid region name "${region}"`);
-  if (!input.data_dir) throw new ConfigError('data_dir: must be set (or run with -dev)');
-  const logLevel = input.log_level ?? 'info';
-  if (!LOG_LEVELS.has(logLevel)) throw new ConfigError(`log_level: unknown level "${logLevel}"`);
-  const authoritativeRegion = input.server?.authoritative_region ?? region;
-  if (!REGION_RE.test(authoritativeRegion)) {
-    throw new ConfigError(`server.authoritative_region: invalid region name "${authoritativeRegion}"`);
-  }
-  // A null-prototype map: region names come from query strings (`?region=`),
-  // and `constructor` or `__proto__` must find nothing.
-  const regionPeers: Record<string, readonly string[]> = Object.freeze(
-    Object.assign(Object.create(null) as Record<string, readonly string[]>, input.server?.region_peers),
-  );
-  const min = durationField('acl.token_min_expiration_ttl', input.acl?.token_min_expiration_ttl, 60_000);
-  const max = durationField('acl.token_max_expiration_ttl', input.acl?.token_max_expiration_ttl, 86_400_000);
-  if (min > max) throw new ConfigError('acl.token_min_expiration_ttl: must not exceed acl.token_max_expiration_ttl');
-  if (input.acl?.replication_token !== undefined && input.acl.replication_token.trim() === '') {
-    throw new ConfigError('acl.replication_token: must not be empty (leave the key out instead)');
-  }
-  let encryptionKey: Buffer | undefined;
-  if (input.acl?.encryption_key !== undefined) {
-    encryptionKey = Buffer.from(input.acl.encryption_key, 'base64');
-    if (encryptionKey.length !== 32) throw new ConfigError('acl.encryption_key: must be base64 of 32 bytes');
-  }
-  let etcd: ResolvedAgentConfig['etcd'];
-  if (input.etcd !== undefined) {
-    const endpoints = input.etcd.endpoints ?? [];
-    if (endpoints.length === 0) throw new ConfigError('etcd.endpoints: at least one endpoint is required');
-    etcd = { endpoints, prefix: input.etcd.prefix ?? `/tollgate/${region}/` };
-  }
-  const maxBody = input.limits?.http_max_body_bytes ?? 1_048_576;
-  if (maxBody < 1024 || maxBody > 64 * 1_048_576) {
-    throw new ConfigError('limits.http_max_body_bytes: must be between 1024 and 67108864');
-  }
-  const maxChecks = input.limits?.authorize_max_checks ?? 256;
-  if (maxChecks < 1 || maxChecks > 10_000) throw new ConfigError('limits.authorize_max_checks: must be between 1 and 10000');
-  return {
-    region,
-    dataDir: resolve(input.data_dir),
-    dev,
-    bindAddr: input.bind_addr ?? (dev ? '127.0.0.1' : '0.0.0.0'),
-    logLevel,
-    ports: { http: input.ports?.http ?? 4646, rpc: input.ports?.rpc ?? 4647 },
-    server: {
-      authoritativeRegion,
-      regionPeers,
-      aclTokenGcThresholdMs: durationField('server.acl_token_gc_threshold', input.server?.acl_token_gc_threshold, 3_600_000),
-      aclTokenGcIntervalMs: durationField('server.acl_token_gc_interval', input.server?.acl_token_gc_interval, 300_000),
-      replicationWaitMs: positiveDuration('server.replication_wait', input.server?.replication_wait, 5_000),
-      antiEntropyIntervalMs: positiveDuration('server.anti_entropy_interval', input.server?.anti_entropy_interval, 30_000),
-    },
-    acl: {
-      enabled: input.acl?.enabled ?? true,
-      replicationToken: input.acl?.replication_token,
-      tokenMinExpirationTtlMs: min,
-      tokenMaxExpirationTtlMs: max,
-      encryptionKey,
-    },
-    etcd,
-    limits: {
-      httpMaxBodyBytes: maxBody,
-      authorizeMaxChecks: maxChecks,
-      maxQueryWaitMs: durationField('limits.max_query_wait', input.limits?.max_query_wait, 300_000),
-    },
-    ui: { enabled: input.ui?.enabled ?? true },
-  };
-}
-
-function durationField(path: string, value: string | undefined, fallbackMs: number): number {
-  if (value === undefined) return fallbackMs;
-  try {
-    const ms = parseGoDuration(value);
-    if (ms < 0) throw new RangeError('negative');
-    return ms;
-  } catch {
-    throw new ConfigError(`${path}: invalid duration "${value}"`);
-  }
-}
-
-/** A duration that must be above zero (a zero wait or interval would spin or always fail). */
-function positiveDuration(path: string, value: string | undefined, fallbackMs: number): number {
-  const ms = durationField(path, value, fallbackMs);
-  if (ms <= 0) throw new ConfigError(`${path}: must be greater than zero (got "${value}")`);
-  return ms;
-}
-
-function checkField(path: string, value: unknown, source: string): unknown {
-  const kind = Object.hasOwn(FIELDS, path) ? FIELDS[path] : undefined;
-  if (kind === undefined) throw new ConfigError(`${source}: unknown key "${path}"`);
-  const bad = (what: string): never => {
-    throw new ConfigError(`${source}: key "${path}" must be ${what}`);
-  };
-  switch (kind) {
-    case 'string':
-    case 'duration':
-      if (typeof value !== 'string') bad('a string');
-      if (kind === 'duration') {
-        try {
-          parseGoDuration(value as string);
-        } catch {
-          bad(`a duration like "30s" (got "${String(value)}")`);
-        }
+  const valid = validateInput(input, AGENT_CONFIG, { hcl: false });
+  const regionDecl = AGENT_CONFIG.region;
+  const ctx: DefaultContext = { region: (valid['region'] as string | undefined) ?? (regionDecl.default as string), dev };
+  const out: Record<string, unknown> = { dev };
+  for (const [name, d] of Object.entries(AGENT_CONFIG as Table)) {
+    if (isBlock(d)) {
+      const given = valid[name] as Record<string, unknown> | undefined;
+      if (given === undefined && d.optional) {
+        out[resolvedName(name, d as unknown as KeyDecl)] = undefined;
+        continue;
       }
-      return value;
-    case 'bool':
-      if (typeof value !== 'boolean') bad('true or false');
-      return value;
-    case 'port':
-      if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 65535) bad('a port number 0-65535');
-      return value;
-    case 'int':
-      if (!Number.isInteger(value)) bad('an integer');
-      return value;
-    case 'strings':
-      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) bad('a list of strings');
-      return value;
-    case 'peers': {
-      const map = unwrapBlock(value, path, source);
-      const peers: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
-      for (const [region, addrs] of Object.entries(map)) {
-        if (!REGION_RE.test(region)) throw new ConfigError(`${source}: key "${path}" has an invalid region name "${region}"`);
-        if (!Array.isArray(addrs) || addrs.length === 0 || !addrs.every((a) => typeof a === 'string' && /^[^\s:]+:\d{1,5}$/.test(a))) {
-          throw new ConfigError(`${source}: key "${path}.${region}" must be a list of "host:port" addresses`);
-        }
-        peers[region] = addrs as string[];
-      }
-      return peers;
+      const resolved: Record<string, unknown> = {};
+      for (const [key, k] of Object.entries(d.keys)) resolved[resolvedName(key, k)] = resolveKey(`${name}.${key}`, k, given?.[key], ctx);
+      out[name] = resolved;
+    } else {
+      out[resolvedName(name, d)] = resolveKey(name, d, valid[name], ctx);
     }
   }
+  const config = out as ResolvedAgentConfig;
+  for (const rule of CROSS_FIELD_RULES) rule(config);
+  return config;
+}
+
+function resolveKey(path: string, k: KeyDecl, value: unknown, ctx: DefaultContext): unknown {
+  let v = value;
+  if (v === undefined) v = typeof k.default === 'function' ? (k.default as (c: DefaultContext) => unknown)(ctx) : k.default;
+  if (v === undefined) {
+    if (k.required !== undefined) throw new ConfigError(`${path}: ${k.required}`);
+    return undefined;
+  }
+  return k.resolve(v as never);
+}
+
+/**
+ * Checks every key and value of a config document against the table:
+ * unknown keys, wrong types and bad values are `ConfigError`s naming the key
+ * (and the file, `source`, when there is one). `hcl` unwraps HCL v1's
+ * one-element lists around blocks and maps. `undefined` values count as
+ * absent. Returns a copy without them.
+ */
+function validateInput(doc: unknown, table: Table, opts: { source?: string; hcl: boolean }): Record<string, unknown> {
+  const { source } = opts;
+  const fail = (path: string, text: string): never => {
+    throw new ConfigError(source === undefined ? `${path}: ${text}` : `${source}: key "${path}" ${text}`);
+  };
+  const unknownKey = (path: string): never => {
+    throw new ConfigError(source === undefined ? `unknown key "${path}"` : `${source}: unknown key "${path}"`);
+  };
+  if (!isObject(doc)) throw new ConfigError(source === undefined ? 'expected a configuration object' : `${source}: expected a configuration document`);
+  const checkValue = (path: string, k: KeyDecl, raw: unknown): unknown => {
+    const value = opts.hcl && k.hclMap ? unwrapBlock(raw, path, source) : raw;
+    const err = checkKey(k, value);
+    if (err === undefined) return value;
+    if (typeof err === 'string') return fail(path, err);
+    return fail(`${path}.${err.at}`, err.text);
+  };
+  const result: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(doc)) {
+    if (raw === undefined) continue;
+    const d = Object.hasOwn(table, key) ? table[key] : undefined;
+    if (d === undefined) return unknownKey(key);
+    if (!isBlock(d)) {
+      result[key] = checkValue(key, d, raw);
+      continue;
+    }
+    const blockValue = opts.hcl ? unwrapBlock(raw, key, source) : raw;
+    if (!isObject(blockValue)) return fail(key, 'must be a block');
+    const target: Record<string, unknown> = {};
+    for (const [sub, value] of Object.entries(blockValue)) {
+      if (value === undefined) continue;
+      const k = Object.hasOwn(d.keys, sub) ? d.keys[sub] : undefined;
+      if (k === undefined) return unknownKey(`${key}.${sub}`);
+      target[sub] = checkValue(`${key}.${sub}`, k, value);
+    }
+    result[key] = target;
+  }
+  return result;
+}
+
+function isBlockName(key: string): boolean {
+  const d = Object.hasOwn(AGENT_CONFIG, key) ? (AGENT_CONFIG as Table)[key] : undefined;
+  return d !== undefined && isBlock(d);
 }
 
 /** HCL v1 turns every block into a list; a block given twice is an error. */
-function unwrapBlock(raw: unknown, key: string, source: string): Record<string, unknown> {
-  if (Array.isArray(raw)) {
-    if (raw.length !== 1) throw new ConfigError(`${source}: block "${key}" is given more than once`);
-    raw = raw[0];
+function unwrapBlock(raw: unknown, key: string, source: string | undefined): unknown {
+  if (Array.isArray(raw) && raw.length > 0 && raw.every(isObject)) {
+    if (raw.length !== 1) throw new ConfigError(`${source ?? 'config'}: block "${key}" is given more than once`);
+    return raw[0];
   }
-  if (!isObject(raw)) throw new ConfigError(`${source}: key "${key}" must be a block`);
   return raw;
 }
 

@@ -1,15 +1,115 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { AclErrorCode } from '@tollgate/acl';
+import type { StateErrorCode } from '@tollgate/state';
+
 /**
  * The server's error catalogue. Every error the agent raises carries a stable
- * `code`; HTTP (and later gRPC) statuses are mapped from the code in one
- * table, `httpStatusFor`. Codes from the other packages (`@tollgate/acl`,
- * `@tollgate/state`) are mapped here too. Error messages never contain a
- * SecretID.
+ * `code` from `ERROR_CATALOGUE`, the one table that gives each code its HTTP
+ * status and its gRPC status; `httpStatusFor` and `toGrpcError`
+ * (grpc/grpc-status.ts) both read it. Codes from the other packages
+ * (`@tollgate/acl`, `@tollgate/state`) are catalogued here too, and the
+ * compiler checks that none is missing. The README's error table lists
+ * exactly these codes (a unit test compares them). Error messages never
+ * contain a SecretID.
  */
+
+/** One catalogue entry: the HTTP status and the gRPC status a code maps to. */
+export interface ErrorStatus {
+  readonly http: number;
+  readonly grpc: GrpcStatus;
+}
+
+const { INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, UNAVAILABLE, INTERNAL } = GrpcStatus;
+
+/**
+ * Code → statuses. Nomad answers write-time lookups of missing objects
+ * (`cannot find token`, `Cannot delete nonexistent tokens`) with 400, so the
+ * state store's `TOLLGATE_NOT_FOUND` maps to 400, while a read of a missing
+ * object (`TOLLGATE_OBJECT_NOT_FOUND`) is a 404. A gRPC status of INTERNAL
+ * means the message is not sent to the peer (it may describe internals).
+ * Adding a code is one line here plus one row in the README's table.
+ */
+export const ERROR_CATALOGUE = {
+  TOLLGATE_BAD_REQUEST: { http: 400, grpc: INVALID_ARGUMENT },
+  TOLLGATE_POLICY_INVALID: { http: 400, grpc: INTERNAL },
+  TOLLGATE_BAD_CHECK: { http: 400, grpc: INTERNAL },
+  TOLLGATE_BOOTSTRAP: { http: 400, grpc: INTERNAL },
+  TOLLGATE_NOT_FOUND: { http: 400, grpc: INTERNAL },
+  TOLLGATE_INVALID_ARGUMENT: { http: 400, grpc: INVALID_ARGUMENT },
+  TOLLGATE_ACL_DISABLED: { http: 400, grpc: FAILED_PRECONDITION },
+  TOLLGATE_INVALID_DURATION: { http: 400, grpc: INTERNAL },
+  TOLLGATE_PERMISSION_DENIED: { http: 403, grpc: PERMISSION_DENIED },
+  TOLLGATE_TOKEN_EXPIRED: { http: 403, grpc: PERMISSION_DENIED },
+  TOLLGATE_OBJECT_NOT_FOUND: { http: 404, grpc: INTERNAL },
+  TOLLGATE_CONFLICT: { http: 409, grpc: INTERNAL },
+  TOLLGATE_VALUE_TOO_LARGE: { http: 413, grpc: INTERNAL },
+  TOLLGATE_UNAVAILABLE: { http: 503, grpc: UNAVAILABLE },
+  TOLLGATE_STORE_CLOSED: { http: 503, grpc: UNAVAILABLE },
+  // The write was not made durable (disk error): nothing changed, retry.
+  TOLLGATE_COMMIT_FAILED: { http: 503, grpc: INTERNAL },
+  TOLLGATE_REGION_UNAVAILABLE: { http: 503, grpc: INTERNAL },
+  TOLLGATE_NOT_LEADER: { http: 503, grpc: INTERNAL },
+  // A region log call after the agent began shutting down.
+  TOLLGATE_REGION_LOG_CLOSED: { http: 503, grpc: INTERNAL },
+  TOLLGATE_WAIT_TIMEOUT: { http: 504, grpc: INTERNAL },
+  TOLLGATE_NO_PATH_TO_REGION: { http: 500, grpc: INTERNAL },
+  // Never reaches a caller: the forwarder turns it into TOLLGATE_REGION_UNAVAILABLE.
+  TOLLGATE_PEER_CONNECT: { http: 503, grpc: UNAVAILABLE },
+  // The other region failed unexpectedly (its 500) or answered something unreadable.
+  TOLLGATE_FORWARDED_ERROR: { http: 500, grpc: INTERNAL },
+  TOLLGATE_NOT_AUTHORITATIVE: { http: 500, grpc: FAILED_PRECONDITION },
+  TOLLGATE_WRONG_REGION: { http: 500, grpc: FAILED_PRECONDITION },
+  TOLLGATE_FEED_HORIZON: { http: 500, grpc: FAILED_PRECONDITION },
+  TOLLGATE_AGENT_DRAINING: { http: 500, grpc: UNAVAILABLE },
+  TOLLGATE_HA_UNDECODABLE: { http: 500, grpc: INTERNAL },
+  TOLLGATE_SECRET_KEY_MISMATCH: { http: 500, grpc: INTERNAL },
+  TOLLGATE_STORE_CORRUPT: { http: 500, grpc: INTERNAL },
+  TOLLGATE_STORE_OPEN: { http: 500, grpc: INTERNAL },
+  TOLLGATE_RPC_LISTEN: { http: 500, grpc: INTERNAL },
+  TOLLGATE_CONFIG_INVALID: { http: 500, grpc: INTERNAL },
+  TOLLGATE_AGENT_NOT_STARTED: { http: 500, grpc: INTERNAL },
+  TOLLGATE_AGENT_STATE: { http: 500, grpc: INTERNAL },
+} as const satisfies Record<string, ErrorStatus>;
+
+/** Every stable error code the server (and the packages under it) raises. */
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+type Catalogued<T extends ErrorCode> = T;
+/**
+ * The codes `@tollgate/acl` and `@tollgate/state` raise. Written through
+ * `Catalogued` so that a code added down there and not catalogued here does
+ * not compile.
+ */
+export type LowerLayerErrorCode = Catalogued<AclErrorCode | StateErrorCode>;
+
+/**
+ * The response header that carries an error's stable code on every error
+ * answer (`X-Tollgate-Error-Code: TOLLGATE_BOOTSTRAP`). Forwarding reads it
+ * to give the caller the same code and status as a local error; clients of
+ * `?region=` see it unchanged.
+ */
+export const ERROR_CODE_HEADER = 'x-tollgate-error-code';
+
+/** The catalogued code `err` carries, or `undefined` (no code, or not a Tollgate one). */
+export function errorCodeOf(err: unknown): ErrorCode | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && errorStatusOf(code) !== undefined ? (code as ErrorCode) : undefined;
+}
+
+/** Whether `err` carries the Tollgate code `code` (whatever its class or package). */
+export function hasErrorCode(err: unknown, code: ErrorCode): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+/** The catalogue entry of `code`, or `undefined` for a code that is not Tollgate's (e.g. Fastify's `FST_…`). */
+export function errorStatusOf(code: string): ErrorStatus | undefined {
+  return Object.hasOwn(ERROR_CATALOGUE, code) ? ERROR_CATALOGUE[code as ErrorCode] : undefined;
+}
 
 /** Base class: a coded Tollgate error. */
 export class TollgateError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -91,37 +191,6 @@ export class NotLeaderError extends TollgateError {
 }
 
 /**
- * Code → HTTP status. Nomad answers write-time lookups of missing objects
- * (`cannot find token`, `Cannot delete nonexistent tokens`) with 400, so the
- * state store's `TOLLGATE_NOT_FOUND` maps to 400, while a read of a missing
- * object (`TOLLGATE_OBJECT_NOT_FOUND`) is a 404.
- */
-const HTTP_STATUS: Readonly<Record<string, number>> = {
-  TOLLGATE_BAD_REQUEST: 400,
-  TOLLGATE_ACL_DISABLED: 400,
-  TOLLGATE_POLICY_INVALID: 400,
-  TOLLGATE_BAD_CHECK: 400,
-  TOLLGATE_BOOTSTRAP: 400,
-  TOLLGATE_NOT_FOUND: 400,
-  TOLLGATE_INVALID_ARGUMENT: 400,
-  TOLLGATE_INVALID_DURATION: 400,
-  TOLLGATE_VALUE_TOO_LARGE: 413,
-  TOLLGATE_PERMISSION_DENIED: 403,
-  TOLLGATE_TOKEN_EXPIRED: 403,
-  TOLLGATE_OBJECT_NOT_FOUND: 404,
-  TOLLGATE_CONFLICT: 409,
-  TOLLGATE_STORE_CLOSED: 503,
-  // The write was not made durable (disk error): nothing changed, retry.
-  TOLLGATE_COMMIT_FAILED: 503,
-  TOLLGATE_UNAVAILABLE: 503,
-  TOLLGATE_REGION_UNAVAILABLE: 503,
-  TOLLGATE_NOT_LEADER: 503,
-  // A region log call after the agent began shutting down.
-  TOLLGATE_REGION_LOG_CLOSED: 503,
-  TOLLGATE_WAIT_TIMEOUT: 504,
-};
-
-/**
  * The HTTP status for any error: a Tollgate code from the table, a Fastify
  * error's own 4xx `statusCode` (body too large, bad JSON), else 500.
  */
@@ -129,8 +198,8 @@ export function httpStatusFor(err: unknown): number {
   if (typeof err === 'object' && err !== null) {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string') {
-      const mapped = HTTP_STATUS[code];
-      if (mapped !== undefined) return mapped;
+      const mapped = errorStatusOf(code);
+      if (mapped !== undefined) return mapped.http;
     }
     const status = (err as { statusCode?: unknown }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) return status;

@@ -46,6 +46,26 @@ describe('writeResultOf', () => {
     expect(() => writeResultOf(res(500, 'Internal error'))).toThrow(/HTTP 500/);
   });
 
+  it('keeps the stable code the other region answered with (X-Tollgate-Error-Code), with its status', () => {
+    const caught = (r: ReturnType<typeof res>): unknown => {
+      try {
+        writeResultOf(r);
+      } catch (err) {
+        return err;
+      }
+      throw new Error('no error');
+    };
+    const bootstrap = caught(res(400, 'ACL bootstrap already done (reset index: 4)', { 'x-tollgate-error-code': 'TOLLGATE_BOOTSTRAP' }));
+    expect(bootstrap).toMatchObject({ code: 'TOLLGATE_BOOTSTRAP', message: 'ACL bootstrap already done (reset index: 4)' });
+    expect(httpStatusFor(bootstrap)).toBe(400);
+    const conflict = caught(res(409, 'AccessorID in use', { 'x-tollgate-error-code': 'TOLLGATE_CONFLICT' }));
+    expect(conflict).toMatchObject({ code: 'TOLLGATE_CONFLICT' });
+    expect(httpStatusFor(conflict)).toBe(409);
+    // A code that does not fit the status, or is not catalogued, is not trusted: the status decides.
+    expect(caught(res(400, 'x', { 'x-tollgate-error-code': 'TOLLGATE_CONFLICT' }))).toMatchObject({ code: 'TOLLGATE_BAD_REQUEST' });
+    expect(caught(res(400, 'x', { 'x-tollgate-error-code': 'TOLLGATE_MADE_UP' }))).toMatchObject({ code: 'TOLLGATE_BAD_REQUEST' });
+  });
+
   it('refuses a success without a usable index or with a non-JSON body', () => {
     expect(() => writeResultOf(res(200, '{}'))).toThrow(/X-Nomad-Index/);
     expect(() => writeResultOf(res(200, 'nope', { 'x-nomad-index': '3' }))).toThrow(/not JSON/);

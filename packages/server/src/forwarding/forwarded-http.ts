@@ -1,5 +1,8 @@
-import type { AclWriteOp, AclWriteResult } from '../agent-context.js';
+import type { AclWriteOp, AclWriteResult } from '../acl-write.js';
 import {
+  ERROR_CATALOGUE,
+  ERROR_CODE_HEADER,
+  errorCodeOf,
   BadRequestError,
   ObjectNotFoundError,
   PermissionDeniedError,
@@ -80,10 +83,17 @@ export function writeRequestFor(w: AclWriteOp): { method: string; path: string; 
 }
 
 /**
- * Error class per forwarded status, so that the local error handler answers
- * with the same status and text the authoritative region gave.
+ * The error a forwarded error answer becomes here, so that the local error
+ * handler answers with the same code, status and text the other region
+ * gave. The code travels explicitly in `X-Tollgate-Error-Code`; it is
+ * trusted only when it is catalogued and its status is the one answered
+ * (an older peer, or a proxy's own error, falls back to the status).
  */
-function errorFor(status: number, text: string): TollgateError {
+function errorFor(status: number, text: string, headers: Readonly<Record<string, string>>): TollgateError {
+  const code = errorCodeOf({ code: headers[ERROR_CODE_HEADER] });
+  if (code !== undefined && code !== 'TOLLGATE_FORWARDED_ERROR' && ERROR_CATALOGUE[code].http === status && status !== 500) {
+    return new TollgateError(code, text);
+  }
   switch (status) {
     case 400:
       return new BadRequestError(text);
@@ -111,7 +121,7 @@ function errorFor(status: number, text: string): TollgateError {
  */
 export function writeResultOf(res: Pick<ForwardResponse, 'status' | 'headers' | 'body'>): AclWriteResult {
   const text = res.body.toString('utf8');
-  if (res.status < 200 || res.status > 299) throw errorFor(res.status, text);
+  if (res.status < 200 || res.status > 299) throw errorFor(res.status, text, res.headers);
   const index = Number(res.headers['x-nomad-index']);
   if (!Number.isSafeInteger(index) || index < 0) {
     throw new TollgateError('TOLLGATE_FORWARDED_ERROR', 'forwarded write answered without a valid X-Nomad-Index');

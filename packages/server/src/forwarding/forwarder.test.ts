@@ -127,6 +127,34 @@ describe('Forwarder and the Forward service', () => {
     expect(ran).toBe(false);
   });
 
+  it('says plainly that a write to a hung region may or may not have been applied, and how to check, without gRPC internals', async () => {
+    let reached = false;
+    // The authoritative region takes the request and never answers.
+    const addr = await peer('global', () => {
+      reached = true;
+      return new Promise(() => undefined);
+    });
+    const { f } = forwarder({ global: [addr] });
+    const write: ForwardRequest = { ...get('/v1/acl/token'), method: 'POST', body: Buffer.from('{}'), idempotent: false, timeoutMs: 300 };
+    const err = await f.forward('global', write).catch((e: unknown) => e);
+    expect(reached).toBe(true);
+    expect(httpStatusFor(err)).toBe(503);
+    const message = (err as Error).message;
+    expect(message).toMatch(/^authoritative region "global" did not answer in time \(127\.0\.0\.1:\d+: no answer before the deadline\)/);
+    expect(message).toContain('The write may or may not have been applied there: read the object to check');
+    expect(message).toContain('retry it');
+    expect(message).not.toMatch(/metadata filters|remote_addr|Deadline exceeded|DEADLINE_EXCEEDED/);
+  });
+
+  it('does not call a read that timed out a write', async () => {
+    const addr = await peer('global', () => new Promise(() => undefined));
+    const { f } = forwarder({ global: [addr] });
+    const err = await f.forward('global', get('/v1/acl/policies', { timeoutMs: 300 })).catch((e: unknown) => e);
+    expect(httpStatusFor(err)).toBe(503);
+    expect((err as Error).message).toMatch(/no answer before the deadline/);
+    expect((err as Error).message).not.toMatch(/may or may not|metadata filters|remote_addr/);
+  });
+
   it('refuses paths outside the API', async () => {
     const addr = await peer('global', async () => ({ statusCode: 200, headers: {}, rawPayload: Buffer.alloc(0) }));
     const { f } = forwarder({ global: [addr] });

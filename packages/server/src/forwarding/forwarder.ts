@@ -71,6 +71,8 @@ export class Forwarder {
     const started = performance.now();
     const start = this.#sticky.get(region) ?? 0;
     const failures: string[] = [];
+    const isWrite = req.method !== 'GET';
+    let sent = false;
     let outcome = 'unreachable';
     try {
       for (let i = 0; i < peers.length; i++) {
@@ -88,31 +90,37 @@ export class Forwarder {
             throw err;
           }
           failures.push(`${peer}: ${describe(err)}`);
+          if (!(err instanceof PeerConnectError)) sent = true;
           if (!isRetryable(err, { idempotent: req.idempotent ?? false })) {
             outcome = 'error';
-            throw this.#failure(label, region, failures, err);
+            throw this.#failure(label, region, failures, err, isWrite);
           }
-          this.#o.log.warn({ region, peer, err: describe(err) }, 'forwarding to peer failed; trying the next one');
+          this.#o.log.warn({ region, peer, err: detailOf(err) }, 'forwarding to peer failed; trying the next one');
         }
       }
-      throw new RegionUnavailableError(`${label} unreachable: ${failures.join('; ')}`);
+      // A write sent to a peer that then failed may have been applied.
+      throw new RegionUnavailableError(`${label} unreachable: ${failures.join('; ')}${isWrite && sent ? OUTCOME_UNKNOWN : ''}`);
     } finally {
       this.#o.metrics.forwards.inc({ region, outcome });
       this.#o.metrics.forwardSeconds.observe({ region }, (performance.now() - started) / 1000);
     }
   }
 
-  #failure(label: string, region: string, failures: readonly string[], err: unknown): TollgateError {
+  #failure(label: string, region: string, failures: readonly string[], err: unknown, isWrite: boolean): TollgateError {
     const tried = failures.join('; ');
+    const unknown = isWrite ? OUTCOME_UNKNOWN : '';
     if (isServiceError(err)) {
+      // gRPC's own texts (deadline internals, `metadata filters`,
+      // `remote_addr`) go to the log, not to the caller.
+      this.#o.log.warn({ region, err: detailOf(err) }, 'forwarded request failed after it was sent');
       switch (err.code) {
         case GrpcStatus.DEADLINE_EXCEEDED:
-          return new RegionUnavailableError(`${label} did not answer in time; the request may or may not have been applied there (${tried})`);
+          return new RegionUnavailableError(`${label} did not answer in time (${tried})${unknown}`);
         case GrpcStatus.UNAVAILABLE:
         case GrpcStatus.CANCELLED:
         case GrpcStatus.INTERNAL:
           // Sent, then the connection failed: for a write, the outcome is unknown.
-          return new RegionUnavailableError(`${label} unreachable: connection lost; the request may or may not have been applied there (${tried})`);
+          return new RegionUnavailableError(`${label} unreachable: connection lost (${tried})${unknown}`);
         case GrpcStatus.FAILED_PRECONDITION:
           // A peer of another region: region_peers is wrong. Say so plainly.
           return new RegionUnavailableError(`${label}: misconfigured peer: ${err.details}`);
@@ -120,7 +128,7 @@ export class Forwarder {
           break;
       }
     }
-    this.#o.log.warn({ region, err: describe(err) }, 'forwarded request failed');
+    this.#o.log.warn({ region, err: detailOf(err) }, 'forwarded request failed');
     return new RegionUnavailableError(`forwarding to ${label} failed: ${tried}`, { cause: err });
   }
 
@@ -151,8 +159,35 @@ export class Forwarder {
   }
 }
 
+/**
+ * Said to the caller of a write that was sent and then failed: plainly that
+ * it may or may not have been applied, and how to find out.
+ */
+export const OUTCOME_UNKNOWN =
+  '. The write may or may not have been applied there: read the object to check ' +
+  '(GET /v1/acl/token/<AccessorID> or /v1/acl/policy/<name>, from this region once it has caught up, or with ?region=), ' +
+  'or retry it: a policy write or a token update naming its AccessorID is safe to repeat; a token create with the same AccessorID ' +
+  'answers 409 if the first one was applied';
+
+/** A failure as the caller reads it: the peer's answer, without gRPC's transport internals. */
 function describe(err: unknown): string {
   if (err instanceof PeerConnectError) return err.message;
+  if (isServiceError(err)) {
+    if (err.code === GrpcStatus.DEADLINE_EXCEEDED) return 'no answer before the deadline';
+    if (err.code === GrpcStatus.CANCELLED || err.code === GrpcStatus.INTERNAL) return `${statusName(err.code)}: connection lost`;
+    return `${statusName(err.code)}: ${firstClause(err.details || err.message)}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** grpc-js appends transport detail after a comma (`…,metadata filters: …,remote_addr=…`); the first clause is the answer. */
+function firstClause(text: string): string {
+  const cut = text.search(/,(metadata filters|remote_addr|LB pick|Last error)/);
+  return cut === -1 ? text : text.slice(0, cut);
+}
+
+/** The full failure, for the log only. */
+function detailOf(err: unknown): string {
   if (isServiceError(err)) return `${statusName(err.code)}: ${err.details || err.message}`;
   return err instanceof Error ? err.message : String(err);
 }

@@ -1,4 +1,4 @@
-import type { AclWriteOp, AclWriteResult } from '../agent-context.js';
+import type { AclWriteOp, AclWriteResult } from '../acl-write.js';
 import { RegionUnavailableError } from '../errors.js';
 import { FORWARD_CALL_TIMEOUT_MS } from '../grpc/retry.js';
 import { writeRequestFor, writeResultOf } from './forwarded-http.js';

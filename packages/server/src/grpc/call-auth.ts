@@ -1,6 +1,12 @@
 import { Metadata } from '@grpc/grpc-js';
 import { PermissionDeniedError, TokenExpiredError } from '../errors.js';
-import type { Identity, TokenResolver } from '../token-resolver.js';
+import type { Identity } from '../token-resolver.js';
+
+/** The port gRPC handlers authenticate callers through (the agent's `TokenResolver`). */
+export interface TokenLookup {
+  /** The caller's identity for a SecretID; throws PermissionDeniedError/TokenExpiredError. */
+  resolve(secret: string): Identity;
+}
 
 /** The metadata entry every cross-region call carries the caller's SecretID in. */
 export const TOKEN_METADATA_KEY = 'x-nomad-token';
@@ -29,7 +35,7 @@ export function secretFromMetadata(md: Metadata): string {
  * @throws PermissionDeniedError (PERMISSION_DENIED) for a missing, unknown,
  *   expired or non-management token.
  */
-export function requireManagementCall(md: Metadata, resolver: TokenResolver, purpose: string, region: string): Identity {
+export function requireManagementCall(md: Metadata, resolver: TokenLookup, purpose: string, region: string): Identity {
   const secret = secretFromMetadata(md);
   if (secret === '') throw new PermissionDeniedError(`Permission denied: no ${purpose} given (region "${region}")`);
   let id: Identity;

@@ -1,4 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { jitteredBackoffMs } from '../backoff.js';
+import type { ErrorCode } from '../errors.js';
 
 /**
  * Every retry decision between regions lives here: which failures are worth
@@ -59,7 +61,7 @@ export interface RetryContext {
  * another peer.
  */
 export class PeerConnectError extends Error {
-  readonly code = 'TOLLGATE_PEER_CONNECT';
+  readonly code: ErrorCode = 'TOLLGATE_PEER_CONNECT';
   readonly address: string;
   constructor(address: string, message: string, options?: { cause?: unknown }) {
     super(`cannot connect to ${address}: ${message}`, options);
@@ -122,6 +124,5 @@ export function isRetryable(err: unknown, ctx: RetryContext = {}): boolean {
 export function backoffDelayMs(attempt: number, err: unknown, random: () => number = Math.random): number {
   if (!Number.isInteger(attempt) || attempt < 0) throw new RangeError(`attempt must be a non-negative integer, got ${attempt}`);
   if (!isRetryable(err)) return RETRY_NOT_RETRYABLE_BACKOFF_MS;
-  const ceiling = Math.min(RETRY_MAX_BACKOFF_MS, RETRY_INITIAL_BACKOFF_MS * RETRY_BACKOFF_MULTIPLIER ** Math.min(attempt, 30));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+  return jitteredBackoffMs(attempt, { initialMs: RETRY_INITIAL_BACKOFF_MS, maxMs: RETRY_MAX_BACKOFF_MS, multiplier: RETRY_BACKOFF_MULTIPLIER }, random);
 }

@@ -1,6 +1,7 @@
 import { secretIndexKey } from '@tollgate/state';
 import type { ACLPolicy, ACLToken, CommitEntry, CommittedSnapshot, EntryOp, SecretBox, TableName } from '@tollgate/state';
 import type { IKeyValue } from 'etcd3';
+import type { ErrorCode } from '../errors.js';
 
 /**
  * The layout of one region in etcd, under its prefix (default
@@ -121,7 +122,7 @@ export function encodePolicy(policy: ACLPolicy): string {
 
 /** A value etcd holds that this agent cannot read (corrupt, or sealed under another key). */
 export class UndecodableValueError extends Error {
-  readonly code = 'TOLLGATE_HA_UNDECODABLE' as const;
+  readonly code: ErrorCode = 'TOLLGATE_HA_UNDECODABLE';
   constructor(key: string, why: string, options?: { cause?: unknown }) {
     super(`cannot decode etcd key ${key}: ${why}`, options);
     this.name = 'UndecodableValueError';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StateStore } from '@tollgate/state';
 import type { Etcd3 } from 'etcd3';
 import { describeRegionLog, suiteToken } from '../../../state/test/region-log-suite.js';
-import { findEtcd, startEtcd, type EtcdProcess } from '../testing/etcd-process.js';
+import { etcdSkipReason, startEtcd, type EtcdProcess } from '../testing/etcd-process.js';
 import { createEtcdClient } from './etcd-client.js';
 import { EtcdLayout } from './etcd-layout.js';
 import { EtcdRegionLog, type EtcdRegionLogOptions } from './etcd-region-log.js';
@@ -89,10 +89,10 @@ async function agent(
   };
 }
 
-const ETCD = findEtcd();
+const SKIP = etcdSkipReason('EtcdRegionLog');
 
-if (ETCD === undefined) {
-  describe.skip('EtcdRegionLog: skipped, etcd is not installed (apt-get install etcd-server)', () => {
+if (SKIP !== undefined) {
+  describe.skip(`EtcdRegionLog: ${SKIP}`, () => {
     it('needs /usr/bin/etcd', () => undefined);
   });
 } else {

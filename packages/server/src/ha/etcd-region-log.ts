@@ -2,6 +2,7 @@ import { RegionLog, SecretBox } from '@tollgate/state';
 import type { CommitEntry, Mutation, RegionLogWriteResult, ReplicatedBatch, StateStore } from '@tollgate/state';
 import type { Etcd3, IOperation, ITxnResponse } from 'etcd3';
 import { ConfigError, NotLeaderError, UnavailableError, WaitTimeoutError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import { timeoutSignal } from '../grpc/timeout-signal.js';
 import type { Logger } from '../logger.js';
 import { encodePolicy, encodeToken, EtcdLayout } from './etcd-layout.js';
@@ -13,9 +14,9 @@ import {
   PROBE_INTERVAL_MS,
   WRITE_CONFLICT_ATTEMPTS,
   isUnreachable,
-  sleep,
   unavailable,
 } from './etcd-retry.js';
+import { sleep } from '../sleep.js';
 import type { LeaderFence } from './leader-election.js';
 import { RegionFollower } from './region-follower.js';
 
@@ -86,7 +87,7 @@ interface Txn {
 const KEY_CHECK = 'tollgate-region-key-check';
 
 /** Planner errors that may come from a stale local view, so they are confirmed after catching up. */
-const STALE_SENSITIVE = new Set(['TOLLGATE_NOT_FOUND', 'TOLLGATE_CONFLICT', 'TOLLGATE_BOOTSTRAP']);
+const STALE_SENSITIVE: ReadonlySet<string> = new Set<ErrorCode>(['TOLLGATE_NOT_FOUND', 'TOLLGATE_CONFLICT', 'TOLLGATE_BOOTSTRAP']);
 
 /**
  * The region log of an HA region: etcd (DESIGN.md "Region log"; the key

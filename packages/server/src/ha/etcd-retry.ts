@@ -11,6 +11,7 @@ import {
   GRPCUnauthenticatedError,
 } from 'etcd3';
 import { UnavailableError } from '../errors.js';
+import { jitteredBackoffMs } from '../backoff.js';
 
 /**
  * Every retry and failure decision of the HA code, in one place (STYLE.md
@@ -42,10 +43,9 @@ export const MAX_TXN_OPS = 128;
 /** Most value bytes per transaction, under etcd's default 1.5 MiB request limit. */
 export const MAX_TXN_BYTES = 1024 * 1024;
 
-/** Exponential backoff with full jitter for attempt `n` (0-based). */
+/** Backoff for attempt `n` (0-based) of reaching etcd: `jitteredBackoffMs` between `minMs` and `maxMs`. */
 export function backoffMs(n: number, minMs = RECONNECT_BACKOFF_MIN_MS, maxMs = RECONNECT_BACKOFF_MAX_MS): number {
-  const cap = Math.min(maxMs, minMs * 2 ** Math.min(n, 16));
-  return minMs + Math.random() * (cap - minMs);
+  return jitteredBackoffMs(n, { initialMs: minMs, maxMs });
 }
 
 /**
@@ -89,16 +89,3 @@ export function unavailable(what: string, cause: unknown): UnavailableError {
   return err;
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

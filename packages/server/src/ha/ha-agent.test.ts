@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findEtcd, startEtcd } from '../testing/etcd-process.js';
+import { etcdSkipReason, startEtcd } from '../testing/etcd-process.js';
 import type { EtcdProcess } from '../testing/etcd-process.js';
 import { startTestAgent } from '../testing/test-agent.js';
 import type { TestAgent } from '../testing/test-agent.js';
@@ -43,9 +43,9 @@ describe('leader tasks with one agent per region', () => {
   });
 });
 
-const ETCD = findEtcd();
+const SKIP = etcdSkipReason('ha-agent');
 
-describe.skipIf(ETCD === undefined)(`agents of an HA region${ETCD === undefined ? ' — skipped: etcd is not installed' : ''}`, () => {
+describe.skipIf(SKIP !== undefined)(`agents of an HA region${SKIP === undefined ? '' : ` — ${SKIP}`}`, () => {
   let etcd: EtcdProcess;
   beforeAll(async () => {
     etcd = await startEtcd();

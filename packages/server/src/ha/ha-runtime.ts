@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
 import type { RegionLog, StateStore } from '@tollgate/state';
-import { ConfigError, WaitTimeoutError } from '../errors.js';
+import { WaitTimeoutError } from '../errors.js';
 import { timeoutSignal } from '../grpc/timeout-signal.js';
 import type { Logger } from '../logger.js';
 import { createEtcdClient } from './etcd-client.js';
@@ -17,8 +17,8 @@ import type { LeaderTasks } from './leader-tasks.js';
 export interface HaRuntimeOptions {
   /** `etcd { endpoints, prefix }` of the agent config. */
   readonly etcd: { readonly endpoints: readonly string[]; readonly prefix: string };
-  /** `acl.encryption_key`: required in HA mode. */
-  readonly encryptionKey: Buffer | undefined;
+  /** The region-wide `acl.encryption_key` (config refuses an etcd block without it). */
+  readonly encryptionKey: Buffer;
   /** The agent's state machine, opened with `regionLog: "external"`. */
   readonly store: StateStore;
   readonly log: Logger;
@@ -63,15 +63,10 @@ export class HaRuntime implements HaContext {
    * Connects to etcd and catches up (bounded; a region whose etcd is down
    * starts degraded and serves reads). Leader tasks do not run before
    * `startElection`.
-   * @throws ConfigError without `acl.encryption_key`, or when the region's
-   *   data in etcd was sealed under another key.
+   * @throws ConfigError when the region's data in etcd was sealed under
+   *   another key.
    */
   static async start(opts: HaRuntimeOptions): Promise<HaRuntime> {
-    if (opts.encryptionKey === undefined) {
-      throw new ConfigError(
-        'acl.encryption_key: required in HA mode (an etcd block is set): every agent of the region must seal and open the same SecretIDs in etcd',
-      );
-    }
     const client = createEtcdClient({ endpoints: opts.etcd.endpoints });
     const agentId = randomUUID();
     let runtime: HaRuntime | undefined;

@@ -2,7 +2,8 @@ import { Election } from 'etcd3';
 import type { Etcd3, Lease } from 'etcd3';
 import type { Logger } from '../logger.js';
 import type { EtcdLayout } from './etcd-layout.js';
-import { backoffMs, sleep } from './etcd-retry.js';
+import { sleep } from '../sleep.js';
+import { backoffMs } from './etcd-retry.js';
 
 /** Who an agent is, as it campaigns (and as `/v1/agent/ha` shows the leader). */
 export interface Candidate {

@@ -2,7 +2,10 @@ import type { Etcd3, IKeyValue, IWatchResponse } from 'etcd3';
 import type { CommitEntry, SecretBox, StateStore } from '@tollgate/state';
 import type { Logger } from '../logger.js';
 import { decodeEvents, decodeSnapshot, type EtcdLayout } from './etcd-layout.js';
-import { backoffMs, isCompacted, sleep } from './etcd-retry.js';
+import { sleep } from '../sleep.js';
+import { backoffMs, isCompacted } from './etcd-retry.js';
+import { hasErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 
 /** Keys per page when listing a region (relist), so no response grows unbounded. */
 const LIST_PAGE = 1000;
@@ -103,7 +106,7 @@ export class RegionFollower {
           this.#needRelist = true;
           continue;
         }
-        const fatal = (err as { code?: unknown }).code === 'TOLLGATE_HA_UNDECODABLE';
+        const fatal = hasErrorCode(err, 'TOLLGATE_HA_UNDECODABLE');
         this.#o.events.onError(err, fatal);
         // Undecodable data will not fix itself quickly; do not spin on it.
         await sleep(fatal ? 5000 : backoffMs(failures++), this.#stop.signal);
@@ -136,7 +139,7 @@ export class RegionFollower {
         new Error(
           `this agent's state is at index ${store.index()} but etcd is only at revision ${snapshot.index}: the data dir follows another etcd cluster; remove <data_dir>/server/state to resynchronize`,
         ),
-        { code: 'TOLLGATE_HA_UNDECODABLE' },
+        { code: 'TOLLGATE_HA_UNDECODABLE' satisfies ErrorCode },
       );
     }
     await store.applySnapshot(snapshot);

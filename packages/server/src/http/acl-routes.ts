@@ -1,14 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { policyToRulesJSON } from '@tollgate/acl';
 import type { ACLPolicy, ACLToken } from '@tollgate/state';
-import type { AclWriteOp, AgentContext } from '../agent-context.js';
+import type { AgentContext } from '../agent-context.js';
+import type { AclWriteOp } from '../acl-write.js';
 import { isGlobalWrite, runWrite } from '../acl-endpoint.js';
-import { AclDisabledError, BadRequestError, ObjectNotFoundError, PermissionDeniedError } from '../errors.js';
+import { BadRequestError, ObjectNotFoundError, PermissionDeniedError } from '../errors.js';
 import type { TokenResolver } from '../token-resolver.js';
 import { tokenStub, tokenView } from '../tokens.js';
 import { blockingQuery } from './blocking.js';
 import { route } from './route.js';
 import { queryOptions, secretOf, setReadHeaders } from './request.js';
+import { requireAclEnabled } from '../acl-enabled.js';
 
 type Params = Record<string, string>;
 
@@ -18,7 +20,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
   const maxWait = ctx.config.limits.maxQueryWaitMs;
 
   const enabled = (): void => {
-    if (!ctx.config.acl.enabled) throw new AclDisabledError();
+    requireAclEnabled(ctx.config);
   };
 
   /** Runs a write where it belongs and answers with its index. */

@@ -1,10 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
-import { AclDisabledError, BadRequestError, PermissionDeniedError } from '../errors.js';
-import { registerCrossRegionHook } from '../forwarding/region-hook.js';
+import { BadRequestError, PermissionDeniedError } from '../errors.js';
+import { registerCrossRegionHook } from './region-hook.js';
+import { watchClientGone } from './client-gone.js';
 import { route } from './route.js';
 import { queryOptions, secretOf, setReadHeaders } from './request.js';
+import { requireAclEnabled } from '../acl-enabled.js';
 
 /**
  * `/v1/agent/health`, `/v1/metrics`, `/v1/acl/replication`, and the hook
@@ -17,7 +19,7 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AgentContext): vo
 
   route(app, '/v1/acl/replication', {
     GET: async (req, reply) => {
-      if (!ctx.config.acl.enabled) throw new AclDisabledError();
+      requireAclEnabled(ctx.config);
       const secret = secretOf(req);
       // The replication token may read its own loop's state even when the
       // authoritative region refused it (a client token): that is exactly
@@ -31,15 +33,14 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AgentContext): vo
       const q = queryOptions(req, ctx.config.limits.maxQueryWaitMs);
       const revision = ctx.replicationRevision;
       if (q.index > 0 && revision.revision <= q.index) {
-        const ac = new AbortController();
-        const timer = setTimeout(() => ac.abort(), q.waitMs + Math.random() * (q.waitMs / 16));
-        const onClose = (): void => ac.abort();
-        reply.raw.once('close', onClose);
+        const gone = watchClientGone(reply);
+        const waited = new AbortController();
+        const timer = setTimeout(() => waited.abort(), q.waitMs + Math.random() * (q.waitMs / 16));
         try {
-          await revision.waitAbove(q.index, ac.signal);
+          await revision.waitAbove(q.index, AbortSignal.any([gone.signal, waited.signal]));
         } finally {
           clearTimeout(timer);
-          reply.raw.off('close', onClose);
+          gone.release();
         }
       }
       setReadHeaders(reply, revision.revision);

@@ -2,10 +2,11 @@ import { CheckError, validateCheck } from '@tollgate/acl';
 import type { AuthorizeCheck } from '@tollgate/acl';
 import type { FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
-import { AclDisabledError, BadRequestError, PermissionDeniedError, TokenExpiredError } from '../errors.js';
+import { BadRequestError, PermissionDeniedError, TokenExpiredError } from '../errors.js';
 import type { Identity } from '../token-resolver.js';
 import { secretOf } from './request.js';
 import { route } from './route.js';
+import { requireAclEnabled } from '../acl-enabled.js';
 
 /*
  * `POST /v1/acl/authorize` — "may this token do that?" for other services.
@@ -37,7 +38,7 @@ export function createAuthorizer(ctx: AgentContext): (secret: string, body: unkn
   const deniedCounter = authorizeChecks.labels({ result: 'denied' });
 
   return (secret, rawBody) => {
-    if (!ctx.config.acl.enabled) throw new AclDisabledError();
+    requireAclEnabled(ctx.config);
     const body = rawBody as { Checks?: unknown; SecretID?: unknown } | undefined;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new BadRequestError('Request body must be a JSON object with a Checks list');

@@ -166,8 +166,16 @@ describe('POST /v1/acl/authorize', () => {
   });
 
   it('counts decisions in tollgate_authorize_checks_total', async () => {
-    const m = (await t.call('GET', '/v1/metrics?format=prometheus')).text;
-    expect(m).toMatch(/tollgate_authorize_checks_total\{result="allowed",region="global"\} [1-9]\d*/);
-    expect(m).toMatch(/tollgate_authorize_checks_total\{result="denied",region="global"\} [1-9]\d*/);
+    // Its own calls, measured before and after: no dependence on the tests above.
+    const counts = async (): Promise<{ allowed: number; denied: number }> => {
+      const m = (await t.call('GET', '/v1/metrics?format=prometheus')).text;
+      const value = (result: string): number =>
+        Number(new RegExp(`tollgate_authorize_checks_total\\{result="${result}",region="global"\\} (\\d+)`).exec(m)?.[1] ?? 0);
+      return { allowed: value('allowed'), denied: value('denied') };
+    };
+    const before = await counts();
+    const r = await authorize(app.SecretID, { Checks: [{ Resource: 'node', Capability: 'read' }, { Resource: 'node', Capability: 'write' }, { Resource: 'quota', Capability: 'read' }] });
+    expect(r.body.Results.map((x: { Allowed: boolean }) => x.Allowed)).toEqual([true, false, false]);
+    expect(await counts()).toEqual({ allowed: before.allowed + 1, denied: before.denied + 2 });
   });
 });

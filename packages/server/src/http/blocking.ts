@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { StateStore, TableName } from '@tollgate/state';
 import type { QueryOptions } from './request.js';
+import { watchClientGone } from './client-gone.js';
 
 /** A read's answer and the index it reflects. */
 export interface IndexedResult<T> {
@@ -24,21 +25,19 @@ export async function blockingQuery<T>(
   let result = run();
   if (q.index === 0 || result.index > q.index) return result;
   const waitMs = q.waitMs + Math.random() * (q.waitMs / 16);
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), waitMs);
-  const onClose = (): void => ac.abort();
-  // The response's 'close' fires when the client goes away (the request's
-  // 'close' fires as soon as its body is read, which is too early).
-  reply.raw.once('close', onClose);
+  const gone = watchClientGone(reply);
+  const waited = new AbortController();
+  const timer = setTimeout(() => waited.abort(), waitMs);
+  const signal = AbortSignal.any([gone.signal, waited.signal]);
   try {
     // A closing store answers waits at once; stop rather than spin.
-    while (result.index <= q.index && !ac.signal.aborted && store.status === 'open') {
-      await store.waitForTable(table, store.tableIndex(table), ac.signal);
+    while (result.index <= q.index && !signal.aborted && store.status === 'open') {
+      await store.waitForTable(table, store.tableIndex(table), signal);
       result = run();
     }
   } finally {
     clearTimeout(timer);
-    reply.raw.off('close', onClose);
+    gone.release();
   }
   return result;
 }

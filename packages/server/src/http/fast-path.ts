@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentContext } from '../agent-context.js';
-import { httpStatusFor } from '../errors.js';
+import { ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
 import { MIN_INDEX_HEADER } from '../forwarding/min-index.js';
 import type { AuthorizeAnswer } from './authorize-route.js';
 import { secretFrom } from './request.js';
@@ -64,6 +64,8 @@ export function createAuthorizeFastPath(
     } catch (err) {
       const status = httpStatusFor(err);
       if (status >= 500) ctx.log.error({ err, route: ROUTE }, 'request failed');
+      const code = errorCodeOf(err);
+      if (code !== undefined) res.setHeader(ERROR_CODE_HEADER, code);
       finish(res, started, status, status === 500 ? 'Internal error' : (err as Error).message, TEXT_TYPE);
       return;
     }

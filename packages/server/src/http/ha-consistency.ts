@@ -1,6 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
 import { route } from './route.js';
+import { watchClientGone } from './client-gone.js';
 
 /** Routes that never wait for etcd: the authorization hot path and the replication status. */
 const NO_BARRIER = new Set(['/v1/acl/authorize', '/v1/acl/replication']);
@@ -27,7 +28,7 @@ const WRITES = new Set(['POST', 'PUT', 'DELETE']);
  *
  * Token resolution and `/v1/acl/authorize` stay on local state (their
  * staleness is the watch lag metric) unless the caller sends
- * `X-Tollgate-Min-Index` (see `forwarding/region-hook.ts`). With one agent
+ * `X-Tollgate-Min-Index` (see `http/region-hook.ts`). With one agent
  * per region (`ctx.ha` undefined) nothing is registered at all.
  */
 export function registerHaConsistency(app: FastifyInstance, ctx: AgentContext): void {
@@ -47,7 +48,7 @@ export function registerHaConsistency(app: FastifyInstance, ctx: AgentContext): 
       done();
       return;
     }
-    ha.sync(clientGone(reply)).then(
+    ha.sync(watchClientGone(reply).signal).then(
       () => done(),
       (err: unknown) => {
         if (!read) return done(err as FastifyError);
@@ -77,13 +78,4 @@ function isStale(req: FastifyRequest): boolean {
   const raw = (req.query as Record<string, string | string[] | undefined>).stale;
   const v = Array.isArray(raw) ? raw[0] : raw;
   return v !== undefined && v !== 'false';
-}
-
-/** A signal that fires when the HTTP client goes away before the answer. */
-function clientGone(reply: FastifyReply): AbortSignal {
-  const ac = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) ac.abort();
-  });
-  return ac.signal;
 }

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
-import { httpStatusFor } from '../errors.js';
+import { ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
 import { registerAclRoutes } from './acl-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { createAuthorizer, registerAuthorizeRoute } from './authorize-route.js';
@@ -65,6 +65,8 @@ export function createHttpServer(ctx: AgentContext): FastifyInstance {
     if (status === 413) message = `Request body too large (limit ${ctx.config.limits.httpMaxBodyBytes} bytes)`;
     // Internal errors are logged in full; the client gets a generic text.
     if (status === 500) message = 'Internal error';
+    const code = errorCodeOf(err);
+    if (code !== undefined) void reply.header(ERROR_CODE_HEADER, code);
     void reply.code(status).type('text/plain; charset=utf-8').send(message);
   });
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
-import { AclDisabledError, BadRequestError, PermissionDeniedError } from '../errors.js';
+import { requireAclEnabled } from '../acl-enabled.js';
+import { BadRequestError, PermissionDeniedError } from '../errors.js';
 import { decodePolicyRequest } from '../policies.js';
 import { route } from './route.js';
 import { secretOf } from './request.js';
@@ -35,7 +36,7 @@ const PLACEHOLDER_NAME = 'policy-being-validated';
 export function registerValidateRoutes(app: FastifyInstance, ctx: AgentContext): void {
   route(app, '/v1/validate/acl-policy', {
     POST: (req) => {
-      if (!ctx.config.acl.enabled) throw new AclDisabledError();
+      requireAclEnabled(ctx.config);
       if (!ctx.resolver.resolve(secretOf(req)).acl.isManagement) throw new PermissionDeniedError();
       const body = req.body;
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {

@@ -138,6 +138,24 @@ describe('writes made in a follower', () => {
     expect(again.text).toMatch(/^ACL bootstrap already done \(reset index: \d+\)$/);
   });
 
+  it('answers a forwarded error with the same code and status as a local one (TOLLGATE_BOOTSTRAP through a follower)', async () => {
+    const eu = await follower();
+    const local = await global.call('POST', '/v1/acl/bootstrap');
+    const forwarded = await eu.call('POST', '/v1/acl/bootstrap');
+    expect(local.status).toBe(400);
+    expect(local.headers.get('x-tollgate-error-code')).toBe('TOLLGATE_BOOTSTRAP');
+    expect([forwarded.status, forwarded.headers.get('x-tollgate-error-code'), forwarded.text]).toEqual([local.status, 'TOLLGATE_BOOTSTRAP', local.text]);
+    const body = { Name: 'y', Rules: '' };
+    const localBad = await global.call('POST', '/v1/acl/policy/x', { token: root, body });
+    const forwardedBad = await eu.call('POST', '/v1/acl/policy/x', { token: root, body });
+    expect(localBad.headers.get('x-tollgate-error-code')).toBe('TOLLGATE_BAD_REQUEST');
+    expect([forwardedBad.status, forwardedBad.headers.get('x-tollgate-error-code'), forwardedBad.text]).toEqual([
+      localBad.status,
+      'TOLLGATE_BAD_REQUEST',
+      localBad.text,
+    ]);
+  });
+
   it('writes a local token in the follower only', async () => {
     const eu = await caughtUp(await follower());
     const local = await createToken(eu, { Type: 'client', Policies: ['readers'] });

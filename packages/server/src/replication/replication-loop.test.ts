@@ -7,7 +7,6 @@ import { StateStore } from '@tollgate/state';
 import type { ACLToken } from '@tollgate/state';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentContext } from '../agent-context.js';
 import type { ReplicationHandlers } from '../generated/tollgate/v1/Replication.js';
 import { grpcError } from '../grpc/grpc-status.js';
 import { GrpcServer } from '../grpc/grpc-server.js';
@@ -71,14 +70,10 @@ async function serve(handlers: ReplicationHandlers): Promise<string> {
 
 /** The real authoritative side over `source`, with `secret` as a management token in it. */
 async function authoritative(source: StateStore): Promise<string> {
-  const ctx = {
-    config: { region: 'global', server: { authoritativeRegion: 'global' } },
-    store: source,
-    resolver: new TokenResolver(source),
-    log,
-    isAuthoritative: true,
-  } as unknown as AgentContext;
-  const service = new ReplicationService(ctx, new CommitClock(0, Date.now()));
+  const service = new ReplicationService(
+    { region: 'global', authoritativeRegion: 'global', isAuthoritative: true, store: source, tokens: new TokenResolver(source), log },
+    new CommitClock(0, Date.now()),
+  );
   cleanup.push(() => service.close());
   return serve(service.handlers());
 }

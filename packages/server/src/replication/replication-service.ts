@@ -3,7 +3,6 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type * as grpc from '@grpc/grpc-js';
 import { FeedHorizonError } from '@tollgate/state';
 import type { StateStore } from '@tollgate/state';
-import type { AgentContext } from '../agent-context.js';
 import { TollgateError } from '../errors.js';
 import type { ChangeBatch } from '../generated/tollgate/v1/ChangeBatch.js';
 import type { DigestResponse } from '../generated/tollgate/v1/DigestResponse.js';
@@ -13,8 +12,11 @@ import type { SnapshotRequest__Output } from '../generated/tollgate/v1/SnapshotR
 import type { WatchEvent } from '../generated/tollgate/v1/WatchEvent.js';
 import type { WatchRequest__Output } from '../generated/tollgate/v1/WatchRequest.js';
 import { requireManagementCall } from '../grpc/call-auth.js';
+import type { TokenLookup } from '../grpc/call-auth.js';
 import { grpcError, toGrpcError } from '../grpc/grpc-status.js';
 import { timeoutSignal } from '../grpc/timeout-signal.js';
+import { sleep } from '../sleep.js';
+import type { Logger } from '../logger.js';
 import { buildChangeBatches } from './change-batch.js';
 import type { ChangeBatchData } from './change-batch.js';
 import type { CommitClock } from './commit-clock.js';
@@ -33,6 +35,22 @@ export const PROGRESS_INTERVAL_MS = 100;
 const FEED_READ_LIMIT = 5_000;
 /** Objects per snapshot chunk. */
 const SNAPSHOT_CHUNK_ITEMS = 2_000;
+
+/**
+ * What the authoritative side of replication needs from the agent: this
+ * region's names, the store it streams from (change feed, snapshot, digest),
+ * the token lookup that checks the follower's replication token, and a
+ * logger. The agent wires it; tests pass a plain object.
+ */
+export interface ReplicationSource {
+  readonly region: string;
+  readonly authoritativeRegion: string;
+  /** Whether this region is the authoritative one (only then are calls served). */
+  readonly isAuthoritative: boolean;
+  readonly store: StateStore;
+  readonly tokens: TokenLookup;
+  readonly log: Logger;
+}
 
 /** A Watch stream being served, as `/v1/acl/replication` shows it in the authoritative region. */
 export interface WatcherInfo {
@@ -62,7 +80,7 @@ interface Watcher {
  * ```
  */
 export class ReplicationService {
-  readonly #ctx: AgentContext;
+  readonly #ctx: ReplicationSource;
   readonly #clock: CommitClock;
   readonly #watchers = new Set<Watcher>();
   #closed = false;
@@ -70,7 +88,7 @@ export class ReplicationService {
   readonly #onWatchersChange: () => void;
 
   /** @param onWatchersChange called when a follower's Watch stream opens or ends (status pages block on it). */
-  constructor(ctx: AgentContext, clock: CommitClock, onWatchersChange: () => void = () => {}) {
+  constructor(ctx: ReplicationSource, clock: CommitClock, onWatchersChange: () => void = () => {}) {
     this.#ctx = ctx;
     this.#clock = clock;
     this.#onWatchersChange = onWatchersChange;
@@ -108,15 +126,15 @@ export class ReplicationService {
   }
 
   #admit(md: grpc.Metadata): void {
-    const { config } = this.#ctx;
-    if (this.#closed) throw new TollgateError('TOLLGATE_AGENT_DRAINING', `agent in region "${config.region}" is shutting down`);
+    const { region, authoritativeRegion } = this.#ctx;
+    if (this.#closed) throw new TollgateError('TOLLGATE_AGENT_DRAINING', `agent in region "${region}" is shutting down`);
     if (!this.#ctx.isAuthoritative) {
       throw new TollgateError(
         'TOLLGATE_NOT_AUTHORITATIVE',
-        `region "${config.region}" is not the authoritative region (authoritative region is "${config.server.authoritativeRegion}")`,
+        `region "${region}" is not the authoritative region (authoritative region is "${authoritativeRegion}")`,
       );
     }
-    requireManagementCall(md, this.#ctx.resolver, 'replication token', config.region);
+    requireManagementCall(md, this.#ctx.tokens, 'replication token', region);
   }
 
   async #watch(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>): Promise<void> {
@@ -150,13 +168,13 @@ export class ReplicationService {
         call.end();
       } else if (!call.cancelled) {
         // Aborted by close(): the agent is draining.
-        call.emit('error', grpcError(GrpcStatus.UNAVAILABLE, `agent in region "${this.#ctx.config.region}" is shutting down`));
+        call.emit('error', grpcError(GrpcStatus.UNAVAILABLE, `agent in region "${this.#ctx.region}" is shutting down`));
       }
     } catch (err) {
       if (call.cancelled) {
         // The follower went away; nothing to answer.
       } else if (signal.aborted) {
-        call.emit('error', grpcError(GrpcStatus.UNAVAILABLE, `agent in region "${this.#ctx.config.region}" is shutting down`));
+        call.emit('error', grpcError(GrpcStatus.UNAVAILABLE, `agent in region "${this.#ctx.region}" is shutting down`));
       } else {
         log.error({ err }, 'replication watch failed');
         call.emit('error', toGrpcError(err));
@@ -292,16 +310,4 @@ function batchToWire(b: ChangeBatchData): ChangeBatch {
 async function write<T>(call: grpc.ServerWritableStream<unknown, T>, msg: T, signal: AbortSignal): Promise<void> {
   if (signal.aborted) throw signal.reason;
   if (!call.write(msg)) await once(call, 'drain', { signal });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -37,6 +37,20 @@ export function findEtcd(): string | undefined {
   return path === '' ? undefined : path;
 }
 
+/**
+ * Why the etcd-backed suites should skip, or `undefined` when they must run.
+ * Under `CI=true` they always run, so a CI without etcd fails (startEtcd
+ * throws in the suite's setup) instead of going green without HA; elsewhere a
+ * missing etcd skips them, and the reason is printed so the skip is seen.
+ */
+export function etcdSkipReason(suite: string): string | undefined {
+  if (process.env['CI'] === 'true') return undefined;
+  if (findEtcd() !== undefined) return undefined;
+  const reason = 'skipped: etcd is not installed (apt-get install etcd-server)';
+  console.warn(`[${suite}] ${reason}`);
+  return reason;
+}
+
 /** A port the kernel says is free right now (bind 0, read, close). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

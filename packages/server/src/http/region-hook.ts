@@ -1,10 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
 import { FORWARD_BLOCKING_SLACK_MS, FORWARD_CALL_TIMEOUT_MS } from '../grpc/retry.js';
-import { queryOptions, secretOf } from '../http/request.js';
-import { FORWARDED_REQUEST_HEADERS, stripRegionParam } from './forwarded-http.js';
-import { NoPathToRegionError } from './forwarder.js';
-import { MIN_INDEX_HEADER, parseMinIndex } from './min-index.js';
+import { queryOptions, secretOf } from './request.js';
+import { FORWARDED_REQUEST_HEADERS, stripRegionParam } from '../forwarding/forwarded-http.js';
+import { NoPathToRegionError } from '../forwarding/forwarder.js';
+import { MIN_INDEX_HEADER, parseMinIndex } from '../forwarding/min-index.js';
+import { watchClientGone } from './client-gone.js';
 
 const FORWARDABLE_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 
@@ -41,8 +42,8 @@ export function registerCrossRegionHook(app: FastifyInstance, ctx: AgentContext)
       done(err as FastifyError);
       return;
     }
-    const ac = abortOnClientGone(reply);
-    ctx.awaitAuthoritativeIndex(minIndex, ac.signal).then(
+    const gone = watchClientGone(reply);
+    ctx.awaitAuthoritativeIndex(minIndex, gone.signal).then(
       () => done(),
       (err: unknown) => done(err as FastifyError),
     );
@@ -58,7 +59,7 @@ async function forwardToRegion(ctx: AgentContext, req: FastifyRequest, reply: Fa
     const v = req.headers[name];
     if (typeof v === 'string') headers[name] = v;
   }
-  const ac = abortOnClientGone(reply);
+  const gone = watchClientGone(reply);
   try {
     const res = await ctx.forwardToRegion(region, {
       method: req.method,
@@ -69,7 +70,7 @@ async function forwardToRegion(ctx: AgentContext, req: FastifyRequest, reply: Fa
       secret: secretOf(req),
       idempotent: req.method === 'GET',
       timeoutMs,
-      signal: ac.signal,
+      signal: gone.signal,
     });
     reply.code(res.status);
     for (const [name, value] of Object.entries(res.headers)) reply.header(name, value);
@@ -82,13 +83,4 @@ async function forwardToRegion(ctx: AgentContext, req: FastifyRequest, reply: Fa
     }
     throw err;
   }
-}
-
-/** An AbortController that fires when the HTTP client goes away before the answer. */
-function abortOnClientGone(reply: FastifyReply): AbortController {
-  const ac = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) ac.abort();
-  });
-  return ac;
 }

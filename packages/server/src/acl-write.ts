@@ -1,0 +1,22 @@
+/**
+ * An ACL write as a value: what the HTTP layer received, what forwarding
+ * carries to the authoritative region and what a write answers. Its own
+ * file so that the agent's context, the endpoint and forwarding all import
+ * it without importing each other.
+ */
+
+/** An ACL write, as the HTTP layer received it (see acl-endpoint.ts). */
+export type AclWriteOp =
+  | { readonly op: 'bootstrap'; readonly body: unknown }
+  | { readonly op: 'token-upsert'; readonly body: unknown; readonly accessor?: string }
+  | { readonly op: 'token-delete'; readonly accessor: string }
+  | { readonly op: 'policy-upsert'; readonly name: string; readonly body: unknown }
+  | { readonly op: 'policy-delete'; readonly name: string };
+
+/** What a write answers: the index it committed at and the JSON body. */
+export interface AclWriteResult {
+  readonly index: number;
+  /** `undefined` = empty body (policy writes, deletes). */
+  readonly body?: unknown;
+}
+
