@@ -13,7 +13,7 @@ const typedRules = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'packages/ui/vite.config.ts', '**/node_modules/**', 'packages/server/src/generated/**', 'coverage/**', '.lab/**'] },
+  { ignores: ['**/dist/**', 'packages/ui/vite.config.ts', '**/node_modules/**', 'packages/server/src/generated/**', 'packages/filter/src/generated/**', 'coverage/**', '.lab/**'] },
   {
     files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'test-e2e/**/*.ts'],
     extends: [tseslint.configs.base],

@@ -4,6 +4,7 @@ import { aclPolicyApplyCommand } from './commands/acl-policy-apply.js';
 import { aclPolicyDeleteCommand } from './commands/acl-policy-delete.js';
 import { aclPolicyInfoCommand } from './commands/acl-policy-info.js';
 import { aclPolicyListCommand } from './commands/acl-policy-list.js';
+import { aclPolicySelfCommand } from './commands/acl-policy-self.js';
 import { aclTokenCreateCommand } from './commands/acl-token-create.js';
 import { aclTokenDeleteCommand } from './commands/acl-token-delete.js';
 import { aclTokenInfoCommand } from './commands/acl-token-info.js';
@@ -12,6 +13,7 @@ import { aclTokenSelfCommand } from './commands/acl-token-self.js';
 import { aclTokenUpdateCommand } from './commands/acl-token-update.js';
 import { agentCommand } from './commands/agent.js';
 import { statusCommand } from './commands/status.js';
+import { tlsCaCreateCommand, tlsCertCreateCommand } from './commands/tls.js';
 import { versionCommand } from './commands/version.js';
 
 /** Every runnable command, by its words after `tollgate`. */
@@ -27,8 +29,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   aclPolicyApplyCommand,
   aclPolicyInfoCommand,
   aclPolicyListCommand,
+  aclPolicySelfCommand,
   aclPolicyDeleteCommand,
   statusCommand,
+  tlsCaCreateCommand,
+  tlsCertCreateCommand,
   versionCommand,
 ];
 
@@ -58,6 +63,23 @@ export const GROUPS: readonly CommandGroup[] = [
     name: 'acl token',
     synopsis: 'Interact with ACL tokens',
     description: 'This command groups subcommands for interacting with ACL tokens.',
+  },
+  {
+    name: 'tls',
+    synopsis: 'Generate Self Signed TLS Certificates for Tollgate',
+    description:
+      'This command groups subcommands for creating certificates for Tollgate TLS\n' +
+      'configuration: a CA, then server, client and CLI certificates signed by it.',
+  },
+  {
+    name: 'tls ca',
+    synopsis: 'Helpers for managing CAs',
+    description: 'This command groups subcommands for creating certificate authorities.',
+  },
+  {
+    name: 'tls cert',
+    synopsis: 'Helpers for managing certificates',
+    description: 'This command groups subcommands for creating certificates.',
   },
 ];
 

@@ -9,6 +9,7 @@ import type {
   AclTokenCreateRequest,
   AclTokenListStub,
   AclTokenUpdateRequest,
+  AclTokenUploadRequest,
   AgentHealth,
   AuthorizeCheck,
   AuthorizeResponse,
@@ -50,7 +51,11 @@ export interface QueryOptions extends RequestOptions {
   perPage?: number;
   /** Where a list page starts (`next_token`, from a previous answer). */
   nextToken?: string;
-  /** A go-bexpr expression the server filters a list with (`filter`). */
+  /**
+   * List endpoints: a go-bexpr filter expression, applied by the agent
+   * before pagination, e.g. `Name contains "ci" and "ops" in Policies`.
+   * An invalid one is a 400 ({@link ApiError}).
+   */
   filter?: string;
 }
 
@@ -129,6 +134,18 @@ export class TollgateClient {
   }
 
   /**
+   * `POST /v1/acl/token` with both IDs: uploads a client token under the
+   * AccessorID and SecretID it has elsewhere (migrating tokens between
+   * clusters, Nomad's `acl token create -accessor`). An ID already in use is
+   * a 409. Needs management.
+   */
+  async uploadToken(req: AclTokenUploadRequest, opts?: RequestOptions): Promise<ApiResponse<AclToken>> {
+    segment('AccessorID', req.AccessorID);
+    segment('SecretID', req.SecretID);
+    return this.#call({ method: 'POST', path: '/v1/acl/token', expect: 'object', body: req, opts });
+  }
+
+  /**
    * `POST /v1/acl/token/:accessor`: replaces a token's mutable fields. Send the
    * token as read (see {@link AclTokenUpdateRequest}). Needs management.
    */
@@ -157,6 +174,14 @@ export class TollgateClient {
   /** `GET /v1/acl/policies`: all policies for management, else those on the caller's token. */
   async listPolicies(query?: QueryOptions): Promise<ApiResponse<AclPolicyListStub[]>> {
     return this.#call({ method: 'GET', path: '/v1/acl/policies', expect: 'array', query });
+  }
+
+  /**
+   * `GET /v1/acl/policy/self`: the policies of the caller's own token (all
+   * policies for a management token), as Nomad's `ACLPolicies().Self()`.
+   */
+  async listSelfPolicies(query?: QueryOptions): Promise<ApiResponse<AclPolicyListStub[]>> {
+    return this.#call({ method: 'GET', path: '/v1/acl/policy/self', expect: 'array', query });
   }
 
   /** `GET /v1/acl/policy/:name`: one policy with its rules text and parsed `RulesJSON`. */
