@@ -5,8 +5,15 @@ import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
+// Where async bugs and import mistakes hide; every TypeScript file gets these.
+const typedRules = {
+  '@typescript-eslint/no-floating-promises': 'error',
+  '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
+  '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+};
+
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/server/src/generated/**', 'packages/filter/src/generated/**', 'coverage/**', '.lab/**'] },
+  { ignores: ['**/dist/**', 'packages/ui/vite.config.ts', '**/node_modules/**', 'packages/server/src/generated/**', 'packages/filter/src/generated/**', 'coverage/**', '.lab/**'] },
   {
     files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'test-e2e/**/*.ts'],
     extends: [tseslint.configs.base],
@@ -20,12 +27,10 @@ export default tseslint.config(
       parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
+      ...typedRules,
       // Any import cycle fails lint, type-only imports included (a type cycle
       // is a design cycle: split an interface into its own file instead).
       'import-x/no-cycle': ['error', { ignoreExternal: true, allowUnsafeDynamicCyclicDependency: false }],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['@tollgate/*/src/*', '@tollgate/*/dist/*'], message: 'Import a package through its public index.' }] },
@@ -35,5 +40,14 @@ export default tseslint.config(
         { selector: "CallExpression[callee.property.name='only']", message: 'No focused tests (.only) in the tree.' },
       ],
     },
+  },
+  {
+    // The browser UI: the same rules, type-checked with its own tsconfig (DOM, JSX).
+    files: ['packages/ui/src/**/*.{ts,tsx}'],
+    extends: [tseslint.configs.base],
+    languageOptions: {
+      parserOptions: { project: './packages/ui/tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+    rules: typedRules,
   },
 );

@@ -6,11 +6,13 @@ import { REPO } from './testkit.js';
 /**
  * Debian packages the e2e tests drive for real. Installed here when missing
  * (the machines are Debian and tests run as root); a user without root
- * installs them once by hand: `apt-get install -y etcd-server prometheus`.
+ * installs them once by hand: `apt-get install -y etcd-server prometheus chromium`.
  */
 const SYSTEM_PACKAGES: ReadonlyArray<{ bin: string; pkg: string }> = [
   { bin: 'etcd', pkg: 'etcd-server' },
   { bin: 'prometheus', pkg: 'prometheus' },
+  // The UI's browser tests drive Debian's chromium (never a browser download).
+  { bin: 'chromium', pkg: 'chromium' },
 ];
 
 export default function setup(): void {

@@ -51,7 +51,7 @@ export function banner(b) {
     }
     lines.push(`  leader, term, applied revision: curl -s${b.caFile === undefined ? '' : ` --cacert ${displayPath(b.caFile)}`} ${global.http}/v1/agent/ha`);
   }
-  lines.push('');
+  lines.push('', `  Web UI: ${global.http}/ui/  (any region's agent serves it; sign in with the management Secret ID)`, '');
   if ('url' in b.prometheus) {
     lines.push(`  Prometheus: ${b.prometheus.url}  (scrapes the agents every second)`);
     lines.push(`    lag:      ${b.prometheus.url}/graph?g0.expr=tollgate_replication_lag_seconds&g0.tab=0&g0.range_input=5m`);

@@ -19,6 +19,8 @@ export type {
   AuthorizeCheck,
   AuthorizeResponse,
   AuthorizeResult,
+  PolicyValidation,
+  ReplicationSource,
   ReplicationStatus,
 } from './types.js';
 export { resolveClientTls, tlsFetch } from './client-tls.js';

@@ -13,6 +13,7 @@ import type {
   AgentHealth,
   AuthorizeCheck,
   AuthorizeResponse,
+  PolicyValidation,
   ReplicationStatus,
 } from './types.js';
 
@@ -24,6 +25,8 @@ import type {
 export interface ApiResponse<T> {
   readonly data: T;
   readonly index: number;
+  /** `X-Nomad-NextToken` of a paginated list: pass it as {@link QueryOptions.nextToken} for the next page. */
+  readonly nextToken?: string;
 }
 
 /** Options every request accepts. */
@@ -44,6 +47,10 @@ export interface QueryOptions extends RequestOptions {
   prefix?: string;
   /** Let any agent of the region answer from its local state. */
   stale?: boolean;
+  /** Page size of a list (`per_page`); the answer's `nextToken` continues it. */
+  perPage?: number;
+  /** Where a list page starts (`next_token`, from a previous answer). */
+  nextToken?: string;
   /**
    * List endpoints: a go-bexpr filter expression, applied by the agent
    * before pagination, e.g. `Name contains "ci" and "ops" in Policies`.
@@ -64,6 +71,8 @@ interface Call {
   body?: unknown;
   query?: QueryOptions;
   opts?: RequestOptions;
+  /** Extra query parameters of one endpoint. */
+  params?: Record<string, string>;
 }
 
 /**
@@ -197,11 +206,30 @@ export class TollgateClient {
    * `POST /v1/acl/authorize` (Tollgate only): asks whether the caller's token
    * may do each of `checks`; answers come back in the same order.
    */
-  async authorize(checks: readonly AuthorizeCheck[], opts?: RequestOptions): Promise<ApiResponse<AuthorizeResponse>> {
+  async authorize(
+    checks: readonly AuthorizeCheck[],
+    opts: RequestOptions & { /** A management caller checks this token instead of its own. */ secretId?: string } = {},
+  ): Promise<ApiResponse<AuthorizeResponse>> {
     if (!Array.isArray(checks) || checks.length === 0) {
       throw new TypeError('checks must be a non-empty array of { Resource, Name?, Capability }');
     }
-    return this.#call({ method: 'POST', path: '/v1/acl/authorize', expect: 'object', body: { Checks: checks }, opts });
+    const { secretId, ...rest } = opts;
+    const body = secretId === undefined || secretId === '' ? { Checks: checks } : { Checks: checks, SecretID: secretId };
+    return this.#call({ method: 'POST', path: '/v1/acl/authorize', expect: 'object', body, opts: rest });
+  }
+
+  /**
+   * `POST /v1/validate/acl-policy` (Tollgate): checks a policy as a write
+   * would, writing nothing. Invalid rules answer `Valid: false` with the
+   * write's error text and, when known, its line and column. Needs management.
+   */
+  async validatePolicy(req: Partial<AclPolicyWriteRequest>, opts?: RequestOptions): Promise<ApiResponse<PolicyValidation>> {
+    return this.#call({ method: 'POST', path: '/v1/validate/acl-policy', expect: 'object', body: req, opts });
+  }
+
+  /** `GET /v1/regions`: every region the agent knows, sorted. No token needed. */
+  async regions(query?: QueryOptions): Promise<ApiResponse<string[]>> {
+    return this.#call({ method: 'GET', path: '/v1/regions', expect: 'array', query });
   }
 
   /**
@@ -219,11 +247,12 @@ export class TollgateClient {
   }
 
   /**
-   * `GET /v1/acl/replication`: the region's replication state and lag.
-   * @experimental the server endpoint is still being designed.
+   * `GET /v1/acl/replication`: the region's replication state and lag. With
+   * `index` it is a blocking query that answers when the status changes.
    */
-  async replicationStatus(query?: QueryOptions): Promise<ApiResponse<ReplicationStatus>> {
-    return this.#call({ method: 'GET', path: '/v1/acl/replication', expect: 'object', query });
+  async replicationStatus(query?: QueryOptions & { /** Add each source's `LagHistory` (last 15 minutes). */ history?: boolean }): Promise<ApiResponse<ReplicationStatus>> {
+    const { history, ...rest } = query ?? {};
+    return this.#call({ method: 'GET', path: '/v1/acl/replication', expect: 'object', query: rest, ...(history === true ? { params: { history: 'true' } } : {}) });
   }
 
   async #call<T>(call: Call): Promise<ApiResponse<T>> {
@@ -231,6 +260,7 @@ export class TollgateClient {
     const opts: RequestOptions = call.query ?? call.opts ?? {};
     const url = new URL(`${address}${call.path}`);
     if (region !== undefined) url.searchParams.set('region', region);
+    for (const [k, v] of Object.entries(call.params ?? {})) url.searchParams.set(k, v);
     let timeoutMs = this.#opts.timeoutMs;
     const q = call.query;
     if (q !== undefined) {
@@ -248,6 +278,8 @@ export class TollgateClient {
       }
       if (q.prefix !== undefined) url.searchParams.set('prefix', q.prefix);
       if (q.stale === true) url.searchParams.set('stale', 'true');
+      if (q.perPage !== undefined) url.searchParams.set('per_page', String(q.perPage));
+      if (q.nextToken !== undefined && q.nextToken !== '') url.searchParams.set('next_token', q.nextToken);
       if (q.filter !== undefined && q.filter !== '') url.searchParams.set('filter', q.filter);
       // A blocking query is held by the agent for up to wait + wait/16 jitter;
       // our own timeout must not cut it short, so it comes on top.
@@ -284,7 +316,9 @@ export class TollgateClient {
 
     if (!res.ok) throw new ApiError(res.status, text);
     const index = parseIndex(res.headers.get('X-Nomad-Index'));
-    if (call.expect === 'none') return { data: undefined as T, index };
+    const next = res.headers.get('X-Nomad-NextToken');
+    const paging = next !== null && next !== '' ? { nextToken: next } : {};
+    if (call.expect === 'none') return { data: undefined as T, index, ...paging };
 
     let data: unknown;
     try {
@@ -296,7 +330,7 @@ export class TollgateClient {
     if (!ok) {
       throw new InvalidResponseError(`${what}: expected a JSON ${call.expect}, got ${truncate(text)}`);
     }
-    return { data: data as T, index };
+    return { data: data as T, index, ...paging };
   }
 }
 

@@ -118,6 +118,8 @@ export interface AuthorizeCheck {
   Resource: string;
   /** The resource's label, e.g. the namespace name; omit for coarse resources. */
   Name?: string;
+  /** For `variable`: the namespace the variable path is in. */
+  Namespace?: string;
   /**
    * e.g. `submit-job`, `read`, `write`. Optional for `namespace`,
    * `node_pool` and `host_volume`: absent = any access other than deny.
@@ -145,8 +147,44 @@ export interface AgentHealth {
   readonly [key: string]: unknown;
 }
 
-/**
- * Response of `GET /v1/acl/replication`.
- * @experimental the server side is not written yet; the shape may change.
- */
-export type ReplicationStatus = Readonly<Record<string, unknown>>;
+/** One source region a follower replicates from, in `GET /v1/acl/replication`. */
+export interface ReplicationSource {
+  readonly SourceRegion: string;
+  readonly Running: boolean;
+  readonly Streaming: boolean;
+  /** `connecting`, `snapshot`, `streaming`, `backoff` or `idle`. */
+  readonly Phase: string;
+  readonly Peer: string | null;
+  readonly LastSuccessTime: string | null;
+  readonly LastError: { readonly Time: string; readonly Reason: string; readonly Message: string } | null;
+  readonly AppliedIndex: number;
+  readonly SourceIndex: number;
+  readonly IndexLag: number;
+  readonly LagSeconds: number;
+  readonly Resyncs: number;
+  readonly Errors: number;
+  /** With `history`: `[unix ms, worst lag seconds]` per 10 s over the last 15 minutes. */
+  readonly LagHistory?: ReadonlyArray<readonly [number, number]>;
+}
+
+/** Response of `GET /v1/acl/replication`; the server may add fields. */
+export interface ReplicationStatus {
+  readonly Region: string;
+  readonly AuthoritativeRegion: string;
+  /** Empty in the authoritative region. */
+  readonly Sources: readonly ReplicationSource[];
+  /** Followers streaming from this agent (authoritative region). */
+  readonly Followers: ReadonlyArray<{ readonly Region: string; readonly Peer: string; readonly SentIndex: number; readonly Since: string }>;
+  /** Tokens (global, local) and policies the region holds. */
+  readonly Counts?: { readonly GlobalTokens: number; readonly LocalTokens: number; readonly Policies: number };
+  readonly [key: string]: unknown;
+}
+
+/** Response of `POST /v1/validate/acl-policy`. */
+export interface PolicyValidation {
+  readonly Valid: boolean;
+  /** What a policy write would answer (400 text), or null when valid. */
+  readonly Error: string | null;
+  /** 1-based line and column the error points at, when known. */
+  readonly Position: { readonly Line: number; readonly Column: number } | null;
+}

@@ -7,6 +7,7 @@ import type { HaContext } from './ha/ha-context.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import type { ReplicationStatusView } from './replication/replication-status.js';
+import type { StatusRevision } from './replication/status-revision.js';
 import type { TokenResolver } from './token-resolver.js';
 
 /**
@@ -55,8 +56,10 @@ export interface AgentContext {
    * `server.replication_wait`; then WaitTimeoutError (504).
    */
   awaitAuthoritativeIndex(minIndex: number, signal?: AbortSignal): Promise<void>;
-  /** What `GET /v1/acl/replication` shows. */
-  replicationStatus(): ReplicationStatusView;
+  /** What `GET /v1/acl/replication` shows; `history` adds the follower's lag of the last 15 minutes. */
+  replicationStatus(opts?: { history?: boolean }): ReplicationStatusView;
+  /** Moves when the replication status changes (the status's blocking-query index). */
+  readonly replicationRevision: StatusRevision;
   /** What `/v1/agent/health` reports. */
   health(): AgentHealth;
 }

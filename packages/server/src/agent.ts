@@ -37,6 +37,9 @@ import { ReplicationLoop } from './replication/replication-loop.js';
 import type { ReplicaPort } from './replication/replication-loop.js';
 import { ReplicationService } from './replication/replication-service.js';
 import { replicationStatusView } from './replication/replication-status.js';
+import { LagHistory } from './replication/lag-history.js';
+import { ObjectCounter } from './replication/object-counts.js';
+import { StatusRevision } from './replication/status-revision.js';
 import type { ReplicationStatusView } from './replication/replication-status.js';
 import { TokenGc, GC_BATCH, HA_GC_BATCH } from './token-gc.js';
 import { TokenResolver } from './token-resolver.js';
@@ -93,6 +96,9 @@ export class Agent implements AgentContext {
   readonly log: Logger;
   readonly metrics: AgentMetrics;
   readonly bootstrapResetFile: string;
+  readonly replicationRevision = new StatusRevision();
+  readonly #lagHistory = new LagHistory();
+  #counter: ObjectCounter | undefined;
   #status: AgentStatus = 'new';
   readonly #upgradeState: boolean;
   #store: StateStore | undefined;
@@ -371,6 +377,7 @@ export class Agent implements AgentContext {
         log: this.log,
       },
       clock,
+      () => this.replicationRevision.bump(),
     );
     const proto = loadTollgateProto();
     const grpcLog = this.log.child({ component: 'rpc' });
@@ -423,6 +430,7 @@ export class Agent implements AgentContext {
       applyReplicated: (batch) => log.applyReplicated(batch),
     };
     let bound = false;
+    let sampler: NodeJS.Timeout | undefined;
     this.#leaderTasks.add({
       name: 'replication',
       start: () => {
@@ -433,8 +441,19 @@ export class Agent implements AgentContext {
           this.metrics.bindReplication(() => (this.#replication ?? loop).report());
         }
         loop.start();
+        this.replicationRevision.bump();
+        // Every loop event (connected, applied, error, resync, closed) is a
+        // status change for blocking readers of /v1/acl/replication.
+        void (async () => {
+          for await (const _ev of loop.events()) this.replicationRevision.bump();
+        })();
+        // One cheap sample a second feeds the lag chart's history.
+        clearInterval(sampler);
+        sampler = setInterval(() => this.#lagHistory.record(Date.now(), loop.report().lagSeconds), 1000);
+        sampler.unref();
       },
       stop: async () => {
+        clearInterval(sampler);
         await this.#replication?.close();
       },
     });
@@ -467,12 +486,14 @@ export class Agent implements AgentContext {
     return awaitAuthoritativeIndex(this, minIndex, this.config.server.replicationWaitMs, signal);
   }
 
-  replicationStatus(): ReplicationStatusView & { readonly HA?: HaStatus } {
+  replicationStatus(opts: { history?: boolean } = {}): ReplicationStatusView & { readonly HA?: HaStatus } {
     const view = replicationStatusView(
       this.config.region,
       this.config.server.authoritativeRegion,
       this.#replication?.report(),
       this.#replicationService?.watchers() ?? [],
+      opts.history === true ? this.#lagHistory.samples() : undefined,
+      this.#store === undefined ? undefined : (this.#counter ??= new ObjectCounter(this.#store)).counts(),
     );
     // HA mode: this agent's leadership, term and applied etcd revision.
     return this.#ha === undefined ? view : { ...view, HA: this.#ha.status() };

@@ -241,6 +241,11 @@ const AGENT_CONFIG = {
     /** Lines queued before answers wait for the writer (back-pressure). @default 65536 */
     queue_lines: withDefault(between(16, 10_000_000), 65_536, { error: 'must be between 16 and 10000000' }),
   }),
+  /** The operator web UI at `/ui/` (served only when built; the API never depends on it). */
+  ui: block({
+    /** @default true */
+    enabled: withDefault(Type.Boolean(), true),
+  }),
 };
 
 /**

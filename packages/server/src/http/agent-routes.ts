@@ -3,8 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
 import { BadRequestError, PermissionDeniedError } from '../errors.js';
 import { registerCrossRegionHook } from './region-hook.js';
+import { watchClientGone } from './client-gone.js';
 import { route } from './route.js';
-import { secretOf } from './request.js';
+import { queryOptions, secretOf, setReadHeaders } from './request.js';
 import { requireAclEnabled } from '../acl-enabled.js';
 
 /**
@@ -17,7 +18,7 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AgentContext): vo
   registerCrossRegionHook(app, ctx);
 
   route(app, '/v1/acl/replication', {
-    GET: (req) => {
+    GET: async (req, reply) => {
       requireAclEnabled(ctx.config);
       const secret = secretOf(req);
       // The replication token may read its own loop's state even when the
@@ -27,7 +28,33 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AgentContext): vo
       if (replicationToken === undefined || secret === '' || !sameSecret(secret, replicationToken)) {
         if (!ctx.resolver.resolve(secret).acl.isManagement) throw new PermissionDeniedError();
       }
-      return ctx.replicationStatus();
+      // A blocking query on the status itself: answers when it changes, or
+      // with the current status when the wait runs out (the UI's live view).
+      const q = queryOptions(req, ctx.config.limits.maxQueryWaitMs);
+      const revision = ctx.replicationRevision;
+      if (q.index > 0 && revision.revision <= q.index) {
+        const gone = watchClientGone(reply);
+        const waited = new AbortController();
+        const timer = setTimeout(() => waited.abort(), q.waitMs + Math.random() * (q.waitMs / 16));
+        try {
+          await revision.waitAbove(q.index, AbortSignal.any([gone.signal, waited.signal]));
+        } finally {
+          clearTimeout(timer);
+          gone.release();
+        }
+      }
+      setReadHeaders(reply, revision.revision);
+      const history = (req.query as Record<string, unknown>).history;
+      return ctx.replicationStatus({ history: history === 'true' || history === '' });
+    },
+  });
+
+  // Nomad's region list: this agent's region and every region it knows of
+  // (the authoritative one and `server.region_peers`), sorted. No ACL, as in Nomad.
+  route(app, '/v1/regions', {
+    GET: () => {
+      const { region, server } = ctx.config;
+      return [...new Set([region, server.authoritativeRegion, ...Object.keys(server.regionPeers)])].sort();
     },
   });
 

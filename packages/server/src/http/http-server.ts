@@ -18,6 +18,8 @@ import { applyConnectionLimits } from './connection-limits.js';
 import { jsonTooDeep, tooDeepError } from './json-body.js';
 import { RequestLimiter } from './request-limiter.js';
 import { registerRequestGuard } from './request-guard.js';
+import { registerUiRoutes } from './ui-routes.js';
+import { registerValidateRoutes } from './validate-routes.js';
 import type { AgentTls } from '../tls/agent-tls.js';
 import type { TlsMaterial } from '../tls/tls-material.js';
 
@@ -140,6 +142,8 @@ export function createHttpServer(ctx: AgentContext, tls?: AgentTls): FastifyInst
   registerAuditRoutes(app, ctx);
   registerAclRoutes(app, ctx);
   registerAgentRoutes(app, ctx);
+  registerValidateRoutes(app, ctx);
+  registerUiRoutes(app, ctx);
   // After the cross-region hook: a request for another region must not wait on this region's etcd.
   registerHaConsistency(app, ctx);
   return app;

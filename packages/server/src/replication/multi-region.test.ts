@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentConfigInput } from '../config.js';
 import { startTestAgent } from '../testing/test-agent.js';
 import type { TestAgent } from '../testing/test-agent.js';
+import { until } from '../testing/until.js';
 import type { ReplicationEvent } from './replication-loop.js';
 
 /**
@@ -44,16 +45,6 @@ async function nextEvent(t: TestAgent, match: (ev: ReplicationEvent) => boolean,
   if (loop === undefined) throw new Error('no replication loop');
   for await (const ev of loop.events(AbortSignal.timeout(timeoutMs))) if (match(ev)) return ev;
   throw new Error('no matching replication event');
-}
-
-async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function createToken(t: TestAgent, body: Record<string, unknown>): Promise<{ AccessorID: string; SecretID: string; index: number }> {

@@ -96,9 +96,13 @@ export class ReplicationService {
   #closed = false;
   #stopWatchingTokens: (() => void) | undefined;
 
-  constructor(ctx: ReplicationSource, clock: CommitClock) {
+  readonly #onWatchersChange: () => void;
+
+  /** @param onWatchersChange called when a follower's Watch stream opens or ends (status pages block on it). */
+  constructor(ctx: ReplicationSource, clock: CommitClock, onWatchersChange: () => void = () => {}) {
     this.#ctx = ctx;
     this.#clock = clock;
+    this.#onWatchersChange = onWatchersChange;
   }
 
   /**
@@ -226,6 +230,7 @@ export class ReplicationService {
     call.once('cancelled', onCancel);
     this.#watchTokens();
     this.#watchers.add(watcher);
+    this.#onWatchersChange();
     if (id.token.ExpirationTime !== null) this.#armExpiry(watcher, Date.parse(id.token.ExpirationTime));
     log.info({ since }, 'replication watch started');
     try {
@@ -256,6 +261,7 @@ export class ReplicationService {
       call.off('cancelled', onCancel);
       if (watcher.expiryTimer !== undefined) clearTimeout(watcher.expiryTimer);
       this.#watchers.delete(watcher);
+      this.#onWatchersChange();
       log.info({ sent: watcher.info.sentIndex }, 'replication watch ended');
     }
   }

@@ -1,3 +1,4 @@
+import type { ObjectCounts } from './object-counts.js';
 import type { ReplicationReport } from './replication-loop.js';
 import type { WatcherInfo } from './replication-service.js';
 
@@ -20,6 +21,8 @@ export interface ReplicationSourceView {
   readonly LagSeconds: number;
   readonly Resyncs: number;
   readonly Errors: number;
+  /** With `?history=true`: `[unix ms, worst lag seconds]` per 10 s over the last 15 minutes, oldest first. */
+  readonly LagHistory?: ReadonlyArray<readonly [number, number]>;
 }
 
 /** The body of `GET /v1/acl/replication`. */
@@ -30,6 +33,8 @@ export interface ReplicationStatusView {
   readonly Sources: readonly ReplicationSourceView[];
   /** Followers streaming from this agent (authoritative region only). */
   readonly Followers: ReadonlyArray<{ readonly Region: string; readonly Peer: string; readonly SentIndex: number; readonly Since: string }>;
+  /** Tokens (global, local) and policies this region holds. */
+  readonly Counts?: ObjectCounts;
 }
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
@@ -40,6 +45,8 @@ export function replicationStatusView(
   authoritativeRegion: string,
   report: ReplicationReport | undefined,
   watchers: readonly WatcherInfo[],
+  lagHistory?: ReadonlyArray<readonly [number, number]>,
+  counts?: ObjectCounts,
 ): ReplicationStatusView {
   const sources: ReplicationSourceView[] = [];
   if (report !== undefined) {
@@ -60,6 +67,7 @@ export function replicationStatusView(
       LagSeconds: report.lagSeconds,
       Resyncs: report.resyncs,
       Errors: report.errors,
+      ...(lagHistory === undefined ? {} : { LagHistory: lagHistory }),
     });
   }
   return {
@@ -67,5 +75,6 @@ export function replicationStatusView(
     AuthoritativeRegion: authoritativeRegion,
     Sources: sources,
     Followers: watchers.map((w) => ({ Region: w.region, Peer: w.peer, SentIndex: w.sentIndex, Since: new Date(w.startedMs).toISOString() })),
+    ...(counts === undefined ? {} : { Counts: counts }),
   };
 }

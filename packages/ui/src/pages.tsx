@@ -1,0 +1,38 @@
+import type { VNode } from 'preact';
+import { PlaygroundPage } from './pages/playground';
+import { PoliciesPage } from './pages/policies';
+import { PolicyDetailPage } from './pages/policy-detail';
+import { PolicyEditorPage } from './pages/policy-editor';
+import { RegionsPage } from './pages/regions';
+import { SignInPage } from './pages/sign-in';
+import { TokenDetailPage } from './pages/token-detail';
+import { TokenFormPage } from './pages/token-form';
+import { TokensPage } from './pages/tokens';
+
+/** One route of the UI. */
+export interface PageDef {
+  /** `/tokens/:id`: segments starting with `:` are parameters. */
+  readonly pattern: string;
+  /** Shown in the navigation when set (list pages). */
+  readonly nav?: string;
+  readonly render: (params: Record<string, string>) => VNode;
+}
+
+/**
+ * Every page, one list: an object type is a list page (with `nav`), a
+ * detail page and a form. Roles, auth methods and binding rules join here
+ * as their APIs land — a file per page and three lines each.
+ */
+export const PAGES: readonly PageDef[] = [
+  { pattern: '/tokens', nav: 'Tokens', render: () => <TokensPage /> },
+  { pattern: '/tokens/new', render: () => <TokenFormPage /> },
+  { pattern: '/tokens/:id', render: (p) => <TokenDetailPage id={p.id!} /> },
+  { pattern: '/tokens/:id/edit', render: (p) => <TokenFormPage id={p.id!} /> },
+  { pattern: '/policies', nav: 'Policies', render: () => <PoliciesPage /> },
+  { pattern: '/policies/new', render: () => <PolicyEditorPage /> },
+  { pattern: '/policies/:name', render: (p) => <PolicyDetailPage name={p.name!} /> },
+  { pattern: '/policies/:name/edit', render: (p) => <PolicyEditorPage name={p.name!} /> },
+  { pattern: '/regions', nav: 'Regions', render: () => <RegionsPage /> },
+  { pattern: '/playground', nav: 'Check playground', render: () => <PlaygroundPage /> },
+  { pattern: '/sign-in', render: () => <SignInPage /> },
+];

@@ -1,0 +1,145 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { AclToken, AclTokenType } from '@tollgate/client';
+import { api } from '../api';
+import { CopyButton, ErrorBox, Loading, useLoad, useTitle } from '../components';
+import { href, navigate } from '../router';
+
+/**
+ * Create a token (client or management, global, TTL, policies) or update
+ * one (name, type, policies; Global and the TTL cannot change). A created
+ * token's SecretID is shown once, here, with a copy button.
+ */
+export function TokenFormPage({ id }: { id?: string }) {
+  const editing = id !== undefined;
+  useTitle(editing ? 'Edit token' : 'Create token');
+  const policies = useLoad(() => api().listPolicies(), []);
+  const existing = useLoad(() => (id === undefined ? Promise.resolve(undefined) : api().readToken(id)), [id]);
+  const [name, setName] = useState('');
+  const [type, setType] = useState<AclTokenType>('client');
+  const [global, setGlobal] = useState(false);
+  const [ttl, setTtl] = useState('');
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const [created, setCreated] = useState<AclToken>();
+  const token = existing.data?.data;
+  useEffect(() => {
+    if (token === undefined) return;
+    setName(token.Name);
+    setType(token.Type);
+    setGlobal(token.Global);
+    setChosen([...(token.Policies ?? [])]);
+  }, [token]);
+
+  const submit = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const Policies = type === 'management' ? [] : chosen;
+      if (token !== undefined) {
+        // The whole token goes back (Nomad's update replaces every mutable field).
+        const { SecretID: _secret, ...rest } = token;
+        await api().updateToken({ ...rest, Name: name, Type: type, Policies });
+        navigate(`/tokens/${encodeURIComponent(token.AccessorID)}`);
+      } else {
+        const res = await api().createToken({ Name: name, Type: type, Global: global, Policies, ...(ttl.trim() ? { ExpirationTTL: ttl.trim() } : {}) });
+        setCreated(res.data);
+      }
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (created !== undefined) {
+    return (
+      <section class="narrow">
+        <h1>Token created</h1>
+        <div class="once" role="status">
+          <p>
+            <strong>Copy the Secret ID now.</strong> It is shown only this once; the UI will not show it again.
+          </p>
+          <p>
+            <code class="secret" id="new-secret">
+              {created.SecretID}
+            </code>{' '}
+            <CopyButton text={created.SecretID} label="Copy Secret ID" />
+          </p>
+        </div>
+        <p>
+          Accessor ID <code>{created.AccessorID}</code> —{' '}
+          <a href={href(`/tokens/${encodeURIComponent(created.AccessorID)}`)}>open the token</a>
+        </p>
+      </section>
+    );
+  }
+  if (editing && existing.loading && token === undefined) return <Loading what="the token" />;
+  return (
+    <section class="narrow">
+      <p class="crumbs">
+        <a href={href('/tokens')}>Tokens</a> /
+      </p>
+      <h1>{editing ? `Edit ${token?.Name || 'token'}` : 'Create token'}</h1>
+      <ErrorBox error={existing.error} />
+      <form onSubmit={(e) => void submit(e)}>
+        <label>
+          Name
+          <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <fieldset>
+          <legend>Type</legend>
+          {(['client', 'management'] as const).map((t) => (
+            <label key={t} class="inline">
+              <input type="radio" name="type" value={t} checked={type === t} onChange={() => setType(t)} /> {t}
+            </label>
+          ))}
+        </fieldset>
+        {!editing && (
+          <>
+            <label class="inline">
+              <input type="checkbox" name="global" checked={global} onChange={(e) => setGlobal(e.currentTarget.checked)} /> Global
+              (replicated to every region; written in the authoritative region)
+            </label>
+            <label>
+              <span>
+                Time to live <small class="muted">Go duration, e.g. 8h; empty = never expires</small>
+              </span>
+              <input name="ttl" value={ttl} spellcheck={false} onInput={(e) => setTtl(e.currentTarget.value)} />
+            </label>
+          </>
+        )}
+        {type === 'client' && (
+          <fieldset>
+            <legend>Policies</legend>
+            <ErrorBox error={policies.error} />
+            {policies.data?.data.length === 0 && (
+              <p class="muted">
+                No policies yet — <a href={href('/policies/new')}>create one</a>.
+              </p>
+            )}
+            <div class="checks">
+              {policies.data?.data.map((p) => (
+                <label key={p.Name} class="inline">
+                  <input
+                    type="checkbox"
+                    name="policy"
+                    value={p.Name}
+                    checked={chosen.includes(p.Name)}
+                    onChange={(e) => setChosen(e.currentTarget.checked ? [...chosen, p.Name] : chosen.filter((c) => c !== p.Name))}
+                  />{' '}
+                  {p.Name}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        )}
+        <ErrorBox error={error} />
+        <button type="submit" class="primary" disabled={busy}>
+          {editing ? 'Save' : 'Create'}
+        </button>
+      </form>
+    </section>
+  );
+}

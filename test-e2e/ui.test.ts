@@ -1,0 +1,229 @@
+/**
+ * The web UI in a real browser (Debian's chromium via playwright-core) on a
+ * real three-region cluster: the operator's day against a follower region
+ * (global writes forwarded), and the regions page following replication
+ * live while a follower stops and starts.
+ */
+import { rm } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from './browser.js';
+import type { TestBrowser } from './browser.js';
+import { api, startCluster } from './testkit.js';
+import type { Cluster } from './testkit.js';
+
+let cluster: Cluster;
+let browser: TestBrowser;
+const dataDirs: string[] = [];
+
+beforeAll(async () => {
+  cluster = await startCluster();
+  for (const r of cluster.regions) dataDirs.push(cluster.agent(r).dataDir);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await cluster?.close();
+  await Promise.all(dataDirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function signIn(page: Page, addr: string, secret: string): Promise<void> {
+  await page.goto(`${addr}/ui/#/sign-in`);
+  await page.getByLabel('Secret ID').fill(secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/#\/tokens$/);
+}
+
+describe('web UI', () => {
+  it('serves the UI with a strict CSP, and the operator flow works against a follower region', async () => {
+    const eu = cluster.agent('eu-west').addr;
+    const page = await browser.newPage();
+
+    // Served at /ui/ (and / redirects there) with a CSP that allows nothing inline or foreign.
+    const res = await page.goto(`${eu}/`);
+    expect(page.url()).toBe(`${eu}/ui/`);
+    const csp = res!.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    await expect.poll(() => page.getByTestId('whoami').textContent()).toContain('anonymous');
+
+    // A wrong SecretID is refused with the API's own words.
+    await page.goto(`${eu}/ui/#/sign-in`);
+    await page.getByLabel('Secret ID').fill('00000000-0000-0000-0000-000000000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: /^403\s*Permission denied/ }).waitFor();
+    await browser.screenshot(page, 'sign-in');
+
+    await signIn(page, eu, cluster.management);
+    await expect.poll(() => page.getByTestId('whoami').textContent()).toContain('management');
+    // The secret lives in sessionStorage, never in the URL.
+    expect(await page.evaluate('sessionStorage.getItem("tollgate.secretId")')).toBe(cluster.management);
+    expect(page.url()).not.toContain(cluster.management);
+
+    // A policy with a syntax error: the agent's parser answers as you type, with the position.
+    await page.goto(`${eu}/ui/#/policies/new`);
+    await page.getByLabel('Name').fill('ui-app');
+    await page.getByLabel('Description').fill('Read default, submit to ops-*');
+    await page.getByLabel('Rules (HCL or JSON)').fill('namespace "default" {\n  policy = "read"\n\nnamespace "ops-*" {\n  capabilities = ["submit-job"]\n}\n');
+    const invalid = page.locator('#validation .error');
+    await invalid.filter({ hasText: 'Failed to parse ACL Policy' }).waitFor();
+    expect(await invalid.textContent()).toMatch(/Line \d+, column \d+/);
+    expect(await page.locator('pre.code .error-line').count()).toBe(1);
+    // The position is a button that puts the caret there.
+    await page.getByRole('button', { name: /^Line \d+, column \d+$/ }).click();
+    expect(await page.evaluate('document.activeElement.name')).toBe('rules');
+    await browser.screenshot(page, 'policy-editor-error');
+    // Saving anyway shows the write's 400 as the API words it.
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByRole('alert').filter({ hasText: /^400/ }).filter({ hasText: 'policy 0 invalid' }).waitFor();
+    // Fixed: valid, saved (forwarded to the authoritative region), shown highlighted.
+    await page.getByLabel('Rules (HCL or JSON)').fill('namespace "default" {\n  policy = "read"\n}\n\nnamespace "ops-*" {\n  capabilities = ["submit-job"]\n}\n');
+    await page.getByText("Valid: the agent's parser accepts these rules.").waitFor();
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.waitForURL(/#\/policies\/ui-app$/);
+    await page.locator('.hl-block', { hasText: 'namespace' }).first().waitFor();
+    expect((await api(cluster.agent('global').addr, 'GET', '/v1/acl/policy/ui-app', { token: cluster.management })).status).toBe(200);
+    await page.goto(`${eu}/ui/#/policies`);
+    await page.getByRole('link', { name: 'ui-app' }).waitFor();
+    await browser.screenshot(page, 'policies');
+
+    // A global client token with that policy: the SecretID is shown once, with a copy button.
+    await page.goto(`${eu}/ui/#/tokens/new`);
+    await page.getByLabel('Name').fill('ui-ci');
+    await page.getByRole('checkbox', { name: /Global/ }).check();
+    await page.getByRole('checkbox', { name: 'ui-app' }).check();
+    await browser.screenshot(page, 'token-create');
+    await page.getByRole('button', { name: 'Create' }).click();
+    const secret = (await page.locator('#new-secret').textContent())!.trim();
+    expect(secret).toMatch(/^[0-9a-f-]{36}$/);
+    await page.getByRole('button', { name: 'Copy Secret ID' }).click();
+    await page.getByText('Copied').waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
+    await browser.screenshot(page, 'token-created');
+    await page.getByRole('link', { name: 'open the token' }).click();
+    await page.getByRole('heading', { name: 'ui-ci' }).waitFor();
+    const accessor = page.url().split('/').pop()!;
+    expect(await page.content()).not.toContain(secret);
+    await browser.screenshot(page, 'token-detail');
+    // The policy lists the tokens that use it.
+    await page.getByRole('link', { name: 'ui-app' }).click();
+    await page.getByRole('heading', { name: 'Used by tokens' }).waitFor();
+    await page.locator('tbody tr', { hasText: 'ui-ci' }).waitFor();
+    await browser.screenshot(page, 'policy-detail');
+
+    // Found by AccessorID prefix, on the server.
+    await page.goto(`${eu}/ui/#/tokens`);
+    await expect.poll(() => page.locator('tbody tr').count()).toBeGreaterThanOrEqual(3);
+    await browser.screenshot(page, 'tokens');
+    await page.getByLabel('Accessor ID prefix').fill(accessor.slice(0, 8));
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    expect(await page.locator('tbody tr').textContent()).toContain('ui-ci');
+    // By go-bexpr filter where the agent filters lists; where it does not, the field says so.
+    const form = page.getByRole('search');
+    await expect.poll(() => form.getAttribute('data-filter')).not.toBe('probing');
+    if ((await form.getAttribute('data-filter')) === 'true') {
+      await page.getByLabel('Accessor ID prefix').fill('');
+      await page.getByRole('textbox', { name: /^Filter/ }).fill('Name == "ui-ci"');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+      expect(await page.locator('tbody tr').textContent()).toContain(accessor);
+    } else {
+      expect(await page.getByRole('textbox', { name: /^Filter/ }).isDisabled()).toBe(true);
+      await page.getByText('This agent does not filter token lists yet').waitFor();
+    }
+
+    // The playground: Allowed with the policy that allowed it, Denied with why.
+    await page.goto(`${eu}/ui/#/playground`);
+    // Picked from the region's tokens (its secret is read and sent, never shown).
+    await page.getByLabel('Token to check').selectOption(accessor);
+    await page.getByRole('button', { name: 'Add check' }).click();
+    await page.locator('input[name="name-1"]').fill('prod');
+    await page.locator('input[name="capability-1"]').fill('submit-job');
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    const results = page.locator('ol.results li');
+    await expect.poll(() => results.count()).toBe(2);
+    expect(await results.nth(0).getAttribute('data-allowed')).toBe('true');
+    expect(await results.nth(0).textContent()).toMatch(/Allowed.*allowed by policy "ui-app"/s);
+    expect(await results.nth(1).getAttribute('data-allowed')).toBe('false');
+    expect(await results.nth(1).textContent()).toMatch(/Denied.*no rule matched namespace "prod"/s);
+    expect(await page.content()).not.toContain(secret);
+    await browser.screenshot(page, 'playground');
+    // The same check for a pasted SecretID.
+    await page.getByLabel('Token to check').selectOption('');
+    await page.getByLabel(/Check another token's Secret ID/).fill(secret);
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await page.getByRole('heading', { name: `Results for accessor ${accessor}` }).waitFor();
+    expect(await results.count()).toBe(2);
+
+    // Revoked after a confirmation, by keyboard: the dialog opens on Cancel,
+    // Escape backs out (nothing revoked), Tab + Enter confirms.
+    await page.goto(`${eu}/ui/#/tokens/${accessor}`);
+    await page.getByRole('button', { name: 'Revoke' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').getByText('cannot be undone').waitFor();
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Cancel');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    expect((await api(eu, 'GET', '/v1/acl/token/self', { token: secret })).status).toBe(200);
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').getByText('cannot be undone').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Revoke token');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/tokens$/);
+    expect((await api(eu, 'GET', '/v1/acl/token/self', { token: secret })).status).toBe(403);
+
+    // Narrow and dark still read.
+    await page.setViewportSize({ width: 420, height: 800 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${eu}/ui/#/policies/ui-app`);
+    await page.locator('.hl-block').first().waitFor();
+    await browser.screenshot(page, 'policy-detail-narrow-dark');
+    expect(browser.problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows every region live: followers streaming, a stopped follower red, then recovered', async () => {
+    const global = cluster.agent('global').addr;
+    const page = await browser.newPage();
+    const replicationReads: number[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/acl/replication')) replicationReads.push(Date.now());
+    });
+    await signIn(page, global, cluster.management);
+    await page.goto(`${global}/ui/#/regions`);
+    const cards = page.locator('article.region');
+    await expect.poll(() => cards.count()).toBe(3);
+    expect(await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-region')))).toEqual(['global', 'eu-west', 'us-east']);
+    const card = (r: string) => page.locator(`article.region[data-region="${r}"]`);
+    for (const r of ['eu-west', 'us-east']) {
+      await expect.poll(() => card(r).getAttribute('data-state'), { timeout: 20_000 }).toBe('ok');
+      expect(await card(r).getByTestId('phase').textContent()).toBe('streaming');
+      expect(Number.parseFloat((await card(r).getByTestId('lag').textContent())!)).toBeLessThan(1);
+      expect(await card(r).getByTestId('index-lag').textContent()).toBe('0');
+    }
+    expect(await card('global').getByTestId('counts').textContent()).toMatch(/^\d+ global tokens? · 0 local tokens · \d+ polic(y|ies)$/);
+    // Blocking queries, not polling: a quiet cluster costs a few reads per region per 10 s.
+    const since = Date.now();
+    await page.waitForTimeout(5_000);
+    expect(replicationReads.filter((t) => t >= since).length).toBeLessThanOrEqual(9);
+    await browser.screenshot(page, 'regions');
+
+    await cluster.agent('us-east').stop();
+    // Red at once (its stream ends as it drains), then unreachable with the API's words.
+    await expect.poll(() => card('us-east').getAttribute('data-state'), { timeout: 30_000 }).toBe('bad');
+    await expect.poll(() => card('us-east').getByTestId('phase').textContent(), { timeout: 30_000 }).toBe('unreachable');
+    expect(await card('us-east').getByRole('alert').textContent()).toContain('us-east');
+    expect(await card('eu-west').getAttribute('data-state')).toBe('ok');
+    await browser.screenshot(page, 'regions-follower-down');
+
+    await cluster.restart('us-east');
+    await expect.poll(() => card('us-east').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+    expect(await card('us-east').getByTestId('phase').textContent()).toBe('streaming');
+    expect(browser.problems).toEqual([]);
+    await page.close();
+  });
+});
