@@ -6,7 +6,7 @@ import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/server/src/generated/**', 'coverage/**', '.lab/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/server/src/generated/**', 'packages/filter/src/generated/**', 'coverage/**', '.lab/**'] },
   {
     files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'test-e2e/**/*.ts'],
     extends: [tseslint.configs.base],

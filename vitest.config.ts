@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
 const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
 const alias = {
   '@tollgate/acl': pkg('acl'),
+  '@tollgate/filter': pkg('filter'),
   '@tollgate/state': pkg('state'),
   '@tollgate/server': pkg('server'),
   '@tollgate/client': pkg('client'),

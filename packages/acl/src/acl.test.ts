@@ -276,6 +276,33 @@ describe('compileACL: coarse blocks', () => {
     expect(a.allowSentinelOperation('sentinel-read')).toBe(true);
     expect(a.allowSentinelOperation('sentinel-submit')).toBe(false);
   });
+  it('answers node_pool and host_volume checks without Capability as any access other than deny', () => {
+    const a = acl(
+      ['pools', 'node_pool "gpu" { policy = "read" }\nnode_pool "cpu" { policy = "deny" }\nhost_volume "ssd-*" { policy = "read" }'],
+    );
+    expect(a.authorize({ Resource: 'node_pool', Name: 'gpu' })).toEqual({ Allowed: true, Reason: 'allowed by policy "pools" node_pool "gpu"' });
+    expect(a.authorize({ Resource: 'node_pool', Name: 'cpu' }).Allowed).toBe(false);
+    expect(a.authorize({ Resource: 'node_pool', Name: 'arm' })).toEqual({ Allowed: false, Reason: 'no rule matched node_pool "arm"' });
+    expect(a.authorize({ Resource: 'host_volume', Name: 'ssd-1' }).Allowed).toBe(true);
+    expect(a.authorize({ Resource: 'host_volume', Name: 'hdd-1' }).Allowed).toBe(false);
+  });
+
+  it('unions two blocks with the same label in one policy', () => {
+    const a = compileACL([
+      {
+        name: 'twice',
+        policy: parsePolicy(
+          'namespace "a" { policy = "read" }\nnamespace "a" { capabilities = ["submit-job"] }\nnode_pool "p" { policy = "read" }\nnode_pool "p" { capabilities = ["delete"] }',
+          { strict: true },
+        ),
+      },
+    ]);
+    expect(a.allowNamespaceOperation('a', 'read-job')).toBe(true);
+    expect(a.allowNamespaceOperation('a', 'submit-job')).toBe(true);
+    expect(a.allowNodePoolOperation('p', 'read')).toBe(true);
+    expect(a.allowNodePoolOperation('p', 'delete')).toBe(true);
+    expect(a.allowNodePoolOperation('p', 'write')).toBe(false);
+  });
 });
 
 describe('authorize', () => {

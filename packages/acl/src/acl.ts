@@ -455,9 +455,9 @@ class CompiledACL implements ACL {
       case 'variable':
         return this.variables.pairCapability(check.Namespace ?? '', check.Name ?? '', cap ?? '');
       case 'host_volume':
-        return this.hostVolumes.capability(check.Name ?? '', cap ?? '');
+        return cap === undefined ? this.hostVolumes.anyAccess(check.Name ?? '') : this.hostVolumes.capability(check.Name ?? '', cap);
       case 'node_pool':
-        return this.nodePools.capability(check.Name ?? '', cap ?? '');
+        return cap === undefined ? this.nodePools.anyAccess(check.Name ?? '') : this.nodePools.capability(check.Name ?? '', cap);
       case 'node':
         return cap === 'write' ? this.node.write : this.node.read;
       case 'agent':

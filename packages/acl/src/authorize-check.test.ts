@@ -32,6 +32,9 @@ describe('validateCheck', () => {
     });
     expect(validateCheck({ Resource: 'host_volume', Name: 'v', Capability: 'mount-readwrite' }).Capability).toBe('mount-readwrite');
     expect(validateCheck({ Resource: 'node_pool', Name: 'p', Capability: 'delete' }).Name).toBe('p');
+    // Without a Capability: "any access other than deny", as for namespaces.
+    expect(validateCheck({ Resource: 'node_pool', Name: 'gpu' })).toEqual({ Resource: 'node_pool', Name: 'gpu' });
+    expect(validateCheck({ Resource: 'host_volume', Name: 'ssd-1', Capability: '' })).toEqual({ Resource: 'host_volume', Name: 'ssd-1' });
     for (const r of ['node', 'agent', 'quota']) expect(validateCheck({ Resource: r, Capability: 'write' }).Resource).toBe(r);
     expect(validateCheck({ Resource: 'plugin', Capability: 'list' }).Capability).toBe('list');
     expect(validateCheck({ Resource: 'operator', Capability: 'keyring-rotate' }).Capability).toBe('keyring-rotate');
@@ -65,7 +68,6 @@ describe('validateCheck', () => {
       'Capability "own" is not a variable capability (expected one of list, read, write, destroy)',
     ],
     [{ Resource: 'host_volume', Capability: 'mount-readonly' }, 'Name is required for resource host_volume'],
-    [{ Resource: 'node_pool', Name: 'p' }, 'Capability is required for resource node_pool'],
     [{ Resource: 'node_pool', Name: 'p', Capability: 'mount' }, 'Capability "mount" is not a node_pool capability (expected one of read, write, delete)'],
     [{ Resource: 'agent', Capability: 'list' }, 'Capability "list" is not an agent capability (expected one of read, write)'],
     [{ Resource: 'agent', Name: 'x', Capability: 'read' }, 'Name is not used for resource agent'],

@@ -34,7 +34,8 @@ export const AUTHORIZE_RESOURCES: readonly AuthorizeResource[] = Object.freeze([
  *   `Capability` (absent: any access at all, like Nomad's AllowNamespace).
  * - `variable`: `Namespace`, `Name` (the variable path) and `Capability`
  *   (list, read, write, destroy).
- * - `host_volume`, `node_pool`: `Name` and `Capability`.
+ * - `host_volume`, `node_pool`: `Name` and `Capability` (absent: any access
+ *   other than deny, like Nomad's AllowHostVolume / AllowNodePool).
  * - `node`, `agent`, `quota`: `Capability` read or write.
  * - `plugin`: `Capability` read or list.
  * - `operator`: `Capability` read, write, or an operator capability such as
@@ -88,8 +89,9 @@ interface FieldRules {
 const RULES: Readonly<Record<AuthorizeResource, FieldRules>> = Object.freeze({
   namespace: { name: 'required', namespace: 'forbidden', capability: 'optional' },
   variable: { name: 'required', namespace: 'required', capability: 'required' },
-  host_volume: { name: 'required', namespace: 'forbidden', capability: 'required' },
-  node_pool: { name: 'required', namespace: 'forbidden', capability: 'required' },
+  // Without a Capability: any access other than deny (Nomad's AllowHostVolume, AllowNodePool).
+  host_volume: { name: 'required', namespace: 'forbidden', capability: 'optional' },
+  node_pool: { name: 'required', namespace: 'forbidden', capability: 'optional' },
   node: { name: 'forbidden', namespace: 'forbidden', capability: 'required' },
   agent: { name: 'forbidden', namespace: 'forbidden', capability: 'required' },
   quota: { name: 'forbidden', namespace: 'forbidden', capability: 'required' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DurationError, formatGoDuration, parseGoDuration } from '@tollgate/acl';
+import { DurationError, formatGoDuration, formatGoDurationNs, parseGoDuration } from '@tollgate/acl';
 
 describe('parseGoDuration', () => {
   it.each([
@@ -67,5 +67,37 @@ describe('formatGoDuration', () => {
 
   it.each([Number.NaN, Number.POSITIVE_INFINITY])('rejects %s', (ms) => {
     expect(() => formatGoDuration(ms)).toThrow(RangeError);
+  });
+});
+
+describe('formatGoDurationNs', () => {
+  it.each([
+    [0, '0s'],
+    [1, '1ns'],
+    [999, '999ns'],
+    [1_000, '1µs'],
+    [1_500, '1.5µs'],
+    [1_000_001, '1.000001ms'],
+    [1_500_000_000, '1.5s'],
+    [5_400_000_000_000, '1h30m0s'],
+    [600_000_000_000, '10m0s'],
+    [3_600_000_000_000, '1h0m0s'],
+    [86_400_000_000_000, '24h0m0s'],
+    [61_000_000_001, '1m1.000000001s'],
+    [-1, '-1ns'],
+    [-90_000_000_000, '-1m30s'],
+  ])('formats %s ns as %s', (ns, text) => {
+    expect(formatGoDurationNs(ns)).toBe(text);
+  });
+
+  it("covers Go's whole int64 range through bigint", () => {
+    expect(formatGoDurationNs(9_223_372_036_854_775_807n)).toBe('2562047h47m16.854775807s');
+    expect(formatGoDurationNs(-9_223_372_036_854_775_808n)).toBe('-2562047h47m16.854775808s');
+  });
+
+  it('rejects fractional and unsafe numbers rather than rounding them silently', () => {
+    expect(() => formatGoDurationNs(1.5)).toThrow(RangeError);
+    expect(() => formatGoDurationNs(2 ** 60)).toThrow(RangeError);
+    expect(() => formatGoDurationNs(Number.NaN)).toThrow(RangeError);
   });
 });

@@ -52,7 +52,21 @@ function fixed(value: bigint, digits: number): string {
  */
 export function formatGoDuration(ms: number): string {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new RangeError(`duration must be a finite number, got ${String(ms)}`);
-  let ns = BigInt(Math.round(ms * 1e6));
+  return formatGoDurationNs(BigInt(Math.round(ms * 1e6)));
+}
+
+/**
+ * Formats a whole number of nanoseconds exactly like Go's
+ * `Duration.String()`: `1ns`, `1.5µs`, `1.5s`, `1h30m0s`, `0s`. This is how
+ * Nomad's JSON answers show `ExpirationTTL`. A `number` must be an integer
+ * (token TTLs are stored as integer nanoseconds); a `bigint` covers Go's
+ * whole int64 range. Throws `RangeError` otherwise.
+ */
+export function formatGoDurationNs(value: number | bigint): string {
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+    throw new RangeError(`nanoseconds must be a safe integer, got ${String(value)}`);
+  }
+  let ns = BigInt(value);
   if (ns === 0n) return '0s';
   const sign = ns < 0n ? '-' : '';
   if (ns < 0n) ns = -ns;

@@ -30,7 +30,7 @@ export { CheckError, DurationError, PolicyError } from './errors.js';
 export type { AclErrorCode } from './errors.js';
 export { compileGlob, globMatch } from './glob.js';
 export type { CompiledGlob } from './glob.js';
-export { formatGoDuration, parseGoDuration } from './go-duration.js';
+export { formatGoDuration, formatGoDurationNs, parseGoDuration } from './go-duration.js';
 export { MAX_NESTING, MAX_RULES_BYTES, decodeHcl } from './hcl-document.js';
 export type { HclValue } from './hcl-document.js';
 export { parsePolicy } from './parse-policy.js';

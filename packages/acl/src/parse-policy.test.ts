@@ -359,13 +359,16 @@ node_pool "pool-read-write" { policy = "write" }
     expect(policy.namespaces.map((n) => n.name)).toEqual(['foo', 'bar']);
   });
 
-  it('rejects a repeated label in strict mode and keeps both blocks in lenient mode', () => {
-    const rules = 'namespace "a" { policy = "read" }\nnamespace "a" { policy = "write" }';
-    expect(parseError(rules).message).toBe('Invalid or duplicate policy keys: namespace "a"');
-    expect(parsePolicy(rules, { strict: false }).namespaces).toHaveLength(2);
-    expect(parseError('node_pool "p" {}\nnode_pool "p" {}').message).toBe('Invalid or duplicate policy keys: node_pool "p"');
-    expect(parseError('host_volume "v" {}\nhost_volume "v" {}').message).toBe(
-      'Invalid or duplicate policy keys: host_volume "v"',
+  it('accepts a repeated namespace, node_pool or host_volume label in strict mode and keeps both blocks, as Nomad does', () => {
+    const ns = parsePolicy('namespace "a" { policy = "read" }\nnamespace "a" { policy = "write" }', { strict: true });
+    expect(ns.namespaces.map((n) => n.name)).toEqual(['a', 'a']);
+    expect(parsePolicy('node_pool "p" { policy = "read" }\nnode_pool "p" {}', { strict: true }).nodePools).toHaveLength(2);
+    expect(parsePolicy('host_volume "v" {}\nhost_volume "v" { policy = "read" }', { strict: true }).hostVolumes).toHaveLength(2);
+  });
+
+  it('still rejects a typo inside one of two blocks with the same label', () => {
+    expect(parseError('namespace "a" { policy = "read" }\nnamespace "a" { polcy = "write" }').message).toBe(
+      'Invalid or duplicate policy keys: namespace "a".polcy',
     );
   });
 

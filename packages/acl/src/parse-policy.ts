@@ -146,9 +146,8 @@ export function parsePolicy(rules: string, opts?: ParsePolicyOptions): Policy {
   const namespaces = namespaceBlocks.map((b) => decodeNamespace(b, extraKeys));
   const nodePools = nodePoolBlocks.map((b) => decodeLabelled(b, 'node_pool', extraKeys));
   const hostVolumes = hostVolumeBlocks.map((b) => decodeLabelled(b, 'host_volume', extraKeys));
-  collectDuplicateLabels('namespace', namespaces, extraKeys);
-  collectDuplicateLabels('node_pool', nodePools, extraKeys);
-  collectDuplicateLabels('host_volume', hostVolumes, extraKeys);
+  // Two blocks with one label (`namespace "a" {}` twice) are valid Nomad:
+  // both are kept (RulesJSON shows both) and compilation unions them.
 
   const agent = decodeSingle(singles, 'agent', COARSE_KEYS, extraKeys);
   const node = decodeSingle(singles, 'node', COARSE_KEYS, extraKeys);
@@ -334,17 +333,6 @@ function decodeSingle(
     policy: readString(body, 'policy', kind),
     capabilities: allowed.has('capabilities') ? readStringList(body, 'capabilities', kind) : [],
   };
-}
-
-// Nomad itself tolerates a repeated label (the entries are merged when
-// compiled); strict mode here reports it like a duplicate key, because two
-// blocks for one label are almost always an editing mistake.
-function collectDuplicateLabels(kind: string, blocks: readonly { name: string }[], extraKeys: string[]): void {
-  const seen = new Set<string>();
-  for (const b of blocks) {
-    if (seen.has(b.name)) extraKeys.push(blockName(kind, b.name));
-    seen.add(b.name);
-  }
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import { aclPolicyApplyCommand } from './commands/acl-policy-apply.js';
 import { aclPolicyDeleteCommand } from './commands/acl-policy-delete.js';
 import { aclPolicyInfoCommand } from './commands/acl-policy-info.js';
 import { aclPolicyListCommand } from './commands/acl-policy-list.js';
+import { aclPolicySelfCommand } from './commands/acl-policy-self.js';
 import { aclTokenCreateCommand } from './commands/acl-token-create.js';
 import { aclTokenDeleteCommand } from './commands/acl-token-delete.js';
 import { aclTokenInfoCommand } from './commands/acl-token-info.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   aclPolicyApplyCommand,
   aclPolicyInfoCommand,
   aclPolicyListCommand,
+  aclPolicySelfCommand,
   aclPolicyDeleteCommand,
   statusCommand,
   versionCommand,

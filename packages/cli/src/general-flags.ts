@@ -36,3 +36,20 @@ export const JSON_FLAG: FlagSpec = {
   kind: 'bool',
   help: 'Output the response in JSON format.',
 };
+
+/**
+ * `-filter` of the list commands: a go-bexpr expression sent as the API's
+ * `?filter=` (Nomad's `acl … list` commands have no such flag; Tollgate
+ * adds it because the API has it).
+ */
+export const FILTER_FLAG: FlagSpec = {
+  name: 'filter',
+  kind: 'string',
+  placeholder: '<expression>',
+  help: 'Only list entries matching this filter expression (go-bexpr syntax),\ne.g. \'Name contains "ci"\'.',
+};
+
+/** The client query option for a `-filter` value (none when absent or empty). */
+export function filterOption(expression: string | undefined): { filter?: string } {
+  return expression === undefined || expression === '' ? {} : { filter: expression };
+}

@@ -25,6 +25,7 @@ const API_CALLS: [string, string[], string][] = [
   ['acl policy info', ['acl', 'policy', 'info', 'p'], 'Error fetching info on ACL policy'],
   ['acl policy list', ['acl', 'policy', 'list'], 'Error fetching ACL policies'],
   ['acl policy delete', ['acl', 'policy', 'delete', 'p'], 'Error deleting ACL policy'],
+  ['acl policy self', ['acl', 'policy', 'self'], 'Error fetching policies'],
   ['status', ['status'], 'Error querying agent'],
 ];
 

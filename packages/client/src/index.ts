@@ -4,14 +4,17 @@ export { DEFAULT_ADDRESS, DEFAULT_TIMEOUT_MS, resolveClientOptions } from './cli
 export type { ResolvedClientOptions, TollgateClientOptions } from './client-options.js';
 export { ApiError, ConnectionError, InvalidResponseError, TollgateClientError } from './errors.js';
 export type {
+  AclJobACL,
   AclPolicy,
   AclPolicyListStub,
   AclPolicyWriteRequest,
   AclToken,
   AclTokenCreateRequest,
   AclTokenListStub,
+  AclTokenRoleLink,
   AclTokenType,
   AclTokenUpdateRequest,
+  AclTokenUploadRequest,
   AgentHealth,
   AuthorizeCheck,
   AuthorizeResponse,

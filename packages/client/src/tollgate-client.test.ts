@@ -263,3 +263,30 @@ describe('TollgateClient errors', () => {
     await expect(client().listTokens({ index: -1 })).rejects.toThrow(RangeError);
   });
 });
+
+describe('filter, policy self and upload', () => {
+  const client = (): TollgateClient => new TollgateClient({ address: addr, token: 'mgmt', env: {} });
+
+  it('sends filter as ?filter= on list calls, and leaves it out when empty', async () => {
+    canned.set('GET /v1/acl/tokens', { body: [], index: 3 });
+    await client().listTokens({ filter: 'Name contains "ci"' });
+    await client().listTokens({ filter: '' });
+    expect(seen[0]?.url.searchParams.get('filter')).toBe('Name contains "ci"');
+    expect(seen[1]?.url.searchParams.has('filter')).toBe(false);
+  });
+
+  it('reads the caller\'s policies from GET /v1/acl/policy/self', async () => {
+    canned.set('GET /v1/acl/policy/self', { body: [{ Name: 'ops', Description: '', JobACL: null, CreateIndex: 1, ModifyIndex: 1 }], index: 1 });
+    const { data } = await client().listSelfPolicies();
+    expect(data.map((p) => p.Name)).toEqual(['ops']);
+  });
+
+  it('uploads a token with both IDs to POST /v1/acl/token and refuses empty IDs locally', async () => {
+    canned.set('POST /v1/acl/token', { body: TOKEN, index: 9 });
+    await client().uploadToken({ AccessorID: TOKEN.AccessorID, SecretID: TOKEN.SecretID, Type: 'client', Policies: ['ops'] });
+    expect(seen[0]?.method).toBe('POST');
+    expect(JSON.parse(seen[0]?.body ?? '{}')).toMatchObject({ AccessorID: TOKEN.AccessorID, SecretID: TOKEN.SecretID });
+    await expect(client().uploadToken({ AccessorID: '', SecretID: TOKEN.SecretID, Type: 'client' })).rejects.toThrow(TypeError);
+    expect(seen).toHaveLength(1);
+  });
+});

@@ -9,6 +9,7 @@ import type {
   AclTokenCreateRequest,
   AclTokenListStub,
   AclTokenUpdateRequest,
+  AclTokenUploadRequest,
   AgentHealth,
   AuthorizeCheck,
   AuthorizeResponse,
@@ -43,6 +44,12 @@ export interface QueryOptions extends RequestOptions {
   prefix?: string;
   /** Let any agent of the region answer from its local state. */
   stale?: boolean;
+  /**
+   * List endpoints: a go-bexpr filter expression, applied by the agent
+   * before pagination, e.g. `Name contains "ci" and "ops" in Policies`.
+   * An invalid one is a 400 ({@link ApiError}).
+   */
+  filter?: string;
 }
 
 /** Server-side cap of a blocking query when no wait is given (Nomad's 300 s). */
@@ -118,6 +125,18 @@ export class TollgateClient {
   }
 
   /**
+   * `POST /v1/acl/token` with both IDs: uploads a client token under the
+   * AccessorID and SecretID it has elsewhere (migrating tokens between
+   * clusters, Nomad's `acl token create -accessor`). An ID already in use is
+   * a 409. Needs management.
+   */
+  async uploadToken(req: AclTokenUploadRequest, opts?: RequestOptions): Promise<ApiResponse<AclToken>> {
+    segment('AccessorID', req.AccessorID);
+    segment('SecretID', req.SecretID);
+    return this.#call({ method: 'POST', path: '/v1/acl/token', expect: 'object', body: req, opts });
+  }
+
+  /**
    * `POST /v1/acl/token/:accessor`: replaces a token's mutable fields. Send the
    * token as read (see {@link AclTokenUpdateRequest}). Needs management.
    */
@@ -146,6 +165,14 @@ export class TollgateClient {
   /** `GET /v1/acl/policies`: all policies for management, else those on the caller's token. */
   async listPolicies(query?: QueryOptions): Promise<ApiResponse<AclPolicyListStub[]>> {
     return this.#call({ method: 'GET', path: '/v1/acl/policies', expect: 'array', query });
+  }
+
+  /**
+   * `GET /v1/acl/policy/self`: the policies of the caller's own token (all
+   * policies for a management token), as Nomad's `ACLPolicies().Self()`.
+   */
+  async listSelfPolicies(query?: QueryOptions): Promise<ApiResponse<AclPolicyListStub[]>> {
+    return this.#call({ method: 'GET', path: '/v1/acl/policy/self', expect: 'array', query });
   }
 
   /** `GET /v1/acl/policy/:name`: one policy with its rules text and parsed `RulesJSON`. */
@@ -212,6 +239,7 @@ export class TollgateClient {
       }
       if (q.prefix !== undefined) url.searchParams.set('prefix', q.prefix);
       if (q.stale === true) url.searchParams.set('stale', 'true');
+      if (q.filter !== undefined && q.filter !== '') url.searchParams.set('filter', q.filter);
       // A blocking query is held by the agent for up to wait + wait/16 jitter;
       // our own timeout must not cut it short, so it comes on top.
       if (q.index !== undefined && q.index > 0) {

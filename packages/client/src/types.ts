@@ -18,6 +18,8 @@ export interface AclToken {
   readonly Type: AclTokenType;
   /** Policy names; `null` for management tokens. */
   readonly Policies: readonly string[] | null;
+  /** Linked ACL roles; `null` when none (Tollgate has no roles yet). */
+  readonly Roles?: readonly AclTokenRoleLink[] | null;
   /** Replicated to every region when true. */
   readonly Global: boolean;
   /** base64 digest of the mutable fields, used by replication. */
@@ -26,10 +28,19 @@ export interface AclToken {
   readonly CreateTime: string;
   /** RFC 3339, or `null`/absent when the token never expires. */
   readonly ExpirationTime?: string | null;
-  /** Nanoseconds; 0 or absent when the token never expires. */
-  readonly ExpirationTTL?: number;
+  /**
+   * The TTL the token was created with, as a Go duration (`"1h0m0s"`); `""`
+   * when none. (Older agents answered nanoseconds; both are accepted back.)
+   */
+  readonly ExpirationTTL?: string | number;
   readonly CreateIndex: number;
   readonly ModifyIndex: number;
+}
+
+/** A token's link to an ACL role. */
+export interface AclTokenRoleLink {
+  readonly ID: string;
+  readonly Name: string;
 }
 
 /** An entry of `GET /v1/acl/tokens`: a token without its secret. */
@@ -57,10 +68,27 @@ export interface AclTokenUpdateRequest extends AclTokenCreateRequest {
   AccessorID: string;
 }
 
+/** Body of a token upload: a client token with the IDs it has elsewhere (UUIDs). */
+export interface AclTokenUploadRequest extends AclTokenCreateRequest {
+  AccessorID: string;
+  SecretID: string;
+  Type: 'client';
+}
+
+/** Nomad's `JobACL`: ties a policy to a workload (namespace, job, group, task). */
+export interface AclJobACL {
+  Namespace: string;
+  JobID?: string;
+  Group?: string;
+  Task?: string;
+}
+
 /** An entry of `GET /v1/acl/policies`. */
 export interface AclPolicyListStub {
   readonly Name: string;
   readonly Description: string;
+  /** The workload the policy is attached to; `null` when none. */
+  readonly JobACL?: Readonly<Required<AclJobACL>> | null;
   readonly Hash?: string;
   readonly CreateIndex: number;
   readonly ModifyIndex: number;
@@ -80,6 +108,8 @@ export interface AclPolicyWriteRequest {
   Description?: string;
   /** HCL or JSON policy text; the server parses and validates it. */
   Rules: string;
+  /** Attach the policy to a workload; `null`/absent = none. */
+  JobACL?: AclJobACL | null;
 }
 
 /** One question to `POST /v1/acl/authorize`. */
@@ -88,8 +118,11 @@ export interface AuthorizeCheck {
   Resource: string;
   /** The resource's label, e.g. the namespace name; omit for coarse resources. */
   Name?: string;
-  /** e.g. `submit-job`, `read`, `write`. */
-  Capability: string;
+  /**
+   * e.g. `submit-job`, `read`, `write`. Optional for `namespace`,
+   * `node_pool` and `host_volume`: absent = any access other than deny.
+   */
+  Capability?: string;
 }
 
 /** One answer of `POST /v1/acl/authorize`, in the order of the checks. */

@@ -107,18 +107,28 @@ async function upsertToken(ctx: AgentContext, caller: Identity, body: unknown, p
     req.AccessorID = pathAccessor;
   }
   let existing: ACLToken | undefined;
+  let upload: { AccessorID: string; SecretID: string } | undefined;
   if (req.AccessorID !== undefined) {
     existing = ctx.store.tokenByAccessor(req.AccessorID);
-    if (existing === undefined) throw new BadRequestError(`cannot find token ${req.AccessorID.slice(0, 64)}`);
+    if (existing === undefined) {
+      // Nomad's upsertTokens (> v2.0.5): both IDs given as UUIDs, a client
+      // token, no such accessor here: create it with those IDs (tokens
+      // migrated between clusters keep their secrets). A SecretID already
+      // in use is refused by the store inside the commit (409).
+      if (req.SecretID === undefined || !UUID_RE.test(req.AccessorID) || !UUID_RE.test(req.SecretID) || req.Type === 'management') {
+        throw new BadRequestError(`cannot find token ${req.AccessorID.slice(0, 64)}`);
+      }
+      upload = { AccessorID: req.AccessorID, SecretID: req.SecretID };
+    }
   }
   const now = new Date();
   const bounds = { minMs: ctx.config.acl.tokenMinExpirationTtlMs, maxMs: ctx.config.acl.tokenMaxExpirationTtlMs };
   validateToken(req, existing === undefined ? now : new Date(existing.CreateTime), bounds, existing);
-  const token = buildToken(req, now, existing);
+  const token = buildToken(req, now, existing, upload);
   const { index } = await ctx.apply({ type: 'token-upsert', tokens: [token], mode: existing === undefined ? 'create' : 'update' });
   ctx.log.info(
     { accessor: token.AccessorID, type: token.Type, global: token.Global, index, by: caller.token.AccessorID },
-    existing === undefined ? 'token created' : 'token updated',
+    upload !== undefined ? 'token uploaded' : existing === undefined ? 'token created' : 'token updated',
   );
   return { index, body: tokenView(stored(ctx, token.AccessorID)) };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parsePolicy, PolicyError } from '@tollgate/acl';
-import type { ACLPolicy } from '@tollgate/state';
+import type { ACLPolicy, JobACL } from '@tollgate/state';
 import { BadRequestError } from './errors.js';
 import { multiError } from './tokens.js';
 
@@ -28,6 +28,7 @@ export function decodePolicyRequest(body: unknown, pathName: string): ACLPolicy 
   if (name !== pathName) throw new BadRequestError('ACL policy name does not match request path');
   const description = (b.Description as string | undefined) ?? '';
   const rules = (b.Rules as string | undefined) ?? '';
+  const jobACL = decodeJobACL(b.JobACL);
   const errs: string[] = [];
   if (!POLICY_NAME_RE.test(name)) errs.push(`invalid name '${name.slice(0, 140)}'`);
   try {
@@ -37,18 +38,48 @@ export function decodePolicyRequest(body: unknown, pathName: string): ACLPolicy 
     errs.push(`failed to parse rules: ${err.message}`);
   }
   if (Buffer.byteLength(description) > MAX_POLICY_DESCRIPTION_BYTES) errs.push('description longer than 256');
+  if (jobACL !== null) {
+    // Nomad's ACLPolicy.Validate: each level needs the one above it.
+    if (jobACL.JobID !== '' && jobACL.Namespace === '') errs.push('namespace must be set to set job ID');
+    if (jobACL.Group !== '' && jobACL.JobID === '') errs.push('job ID must be set to set group');
+    if (jobACL.Task !== '' && jobACL.Group === '') errs.push('group must be set to set task');
+  }
   if (errs.length > 0) throw new BadRequestError(`policy 0 invalid: ${multiError(errs)}`);
   return {
     Name: name,
     Description: description,
     Rules: rules,
-    Hash: policyHash(name, description, rules),
+    ...(jobACL === null ? {} : { JobACL: jobACL }),
+    Hash: policyHash(name, description, rules, jobACL),
     CreateIndex: 0,
     ModifyIndex: 0,
   };
 }
 
-/** SHA-256 over Name + Description + Rules (Nomad: blake2b-256; see tokenHash). */
-export function policyHash(name: string, description: string, rules: string): string {
-  return createHash('sha256').update(name).update(description).update(rules).digest('base64');
+/**
+ * SHA-256 over Name + Description + Rules and, when set, the JobACL's
+ * Namespace + JobID + Group + Task, in Nomad's order (Nomad: blake2b-256;
+ * see tokenHash). A policy without JobACL hashes as it always did.
+ */
+export function policyHash(name: string, description: string, rules: string, jobACL: JobACL | null = null): string {
+  const h = createHash('sha256').update(name).update(description).update(rules);
+  if (jobACL !== null) h.update(jobACL.Namespace).update(jobACL.JobID).update(jobACL.Group).update(jobACL.Task);
+  return h.digest('base64');
+}
+
+/**
+ * `JobACL` of a policy body: `null`/absent = none; otherwise an object whose
+ * four fields are strings (absent = ""), as Go decodes it.
+ */
+function decodeJobACL(v: unknown): JobACL | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new BadRequestError('Request decode failed: JobACL must be an object or null');
+  const o = v as Record<string, unknown>;
+  const field = (k: string): string => {
+    const f = o[k];
+    if (f === undefined || f === null) return '';
+    if (typeof f !== 'string') throw new BadRequestError(`Request decode failed: JobACL.${k} must be a string`);
+    return f;
+  };
+  return { Namespace: field('Namespace'), JobID: field('JobID'), Group: field('Group'), Task: field('Task') };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ACLToken } from '@tollgate/state';
 import { BadRequestError } from './errors.js';
-import { buildToken, decodeTokenRequest, multiError, tokenHash, tokenStub, validateToken } from './tokens.js';
+import { buildToken, decodeTokenRequest, multiError, tokenHash, tokenStub, ttlText, validateToken } from './tokens.js';
 
 const bounds = { minMs: 60_000, maxMs: 86_400_000 };
 const t0 = new Date('2026-01-01T00:00:00.000Z');
@@ -111,5 +111,30 @@ describe('token requests', () => {
     expect(a.AccessorID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(new Set([a.AccessorID, a.SecretID, b.AccessorID, b.SecretID]).size).toBe(4);
     expect(JSON.stringify(tokenStub(a))).not.toContain(a.SecretID);
+  });
+});
+
+describe('ExpirationTTL on the wire', () => {
+  it('reads "" and null as no TTL, a Go duration string or nanoseconds as a TTL', () => {
+    const base = { Type: 'client', Policies: ['p'] };
+    expect(decodeTokenRequest({ ...base, ExpirationTTL: '' }).ExpirationTTLMs).toBe(0);
+    expect(decodeTokenRequest({ ...base, ExpirationTTL: null }).ExpirationTTLMs).toBe(0);
+    expect(decodeTokenRequest({ ...base, ExpirationTTL: '1m30s' }).ExpirationTTLMs).toBe(90_000);
+    expect(decodeTokenRequest({ ...base, ExpirationTTL: 90_000_000_000 }).ExpirationTTLMs).toBe(90_000);
+  });
+
+  it('answers "" for none and Go\'s Duration.String() otherwise', () => {
+    expect(ttlText(0)).toBe('');
+    expect(ttlText(600_000_000_000)).toBe('10m0s');
+    expect(ttlText(3_600_000_000_000)).toBe('1h0m0s');
+    expect(ttlText(1_500_000_000)).toBe('1.5s');
+    expect(ttlText(1)).toBe('1ns');
+  });
+
+  it('keeps the SecretID of an upload request, and refuses role links (no roles exist)', () => {
+    expect(decodeTokenRequest({ Type: 'client', AccessorID: 'a', SecretID: 's' })).toMatchObject({ AccessorID: 'a', SecretID: 's' });
+    expect(() => decodeTokenRequest({ Type: 'client', Roles: [{ ID: 'r1' }] })).toThrow('cannot find role r1');
+    expect(() => decodeTokenRequest({ Type: 'client', Roles: 'r1' })).toThrow('Roles must be a list of role links');
+    expect(decodeTokenRequest({ Type: 'client', Roles: null }).Type).toBe('client');
   });
 });

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { formatGoDuration, parseGoDuration } from '@tollgate/acl';
+import { formatGoDuration, formatGoDurationNs, parseGoDuration } from '@tollgate/acl';
 import type { ACLToken, TokenType } from '@tollgate/state';
 import { BadRequestError } from './errors.js';
 
@@ -15,6 +15,8 @@ const MAX_DURATION_MS = 9_223_372_036_854;
 /** A token write request after type checks, before Nomad's validation. */
 export interface TokenRequest {
   AccessorID?: string;
+  /** Only read for an upload (both IDs given, no such token yet). */
+  SecretID?: string;
   Name: string;
   Type: string;
   Policies: string[];
@@ -57,9 +59,23 @@ export function decodeTokenRequest(body: unknown): TokenRequest {
   if (b.Global !== undefined && b.Global !== null && typeof b.Global !== 'boolean') {
     throw new BadRequestError('Request decode failed: Global must be true or false');
   }
+  // Roles are links to ACL role objects, which this agent does not have
+  // yet: an empty or null list is fine (Nomad's Go client always sends
+  // `"Roles":null`); any link names a role that cannot exist.
+  if (b.Roles !== undefined && b.Roles !== null) {
+    if (!Array.isArray(b.Roles)) throw new BadRequestError('Request decode failed: Roles must be a list of role links');
+    const first = b.Roles[0] as { ID?: unknown; Name?: unknown } | undefined;
+    if (first !== undefined) {
+      const id = typeof first === 'object' && first !== null ? (first.ID || first.Name) : undefined;
+      throw new BadRequestError(`cannot find role ${typeof id === 'string' ? id.slice(0, 128) : JSON.stringify(first)?.slice(0, 128)}`);
+    }
+  }
   let ttlMs = 0;
   const ttl = b.ExpirationTTL;
-  if (typeof ttl === 'string') {
+  // Nomad's ACLToken.UnmarshalJSON: a Go duration string ("" = none, which
+  // the Go client always sends) or a number of nanoseconds.
+  if (ttl === '') ttlMs = 0;
+  else if (typeof ttl === 'string') {
     try {
       ttlMs = parseGoDuration(ttl);
     } catch {
@@ -87,8 +103,10 @@ export function decodeTokenRequest(body: unknown): TokenRequest {
     expiration = d;
   }
   const accessor = str('AccessorID');
+  const secret = str('SecretID');
   return {
     ...(accessor ? { AccessorID: accessor } : {}),
+    ...(secret ? { SecretID: secret } : {}),
     Name: str('Name') ?? '',
     Type: str('Type') ?? '',
     Policies: policies,
@@ -168,7 +186,12 @@ export function tokenHash(t: Pick<ACLToken, 'Name' | 'Type' | 'Global'> & { Poli
  * Builds the token to store from a validated request: fresh IDs for a new
  * token, the stored IDs and create time for an update.
  */
-export function buildToken(req: TokenRequest, now: Date, existing: ACLToken | undefined, secretId?: string): ACLToken {
+export function buildToken(
+  req: TokenRequest,
+  now: Date,
+  existing: ACLToken | undefined,
+  ids?: { readonly AccessorID: string; readonly SecretID: string },
+): ACLToken {
   const type = req.Type as TokenType;
   const policies = type === 'management' ? null : [...req.Policies];
   let expiration: string | null;
@@ -186,8 +209,8 @@ export function buildToken(req: TokenRequest, now: Date, existing: ACLToken | un
     Global: req.Global,
   };
   return {
-    AccessorID: existing?.AccessorID ?? randomUUID(),
-    SecretID: existing?.SecretID ?? secretId ?? randomUUID(),
+    AccessorID: existing?.AccessorID ?? ids?.AccessorID ?? randomUUID(),
+    SecretID: existing?.SecretID ?? ids?.SecretID ?? randomUUID(),
     ...base,
     Hash: tokenHash(base),
     CreateTime: existing?.CreateTime ?? now.toISOString(),
@@ -230,31 +253,72 @@ export const ANONYMOUS_TOKEN: ACLToken = Object.freeze({
   ModifyIndex: 0,
 });
 
+/**
+ * A role link on a token (`{"ID","Name"}`). Tokens carry none until ACL
+ * roles exist, so the API shows `Roles: null`, as Nomad does for a token
+ * without roles.
+ */
+export interface TokenRoleLink {
+  readonly ID: string;
+  readonly Name: string;
+}
+
+/**
+ * A token as the API returns it, in Nomad's field order. `ExpirationTTL`
+ * is a Go duration string (`""` when none, else e.g. `"1h0m0s"`), which
+ * Nomad's Go client decodes.
+ */
+export interface TokenView {
+  readonly AccessorID: string;
+  readonly SecretID: string;
+  readonly Name: string;
+  readonly Type: TokenType;
+  readonly Policies: readonly string[] | null;
+  readonly Roles: readonly TokenRoleLink[] | null;
+  readonly Global: boolean;
+  readonly Hash: string;
+  readonly CreateTime: string;
+  readonly ExpirationTime: string | null;
+  readonly ExpirationTTL: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+}
+
+/** A list entry: never the secret, no TTL (Nomad's ACLTokenListStub). */
+export type TokenStub = Omit<TokenView, 'SecretID' | 'ExpirationTTL'>;
+
+/** A stored TTL (integer nanoseconds) as Nomad's JSON shows it. */
+export function ttlText(ns: number): string {
+  return ns === 0 ? '' : formatGoDurationNs(Math.round(ns));
+}
+
 /** A token as returned to the API: everything but internal fields. */
-export function tokenView(t: ACLToken): Omit<ACLToken, 'SourceIndex'> {
+export function tokenView(t: ACLToken): TokenView {
   return {
     AccessorID: t.AccessorID,
     SecretID: t.SecretID,
     Name: t.Name,
     Type: t.Type,
     Policies: t.Policies,
+    Roles: null,
     Global: t.Global,
     Hash: t.Hash,
     CreateTime: t.CreateTime,
     ExpirationTime: t.ExpirationTime,
-    ExpirationTTL: t.ExpirationTTL,
+    ExpirationTTL: ttlText(t.ExpirationTTL),
     CreateIndex: t.CreateIndex,
     ModifyIndex: t.ModifyIndex,
   };
 }
 
 /** A list entry: never the secret. */
-export function tokenStub(t: ACLToken): Omit<ACLToken, 'SourceIndex' | 'SecretID' | 'ExpirationTTL'> {
+export function tokenStub(t: ACLToken): TokenStub {
   return {
     AccessorID: t.AccessorID,
     Name: t.Name,
     Type: t.Type,
     Policies: t.Policies,
+    Roles: null,
     Global: t.Global,
     Hash: t.Hash,
     CreateTime: t.CreateTime,

@@ -31,6 +31,7 @@ export {
 export type { StateErrorCode } from './errors.js';
 export type {
   ACLPolicy,
+  JobACL,
   ACLPolicyStub,
   ACLToken,
   ACLTokenStub,

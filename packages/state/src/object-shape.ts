@@ -1,5 +1,5 @@
 import { InvalidArgumentError, ValueTooLargeError } from './errors.js';
-import type { ACLPolicy, ACLToken } from './types.js';
+import type { ACLPolicy, ACLToken, JobACL } from './types.js';
 
 /** Largest JSON encoding of one stored object, in bytes (1 MiB). */
 export const MAX_OBJECT_BYTES = 1024 * 1024;
@@ -76,15 +76,29 @@ export function checkToken(value: unknown, field: string): ACLToken {
 export function checkPolicy(value: unknown, field: string): ACLPolicy {
   if (!isRecord(value)) throw new InvalidArgumentError(`${field} must be an object`);
   const sourceIndex = index(value, 'SourceIndex', field);
+  const jobACL = checkJobACL(value['JobACL'], `${field}.JobACL`);
   return makePolicy({
     Name: str(value, 'Name', field, true),
     Description: str(value, 'Description', field),
     Rules: str(value, 'Rules', field),
+    ...(jobACL === null ? {} : { JobACL: jobACL }),
     Hash: str(value, 'Hash', field),
     CreateIndex: index(value, 'CreateIndex', field),
     ModifyIndex: index(value, 'ModifyIndex', field),
     ...(sourceIndex > 0 ? { SourceIndex: sourceIndex } : {}),
   });
+}
+
+/** A policy's JobACL: absent and `null` both mean none. */
+function checkJobACL(value: unknown, field: string): JobACL | null {
+  if (value === undefined || value === null) return null;
+  if (!isRecord(value)) throw new InvalidArgumentError(`${field} must be an object or null`);
+  return {
+    Namespace: str(value, 'Namespace', field),
+    JobID: str(value, 'JobID', field),
+    Group: str(value, 'Group', field),
+    Task: str(value, 'Task', field),
+  };
 }
 
 /**
@@ -117,6 +131,8 @@ export function makePolicy(p: ACLPolicy): ACLPolicy {
     Name: p.Name,
     Description: p.Description,
     Rules: p.Rules,
+    // Only when set, so policies without one keep their stored shape.
+    ...(p.JobACL !== undefined && p.JobACL !== null ? { JobACL: Object.freeze({ ...p.JobACL }) } : {}),
     Hash: p.Hash,
     CreateIndex: p.CreateIndex,
     ModifyIndex: p.ModifyIndex,
@@ -154,7 +170,18 @@ export function sameToken(a: ACLToken, b: ACLToken): boolean {
 
 /** True when two policies are equal in everything but their region indexes. */
 export function samePolicy(a: ACLPolicy, b: ACLPolicy): boolean {
-  return a.Name === b.Name && a.Description === b.Description && a.Rules === b.Rules && a.Hash === b.Hash;
+  return (
+    a.Name === b.Name &&
+    a.Description === b.Description &&
+    a.Rules === b.Rules &&
+    sameJobACL(a.JobACL ?? null, b.JobACL ?? null) &&
+    a.Hash === b.Hash
+  );
+}
+
+function sameJobACL(a: JobACL | null, b: JobACL | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.Namespace === b.Namespace && a.JobID === b.JobID && a.Group === b.Group && a.Task === b.Task;
 }
 
 function samePolicies(a: readonly string[] | null, b: readonly string[] | null): boolean {

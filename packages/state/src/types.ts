@@ -40,12 +40,28 @@ export interface ACLToken {
 /** `GET /v1/acl/tokens` entries: a token without its secret. */
 export type ACLTokenStub = Omit<ACLToken, 'SecretID' | 'ExpirationTTL' | 'SourceIndex'>;
 
+/**
+ * Ties a policy to a workload (Nomad's `JobACL`): a namespace, optionally a
+ * job in it, a group of that job, a task of that group.
+ */
+export interface JobACL {
+  readonly Namespace: string;
+  readonly JobID: string;
+  readonly Group: string;
+  readonly Task: string;
+}
+
 /** An ACL policy as stored. */
 export interface ACLPolicy {
   readonly Name: string;
   readonly Description: string;
   /** The rules text exactly as written (HCL or JSON). */
   readonly Rules: string;
+  /**
+   * The workload the policy is attached to; absent or `null` = none
+   * (policies stored before JobACL existed have no such field).
+   */
+  readonly JobACL?: JobACL | null;
   readonly Hash: string;
   readonly CreateIndex: number;
   readonly ModifyIndex: number;

@@ -31,8 +31,18 @@ export const aclPolicyInfoCommand: CommandSpec = {
         ['CreateIndex', String(p.CreateIndex)],
         ['ModifyIndex', String(p.ModifyIndex)],
       ]);
-      // nomad prints "Rules" in bold when colour is on; we never colour.
-      ctx.out(`${kv}\n\nRules\n\n${p.Rules}`);
+      // nomad prints the headings in bold when colour is on; we never colour.
+      const j = p.JobACL;
+      const workload =
+        j === undefined || j === null
+          ? ''
+          : `\n\nAssociated Workload\n${formatKV([
+              ['Namespace', j.Namespace],
+              ['JobID', j.JobID],
+              ['Group', j.Group],
+              ['Task', j.Task],
+            ])}`;
+      ctx.out(`${kv}${workload}\n\nRules\n\n${p.Rules}`);
       return 0;
     } catch (err) {
       return ctx.fail('Error fetching info on ACL policy', err);

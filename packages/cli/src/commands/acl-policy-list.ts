@@ -1,7 +1,7 @@
 import type { AclPolicyListStub } from '@tollgate/client';
 import type { CommandSpec } from '../command.js';
 import { formatJson, formatList } from '../format.js';
-import { JSON_FLAG } from '../general-flags.js';
+import { FILTER_FLAG, JSON_FLAG, filterOption } from '../general-flags.js';
 
 /** `tollgate acl policy list`: a table of the policies the caller may see. */
 export const aclPolicyListCommand: CommandSpec = {
@@ -12,7 +12,10 @@ export const aclPolicyListCommand: CommandSpec = {
     'List is used to list available ACL policies. A management token sees every\n' +
     'policy; other tokens see the policies attached to them.',
   optionsTitle: 'List Options',
-  flags: [{ ...JSON_FLAG, help: 'Output the ACL policies in a JSON format.' }],
+  flags: [
+    { ...JSON_FLAG, help: 'Output the ACL policies in a JSON format.' },
+    FILTER_FLAG,
+  ],
   clientFlags: true,
   async run(ctx) {
     if (ctx.args.length !== 0) return ctx.usageError('This command takes no arguments');
@@ -20,7 +23,7 @@ export const aclPolicyListCommand: CommandSpec = {
     if (!client) return 1;
     let policies: AclPolicyListStub[];
     try {
-      policies = (await client.listPolicies()).data;
+      policies = (await client.listPolicies(filterOption(ctx.flags.string('filter')))).data;
     } catch (err) {
       return ctx.fail('Error fetching ACL policies', err);
     }

@@ -30,6 +30,8 @@ describe('tollgate acl policy apply', () => {
       Name: 'anonymous',
       Description: 'Anonymous policy (full-access)',
       Rules: RULES,
+      // As Nomad's Go client sends it when no workload is named.
+      JobACL: null,
     });
   });
 
@@ -38,7 +40,7 @@ describe('tollgate acl policy apply', () => {
     agent.on('POST', '/v1/acl/policy/readonly', {});
     const r = await runCli(['acl', 'policy', 'apply', '--description=ro', 'readonly', '-'], { env, stdin: json });
     expect(r.code).toBe(0);
-    expect(JSON.parse(agent.requests[0]?.body ?? '')).toEqual({ Name: 'readonly', Description: 'ro', Rules: json });
+    expect(JSON.parse(agent.requests[0]?.body ?? '')).toEqual({ Name: 'readonly', Description: 'ro', Rules: json, JobACL: null });
   });
 
   it('fails with Go\'s file error when the file does not exist, without calling the agent', async () => {
@@ -147,5 +149,71 @@ describe('tollgate acl policy delete', () => {
     const r = await runCli(['acl', 'policy', 'delete', 'app1'], { env });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('Error deleting ACL policy: Unexpected response code: 403 (Permission denied)\n');
+  });
+});
+
+describe('tollgate acl policy apply with a workload', () => {
+  it('sends JobACL built from -namespace/-job/-group/-task', async () => {
+    agent.on('POST', '/v1/acl/policy/wi', {});
+    const r = await runCli(['acl', 'policy', 'apply', '-namespace', 'default', '-job', 'web', '-group', 'g', 'wi', '-'], { env, stdin: '' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(agent.requests[0]?.body ?? '').JobACL).toEqual({ Namespace: 'default', JobID: 'web', Group: 'g', Task: '' });
+  });
+
+  it.each([
+    [['-job', 'web'], '-namespace is required if -job is set'],
+    [['-namespace', 'n', '-group', 'g'], '-job is required if -group is set'],
+    [['-namespace', 'n', '-job', 'j', '-task', 't'], '-group is required if -task is set'],
+  ])('refuses %j without calling the agent', async (flags, message) => {
+    const r = await runCli(['acl', 'policy', 'apply', ...flags, 'wi', '-'], { env, stdin: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(message);
+    expect(agent.requests).toHaveLength(0);
+  });
+});
+
+describe('tollgate acl policy info with a workload', () => {
+  it('prints the Associated Workload block between the metadata and the rules', async () => {
+    agent.on('GET', '/v1/acl/policy/wi', {
+      body: { Name: 'wi', Description: '', Rules: RULES, JobACL: { Namespace: 'default', JobID: 'web', Group: '', Task: '' }, CreateIndex: 3, ModifyIndex: 4 },
+    });
+    const r = await runCli(['acl', 'policy', 'info', 'wi'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      'Name        = wi\nDescription = <none>\nCreateIndex = 3\nModifyIndex = 4\n\n' +
+        'Associated Workload\nNamespace = default\nJobID     = web\nGroup     = <none>\nTask      = <none>\n\n' +
+        `Rules\n\n${RULES}\n`,
+    );
+  });
+});
+
+describe('tollgate acl policy self', () => {
+  it('says so for a management token', async () => {
+    agent.on('GET', '/v1/acl/token/self', { body: { Type: 'management', Policies: null } });
+    agent.on('GET', '/v1/acl/policy/self', { body: [] });
+    const r = await runCli(['acl', 'policy', 'self'], { env });
+    expect(r).toEqual({ code: 0, stderr: '', stdout: 'This is a management token. No individual policies are assigned.\n' });
+  });
+
+  it('lists a client token\'s policies with their workload columns', async () => {
+    agent.on('GET', '/v1/acl/token/self', { body: { Type: 'client', Policies: ['ops', 'wi'] } });
+    agent.on('GET', '/v1/acl/policy/self', {
+      body: [
+        { Name: 'ops', Description: '', JobACL: null, CreateIndex: 1, ModifyIndex: 1 },
+        { Name: 'wi', Description: '', JobACL: { Namespace: 'default', JobID: 'web', Group: 'g', Task: 't' }, CreateIndex: 2, ModifyIndex: 2 },
+      ],
+    });
+    const r = await runCli(['acl', 'policy', 'self'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('Name  Job ID  Group Name  Task Name\nops   <none>  <none>      <none>\nwi    web     g           t\n');
+  });
+});
+
+describe('tollgate acl policy list -filter', () => {
+  it('sends the expression as ?filter=', async () => {
+    agent.on('GET', '/v1/acl/policies', { body: [] });
+    const r = await runCli(['acl', 'policy', 'list', '-filter', 'Name contains "ci"'], { env });
+    expect(r.code).toBe(0);
+    expect(agent.requests[0]?.query.get('filter')).toBe('Name contains "ci"');
   });
 });

@@ -3,14 +3,19 @@ import type { AclTokenCreateRequest, AclTokenType } from '@tollgate/client';
 import type { CommandSpec } from '../command.js';
 import { formatJson } from '../format.js';
 import { JSON_FLAG } from '../general-flags.js';
+import { readFileOrStdin } from '../read-input.js';
 import { formatToken } from '../token-output.js';
 
 /** `tollgate acl token create [options]`: issues a token. */
 export const aclTokenCreateCommand: CommandSpec = {
   name: 'acl token create',
   synopsis: 'Create a new ACL token',
-  usage: 'tollgate acl token create [options]',
-  description: 'Create is used to issue new ACL tokens. Requires a management token.',
+  usage: 'tollgate acl token create [options] [<path>]',
+  description:
+    'Create is used to issue new ACL tokens. Requires a management token.\n\n' +
+    'With -accessor, uploads a client token that exists elsewhere (migrating\n' +
+    'tokens between clusters): <path> is a file holding its SecretID, or "-"\n' +
+    'for stdin. An AccessorID or SecretID already in use is an error.',
   optionsTitle: 'Create Options',
   flags: [
     { name: 'name', kind: 'string', help: 'Sets the human readable name for the ACL token.' },
@@ -38,11 +43,21 @@ export const aclTokenCreateCommand: CommandSpec = {
         'a time duration such as "5m" and "1h". By default, tokens will be created\n' +
         'without a TTL and therefore never expire.',
     },
+    {
+      name: 'accessor',
+      kind: 'string',
+      placeholder: '<uuid>',
+      help: 'Uploads a client token with this AccessorID; its SecretID is read from <path>.',
+    },
     { ...JSON_FLAG, help: 'Output the ACL token information in JSON format.' },
   ],
   clientFlags: true,
   async run(ctx) {
-    if (ctx.args.length !== 0) return ctx.usageError('This command takes no arguments');
+    const accessor = ctx.flags.string('accessor');
+    const upload = accessor !== undefined && accessor !== '';
+    if (upload ? ctx.args.length !== 1 : ctx.args.length !== 0) {
+      return ctx.usageError(upload ? 'This command takes one argument with -accessor: <path>' : 'This command takes no arguments');
+    }
     const req: AclTokenCreateRequest = {
       Name: ctx.flags.string('name') ?? '',
       // Not checked here: the agent answers a bad type with Nomad's own message.
@@ -62,14 +77,27 @@ export const aclTokenCreateCommand: CommandSpec = {
       // Sent as nanoseconds, like nomad; the agent enforces its TTL bounds.
       req.ExpirationTTL = Math.round(ms * 1e6);
     }
+    let secret = '';
+    if (upload) {
+      const path = ctx.args[0] ?? '-';
+      try {
+        // One trailing newline (as `echo` leaves it) is not part of the secret.
+        secret = (await readFileOrStdin(path, ctx.io)).replace(/\r?\n$/, '');
+      } catch (err) {
+        return ctx.fail(path === '-' ? 'Failed to read stdin' : 'Failed to read file', err);
+      }
+      if (req.Type !== 'client') return ctx.fail('Error uploading token', new Error('only client tokens can be uploaded'));
+    }
     const client = ctx.client();
     if (!client) return 1;
     try {
-      const { data } = await client.createToken(req);
+      const { data } = upload
+        ? await client.uploadToken({ ...req, Type: 'client', AccessorID: accessor, SecretID: secret })
+        : await client.createToken(req);
       ctx.out(ctx.flags.bool('json') ? formatJson(data) : formatToken(data));
       return 0;
     } catch (err) {
-      return ctx.fail('Error creating token', err);
+      return ctx.fail(upload ? 'Error uploading token' : 'Error creating token', err);
     }
   },
 };

@@ -1,7 +1,7 @@
 import type { AclTokenListStub } from '@tollgate/client';
 import type { CommandSpec } from '../command.js';
 import { formatJson, formatList } from '../format.js';
-import { JSON_FLAG } from '../general-flags.js';
+import { FILTER_FLAG, JSON_FLAG, filterOption } from '../general-flags.js';
 
 /** `tollgate acl token list`: a table of every token of the region. */
 export const aclTokenListCommand: CommandSpec = {
@@ -10,7 +10,10 @@ export const aclTokenListCommand: CommandSpec = {
   usage: 'tollgate acl token list [options]',
   description: 'List is used to list existing ACL tokens. Requires a management token.',
   optionsTitle: 'List Options',
-  flags: [{ ...JSON_FLAG, help: 'Output the ACL tokens in a JSON format.' }],
+  flags: [
+    { ...JSON_FLAG, help: 'Output the ACL tokens in a JSON format.' },
+    FILTER_FLAG,
+  ],
   clientFlags: true,
   async run(ctx) {
     if (ctx.args.length !== 0) return ctx.usageError('This command takes no arguments');
@@ -18,7 +21,7 @@ export const aclTokenListCommand: CommandSpec = {
     if (!client) return 1;
     let tokens: AclTokenListStub[];
     try {
-      tokens = (await client.listTokens()).data;
+      tokens = (await client.listTokens(filterOption(ctx.flags.string('filter')))).data;
     } catch (err) {
       return ctx.fail('Error listing ACL tokens', err);
     }

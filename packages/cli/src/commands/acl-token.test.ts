@@ -285,3 +285,41 @@ describe('tollgate acl token create -ttl', () => {
     expect(agent.requests).toHaveLength(0);
   });
 });
+
+describe('tollgate acl token create -accessor (upload)', () => {
+  const ACCESSOR = 'a7bef400-a66c-d163-52c4-5ff4978f19b8';
+  const SECRET = '950e462b-b333-dd52-1e18-76837e9b97fa';
+
+  it('reads the SecretID from stdin and sends both IDs to POST /v1/acl/token', async () => {
+    agent.on('POST', '/v1/acl/token', { body: CLIENT1_TOKEN, index: 20 });
+    const r = await runCli(['acl', 'token', 'create', '-accessor', ACCESSOR, '-policy=app1', '-'], { env, stdin: `${SECRET}\n` });
+    expect(r.code).toBe(0);
+    expect(body()).toMatchObject({ AccessorID: ACCESSOR, SecretID: SECRET, Type: 'client', Policies: ['app1'] });
+    expect(r.stdout).toContain(`Accessor ID  = ${ACCESSOR}\n`);
+  });
+
+  it('names the upload in the error and refuses management tokens without calling the agent', async () => {
+    agent.on('POST', '/v1/acl/token', { status: 409, body: 'SecretID already in use' });
+    const r = await runCli(['acl', 'token', 'create', '-accessor', ACCESSOR, '-policy=app1', '-'], { env, stdin: SECRET });
+    expect(r).toMatchObject({ code: 1, stderr: 'Error uploading token: Unexpected response code: 409 (SecretID already in use)\n' });
+    agent.reset();
+    const m = await runCli(['acl', 'token', 'create', '-accessor', ACCESSOR, '-type=management', '-'], { env, stdin: SECRET });
+    expect(m).toMatchObject({ code: 1, stderr: 'Error uploading token: only client tokens can be uploaded\n' });
+    expect(agent.requests).toHaveLength(0);
+  });
+
+  it('needs the <path> argument with -accessor, and no argument without it', async () => {
+    expect((await runCli(['acl', 'token', 'create', '-accessor', ACCESSOR], { env })).code).toBe(1);
+    expect((await runCli(['acl', 'token', 'create', '-policy=a', 'extra'], { env })).code).toBe(1);
+    expect(agent.requests).toHaveLength(0);
+  });
+});
+
+describe('tollgate acl token list -filter', () => {
+  it('sends the expression as ?filter= and prints the answer', async () => {
+    agent.on('GET', '/v1/acl/tokens', { body: [] });
+    const r = await runCli(['acl', 'token', 'list', '-filter', '"ops" in Policies'], { env });
+    expect(r).toEqual({ code: 0, stderr: '', stdout: 'No tokens found\n' });
+    expect(agent.requests[0]?.query.get('filter')).toBe('"ops" in Policies');
+  });
+});

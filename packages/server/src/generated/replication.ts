@@ -5,6 +5,7 @@ import type { ChangeBatch as _tollgate_v1_ChangeBatch, ChangeBatch__Output as _t
 import type { DigestRequest as _tollgate_v1_DigestRequest, DigestRequest__Output as _tollgate_v1_DigestRequest__Output } from './tollgate/v1/DigestRequest.js';
 import type { DigestResponse as _tollgate_v1_DigestResponse, DigestResponse__Output as _tollgate_v1_DigestResponse__Output } from './tollgate/v1/DigestResponse.js';
 import type { Heartbeat as _tollgate_v1_Heartbeat, Heartbeat__Output as _tollgate_v1_Heartbeat__Output } from './tollgate/v1/Heartbeat.js';
+import type { JobACL as _tollgate_v1_JobACL, JobACL__Output as _tollgate_v1_JobACL__Output } from './tollgate/v1/JobACL.js';
 import type { Policy as _tollgate_v1_Policy, Policy__Output as _tollgate_v1_Policy__Output } from './tollgate/v1/Policy.js';
 import type { PolicyNames as _tollgate_v1_PolicyNames, PolicyNames__Output as _tollgate_v1_PolicyNames__Output } from './tollgate/v1/PolicyNames.js';
 import type { ReplicationClient as _tollgate_v1_ReplicationClient, ReplicationDefinition as _tollgate_v1_ReplicationDefinition } from './tollgate/v1/Replication.js';
@@ -29,6 +30,7 @@ export interface ProtoGrpcType {
       DigestRequest: MessageTypeDefinition<_tollgate_v1_DigestRequest, _tollgate_v1_DigestRequest__Output>
       DigestResponse: MessageTypeDefinition<_tollgate_v1_DigestResponse, _tollgate_v1_DigestResponse__Output>
       Heartbeat: MessageTypeDefinition<_tollgate_v1_Heartbeat, _tollgate_v1_Heartbeat__Output>
+      JobACL: MessageTypeDefinition<_tollgate_v1_JobACL, _tollgate_v1_JobACL__Output>
       Policy: MessageTypeDefinition<_tollgate_v1_Policy, _tollgate_v1_Policy__Output>
       PolicyNames: MessageTypeDefinition<_tollgate_v1_PolicyNames, _tollgate_v1_PolicyNames__Output>
       Replication: SubtypeConstructor<typeof grpc.Client, _tollgate_v1_ReplicationClient> & { service: _tollgate_v1_ReplicationDefinition }

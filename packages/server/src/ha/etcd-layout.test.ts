@@ -71,6 +71,13 @@ describe('etcd layout', () => {
     ]);
   });
 
+  it("keeps a policy's JobACL, and leaves it out when there is none", () => {
+    const p = { Name: 'wi', Description: '', Rules: '', JobACL: { Namespace: 'default', JobID: 'web', Group: '', Task: '' }, Hash: 'h', CreateIndex: 0, ModifyIndex: 0 };
+    const { entries } = decodeEvents(L, [{ type: 'Put', kv: kv(L.policy('wi'), encodePolicy(p), 3, 3) }], box);
+    expect(entries[0]?.ops).toEqual([{ type: 'put-policy', policy: { ...p, CreateIndex: 3, ModifyIndex: 3 } }]);
+    expect(JSON.parse(encodePolicy({ ...p, JobACL: null }))).not.toHaveProperty('JobACL');
+  });
+
   it('names acl.encryption_key when a SecretID was sealed under another key', () => {
     const t = token();
     const other = new SecretBox(randomBytes(32));

@@ -115,6 +115,7 @@ export function encodePolicy(policy: ACLPolicy): string {
     Name: policy.Name,
     Description: policy.Description,
     Rules: policy.Rules,
+    ...(policy.JobACL !== undefined && policy.JobACL !== null ? { JobACL: policy.JobACL } : {}),
     Hash: policy.Hash,
     ...(policy.SourceIndex !== undefined && policy.SourceIndex > 0 ? { SourceIndex: policy.SourceIndex } : {}),
   });

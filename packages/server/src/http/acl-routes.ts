@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { policyToRulesJSON } from '@tollgate/acl';
-import type { ACLPolicy, ACLToken } from '@tollgate/state';
+import type { ACLPolicy, ACLToken, JobACL } from '@tollgate/state';
 import type { AgentContext } from '../agent-context.js';
 import type { AclWriteOp } from '../acl-write.js';
 import { isGlobalWrite, runWrite } from '../acl-endpoint.js';
@@ -8,6 +8,7 @@ import { BadRequestError, ObjectNotFoundError, PermissionDeniedError } from '../
 import type { TokenResolver } from '../token-resolver.js';
 import { tokenStub, tokenView } from '../tokens.js';
 import { blockingQuery } from './blocking.js';
+import { POLICY_STUB_SCHEMA, TOKEN_STUB_SCHEMA, listFilter } from './list-filter.js';
 import { route } from './route.js';
 import { queryOptions, secretOf, setReadHeaders } from './request.js';
 import { requireAclEnabled } from '../acl-enabled.js';
@@ -42,12 +43,15 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
       const id = resolver.resolve(secretOf(req));
       if (!id.acl.isManagement) throw new PermissionDeniedError();
       const q = queryOptions(req, maxWait);
+      const keep = listFilter(q.filter, TOKEN_STUB_SCHEMA);
       const { index, data } = await blockingQuery(store, reply, q, 'acl_token', () => ({
         index: store.tableIndex('acl_token'),
         data: store.listTokens(q.prefix ? { prefix: q.prefix } : undefined),
       }));
       setReadHeaders(reply, index);
-      return paginate(data, q.prefix !== '', q.perPage, q.nextToken, q.reverse, reply).map(tokenStub);
+      // The filter runs before pagination, on the entries as answered.
+      const stubs = data.map(tokenStub);
+      return paginate(keep === undefined ? stubs : stubs.filter(keep), q.prefix !== '', q.perPage, q.nextToken, q.reverse, reply);
     },
   });
 
@@ -73,6 +77,8 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
     GET: async (req, reply) => {
       enabled();
       const accessor = (req.params as Params).accessor ?? '';
+      // Error answers carry the index too, as Nomad's do.
+      reply.header('X-Nomad-Index', String(Math.max(1, store.tableIndex('acl_token'))));
       const caller = resolver.resolve(secretOf(req));
       const mayRead = (t: ACLToken | undefined): boolean =>
         caller.acl.isManagement || (t !== undefined && t.AccessorID === caller.token.AccessorID);
@@ -84,6 +90,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
         const t = store.tokenByAccessor(accessor);
         return { index: t?.ModifyIndex ?? store.tableIndex('acl_token'), data: t };
       });
+      reply.header('X-Nomad-Index', String(Math.max(1, index)));
       if (!mayRead(data)) throw new PermissionDeniedError();
       if (data === undefined) throw new ObjectNotFoundError('ACL token not found');
       setReadHeaders(reply, index);
@@ -94,21 +101,26 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
     DELETE: (req, reply) => write(req, reply, { op: 'token-delete', accessor: (req.params as Params).accessor ?? '' }),
   });
 
-  route(app, '/v1/acl/policies', {
-    GET: async (req, reply) => {
-      enabled();
-      const caller = resolver.resolve(secretOf(req));
-      const q = queryOptions(req, maxWait);
-      const { index, data } = await blockingQuery(store, reply, q, 'acl_policy', () => ({
-        index: store.tableIndex('acl_policy'),
-        data: store.listPolicies(q.prefix ? { prefix: q.prefix } : undefined),
-      }));
-      setReadHeaders(reply, index);
-      // Management sees every policy; other tokens only their own.
-      const own = caller.acl.isManagement ? undefined : new Set(caller.token.Policies ?? []);
-      return data.filter((p) => own === undefined || own.has(p.Name)).map(policyStub);
-    },
-  });
+  /** The caller's visible policy stubs: all for management, else its own. */
+  const listPolicies = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    enabled();
+    const caller = resolver.resolve(secretOf(req));
+    const q = queryOptions(req, maxWait);
+    const keep = listFilter(q.filter, POLICY_STUB_SCHEMA);
+    const { index, data } = await blockingQuery(store, reply, q, 'acl_policy', () => ({
+      index: Math.max(1, store.tableIndex('acl_policy')),
+      data: store.listPolicies(q.prefix ? { prefix: q.prefix } : undefined),
+    }));
+    setReadHeaders(reply, index);
+    // Management sees every policy, other tokens only their own. `/self`
+    // answers the same for a token (Nomad: for a UUID token, the list).
+    const own = caller.acl.isManagement ? undefined : new Set(caller.token.Policies ?? []);
+    const stubs = data.filter((p) => own === undefined || own.has(p.Name)).map(policyStub);
+    return keep === undefined ? stubs : stubs.filter(keep);
+  };
+
+  route(app, '/v1/acl/policies', { GET: listPolicies });
+  route(app, '/v1/acl/policy/self', { GET: listPolicies });
 
   route(app, '/v1/acl/policy/', {
     GET: () => missing('Missing Policy Name'),
@@ -120,6 +132,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
     GET: async (req, reply) => {
       enabled();
       const name = (req.params as Params).name ?? '';
+      reply.header('X-Nomad-Index', String(Math.max(1, store.tableIndex('acl_policy'))));
       const caller = resolver.resolve(secretOf(req));
       const allowed =
         caller.acl.isManagement || name === 'anonymous' || (caller.token.Policies ?? []).includes(name);
@@ -129,6 +142,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
         const p = store.policy(name);
         return { index: p?.ModifyIndex ?? store.tableIndex('acl_policy'), data: p };
       });
+      reply.header('X-Nomad-Index', String(Math.max(1, index)));
       if (data === undefined) throw new ObjectNotFoundError('ACL policy not found');
       setReadHeaders(reply, index);
       return policyView(data, resolver);
@@ -143,8 +157,25 @@ function missing(message: string): never {
   throw new BadRequestError(message);
 }
 
-function policyStub(p: ACLPolicy): Omit<ACLPolicy, 'Rules' | 'SourceIndex'> {
-  return { Name: p.Name, Description: p.Description, Hash: p.Hash, CreateIndex: p.CreateIndex, ModifyIndex: p.ModifyIndex };
+/** A policy list entry, in Nomad's field order; `JobACL` is `null` unless set. */
+export interface PolicyStub {
+  readonly Name: string;
+  readonly Description: string;
+  readonly JobACL: JobACL | null;
+  readonly Hash: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+}
+
+function policyStub(p: ACLPolicy): PolicyStub {
+  return {
+    Name: p.Name,
+    Description: p.Description,
+    JobACL: p.JobACL ?? null,
+    Hash: p.Hash,
+    CreateIndex: p.CreateIndex,
+    ModifyIndex: p.ModifyIndex,
+  };
 }
 
 /** A full policy plus `RulesJSON`, parsed leniently as Nomad does on read (cached). */
@@ -161,6 +192,7 @@ function policyView(p: ACLPolicy, resolver: TokenResolver): unknown {
     Description: p.Description,
     Rules: p.Rules,
     RulesJSON: rulesJSON,
+    JobACL: p.JobACL ?? null,
     Hash: p.Hash,
     CreateIndex: p.CreateIndex,
     ModifyIndex: p.ModifyIndex,
@@ -172,15 +204,15 @@ function policyView(p: ACLPolicy, resolver: TokenResolver): unknown {
  * first item not returned: `<CreateIndex>.<AccessorID>` by default,
  * `<AccessorID>` with a prefix.
  */
-function paginate(
-  tokens: readonly ACLToken[],
+function paginate<T extends Pick<ACLToken, 'AccessorID' | 'CreateIndex'>>(
+  tokens: readonly T[],
   byAccessor: boolean,
   perPage: number,
   nextToken: string,
   reverse: boolean,
   reply: FastifyReply,
-): readonly ACLToken[] {
-  const key = (t: ACLToken): string => (byAccessor ? t.AccessorID : `${t.CreateIndex}.${t.AccessorID}`);
+): readonly T[] {
+  const key = (t: T): string => (byAccessor ? t.AccessorID : `${t.CreateIndex}.${t.AccessorID}`);
   let list = reverse ? [...tokens].reverse() : tokens;
   if (nextToken !== '') {
     const start = list.findIndex((t) => (reverse ? compareKey(key(t), nextToken) <= 0 : compareKey(key(t), nextToken) >= 0));

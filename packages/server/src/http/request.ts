@@ -42,6 +42,8 @@ export interface QueryOptions {
   readonly nextToken: string;
   readonly reverse: boolean;
   readonly region: string | undefined;
+  /** A go-bexpr `filter` expression; '' = none. */
+  readonly filter: string;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -93,6 +95,7 @@ export function queryOptions(req: FastifyRequest, maxWaitMs: number): QueryOptio
     nextToken: one('next_token') ?? '',
     reverse: one('reverse') === 'true',
     region: one('region') || undefined,
+    filter: one('filter') ?? '',
   };
 }
 

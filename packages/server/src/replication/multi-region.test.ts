@@ -264,6 +264,29 @@ describe('failures', () => {
     await dataDirCleanup(dataDir);
   });
 
+  it("replicates a policy's JobACL through the change stream and through a resync snapshot", async () => {
+    const jobACL = { Namespace: 'default', JobID: 'web', Group: 'api', Task: '' };
+    const w = await global.call('POST', '/v1/acl/policy/workload', { token: root, body: { Name: 'workload', Rules: '', JobACL: jobACL } });
+    expect(w.status, w.text).toBe(200);
+    const eu = await follower({ server: { anti_entropy_interval: '200ms' } });
+    await nextEvent(eu, (e) => e.type === 'connected');
+    await caughtUp(eu);
+    const streamed = await eu.call('GET', '/v1/acl/policy/workload', { token: root });
+    expect(streamed.body).toMatchObject({ JobACL: jobACL, Hash: (await global.call('GET', '/v1/acl/policy/workload', { token: root })).body.Hash });
+    expect(eu.agent.store.globalDigest()).toBe(global.agent.store.globalDigest());
+    // Lose the policy behind the loop's back: the digest differs and the snapshot brings it back whole.
+    await eu.agent.store.applyReplicated({
+      sourceIndex: eu.agent.store.replicationCursor(),
+      upsertTokens: [],
+      deleteTokens: [],
+      upsertPolicies: [],
+      deletePolicies: ['workload'],
+    });
+    await nextEvent(eu, (e) => e.type === 'resynced');
+    expect((await eu.call('GET', '/v1/acl/policy/workload', { token: root })).body.JobACL).toEqual(jobACL);
+    await global.call('DELETE', '/v1/acl/policy/workload', { token: root });
+  });
+
   it('repairs a replica that drifted: anti-entropy sees the digest differ and resyncs from a snapshot', async () => {
     const eu = await follower({ server: { anti_entropy_interval: '200ms' } });
     await nextEvent(eu, (e) => e.type === 'connected');

@@ -63,4 +63,19 @@ describe('wire objects', () => {
     const p: ACLPolicy = { Name: 'ops', Description: 'd', Rules: 'namespace "*" { policy = "read" }', Hash: 'x', CreateIndex: 2, ModifyIndex: 4 };
     expect(viaPolicy(p)).toEqual(p);
   });
+
+  it('round-trips a policy with a JobACL, and one without keeps it absent (JSON null)', () => {
+    const p: ACLPolicy = {
+      Name: 'wi',
+      Description: '',
+      Rules: '',
+      JobACL: { Namespace: 'default', JobID: 'web', Group: 'g', Task: '' },
+      Hash: 'y',
+      CreateIndex: 5,
+      ModifyIndex: 5,
+    };
+    expect(viaPolicy(p)).toEqual(p);
+    const plain = viaPolicy({ Name: 'ops', Description: '', Rules: '', Hash: 'x', CreateIndex: 1, ModifyIndex: 1 });
+    expect(plain.JobACL ?? null).toBeNull();
+  });
 });

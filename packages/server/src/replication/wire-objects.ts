@@ -59,6 +59,11 @@ export function policyToWire(p: ACLPolicy): Policy {
     hash: p.Hash,
     create_index: p.CreateIndex,
     modify_index: p.ModifyIndex,
+    // Unset message = no JobACL, as for a token's null Policies.
+    job_acl:
+      p.JobACL === undefined || p.JobACL === null
+        ? null
+        : { namespace: p.JobACL.Namespace, job_id: p.JobACL.JobID, group: p.JobACL.Group, task: p.JobACL.Task },
   };
 }
 
@@ -68,6 +73,9 @@ export function policyFromWire(p: Policy__Output): ACLPolicy {
     Name: p.name,
     Description: p.description,
     Rules: p.rules,
+    ...(p.job_acl === null
+      ? {}
+      : { JobACL: { Namespace: p.job_acl.namespace, JobID: p.job_acl.job_id, Group: p.job_acl.group, Task: p.job_acl.task } }),
     Hash: p.hash,
     CreateIndex: p.create_index,
     ModifyIndex: p.modify_index,
