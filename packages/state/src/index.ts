@@ -31,6 +31,9 @@ export {
 export type { StateErrorCode } from './errors.js';
 export type {
   ACLPolicy,
+  ACLRole,
+  ACLRolePolicyLink,
+  ACLTokenRoleLink,
   JobACL,
   ACLPolicyStub,
   ACLToken,

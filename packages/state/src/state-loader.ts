@@ -16,7 +16,7 @@ import {
 } from './level-layout.js';
 import type { Logger } from './logger.js';
 import { MemoryState } from './memory-state.js';
-import { checkPolicy, checkToken } from './object-shape.js';
+import { checkPolicy, checkRole, checkToken } from './object-shape.js';
 import type { SecretBox } from './secret-box.js';
 import type { Change } from './types.js';
 
@@ -80,6 +80,7 @@ export async function loadState(
   mem.replicationCursor = num(meta, META.cursor);
   mem.tableIndexes.acl_token = num(meta, META.table('acl_token'));
   mem.tableIndexes.acl_policy = num(meta, META.table('acl_policy'));
+  mem.tableIndexes.acl_role = num(meta, META.table('acl_role'));
 
   for (const [key, value] of await readRange(db, PREFIX.token)) {
     const accessor = key.slice(PREFIX.token.length);
@@ -94,6 +95,9 @@ export async function loadState(
   }
   for (const [key, value] of await readRange(db, PREFIX.policy)) {
     mem.putPolicy(checkPolicy(value, `stored policy ${key.slice(PREFIX.policy.length)}`));
+  }
+  for (const [key, value] of await readRange(db, PREFIX.role)) {
+    mem.putRole(checkRole(value, `stored role ${key.slice(PREFIX.role.length)}`));
   }
 
   await verifyIndexes(db, mem, log);
@@ -114,7 +118,7 @@ export async function loadState(
     log.info({ entries: stale }, 'removed change-feed entries left by an interrupted prune');
   }
   log.info(
-    { path, index: mem.index, tokens: mem.tokens.size, policies: mem.policies.size, feed: feed.size },
+    { path, index: mem.index, tokens: mem.tokens.size, policies: mem.policies.size, roles: mem.roles.size, feed: feed.size },
     'state store loaded',
   );
   return { mem, feed };
