@@ -4,7 +4,7 @@ import type { CommandSpec } from '../command.js';
 import { formatJson } from '../format.js';
 import { JSON_FLAG } from '../general-flags.js';
 import { readFileOrStdin } from '../read-input.js';
-import { formatToken } from '../token-output.js';
+import { formatToken, roleLinks } from '../token-output.js';
 
 /** `tollgate acl token create [options]`: issues a token. */
 export const aclTokenCreateCommand: CommandSpec = {
@@ -36,6 +36,16 @@ export const aclTokenCreateCommand: CommandSpec = {
       help: 'Specifies a policy to associate with the token. Can be specified multiple times,\nbut only with client type tokens.',
     },
     {
+      name: 'role-id',
+      kind: 'list',
+      help: 'ID of a role to use for this token. May be specified multiple times.',
+    },
+    {
+      name: 'role-name',
+      kind: 'list',
+      help: 'Name of a role to use for this token. May be specified multiple times.',
+    },
+    {
       name: 'ttl',
       kind: 'string',
       help:
@@ -65,6 +75,8 @@ export const aclTokenCreateCommand: CommandSpec = {
       Policies: ctx.flags.list('policy'),
       Global: ctx.flags.bool('global'),
     };
+    const roles = roleLinks(ctx.flags.list('role-id'), ctx.flags.list('role-name'));
+    if (roles.length > 0) req.Roles = roles;
     const ttl = ctx.flags.string('ttl');
     if (ttl !== undefined && ttl !== '') {
       let ms: number;
