@@ -115,7 +115,7 @@ describe('mergeBatches', () => {
 describe('toReplicatedBatch', () => {
   it('uses the batch index as the source index the cursor moves to', () => {
     const r = toReplicatedBatch(batch(9, { deleteTokens: ['z'] }));
-    expect(r).toEqual({ sourceIndex: 9, upsertTokens: [], deleteTokens: ['z'], upsertPolicies: [], deletePolicies: [] });
+    expect(r).toEqual({ sourceIndex: 9, upsertTokens: [], deleteTokens: ['z'], upsertPolicies: [], deletePolicies: [], upsertRoles: [], deleteRoles: [] });
     expect(r.reset).toBeUndefined();
   });
 });
