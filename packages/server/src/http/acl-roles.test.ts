@@ -225,3 +225,21 @@ describe('tokens with roles', () => {
     expect(dropped.body.Hash).not.toBe(kept.body.Hash);
   });
 });
+
+describe("Nomad's Go client (api.ACLRoles)", () => {
+  it('accepts the bodies ACLRoles().Create and Update send (PUT, zero ID, zero indexes) and answers its struct shape', async () => {
+    const name = fresh('go-client');
+    // encoding/json of api.ACLRole{Name, Description, Policies}: every field, zero values included.
+    const raw = JSON.stringify({ ID: '', Name: name, Description: 'd', Policies: [{ Name: 'app' }], CreateIndex: 0, ModifyIndex: 0 });
+    const created = await t.call('PUT', '/v1/acl/role', { token: root, raw, headers: { 'Content-Type': 'application/json' } });
+    expect(created.status, created.text).toBe(200);
+    const r = created.body as Record<string, unknown>;
+    expect(typeof r.ID).toBe('string');
+    expect(Buffer.from(r.Hash as string, 'base64').length).toBe(32); // Go decodes Hash as []byte (base64)
+    expect(r.Policies).toEqual([{ Name: 'app' }]);
+    const rawUpdate = JSON.stringify({ ...r, Description: 'changed' });
+    const updated = await t.call('PUT', `/v1/acl/role/${r.ID as string}`, { token: root, raw: rawUpdate });
+    expect(updated.body).toMatchObject({ ID: r.ID, Description: 'changed', CreateIndex: r.CreateIndex });
+    expect((await t.call('DELETE', `/v1/acl/role/${r.ID as string}`, { token: root })).status).toBe(200);
+  });
+});
