@@ -23,7 +23,6 @@ import { registerHaMetrics } from './ha/ha-metrics.js';
 import { HaRuntime } from './ha/ha-runtime.js';
 import { LeaderTasks } from './ha/leader-tasks.js';
 import type { LeaderTask } from './ha/leader-tasks.js';
-import { routeReplicatedWrites } from './ha/replica-store.js';
 import { createHttpServer } from './http/http-server.js';
 import { loadOrCreateKey } from './keyring.js';
 import { createLogger } from './logger.js';
@@ -31,6 +30,7 @@ import type { Logger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
 import { CommitClock } from './replication/commit-clock.js';
 import { ReplicationLoop } from './replication/replication-loop.js';
+import type { ReplicaPort } from './replication/replication-loop.js';
 import { ReplicationService } from './replication/replication-service.js';
 import { replicationStatusView } from './replication/replication-status.js';
 import type { ReplicationStatusView } from './replication/replication-status.js';
@@ -295,7 +295,17 @@ export class Agent implements AgentContext {
       );
       return;
     }
-    const replicaStore = routeReplicatedWrites(store, this.regionLog);
+    const log = this.regionLog;
+    // Reads from this agent's store; replicated batches through the region log.
+    const replicaStore: ReplicaPort = {
+      get status() {
+        return store.status;
+      },
+      replicationCursor: () => store.replicationCursor(),
+      globalDigest: () => store.globalDigest(),
+      waitForReplication: (index, signal) => store.waitForReplication(index, signal),
+      applyReplicated: (batch) => log.applyReplicated(batch),
+    };
     let bound = false;
     this.#leaderTasks.add({
       name: 'replication',
@@ -314,7 +324,7 @@ export class Agent implements AgentContext {
     });
   }
 
-  #newReplicationLoop(store: StateStore, source: string, peers: readonly string[]): ReplicationLoop {
+  #newReplicationLoop(store: ReplicaPort, source: string, peers: readonly string[]): ReplicationLoop {
     return new ReplicationLoop({
       store,
       region: this.config.region,

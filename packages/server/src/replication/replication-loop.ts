@@ -81,9 +81,18 @@ export interface ReplicationMetricsSink {
   applied(changes: number): void;
 }
 
+/**
+ * What the replication loop needs of this region's state: reads from the
+ * agent's store, and `applyReplicated`, which the agent wires to the region
+ * log (the store itself with one agent per region; a fenced etcd
+ * transaction in HA mode, so only the leader applies and every agent then
+ * follows). A `StateStore` is one.
+ */
+export type ReplicaPort = Pick<StateStore, 'status' | 'replicationCursor' | 'globalDigest' | 'waitForReplication' | 'applyReplicated'>;
+
 /** Options of `ReplicationLoop`. */
 export interface ReplicationLoopOptions {
-  readonly store: StateStore;
+  readonly store: ReplicaPort;
   /** This follower's region. */
   readonly region: string;
   /** The authoritative region replicated from. */
