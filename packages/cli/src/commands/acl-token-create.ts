@@ -2,7 +2,7 @@ import { parseGoDuration } from '@tollgate/acl';
 import type { AclTokenCreateRequest, AclTokenType } from '@tollgate/client';
 import type { CommandSpec } from '../command.js';
 import { formatJson } from '../format.js';
-import { JSON_FLAG } from '../general-flags.js';
+import { JSON_FLAG, ROLE_LINK_FLAGS } from '../general-flags.js';
 import { readFileOrStdin } from '../read-input.js';
 import { formatToken, roleLinks } from '../token-output.js';
 
@@ -35,16 +35,7 @@ export const aclTokenCreateCommand: CommandSpec = {
       kind: 'list',
       help: 'Specifies a policy to associate with the token. Can be specified multiple times,\nbut only with client type tokens.',
     },
-    {
-      name: 'role-id',
-      kind: 'list',
-      help: 'ID of a role to use for this token. May be specified multiple times.',
-    },
-    {
-      name: 'role-name',
-      kind: 'list',
-      help: 'Name of a role to use for this token. May be specified multiple times.',
-    },
+    ...ROLE_LINK_FLAGS,
     {
       name: 'ttl',
       kind: 'string',

@@ -1,7 +1,7 @@
 import type { AclToken, AclTokenType, AclTokenUpdateRequest } from '@tollgate/client';
 import type { CommandSpec } from '../command.js';
 import { formatJson } from '../format.js';
-import { JSON_FLAG } from '../general-flags.js';
+import { JSON_FLAG, ROLE_LINK_FLAGS } from '../general-flags.js';
 import { formatToken, roleLinks } from '../token-output.js';
 
 /** `tollgate acl token update [options] <accessor_id>`: changes a token's name, type, policies. */
@@ -26,16 +26,7 @@ export const aclTokenUpdateCommand: CommandSpec = {
       kind: 'list',
       help: 'Specifies a policy to associate with the token. Can be specified multiple times,\nbut only with client type tokens. Replaces the token\'s policies.',
     },
-    {
-      name: 'role-id',
-      kind: 'list',
-      help: 'ID of a role to use for this token. May be specified multiple times.',
-    },
-    {
-      name: 'role-name',
-      kind: 'list',
-      help: 'Name of a role to use for this token. May be specified multiple times.',
-    },
+    ...ROLE_LINK_FLAGS,
     { ...JSON_FLAG, help: 'Output the updated ACL token in JSON format.' },
   ],
   clientFlags: true,
