@@ -169,8 +169,10 @@ async function deletePolicy(ctx: AgentContext, caller: Identity, name: string): 
  */
 async function upsertRole(ctx: AgentContext, caller: Identity, body: unknown, pathId?: string): Promise<AclWriteResult> {
   if (body === undefined || body === null) throw new BadRequestError('Request body is empty');
-  const creating = typeof body !== 'object' || (body as { ID?: unknown }).ID === undefined || (body as { ID?: unknown }).ID === '';
   const role = decodeRoleRequest(body, pathId);
+  // As Nomad: a body without an ID (absent, null or "") creates.
+  const given = (body as { ID?: unknown }).ID;
+  const creating = given === undefined || given === null || given === '';
   const { index } = await ctx.apply({ type: 'role-upsert', roles: [role], mode: creating ? 'create' : 'update' });
   ctx.log.info({ role: role.ID, name: role.Name, index, by: caller.token.AccessorID }, creating ? 'role created' : 'role updated');
   const saved = ctx.store.role(role.ID);
