@@ -241,5 +241,8 @@ describe("Nomad's Go client (api.ACLRoles)", () => {
     const updated = await t.call('PUT', `/v1/acl/role/${r.ID as string}`, { token: root, raw: rawUpdate });
     expect(updated.body).toMatchObject({ ID: r.ID, Description: 'changed', CreateIndex: r.CreateIndex });
     expect((await t.call('DELETE', `/v1/acl/role/${r.ID as string}`, { token: root })).status).toBe(200);
+    // A null ID creates too.
+    const nullId = await post('/v1/acl/role', { ID: null, Name: fresh('null-id'), Policies: [{ Name: 'app' }] });
+    expect(nullId.status, nullId.text).toBe(200);
   });
 });
