@@ -1,7 +1,7 @@
 // `npm run bench`: Tollgate's figures, each next to a baseline measured in
 // the same run on the same machine, so the ratio is what counts.
 import { execFileSync } from 'node:child_process';
-import { BIN, call, ensureTool, spawnJson, startAgent, stop, wrk, REPO } from './bench/common.js';
+import { BIN, benchTls, call, ensureTool, spawnJson, startAgent, stop, wrk, REPO } from './bench/common.js';
 import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
 import { benchHaFailover, benchHaWrites } from './bench/ha.js';
 
@@ -15,9 +15,25 @@ function report(name, value, baseline, unit, target) {
   console.log(`${name}: ${value.toFixed(0)} ${unit} vs baseline ${baseline.toFixed(0)} ${unit} → ratio ${ratio.toFixed(2)} (target ${target})`);
 }
 
+/**
+ * Authorize checks/s against a bare node:http server answering a fixed body
+ * of the same size; then the same with TLS (the agent with `tls { http = true }`
+ * against a bare node:https server with the same certificate), in the same
+ * run, so both ratios and the cost of TLS itself are side by side.
+ */
 async function benchAuthorize() {
   ensureTool('wrk', 'wrk');
-  const agent = await startAgent();
+  const plain = await authorizeRound({ tls: undefined });
+  const tls = await benchTls(['global']);
+  const secure = await authorizeRound({ tls });
+  console.log(
+    `  TLS on vs off (same run): agent ${(secure.agent / plain.agent).toFixed(2)}× the plaintext rate, bare server ${(secure.bare / plain.bare).toFixed(2)}×`,
+  );
+}
+
+async function authorizeRound({ tls }) {
+  const scheme = tls === undefined ? 'http' : 'https';
+  const agent = await startAgent(tls === undefined ? {} : { hcl: tls.hcl('global') });
   try {
     const boot = await call(agent.addr, 'POST', '/v1/acl/bootstrap');
     const mgmt = boot.SecretID;
@@ -30,16 +46,20 @@ async function benchAuthorize() {
     const headers = { 'X-Nomad-Token': tok.SecretID };
     const check = await call(agent.addr, 'POST', '/v1/acl/authorize', { token: tok.SecretID, body: JSON.parse(body) });
     if (check.Results[0].Allowed !== true) throw new Error('authorize bench setup: expected an allowed check');
-    const bare = await spawnJson(process.execPath, [`${REPO}/scripts/bench/bare-http.js`], (o) => o.msg === 'listening');
+    const env = tls === undefined ? process.env : { ...process.env, BENCH_TLS_CERT: tls.server('global').cert, BENCH_TLS_KEY: tls.server('global').key };
+    const bare = await spawnJson(process.execPath, [`${REPO}/scripts/bench/bare-http.js`], (o) => o.msg === 'listening', { env });
     try {
+      const bareUrl = `${scheme}://127.0.0.1:${bare.line.port}/`;
       // Warm both up, then measure alternately so drift hits both alike.
       await wrk(`${agent.addr}/v1/acl/authorize`, { body, headers, seconds: 2 });
-      await wrk(`http://127.0.0.1:${bare.line.port}/`, { body, headers, seconds: 2 });
+      await wrk(bareUrl, { body, headers, seconds: 2 });
       const a = await wrk(`${agent.addr}/v1/acl/authorize`, { body, headers, seconds: SECONDS });
-      const b = await wrk(`http://127.0.0.1:${bare.line.port}/`, { body, headers, seconds: SECONDS });
+      const b = await wrk(bareUrl, { body, headers, seconds: SECONDS });
       if (a.non2xx > 0 || a.errors > 0) throw new Error(`authorize bench saw ${a.non2xx} non-2xx and ${a.errors} errors`);
-      report('authorize checks/s (wrk, 64 connections)', a.rps, b.rps, 'req/s', '≥ 0.70');
+      const label = tls === undefined ? 'authorize checks/s (wrk, 64 connections)' : 'authorize checks/s over HTTPS (wrk, 64 connections; baseline: bare node:https)';
+      report(label, a.rps, b.rps, 'req/s', '≥ 0.70');
       console.log(`  latency p50/p99: agent ${a.p50.toFixed(2)}/${a.p99.toFixed(2)} ms, bare ${b.p50.toFixed(2)}/${b.p99.toFixed(2)} ms`);
+      return { agent: a.rps, bare: b.rps };
     } finally {
       await stop(bare.proc);
     }
@@ -105,7 +125,11 @@ const CATCHUP_TOKENS = Number(process.env.BENCH_CATCHUP_TOKENS ?? 100_000);
 
 async function benchReplication() {
   console.log(`  command: BENCH_REPL_RATE=${REPL_RATE} BENCH_REPL_SECONDS=${REPL_SECONDS} npm run bench -- replication`);
+  console.log('  plaintext:');
   await benchReplicationLag({ rate: REPL_RATE, seconds: REPL_SECONDS, report: reportFigure });
+  // The same with TLS everywhere (HTTPS, and mTLS with verify_server_hostname between regions), same run.
+  console.log('  TLS on (HTTPS + mTLS between regions):');
+  await benchReplicationLag({ rate: REPL_RATE, seconds: REPL_SECONDS, report: reportFigure, tls: await benchTls() });
 }
 
 async function benchCatchup() {

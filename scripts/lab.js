@@ -57,6 +57,7 @@ try {
       managementTokenFile: lab.paths.managementToken,
       policyFile: lab.paths.policy,
       ...(opts.ha ? { ha: lab.ha } : {}),
+      ...(lab.certs === undefined ? {} : { caFile: lab.certs.caFile }),
     }),
   );
   // The children keep the event loop alive until a signal stops them.

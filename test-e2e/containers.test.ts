@@ -1,10 +1,12 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tlsFetch } from '@tollgate/client';
 import { loadAgentConfigFile } from '@tollgate/server';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +18,7 @@ import { REPO, api, eventually } from './testkit.js';
 // reported as skipped (never as passed) elsewhere.
 
 const run = promisify(execFile);
-const SERVICES = ['eu-west', 'global', 'grafana', 'lab-init', 'prometheus', 'us-east'];
+const SERVICES = ['certs', 'eu-west', 'global', 'grafana', 'lab-init', 'prometheus', 'us-east'];
 const AGENTS = ['global', 'eu-west', 'us-east'];
 /** The lab-only bootstrap secret docker-compose.yml defaults to. */
 const LAB_SECRET = /TOLLGATE_LAB_BOOTSTRAP_SECRET:-([0-9a-f-]{36})/.exec(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8'))?.[1];
@@ -104,7 +106,7 @@ describe('container lab files', () => {
     await composeRun(['config', '-q']);
     expect((await composeRun(['config', '--services'])).trim().split('\n').sort()).toEqual(SERVICES);
     expect((await composeRun(['config', '--volumes'])).trim().split('\n').sort()).toEqual(
-      ['eu-west-data', 'global-data', 'lab-secrets', 'prometheus-data', 'us-east-data'],
+      ['eu-west-data', 'global-data', 'lab-secrets', 'lab-tls', 'prometheus-data', 'us-east-data'],
     );
   });
 
@@ -135,7 +137,26 @@ describe('container lab files', () => {
       const peers = Object.fromEntries(AGENTS.filter((r) => r !== region).map((r) => [r, [`${r}:4647`]]));
       expect(cfg).toMatchObject({ region, bind_addr: '0.0.0.0', ports: { http: 4646, rpc: 4647 } });
       expect(cfg.server).toEqual({ authoritative_region: 'global', region_peers: peers });
+      // TLS everywhere, with the certs service's files.
+      expect(cfg.tls).toEqual({
+        http: true,
+        rpc: true,
+        ca_file: '/tls/tollgate-agent-ca.pem',
+        cert_file: `/tls/${region}-server-tollgate.pem`,
+        key_file: `/tls/${region}-server-tollgate-key.pem`,
+        verify_server_hostname: true,
+      });
     }
+  });
+
+  it('makes the CA and certificates in a one-shot certs service before any agent or Prometheus starts', async (ctx) => {
+    if (!compose) return ctx.skip();
+    const out = await composeRun(['config']);
+    for (const svc of ['global', 'prometheus']) {
+      const block = new RegExp(`\\n  ${svc}:\\n([\\s\\S]*?)\\n  [a-z-]+:\\n`).exec(`${out}\n  end:\n`)?.[1] ?? '';
+      expect(block).toMatch(/certs:\s+condition: service_completed_successfully/);
+    }
+    expect(readFileSync(join(REPO, 'deploy/prometheus.yml'), 'utf8')).toMatch(/scheme: https\s+tls_config:\s+ca_file: \/tls\/tollgate-agent-ca\.pem/);
   });
 
   it('has Prometheus configs that promtool accepts, scraping every agent', async (ctx) => {
@@ -181,6 +202,7 @@ if (!engine) console.warn(`[containers] SKIPPED the compose lab in containers: $
 describe.skipIf(!engine)('the compose lab in containers', () => {
   let env: StartedDockerComposeEnvironment | undefined;
   const ports: Record<string, number> = {};
+  let labFetch: typeof fetch = fetch;
 
   beforeAll(async () => {
     // Imported only here: testcontainers needs an engine, and its HTTP stack
@@ -194,13 +216,19 @@ describe.skipIf(!engine)('the compose lab in containers', () => {
         TOLLGATE_LAB_EU_WEST_PORT: String(ports['eu-west']),
         TOLLGATE_LAB_US_EAST_PORT: String(ports['us-east']),
       })
+      .withWaitStrategy('certs-1', Wait.forOneShotStartup())
       .withWaitStrategy('global-1', Wait.forHealthCheck())
       .withWaitStrategy('lab-init-1', Wait.forOneShotStartup())
       .withWaitStrategy('eu-west-1', Wait.forHealthCheck())
       .withWaitStrategy('us-east-1', Wait.forHealthCheck())
       .withStartupTimeout(300_000)
       // Prometheus and Grafana are left out: pulling them proves nothing here.
-      .up(['global', 'lab-init', 'eu-west', 'us-east']);
+      .up(['certs', 'global', 'lab-init', 'eu-west', 'us-east']);
+    // The agents serve HTTPS with the lab CA: read it out of a container.
+    const ca = await env.getContainer('global-1').exec(['cat', '/tls/tollgate-agent-ca.pem']);
+    const caFile = join(await mkdtemp(join(tmpdir(), 'tollgate-compose-ca-')), 'ca.pem');
+    writeFileSync(caFile, ca.output);
+    labFetch = tlsFetch({ caCert: caFile });
   }, 600_000);
   afterAll(async () => {
     await env?.down({ removeVolumes: true });
@@ -208,15 +236,16 @@ describe.skipIf(!engine)('the compose lab in containers', () => {
 
   it('replicates a global token created in eu-west to us-east', async () => {
     expect(LAB_SECRET).toBeDefined();
-    const at = (r: string) => `http://127.0.0.1:${ports[r]}`;
+    const at = (r: string) => `https://127.0.0.1:${ports[r]}`;
     const created = await api(at('eu-west'), 'POST', '/v1/acl/token', {
+      fetch: labFetch,
       token: LAB_SECRET!,
       body: { Name: 'containers-e2e', Type: 'management', Global: true },
     });
     expect(created.status).toBe(200);
     const secret = created.body.SecretID as string;
     const self = await eventually(async () => {
-      const r = await api(at('us-east'), 'GET', '/v1/acl/token/self', { token: secret });
+      const r = await api(at('us-east'), 'GET', '/v1/acl/token/self', { token: secret, fetch: labFetch });
       return r.status === 200 ? r.body : undefined;
     }, 30_000, 200);
     expect(self).toMatchObject({ AccessorID: created.body.AccessorID, Global: true });

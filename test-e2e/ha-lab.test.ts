@@ -10,6 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tlsFetch } from '@tollgate/client';
 import { loadAgentConfigFile, mergeAgentConfig, resolveAgentConfig } from '@tollgate/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdSkipReason, haStatus, leaderOf } from './ha-kit.js';
@@ -20,6 +21,7 @@ interface HaLabState {
   regions: Array<{ name: string; http: string; pid: number }>;
   ha: { agents: Array<{ region: string; http: string; pid: number }>; etcds: Array<{ region: string; endpoint: string; pid: number }> } | null;
   managementTokenFile: string;
+  tls: { caFile: string } | null;
 }
 
 function isPortFree(port: number): Promise<boolean> {
@@ -66,10 +68,13 @@ describe.skipIf(SKIP !== undefined)(`npm start -- --ha${SKIP === undefined ? '' 
   let exited: Promise<number | string | null>;
   let state: HaLabState;
   let mgmt: string;
+  let labFetch: typeof fetch;
+  const call: typeof api = (addr, method, path, o = {}) => api(addr, method, path, { ...o, fetch: labFetch });
 
   beforeAll(async () => {
     const baseDir = await mkdtemp(join(tmpdir(), 'tollgate-halab-'));
     const ports = await freeHaPorts();
+    // With TLS, as `npm start -- --ha` runs by default.
     proc = spawn(process.execPath, [join(REPO, 'scripts/lab.js'), '--ha', '--no-prometheus', `--base-dir=${baseDir}`, `--ports=${ports.join(',')}`], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -87,6 +92,7 @@ describe.skipIf(SKIP !== undefined)(`npm start -- --ha${SKIP === undefined ? '' 
     }
     state = JSON.parse(await readFile(join(baseDir, 'lab.json'), 'utf8')) as HaLabState;
     mgmt = (await readFile(state.managementTokenFile, 'utf8')).trim();
+    labFetch = tlsFetch({ caCert: state.tls!.caFile });
   }, 120_000);
 
   afterAll(async () => {
@@ -104,28 +110,30 @@ describe.skipIf(SKIP !== undefined)(`npm start -- --ha${SKIP === undefined ? '' 
     expect(state.ha?.agents.map((a) => a.region).sort()).toEqual(['eu-west', 'global', 'us-east']);
     expect(state.ha?.etcds).toHaveLength(3);
     for (const p of [...state.ha!.agents, ...state.ha!.etcds]) expect(alive(p.pid)).toBe(true);
+    // etcd over TLS, requiring the agents' client certificates.
+    for (const e of state.ha!.etcds) expect(e.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:/);
   });
 
   it('gives every region one leader among its two agents, and takes writes through either', async () => {
     for (const r of state.regions) {
       const second = state.ha!.agents.find((a) => a.region === r.name)!;
       const agents = [asAgent(r.http, r.pid), asAgent(second.http, second.pid)];
-      const leader = await leaderOf(agents);
+      const leader = await leaderOf(agents, 15_000, labFetch);
       // A follower agent learns who leads by polling (once a second), so
       // right after an election it may not know yet: wait for agreement.
       await eventually(async () => {
-        const statuses = await Promise.all(agents.map((a) => haStatus(a.addr)));
+        const statuses = await Promise.all(agents.map((a) => haStatus(a.addr, labFetch)));
         return statuses.filter((s) => s.IsLeader).length === 1 && statuses.every((s) => s.Leader?.HTTPAddr === leader.addr);
       }, 10_000);
     }
     const [global] = state.regions;
     const global2 = state.ha!.agents.find((a) => a.region === 'global')!;
-    const made = await api(global2.http, 'POST', '/v1/acl/token', { token: mgmt, body: { Name: 'via-global-2', Type: 'client', Policies: ['readonly'], Global: true } });
+    const made = await call(global2.http, 'POST', '/v1/acl/token', { token: mgmt, body: { Name: 'via-global-2', Type: 'client', Policies: ['readonly'], Global: true } });
     expect(made.status).toBe(200);
-    expect((await api(global!.http, 'GET', `/v1/acl/token/${made.body.AccessorID}`, { token: mgmt })).body.Name).toBe('via-global-2');
+    expect((await call(global!.http, 'GET', `/v1/acl/token/${made.body.AccessorID}`, { token: mgmt })).body.Name).toBe('via-global-2');
     // Replicated into eu-west's etcd by eu-west's leader, so both eu-west agents resolve it.
     for (const addr of [state.regions[1]!.http, state.ha!.agents.find((a) => a.region === 'eu-west')!.http]) {
-      await eventually(async () => (await api(addr, 'GET', '/v1/acl/token/self', { token: made.body.SecretID })).status === 200, 15_000);
+      await eventually(async () => (await call(addr, 'GET', '/v1/acl/token/self', { token: made.body.SecretID })).status === 200, 15_000);
     }
   });
 

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { etcdSkipReason, haStatus, leaderOf, regionKey, startEtcd, startHaAgent, startTcpProxy } from './ha-kit.js';
+import { etcdSkipReason, haStatus, leaderOf, makeTlsLab, regionKey, startEtcd, startHaAgent, startTcpProxy } from './ha-kit.js';
 import type { EtcdProcess } from './ha-kit.js';
 import { api, eventually, startAgent } from './testkit.js';
 import type { RunningAgent } from './testkit.js';
@@ -19,13 +19,18 @@ describe.skipIf(SKIP !== undefined)(`HA region on etcd${SKIP === undefined ? '' 
   let etcd: EtcdProcess;
   const running: RunningAgent[] = [];
   let regionSeq = 0;
+  // etcd serves TLS and requires client certificates; agents present one (issue #10).
+  const lab = makeTlsLab(['etcd', 'agent']);
+  const etcdTls = { caFile: lab.caFile, certFile: lab.server('agent').cert, keyFile: lab.server('agent').key };
 
   beforeAll(async () => {
-    etcd = await startEtcd();
+    const s = lab.server('etcd');
+    etcd = await startEtcd({ tls: { caFile: lab.caFile, certFile: s.cert, keyFile: s.key, client: { certFile: etcdTls.certFile, keyFile: etcdTls.keyFile } } });
   });
   afterAll(async () => {
     for (const a of running) await a.kill();
     await etcd?.close();
+    lab.remove();
   });
 
   /** Two agents of a fresh region (its own etcd prefix) sharing one key. */
@@ -34,7 +39,7 @@ describe.skipIf(SKIP !== undefined)(`HA region on etcd${SKIP === undefined ? '' 
     const key = regionKey();
     const agents: RunningAgent[] = [];
     for (let i = 0; i < n; i++) {
-      const a = await startHaAgent({ region: name, key, endpoints: endpoints?.(i) ?? [etcd.endpoint] });
+      const a = await startHaAgent({ region: name, key, endpoints: endpoints?.(i) ?? [etcd.endpoint], etcdTls });
       running.push(a);
       agents.push(a);
     }
@@ -165,7 +170,7 @@ describe.skipIf(SKIP !== undefined)(`HA region on etcd${SKIP === undefined ? '' 
     const late = (await api(a!.addr, 'POST', '/v1/acl/token', { token: root, body: { Type: 'client', Policies: ['y'] } })).body;
     expect((await api(a!.addr, 'DELETE', `/v1/acl/token/${early.AccessorID}`, { token: root })).status).toBe(200);
 
-    const again = await startHaAgent({ region: name, key, endpoints: [etcd.endpoint], dataDir: b!.dataDir });
+    const again = await startHaAgent({ region: name, key, endpoints: [etcd.endpoint], dataDir: b!.dataDir, etcdTls });
     running.push(again);
     expect(again.logs.filter((l) => l.msg === 'listed the region from etcd')).toEqual([]);
     const self = await api(again.addr, 'GET', '/v1/acl/token/self', { token: late.SecretID });
@@ -177,7 +182,7 @@ describe.skipIf(SKIP !== undefined)(`HA region on etcd${SKIP === undefined ? '' 
   it('an agent cut off from etcd serves reads and authorization, refuses writes with 503, reports degraded, then recovers', async () => {
     const proxy = await startTcpProxy(etcd.clientPort);
     try {
-      const { agents: [a, b] } = await region(2, (i) => (i === 0 ? [etcd.endpoint] : [proxy.endpoint]));
+      const { agents: [a, b] } = await region(2, (i) => (i === 0 ? [etcd.endpoint] : [proxy.endpoint.replace('http:', 'https:')]));
       const root = (await api(a!.addr, 'POST', '/v1/acl/bootstrap')).body.SecretID as string;
       await api(a!.addr, 'POST', '/v1/acl/policy/app', { token: root, body: { Name: 'app', Rules: 'namespace "default" { policy = "read" }' } });
       const tok = (await api(a!.addr, 'POST', '/v1/acl/token', { token: root, body: { Type: 'client', Policies: ['app'] } })).body;
@@ -221,9 +226,23 @@ describe.skipIf(SKIP !== undefined)(`HA region on etcd${SKIP === undefined ? '' 
   });
 
   it('refuses to start in HA mode without acl.encryption_key, naming the key', async () => {
-    await expect(startHaAgent({ region: 'hakey', key: undefined, endpoints: [etcd.endpoint], timeoutMs: 10_000 })).rejects.toThrow(
+    await expect(startHaAgent({ region: 'hakey', key: undefined, endpoints: [etcd.endpoint], etcdTls, timeoutMs: 10_000 })).rejects.toThrow(
       /acl\.encryption_key: required in HA mode/,
     );
+  });
+
+  it('talks to an etcd that requires client certificates; an agent without one gets nothing from it', async () => {
+    expect(etcd.endpoint).toMatch(/^https:/);
+    const { agents: [a] } = await region(1);
+    expect((await api(a!.addr, 'POST', '/v1/acl/bootstrap')).status).toBe(200);
+    expect((await haStatus(a!.addr)).Reachable).toBe(true);
+    const name = `ha${++regionSeq}`;
+    const noCert = await startHaAgent({ region: name, key: regionKey(), endpoints: [etcd.endpoint], etcdTls: { caFile: lab.caFile } });
+    running.push(noCert);
+    const h = await api(noCert.addr, 'GET', '/v1/agent/health');
+    expect(h.body.status).toBe('degraded');
+    expect((await api(noCert.addr, 'POST', '/v1/acl/bootstrap')).status).toBe(503);
+    await noCert.stop();
   });
 
   it('leaves an agent without an etcd block in embedded mode: no /v1/agent/ha, no HA metrics', async () => {

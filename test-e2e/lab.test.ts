@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tlsFetch } from '@tollgate/client';
 import { loadAgentConfigFile } from '@tollgate/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, api, eventually, runCli } from './testkit.js';
@@ -30,6 +31,7 @@ interface LabState {
   regions: Array<{ name: string; http: string; rpc: string; pid: number; authoritative: boolean; config: string; log: string }>;
   prometheus: { url: string; pid: number } | null;
   managementTokenFile: string;
+  tls: { caFile: string; cliCert: string; cliKey: string } | null;
 }
 
 function runLab(args: readonly string[]): LabRun {
@@ -155,6 +157,9 @@ describe('a running lab', () => {
   let run: LabRun | undefined;
   let state: LabState | undefined;
   let token: string;
+  // The lab runs with TLS by default: calls trust its CA.
+  let labFetch: typeof fetch;
+  const call: typeof api = (addr, method, path, o = {}) => api(addr, method, path, { ...o, fetch: labFetch });
 
   beforeAll(async () => {
     base = await mkdtemp(join(tmpdir(), 'tollgate-lab-'));
@@ -163,6 +168,7 @@ describe('a running lab', () => {
     await labReady(run);
     state = JSON.parse(await readFile(join(base, 'lab.json'), 'utf8')) as LabState;
     token = /Management token[^\n]*\n\s+(\S+)/.exec(run.stdout())?.[1] ?? '';
+    labFetch = tlsFetch({ caCert: state.tls!.caFile });
   });
   afterAll(async () => {
     await cleanup(run, state);
@@ -170,9 +176,9 @@ describe('a running lab', () => {
 
   it('prints every region with its HTTP and RPC address and starts global as authoritative', () => {
     const [g, e, u] = ports.http as [number, number, number];
-    expect(run!.stdout()).toMatch(new RegExp(`global +http://127\\.0\\.0\\.1:${g} +127\\.0\\.0\\.1:${g + 1} +authoritative`));
-    expect(run!.stdout()).toMatch(new RegExp(`eu-west +http://127\\.0\\.0\\.1:${e} +127\\.0\\.0\\.1:${e + 1} +follower`));
-    expect(run!.stdout()).toMatch(new RegExp(`us-east +http://127\\.0\\.0\\.1:${u} +127\\.0\\.0\\.1:${u + 1} +follower`));
+    expect(run!.stdout()).toMatch(new RegExp(`global +https://127\\.0\\.0\\.1:${g} +127\\.0\\.0\\.1:${g + 1} +authoritative`));
+    expect(run!.stdout()).toMatch(new RegExp(`eu-west +https://127\\.0\\.0\\.1:${e} +127\\.0\\.0\\.1:${e + 1} +follower`));
+    expect(run!.stdout()).toMatch(new RegExp(`us-east +https://127\\.0\\.0\\.1:${u} +127\\.0\\.0\\.1:${u + 1} +follower`));
     expect(state!.regions.map((r) => [r.name, r.authoritative])).toEqual([
       ['global', true],
       ['eu-west', false],
@@ -182,7 +188,7 @@ describe('a running lab', () => {
 
   it('runs each region as its own agent, answering health with its own region and data dir', async () => {
     for (const r of state!.regions) {
-      const h = await api(r.http, 'GET', '/v1/agent/health');
+      const h = await call(r.http, 'GET', '/v1/agent/health');
       expect({ region: r.name, status: h.status, body: h.body.region }).toEqual({ region: r.name, status: 200, body: r.name });
       expect(existsSync(join(base, r.name, 'server'))).toBe(true);
     }
@@ -191,7 +197,7 @@ describe('a running lab', () => {
 
   it('prints a management token that works in global and is saved with mode 0600', async () => {
     expect(token).toMatch(UUID);
-    const self = await api(state!.regions[0]!.http, 'GET', '/v1/acl/token/self', { token });
+    const self = await call(state!.regions[0]!.http, 'GET', '/v1/acl/token/self', { token });
     expect(self.status).toBe(200);
     expect(self.body).toMatchObject({ Type: 'management', Global: true, Name: 'Bootstrap Token' });
     expect(readFileSync(join(base, 'management-token'), 'utf8').trim()).toBe(token);
@@ -201,7 +207,7 @@ describe('a running lab', () => {
   it('gives the followers a global management replication token and every other region as a peer', async () => {
     const repl = readFileSync(join(base, 'replication-token'), 'utf8').trim();
     expect(repl).not.toBe(token);
-    const self = await api(state!.regions[0]!.http, 'GET', '/v1/acl/token/self', { token: repl });
+    const self = await call(state!.regions[0]!.http, 'GET', '/v1/acl/token/self', { token: repl });
     expect(self.body).toMatchObject({ Type: 'management', Global: true });
     const rpc = Object.fromEntries(state!.regions.map((r) => [r.name, r.rpc]));
     for (const r of state!.regions) {
@@ -213,15 +219,36 @@ describe('a running lab', () => {
     }
   });
 
+  it('makes a lab CA and per-region certificates on first start and runs every region with TLS and verify_server_hostname', async () => {
+    const tlsDir = join(base, 'tls');
+    for (const f of ['tollgate-agent-ca.pem', 'global-server-tollgate.pem', 'eu-west-server-tollgate.pem', 'us-east-server-tollgate.pem', 'global-cli-tollgate.pem']) {
+      expect(existsSync(join(tlsDir, f)), f).toBe(true);
+    }
+    expect(statSync(join(tlsDir, 'tollgate-agent-ca-key.pem')).mode & 0o777).toBe(0o600);
+    for (const r of state!.regions) {
+      expect(loadAgentConfigFile(r.config).tls).toEqual({
+        http: true,
+        rpc: true,
+        ca_file: join(tlsDir, 'tollgate-agent-ca.pem'),
+        cert_file: join(tlsDir, `${r.name}-server-tollgate.pem`),
+        key_file: join(tlsDir, `${r.name}-server-tollgate-key.pem`),
+        verify_server_hostname: true,
+      });
+    }
+    // Plain HTTP is not served, and the banner tells the CLI where the CA is.
+    await expect(fetch(state!.regions[0]!.http.replace('https:', 'http:') + '/v1/agent/health')).rejects.toThrow();
+    expect(run!.stdout()).toContain('export TOLLGATE_CACERT=');
+  });
+
   it('answers the CLI command it suggests: token list in global with the printed token', async () => {
     expect(run!.stdout()).toContain(`TOLLGATE_ADDR=${state!.regions[0]!.http} npx tollgate acl token list`);
-    const r = await runCli(['acl', 'token', 'list'], { env: { TOLLGATE_ADDR: state!.regions[0]!.http, TOLLGATE_TOKEN: token } });
+    const r = await runCli(['acl', 'token', 'list'], { env: { TOLLGATE_ADDR: state!.regions[0]!.http, TOLLGATE_TOKEN: token, TOLLGATE_CACERT: state!.tls!.caFile } });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Bootstrap Token');
     expect(r.stdout).toContain('lab replication');
   });
 
-  it('has Prometheus scrape all three agents', async () => {
+  it('has Prometheus scrape all three agents (over HTTPS, trusting the lab CA)', async () => {
     expect(state!.prometheus?.url).toBe(`http://127.0.0.1:${ports.prometheus}`);
     const url = `${state!.prometheus!.url}/api/v1/query?query=${encodeURIComponent('up{job="tollgate"} == 1')}`;
     const instances = await eventually(async () => {
@@ -261,8 +288,8 @@ describe('a running lab', () => {
     expect(existsSync(join(base, 'lab.json'))).toBe(false);
   });
 
-  it('reuses the management token and data on the next run in the same base dir', async () => {
-    const again = runLab([`--base-dir=${base}`, `--ports=${ports.http.join(',')}`, '--no-prometheus']);
+  it('reuses the management token and data on the next run in the same base dir (here plaintext, --no-tls)', async () => {
+    const again = runLab([`--base-dir=${base}`, `--ports=${ports.http.join(',')}`, '--no-prometheus', '--no-tls']);
     let againState: LabState | undefined;
     try {
       await labReady(again);
@@ -273,6 +300,8 @@ describe('a running lab', () => {
       const self = await api(againState.regions[0]!.http, 'GET', '/v1/acl/token/self', { token });
       expect(self.status).toBe(200);
       expect(again.stdout()).toContain('Prometheus: not started (--no-prometheus)');
+      expect(againState.regions[0]!.http).toMatch(/^http:\/\//);
+      expect(again.stdout()).toContain('plaintext lab (--no-tls)');
       again.proc.kill('SIGTERM');
       expect(await again.exited).toBe(0);
       expect(againState.regions.map((r) => r.pid).filter(alive)).toEqual([]);

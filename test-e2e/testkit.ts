@@ -146,11 +146,11 @@ export async function api(
   addr: string,
   method: string,
   path: string,
-  opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; fetch?: typeof fetch } = {},
 ): Promise<{ status: number; body: any; text: string; headers: Headers }> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token !== undefined) headers['X-Nomad-Token'] = opts.token;
-  const res = await fetch(addr + path, {
+  const res = await (opts.fetch ?? fetch)(addr + path, {
     method,
     headers,
     body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
@@ -203,6 +203,14 @@ export interface StartClusterOptions {
   readonly serverHcl?: string;
   /** Extra lines inside each follower's `server { … }` block, by region. */
   readonly followerServerHcl?: Readonly<Record<string, string>>;
+  /** Extra top-level HCL for a region's agent (e.g. its `tls` block). */
+  readonly agentHcl?: (region: string) => string;
+  /** The fetch every HTTP call of the kit uses (an HTTPS cluster needs its CA). @default fetch */
+  readonly fetch?: typeof fetch;
+  /** Fixed RPC ports by region (free ports otherwise). */
+  readonly rpcPorts?: Readonly<Record<string, number>>;
+  /** Where `from` dials region `to` (e.g. through a proxy); the region's own RPC address otherwise. */
+  readonly peerAddr?: (from: string, to: string) => string | undefined;
 }
 
 /** A multi-region cluster of agent processes on loopback, each with its own data dir and fixed ports. */
@@ -247,30 +255,33 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
   const regions = opts.regions ?? ['global', 'eu-west', 'us-east'];
   const authoritative = regions[0]!;
   const ports = new Map<string, { http: number; rpc: number }>();
-  for (const r of regions) ports.set(r, { http: await freePort(), rpc: await freePort() });
+  for (const r of regions) ports.set(r, { http: await freePort(), rpc: opts.rpcPorts?.[r] ?? (await freePort()) });
+  const call: typeof api = (addr, method, path, o = {}) => api(addr, method, path, { ...o, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   const dataDirs = new Map<string, string>();
   for (const r of regions) dataDirs.set(r, await mkdtemp(join(tmpdir(), `tollgate-e2e-${r}-`)));
   const rpcAddr = (r: string): string => `127.0.0.1:${ports.get(r)!.rpc}`;
-  const peers = regions.map((r) => `    "${r}" = ["${rpcAddr(r)}"]`).join('\n');
+  const peersFor = (from: string): string =>
+    regions.map((r) => `    "${r}" = ["${opts.peerAddr?.(from, r) ?? rpcAddr(r)}"]`).join('\n');
   const agents = new Map<string, RunningAgent>();
   let replicationToken = '';
 
   const start = (region: string, token?: string): Promise<RunningAgent> => {
     const follower = region !== authoritative;
     const hcl =
-      `server {\n  authoritative_region = "${authoritative}"\n  region_peers = {\n${peers}\n  }\n` +
+      `server {\n  authoritative_region = "${authoritative}"\n  region_peers = {\n${peersFor(region)}\n  }\n` +
       `${opts.serverHcl ?? ''}\n${(follower && opts.followerServerHcl?.[region]) || ''}\n}\n` +
-      (follower ? `acl {\n  replication_token = "${token ?? replicationToken}"\n}\n` : '');
+      (follower ? `acl {\n  replication_token = "${token ?? replicationToken}"\n}\n` : '') +
+      (opts.agentHcl?.(region) ?? '');
     const p = ports.get(region)!;
     return startAgent({ region, dataDir: dataDirs.get(region)!, httpPort: p.http, rpcPort: p.rpc, hcl });
   };
 
   const main = await start(authoritative);
   agents.set(authoritative, main);
-  const boot = await api(main.addr, 'POST', '/v1/acl/bootstrap');
+  const boot = await call(main.addr, 'POST', '/v1/acl/bootstrap');
   if (boot.status !== 200) throw new Error(`bootstrap failed: ${boot.status} ${boot.text}`);
   const management = boot.body.SecretID as string;
-  const repl = await api(main.addr, 'POST', '/v1/acl/token', {
+  const repl = await call(main.addr, 'POST', '/v1/acl/token', {
     token: management,
     body: { Name: 'replication', Type: 'management', Global: true },
   });
@@ -297,11 +308,11 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
       return a;
     },
     async waitReplicated(index, timeoutMs = 20_000) {
-      const target = index ?? Number((await api(cluster.agent(authoritative).addr, 'GET', '/v1/agent/health')).body.index);
+      const target = index ?? Number((await call(cluster.agent(authoritative).addr, 'GET', '/v1/agent/health')).body.index);
       await Promise.all(
         regions.slice(1).map((r) =>
           eventually(async () => {
-            const s = await api(cluster.agent(r).addr, 'GET', '/v1/acl/replication', { token: replicationToken });
+            const s = await call(cluster.agent(r).addr, 'GET', '/v1/acl/replication', { token: replicationToken });
             return s.status === 200 && s.body.Sources?.[0]?.AppliedIndex >= target;
           }, timeoutMs),
         ),

@@ -22,3 +22,13 @@ server {
 acl {
   enabled = true
 }
+
+# TLS everywhere, with the certificates the `certs` service made in lab-tls.
+tls {
+  http                   = true
+  rpc                    = true
+  ca_file                = "/tls/tollgate-agent-ca.pem"
+  cert_file              = "/tls/global-server-tollgate.pem"
+  key_file               = "/tls/global-server-tollgate-key.pem"
+  verify_server_hostname = true
+}

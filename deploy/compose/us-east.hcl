@@ -24,3 +24,13 @@ server {
 acl {
   enabled = true
 }
+
+# TLS everywhere, with the certificates the `certs` service made in lab-tls.
+tls {
+  http                   = true
+  rpc                    = true
+  ca_file                = "/tls/tollgate-agent-ca.pem"
+  cert_file              = "/tls/us-east-server-tollgate.pem"
+  key_file               = "/tls/us-east-server-tollgate-key.pem"
+  verify_server_hostname = true
+}

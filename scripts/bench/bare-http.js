@@ -1,19 +1,25 @@
 // The baseline for the authorize benchmark: a bare node:http server that
 // answers every request with a fixed JSON body of the same shape as an
 // authorize answer, after reading the request body (as any real handler must).
+// With BENCH_TLS_CERT and BENCH_TLS_KEY it serves HTTPS instead (the baseline
+// of the TLS figure).
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 
 const body = JSON.stringify({
   AccessorID: '00000000-0000-0000-0000-000000000000',
   Results: [{ Allowed: true, Reason: 'allowed by policy "bench" namespace "default"' }],
 });
-const server = createServer((req, res) => {
+const handler = (req, res) => {
   req.resume();
   req.on('end', () => {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
-});
+};
+const { BENCH_TLS_CERT: cert, BENCH_TLS_KEY: key } = process.env;
+const server = cert && key ? createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) }, handler) : createServer(handler);
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ msg: 'listening', port: server.address().port }) + '\n');
 });

@@ -1,5 +1,6 @@
 // Shared pieces of the benchmarks: agent processes, wrk runs, HTTP helpers.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,8 +67,39 @@ export async function stop(proc) {
   await exited;
 }
 
+/** @type {typeof fetch} */
+let benchFetch = globalThis.fetch;
+let tlsDir;
+
+/**
+ * The bench's TLS material, made once per run with the code of `tollgate tls`
+ * (a CA, and a server certificate per region) in a temp dir; from then on
+ * `call` trusts the CA. Returns `{ caFile, hcl(region), server(region) }`.
+ */
+export async function benchTls(regions = ['global', 'eu-west', 'us-east']) {
+  const { CA_FILE, certFileNames, writeCaFiles, writeCertFiles } = await import('@tollgate/server');
+  const { tlsFetch } = await import('@tollgate/client');
+  if (tlsDir === undefined) {
+    tlsDir = await mkdtemp(join(tmpdir(), 'tollgate-bench-tls-'));
+    writeCaFiles(tlsDir);
+  }
+  const server = (region) => {
+    const n = certFileNames('server', region);
+    return { cert: join(tlsDir, n.cert), key: join(tlsDir, n.key) };
+  };
+  for (const r of regions) if (!existsSync(server(r).cert)) writeCertFiles(tlsDir, { kind: 'server', region: r });
+  const caFile = join(tlsDir, CA_FILE);
+  benchFetch = tlsFetch({ caCert: caFile });
+  return {
+    caFile,
+    server,
+    hcl: (region) =>
+      `tls {\n  http = true\n  rpc = true\n  ca_file = "${caFile}"\n  cert_file = "${server(region).cert}"\n  key_file = "${server(region).key}"\n  verify_server_hostname = true\n}\n`,
+  };
+}
+
 export async function call(addr, method, path, { token, body } = {}) {
-  const res = await fetch(addr + path, {
+  const res = await benchFetch(addr + path, {
     method,
     headers: token ? { 'X-Nomad-Token': token } : {},
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -8,17 +8,23 @@
 // `GET /v1/acl/token/self` with `X-Tollgate-Min-Index: N`; the agent answers
 // the moment its replica has applied N (it does not poll), so the time to
 // that answer is the replication lag plus one loopback HTTP round trip.
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { call, percentile, startAgent, stop } from './common.js';
 
 // node:http with keep-alive rather than fetch: at 1500 calls/s the client's
 // own CPU cost shows up in the measured lag on a 2-core machine, and
 // node:http costs a fraction of fetch's per call.
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 512 });
+/** @type {HttpsAgent | undefined} made once the bench CA exists (a TLS run) */
+let keepAliveTls;
 
 /** Starts `global` plus followers replicating from it; returns the agents and the management secret. */
-export async function startRegions(followers, { serverHcl = '' } = {}) {
-  const main = await startAgent({ region: 'global', hcl: `server {\n${serverHcl}\n}\n` });
+export async function startRegions(followers, { serverHcl = '', tls } = {}) {
+  if (tls !== undefined) keepAliveTls ??= new HttpsAgent({ keepAlive: true, maxSockets: 512, ca: readFileSync(tls.caFile) });
+  const tlsHcl = (region) => (tls === undefined ? '' : tls.hcl(region));
+  const main = await startAgent({ region: 'global', hcl: `server {\n${serverHcl}\n}\n${tlsHcl('global')}` });
   const boot = await call(main.addr, 'POST', '/v1/acl/bootstrap');
   const mgmt = boot.SecretID;
   await call(main.addr, 'POST', '/v1/acl/policy/bench', {
@@ -34,7 +40,8 @@ export async function startRegions(followers, { serverHcl = '' } = {}) {
       region,
       hcl:
         `server {\n  authoritative_region = "global"\n  region_peers = { "global" = ["${main.rpc}"] }\n${serverHcl}\n}\n` +
-        `acl {\n  replication_token = "${repl.SecretID}"\n}\n`,
+        `acl {\n  replication_token = "${repl.SecretID}"\n}\n` +
+        tlsHcl(region),
     });
   const agents = await Promise.all(followers.map(startFollower));
   return { main, followers: agents, mgmt, startFollower };
@@ -60,12 +67,13 @@ async function timed(fn) {
 /** One HTTP call returning status, X-Nomad-Index and the body text (no throw on 4xx). */
 function raw(addr, method, path, { token, body, headers = {} } = {}) {
   const payload = body === undefined ? undefined : JSON.stringify(body);
+  const https = addr.startsWith('https:');
   return new Promise((resolve, reject) => {
-    const req = request(
+    const req = (https ? httpsRequest : request)(
       addr + path,
       {
         method,
-        agent: keepAlive,
+        agent: https ? keepAliveTls : keepAlive,
         headers: {
           ...(token ? { 'X-Nomad-Token': token } : {}),
           ...(payload === undefined ? {} : { 'Content-Length': Buffer.byteLength(payload) }),
@@ -115,8 +123,9 @@ function summary(samples) {
  * Phase 2 deletes those tokens at the same rate and measures the time from
  * the delete's acknowledgement to the secret being refused (403).
  */
-export async function benchReplicationLag({ rate, seconds, warmupSeconds = 3, report }) {
-  const { main, followers, mgmt } = await startRegions(['eu-west', 'us-east']);
+export async function benchReplicationLag({ rate, seconds, warmupSeconds = 3, report, tls }) {
+  const { main, followers, mgmt } = await startRegions(['eu-west', 'us-east'], { tls });
+  const suffix = tls === undefined ? '' : ', TLS on';
   const names = ['eu-west', 'us-east'];
   try {
     await Promise.all(followers.map((f) => waitApplied(f.addr, mgmt, 1)));
@@ -172,8 +181,8 @@ export async function benchReplicationLag({ rate, seconds, warmupSeconds = 3, re
     );
     if (failures > 0) throw new Error(`replication bench saw ${failures} failed calls`);
     names.forEach((n, i) => {
-      report(`replication lag global→${n} (ms, create ack → resolvable)`, summary(lag[i]), 'p99 ≤ 100 ms');
-      report(`revocation lag global→${n} (ms, delete ack → 403)`, summary(revoke[i]), 'p99 ≤ 100 ms');
+      report(`replication lag global→${n} (ms, create ack → resolvable${suffix})`, summary(lag[i]), 'p99 ≤ 100 ms');
+      report(`revocation lag global→${n} (ms, delete ack → 403${suffix})`, summary(revoke[i]), 'p99 ≤ 100 ms');
     });
   } finally {
     await Promise.all([main, ...followers].map((a) => stop(a.proc)));

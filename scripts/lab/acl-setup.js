@@ -10,6 +10,20 @@ import { LabError } from './errors.js';
 /** Per-request deadline: the agents are on loopback or one Docker network. */
 const REQUEST_TIMEOUT_MS = 5_000;
 
+/** @type {typeof fetch} */
+let labFetch = globalThis.fetch;
+
+/**
+ * Makes every `agentCall` of this process trust the lab CA (the agents serve
+ * HTTPS). Called once at start, before any call.
+ *
+ * @param {string} caFile
+ */
+export async function trustLabCa(caFile) {
+  const { tlsFetch } = await import('@tollgate/client');
+  labFetch = tlsFetch({ caCert: caFile });
+}
+
 /**
  * One JSON call to an agent's HTTP API. Never throws on an HTTP status; only
  * on a transport failure or timeout.
@@ -24,7 +38,7 @@ export async function agentCall(addr, method, path, opts = {}) {
   /** @type {Record<string, string>} */
   const headers = {};
   if (opts.token !== undefined) headers['X-Nomad-Token'] = opts.token;
-  const res = await fetch(addr + path, {
+  const res = await labFetch(addr + path, {
     method,
     headers,
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),

@@ -22,6 +22,7 @@ export function displayPath(p) {
  *   managementTokenFile: string,
  *   policyFile: string,
  *   ha?: { agents: ReadonlyArray<{ name: string, http: string }>, etcds: ReadonlyArray<{ region: string, endpoint: string }> },
+ *   caFile?: string,
  * }} b
  */
 export function banner(b) {
@@ -48,7 +49,7 @@ export function banner(b) {
       const etcd = b.ha.etcds.find((e) => e.region === r.name);
       lines.push(`  ${pad(r.name, 9)} second agent ${pad(second?.http ?? '-', 24)} etcd ${etcd?.endpoint ?? '-'}`);
     }
-    lines.push(`  leader, term, applied revision: curl -s ${global.http}/v1/agent/ha`);
+    lines.push(`  leader, term, applied revision: curl -s${b.caFile === undefined ? '' : ` --cacert ${displayPath(b.caFile)}`} ${global.http}/v1/agent/ha`);
   }
   lines.push('');
   if ('url' in b.prometheus) {
@@ -60,6 +61,9 @@ export function banner(b) {
     lines.push('  Prometheus: not started (--no-prometheus)');
   }
   const policy = displayPath(b.policyFile);
+  // With TLS, the CLI reads the CA from the environment and curl gets --cacert.
+  const ca = b.caFile === undefined ? undefined : displayPath(b.caFile);
+  const curl = ca === undefined ? 'curl -s' : `curl -s --cacert ${ca}`;
   lines.push(
     '',
     `Management token (also in ${displayPath(b.managementTokenFile)}, mode 0600):`,
@@ -67,6 +71,9 @@ export function banner(b) {
     '',
     'Try (from the repository):',
     `  export TOLLGATE_TOKEN=${b.managementToken}`,
+    ...(ca === undefined
+      ? ['  # plaintext lab (--no-tls): HTTP and RPC are not encrypted']
+      : [`  export TOLLGATE_CACERT=${ca}     # HTTPS with the lab CA (tls { http = true, rpc = true, verify_server_hostname = true })`]),
     `  TOLLGATE_ADDR=${global.http} npx tollgate acl token list`,
     '',
     `  # write a policy and a global token in ${eu.name} (forwarded to ${global.name}) ...`,
@@ -74,11 +81,11 @@ export function banner(b) {
     `  TOLLGATE_ADDR=${eu.http} npx tollgate acl token create -name=demo -global -policy=readonly`,
     `  # ... and use it in ${us.name} (SECRET = the "Secret ID" printed above):`,
     `  TOLLGATE_ADDR=${us.http} TOLLGATE_TOKEN=SECRET npx tollgate acl token self`,
-    `  curl -s -H "X-Nomad-Token: SECRET" ${us.http}/v1/acl/authorize \\`,
+    `  ${curl} -H "X-Nomad-Token: SECRET" ${us.http}/v1/acl/authorize \\`,
     `    -d '{"Checks":[{"Resource":"namespace","Name":"default","Capability":"read-job"}]}'`,
     '',
     '  # replication state of a follower',
-    `  curl -s -H "X-Nomad-Token: $TOLLGATE_TOKEN" ${eu.http}/v1/acl/replication`,
+    `  ${curl} -H "X-Nomad-Token: $TOLLGATE_TOKEN" ${eu.http}/v1/acl/replication`,
     '',
     'Ctrl-C stops the lab; the next `npm start` reuses its state. See docs/lab.md.',
     '',

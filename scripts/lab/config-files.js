@@ -23,6 +23,7 @@ const str = (s) => JSON.stringify(s);
  *   peers: Record<string, string | readonly string[]>,
  *   replicationToken?: string,
  *   logLevel?: string,
+ *   tls?: { caFile: string, certFile: string, keyFile: string },
  * }} c
  * @returns {string}
  */
@@ -54,6 +55,19 @@ export function agentHcl(c) {
     ...(c.replicationToken === undefined ? [] : [`  replication_token = ${str(c.replicationToken)}`]),
     `}`,
     ``,
+    ...(c.tls === undefined
+      ? []
+      : [
+          `tls {`,
+          `  http                   = true`,
+          `  rpc                    = true`,
+          `  ca_file                = ${str(c.tls.caFile)}`,
+          `  cert_file              = ${str(c.tls.certFile)}`,
+          `  key_file               = ${str(c.tls.keyFile)}`,
+          `  verify_server_hostname = true`,
+          `}`,
+          ``,
+        ]),
   ].join('\n');
 }
 

@@ -56,11 +56,16 @@ export async function ensureRegionKey(file) {
  * Starts one region's etcd (data in `<dataDir>`, reused by the next run)
  * and resolves once it answers `/health`.
  *
- * @param {{ bin: string, name: string, dataDir: string, clientPort: number, peerPort: number, logFile: string }} o
+ * With `tls`, etcd serves clients over TLS with the region's server
+ * certificate and requires client certificates from the lab CA
+ * (`--client-cert-auth`); the agents present their own server certificate.
+ *
+ * @param {{ bin: string, name: string, dataDir: string, clientPort: number, peerPort: number, logFile: string, tls?: { caFile: string, certFile: string, keyFile: string } }} o
  * @returns {Promise<{ proc: ManagedProcess, endpoint: string }>}
  */
 export async function startRegionEtcd(o) {
-  const endpoint = `http://127.0.0.1:${o.clientPort}`;
+  const tls = o.tls;
+  const endpoint = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${o.clientPort}`;
   const peer = `http://127.0.0.1:${o.peerPort}`;
   const proc = new ManagedProcess({
     name: `${o.name} etcd`,
@@ -75,14 +80,21 @@ export async function startRegionEtcd(o) {
       '--initial-cluster', `${o.name}=${peer}`,
       '--logger', 'zap',
       '--log-outputs', 'stderr',
+      ...(tls === undefined ? [] : ['--cert-file', tls.certFile, '--key-file', tls.keyFile, '--trusted-ca-file', tls.caFile, '--client-cert-auth']),
     ],
     logFile: o.logFile,
   });
+  /** @type {typeof fetch} */
+  let healthFetch = fetch;
+  if (tls !== undefined) {
+    const { tlsFetch } = await import('@tollgate/client');
+    healthFetch = tlsFetch({ caCert: tls.caFile, clientCert: tls.certFile, clientKey: tls.keyFile });
+  }
   const deadline = Date.now() + ETCD_READY_MS;
   for (;;) {
     if (proc.status === 'exited') throw new LabError('TOLLGATE_LAB_CHILD_EXITED', `${o.name} etcd exited before it was ready:\n${proc.tail}`);
     try {
-      const res = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
+      const res = await healthFetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
       if (res.ok && (/** @type {{ health?: string }} */ (await res.json())).health === 'true') return { proc, endpoint };
     } catch {
       // not listening yet
@@ -98,13 +110,16 @@ export async function startRegionEtcd(o) {
 /**
  * The HCL an HA agent adds to its config: the region's etcd and key.
  *
- * @param {{ endpoint: string, key: string }} c
+ * @param {{ endpoint: string, key: string, tls?: { caFile: string, certFile: string, keyFile: string } }} c
  */
 export function haHcl(c) {
   return [
     `# HA region (npm start -- --ha): every agent of the region follows this etcd.`,
     `etcd {`,
     `  endpoints = [${JSON.stringify(c.endpoint)}]`,
+    ...(c.tls === undefined
+      ? []
+      : [`  ca_file   = ${JSON.stringify(c.tls.caFile)}`, `  cert_file = ${JSON.stringify(c.tls.certFile)}`, `  key_file  = ${JSON.stringify(c.tls.keyFile)}`]),
     `}`,
     ``,
     `acl {`,

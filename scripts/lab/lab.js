@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { agentCall, ensureManagementToken, ensureReplicationToken } from './acl-setup.js';
+import { agentCall, ensureManagementToken, ensureReplicationToken, trustLabCa } from './acl-setup.js';
+import { ensureLabCerts } from './certs.js';
 import { agentHcl } from './config-files.js';
 import { LabError } from './errors.js';
 import { ManagedProcess } from './managed-process.js';
@@ -47,6 +48,8 @@ export class Lab {
   #prometheusAbsent;
   /** @type {Promise<void> | undefined} */
   #stopping;
+  /** @type {import('./certs.js').LabCerts | undefined} */
+  #certs;
   managementToken = '';
 
   /**
@@ -63,6 +66,7 @@ export class Lab {
       policy: join(opts.baseDir, 'policies', 'readonly.hcl'),
       state: join(opts.baseDir, 'lab.json'),
       prometheus: join(opts.baseDir, 'prometheus'),
+      tls: join(opts.baseDir, 'tls'),
     };
   }
 
@@ -80,6 +84,11 @@ export class Lab {
   /** --ha: the second agent and the etcd of each region (empty without --ha). */
   get ha() {
     return { agents: [...this.#secondAgents], etcds: this.#etcds.map(({ region, endpoint, log }) => ({ region, endpoint, log })) };
+  }
+
+  /** The lab CA and certificates (undefined with --no-tls). */
+  get certs() {
+    return this.#certs;
   }
 
   get prometheus() {
@@ -123,6 +132,10 @@ export class Lab {
     await mkdir(join(opts.baseDir, 'policies'), { recursive: true });
     await writeFile(paths.policy, READONLY_POLICY);
 
+    if (opts.tls) {
+      this.#certs = await ensureLabCerts(paths.tls, opts.regions.map((r) => r.name), { log: this.log });
+      await trustLabCa(this.#certs.caFile);
+    }
     const [authoritative, ...followers] = opts.regions;
     if (!authoritative) throw new RangeError('regions: at least the authoritative region is required');
     // With --ha a region's peers are both of its agents.
@@ -178,6 +191,7 @@ export class Lab {
           clientPort,
           peerPort: r.httpPort + HA_PORTS.etcdPeer,
           logFile: log,
+          ...(this.#certs === undefined ? {} : { tls: this.#regionTls(r.name) }),
         });
         // One encryption key per region, made once here (both agents need the same).
         const key = await ensureRegionKey(join(this.opts.baseDir, `${r.name}-encryption-key`));
@@ -200,13 +214,15 @@ export class Lab {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const config = join(dataDir, 'agent.hcl');
     // 0600: a follower's config holds the replication token.
-    await writeFile(config, agentHcl({ region: r.name, dataDir, httpPort, rpcPort, ...c }), { mode: 0o600 });
+    const tls = this.#certs === undefined ? undefined : this.#regionTls(r.name);
+    await writeFile(config, agentHcl({ region: r.name, dataDir, httpPort, rpcPort, ...c, ...(tls === undefined ? {} : { tls }) }), { mode: 0o600 });
     const configs = [`-config=${config}`];
     const etcd = this.#etcds.find((e) => e.region === r.name);
     if (etcd !== undefined) {
       // A second file: agent.hcl already has an acl block, and the key is a secret (0600).
       const haConfig = join(dataDir, 'ha.hcl');
-      await writeFile(haConfig, haHcl({ endpoint: etcd.endpoint, key: etcd.key }), { mode: 0o600 });
+      const tls = this.#certs === undefined ? {} : { tls: this.#regionTls(r.name) };
+      await writeFile(haConfig, haHcl({ endpoint: etcd.endpoint, key: etcd.key, ...tls }), { mode: 0o600 });
       configs.push(`-config=${haConfig}`);
     }
     const log = join(this.paths.logs, `${name}.log`);
@@ -215,7 +231,7 @@ export class Lab {
     /** @type {RunningRegion} */
     const region = {
       name: r.name,
-      http: `http://127.0.0.1:${httpPort}`,
+      http: `${this.#certs === undefined ? 'http' : 'https'}://127.0.0.1:${httpPort}`,
       rpc: `127.0.0.1:${rpcPort}`,
       log,
       config,
@@ -231,6 +247,17 @@ export class Lab {
       if (this.#status === 'running') this.log(`${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${log}`);
     });
     return region;
+  }
+
+  /**
+   * The lab CA and a region's server certificate: its agents' `tls` block,
+   * and (--ha) its etcd's server certificate and the agents' client one.
+   *
+   * @param {string} region
+   */
+  #regionTls(region) {
+    const certs = /** @type {import('./certs.js').LabCerts} */ (this.#certs);
+    return { caFile: certs.caFile, certFile: certs.server(region).cert, keyFile: certs.server(region).key };
   }
 
   async #maybeStartPrometheus() {
@@ -256,6 +283,7 @@ export class Lab {
       port,
       targets: [...this.regions, ...this.#secondAgents].map((r) => new URL(r.http).host),
       logFile,
+      ...(this.#certs === undefined ? {} : { caFile: this.#certs.caFile }),
     });
   }
 
@@ -305,6 +333,7 @@ export class Lab {
           }
         : null,
       managementTokenFile: this.paths.managementToken,
+      tls: this.#certs === undefined ? null : { caFile: this.#certs.caFile, cliCert: this.#certs.cli.cert, cliKey: this.#certs.cli.key },
     };
     await writeFile(this.paths.state, `${JSON.stringify(state, null, 2)}\n`);
   }

@@ -30,6 +30,11 @@ Options:
   --prometheus-port=PORT  Prometheus' port (default 9090, or a free one if 9090
                           is taken; env TOLLGATE_LAB_PROMETHEUS_PORT).
   --no-prometheus         Do not start Prometheus even if it is installed.
+  --no-tls                Plaintext HTTP and RPC (debugging only). By default the
+                          lab makes a CA and per-region certificates in
+                          <base-dir>/tls on first start and runs every region
+                          with HTTPS, mTLS between regions and
+                          verify_server_hostname.
   --ha                    HA regions on etcd: each region also runs its own etcd
                           and a second agent (HTTP +2, RPC +3; etcd client +4,
                           peer +5, from the region's HTTP port). Needs etcd
@@ -50,6 +55,7 @@ Options:
  * @property {number | undefined} prometheusPort undefined = 9090 or a free port
  * @property {boolean} prometheus whether to start Prometheus when installed
  * @property {boolean} ha one etcd and two agents per region (issue #6)
+ * @property {boolean} tls HTTPS and mTLS with the lab CA (issue #10); false with --no-tls
  * @property {boolean} help
  */
 
@@ -76,6 +82,7 @@ export function parseLabOptions(argv, env) {
         'prometheus-port': { type: 'string' },
         'no-prometheus': { type: 'boolean' },
         ha: { type: 'boolean' },
+        'no-tls': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -102,7 +109,7 @@ export function parseLabOptions(argv, env) {
   if (dup !== undefined) {
     throw new LabUsageError(`port ${dup} is used twice (each RPC port is its HTTP port + 1${ha ? '; --ha uses HTTP + 2 to + 5 too' : ''})`);
   }
-  return { baseDir, regions, prometheusPort, prometheus: v['no-prometheus'] !== true, ha, help: v.help === true };
+  return { baseDir, regions, prometheusPort, prometheus: v['no-prometheus'] !== true, ha, tls: v['no-tls'] !== true, help: v.help === true };
 }
 
 /** @param {string} text */

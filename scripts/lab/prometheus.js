@@ -2,7 +2,7 @@
 // Prometheus for the loopback lab: Debian's `prometheus` binary when it is on
 // PATH, with deploy/prometheus-lab.yml and the lab's own storage dir.
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { prometheusTargets } from './config-files.js';
 import { LabError } from './errors.js';
@@ -21,13 +21,18 @@ export function findPrometheus() {
  * the agents' HTTP APIs), with config, targets and TSDB under `dir`; resolves
  * once `/-/ready` answers.
  *
- * @param {{ bin: string, dir: string, port: number, targets: readonly string[], logFile: string }} o
+ * @param {{ bin: string, dir: string, port: number, targets: readonly string[], logFile: string, caFile?: string }} o
  * @returns {Promise<{ proc: ManagedProcess, url: string }>}
  */
 export async function startPrometheus(o) {
   await mkdir(join(o.dir, 'data'), { recursive: true });
   const config = join(o.dir, 'prometheus.yml');
   await copyFile(PROMETHEUS_LAB_CONFIG, config);
+  if (o.caFile !== undefined) {
+    // The agents serve HTTPS: scrape them over TLS, trusting the lab CA.
+    const yml = await readFile(config, 'utf8');
+    await writeFile(config, `${yml.trimEnd()}\n    scheme: https\n    tls_config:\n      ca_file: ${JSON.stringify(o.caFile)}\n`);
+  }
   // The copied config reads its targets from this file (paths in file_sd
   // are relative to the config file), so changed ports need no YAML edit.
   await writeFile(join(o.dir, 'lab-targets.json'), prometheusTargets(o.targets));

@@ -15,6 +15,8 @@ export interface CliIo {
   readonly stdin: AsyncIterable<string | Uint8Array>;
   /** Source of TOLLGATE_ / NOMAD_ ADDR, TOKEN and REGION. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Where commands that write files (`tls ca create`) put them. @default process.cwd() */
+  readonly cwd?: string;
 }
 
 /** The real process streams and environment; the default of `main`. */

@@ -18,6 +18,7 @@ import { aclTokenSelfCommand } from './commands/acl-token-self.js';
 import { aclTokenUpdateCommand } from './commands/acl-token-update.js';
 import { agentCommand } from './commands/agent.js';
 import { statusCommand } from './commands/status.js';
+import { tlsCaCreateCommand, tlsCertCreateCommand } from './commands/tls.js';
 import { versionCommand } from './commands/version.js';
 
 /** Every runnable command, by its words after `tollgate`. */
@@ -41,6 +42,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   aclRoleListCommand,
   aclRoleDeleteCommand,
   statusCommand,
+  tlsCaCreateCommand,
+  tlsCertCreateCommand,
   versionCommand,
 ];
 
@@ -77,6 +80,23 @@ export const GROUPS: readonly CommandGroup[] = [
     name: 'acl token',
     synopsis: 'Interact with ACL tokens',
     description: 'This command groups subcommands for interacting with ACL tokens.',
+  },
+  {
+    name: 'tls',
+    synopsis: 'Generate Self Signed TLS Certificates for Tollgate',
+    description:
+      'This command groups subcommands for creating certificates for Tollgate TLS\n' +
+      'configuration: a CA, then server, client and CLI certificates signed by it.',
+  },
+  {
+    name: 'tls ca',
+    synopsis: 'Helpers for managing CAs',
+    description: 'This command groups subcommands for creating certificate authorities.',
+  },
+  {
+    name: 'tls cert',
+    synopsis: 'Helpers for managing certificates',
+    description: 'This command groups subcommands for creating certificates.',
   },
 ];
 

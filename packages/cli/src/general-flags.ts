@@ -28,6 +28,45 @@ export const CLIENT_FLAGS: readonly FlagSpec[] = [
       'The SecretID of an ACL token to use to authenticate API requests with.\n' +
       'Overrides the TOLLGATE_TOKEN (then NOMAD_TOKEN) environment variable if set.',
   },
+  {
+    name: 'ca-cert',
+    kind: 'string',
+    placeholder: '<path>',
+    help:
+      'Path to a PEM encoded CA cert file to use to verify the Tollgate server SSL\n' +
+      'certificate. Overrides the TOLLGATE_CACERT (then NOMAD_CACERT) environment variable if set.',
+  },
+  {
+    name: 'client-cert',
+    kind: 'string',
+    placeholder: '<path>',
+    help:
+      'Path to a PEM encoded client certificate for TLS authentication to the Tollgate\n' +
+      'server. Must also specify -client-key. Overrides TOLLGATE_CLIENT_CERT (then NOMAD_CLIENT_CERT).',
+  },
+  {
+    name: 'client-key',
+    kind: 'string',
+    placeholder: '<path>',
+    help:
+      'Path to an unencrypted PEM encoded private key matching the client certificate\n' +
+      'from -client-cert. Overrides TOLLGATE_CLIENT_KEY (then NOMAD_CLIENT_KEY).',
+  },
+  {
+    name: 'tls-server-name',
+    kind: 'string',
+    placeholder: '<value>',
+    help:
+      'The server name to use as the SNI host when connecting via TLS.\n' +
+      'Overrides TOLLGATE_TLS_SERVER_NAME (then NOMAD_TLS_SERVER_NAME).',
+  },
+  {
+    name: 'tls-skip-verify',
+    kind: 'bool',
+    help:
+      'Do not verify TLS certificate. This is highly not recommended. Verification\n' +
+      'will also be skipped if TOLLGATE_SKIP_VERIFY (then NOMAD_SKIP_VERIFY) is set.',
+  },
 ];
 
 /** The `-json` flag of the commands that print an API object. */

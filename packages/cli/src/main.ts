@@ -33,6 +33,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
       return io.stdin ?? process.stdin;
     },
     env: io.env ?? process.env,
+    cwd: io.cwd ?? process.cwd(),
   };
   const out = (s: string) => void cio.stdout.write(`${s}\n`);
   const err = (s: string) => void cio.stderr.write(`${s}\n`);
@@ -115,6 +116,11 @@ async function runCommand(
           address: flags.string('address'),
           token: flags.string('token'),
           region: flags.string('region'),
+          caCert: flags.string('ca-cert'),
+          clientCert: flags.string('client-cert'),
+          clientKey: flags.string('client-key'),
+          tlsServerName: flags.string('tls-server-name'),
+          ...(flags.bool('tls-skip-verify') ? { tlsSkipVerify: true } : {}),
           env: io.env,
         });
       } catch (e) {

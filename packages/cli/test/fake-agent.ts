@@ -83,7 +83,7 @@ export interface CliRun {
 }
 
 /** Runs `tollgate <argv>` in-process with the given environment and stdin. */
-export async function runCli(argv: string[], opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliRun> {
+export async function runCli(argv: string[], opts: { env?: Record<string, string>; stdin?: string; cwd?: string } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
@@ -91,6 +91,7 @@ export async function runCli(argv: string[], opts: { env?: Record<string, string
     stderr: { write: (s: string) => (stderr += s) },
     stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin, 'utf8')]),
     env: opts.env ?? {},
+    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
   });
   return { code, stdout, stderr };
 }

@@ -1,3 +1,6 @@
+import { hasCustomTls, resolveClientTls, tlsFetch } from './client-tls.js';
+import type { ClientTlsOptions, ResolvedClientTls } from './client-tls.js';
+
 /** Address used when neither an option nor an environment variable names one. */
 export const DEFAULT_ADDRESS = 'http://127.0.0.1:4646';
 
@@ -5,7 +8,7 @@ export const DEFAULT_ADDRESS = 'http://127.0.0.1:4646';
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** What a {@link TollgateClient} is built from. Every field is optional. */
-export interface TollgateClientOptions {
+export interface TollgateClientOptions extends ClientTlsOptions {
   /**
    * Agent HTTP address, e.g. `http://127.0.0.1:4646`. A bare `host:port` gets
    * `http://`. @default `TOLLGATE_ADDR`, else `NOMAD_ADDR`, else `http://127.0.0.1:4646`
@@ -32,6 +35,8 @@ export interface ResolvedClientOptions {
   readonly region: string | undefined;
   readonly fetch: typeof fetch;
   readonly timeoutMs: number;
+  /** CA, client certificate, server name, skip-verify (after the env fallbacks). */
+  readonly tls: ResolvedClientTls;
 }
 
 /**
@@ -53,11 +58,13 @@ export function resolveClientOptions(opts: TollgateClientOptions = {}): Resolved
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
   }
-  const fetchImpl = opts.fetch ?? globalThis.fetch;
+  const tls = resolveClientTls(opts, env);
+  // A custom CA, client certificate or server name needs a connection pool of its own.
+  const fetchImpl = opts.fetch ?? (hasCustomTls(tls) ? tlsFetch(tls) : globalThis.fetch);
   if (typeof fetchImpl !== 'function') {
     throw new TypeError('fetch must be a function (Node 20 has a global fetch)');
   }
-  return { address, token: token === '' ? undefined : token, region, fetch: fetchImpl, timeoutMs };
+  return { address, token: token === '' ? undefined : token, region, fetch: fetchImpl, timeoutMs, tls };
 }
 
 function firstSet(...values: (string | undefined)[]): string | undefined {

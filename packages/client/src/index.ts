@@ -26,3 +26,5 @@ export type {
   AuthorizeResult,
   ReplicationStatus,
 } from './types.js';
+export { resolveClientTls, tlsFetch } from './client-tls.js';
+export type { ClientTlsOptions, ResolvedClientTls } from './client-tls.js';

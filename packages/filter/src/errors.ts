@@ -1,3 +1,6 @@
+/** The stable error codes this package raises. */
+export type FilterErrorCode = 'TOLLGATE_FILTER_INVALID';
+
 /**
  * An invalid filter: a syntax error, an unknown field selector, an
  * operator the selected field does not support, a value of the wrong type,
@@ -6,7 +9,7 @@
  */
 export class FilterError extends Error {
   override readonly name = 'FilterError';
-  readonly code = 'TOLLGATE_FILTER_INVALID';
+  readonly code: FilterErrorCode = 'TOLLGATE_FILTER_INVALID';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }

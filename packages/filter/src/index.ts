@@ -6,7 +6,7 @@
  */
 export type { Expression, MatchExpression, MatchOperator, Selector } from './ast.js';
 export { compileFilter, type FilterPredicate } from './compile-filter.js';
-export { FilterError } from './errors.js';
+export { FilterError, type FilterErrorCode } from './errors.js';
 export { unquoteGoString } from './go-string.js';
 export { MAX_FILTER_LENGTH, parseFilter } from './parse-filter.js';
 export { bool, list, map, number, string, struct, type FieldType } from './schema.js';

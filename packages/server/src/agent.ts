@@ -36,6 +36,10 @@ import { replicationStatusView } from './replication/replication-status.js';
 import type { ReplicationStatusView } from './replication/replication-status.js';
 import { TokenGc, GC_BATCH, HA_GC_BATCH } from './token-gc.js';
 import { TokenResolver } from './token-resolver.js';
+import { FORWARD_ENVELOPE_BYTES } from './grpc/grpc-server.js';
+import { AgentTls } from './tls/agent-tls.js';
+import { registerTlsMetrics } from './tls/tls-metrics.js';
+import type { TlsMetrics } from './tls/tls-metrics.js';
 
 /** The agent's lifecycle. */
 export type AgentStatus = 'new' | 'starting' | 'running' | 'draining' | 'closed';
@@ -87,7 +91,10 @@ export class Agent implements AgentContext {
   // Between regions: the RPC listener, clients of other regions' agents,
   // and (in a follower) the replication loop.
   #grpc: GrpcServer | undefined;
-  readonly #peers = new PeerClients();
+  readonly #peers: PeerClients;
+  // `tls { … }`: certificates for HTTPS and mTLS (undefined when both are off).
+  #tls: AgentTls | undefined;
+  readonly #tlsMetrics: TlsMetrics;
   readonly #forwarder: Forwarder;
   #replicationService: ReplicationService | undefined;
   #replication: ReplicationLoop | undefined;
@@ -103,6 +110,26 @@ export class Agent implements AgentContext {
     this.log = opts.logger ?? createLogger({ level: config.logLevel, region: config.region });
     this.metrics = new AgentMetrics(config.region);
     this.bootstrapResetFile = join(config.dataDir, 'server', 'acl-bootstrap-reset');
+    this.#tlsMetrics = registerTlsMetrics(this.metrics.registry);
+    const tlsLog = this.log.child({ component: 'tls' });
+    this.#peers = new PeerClients({
+      regionPeers: config.server.regionPeers,
+      tls: () =>
+        this.#tls === undefined || !config.tls.rpc
+          ? undefined
+          : {
+              material: () => this.#tls!.material,
+              verifyServerHostname: config.tls.verifyServerHostname,
+              onRefused: (address, expected, err) => {
+                this.#tlsMetrics.refused('outbound', 'wrong_region');
+                tlsLog.warn({ peer: address, expected, err: err.message }, `refused peer ${address}: its certificate does not name ${expected}; nothing was sent to it`);
+              },
+              onHandshakeFailed: (address, reason) => {
+                this.#tlsMetrics.refused('outbound', 'handshake_failed');
+                tlsLog.warn({ peer: address, reason }, `TLS handshake with peer ${address} failed: ${reason}; nothing was sent to it`);
+              },
+            },
+    });
     this.#forwarder = new Forwarder({
       region: config.region,
       authoritativeRegion: config.server.authoritativeRegion,
@@ -137,7 +164,7 @@ export class Agent implements AgentContext {
     const addr = this.#http?.server.address() as AddressInfo | null | undefined;
     if (!addr) throw new TollgateError('TOLLGATE_AGENT_NOT_STARTED', 'agent not started');
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    return `http://${host}:${addr.port}`;
+    return `${this.config.tls.http ? 'https' : 'http'}://${host}:${addr.port}`;
   }
 
   /** `host:port` of the gRPC listener for other regions (after start). */
@@ -175,6 +202,11 @@ export class Agent implements AgentContext {
   async start(): Promise<void> {
     if (this.#status !== 'new') throw new TollgateError('TOLLGATE_AGENT_STATE', `cannot start an agent that is ${this.#status}`);
     this.#status = 'starting';
+    // TLS files first: a bad certificate or key stops the agent before it opens anything.
+    if (this.config.tls.http || this.config.tls.rpc) {
+      this.#tls = new AgentTls(this.config.tls, this.log.child({ component: 'tls' }), this.#tlsMetrics);
+      this.#tls.onReload(() => this.#peers.renew());
+    }
     const serverDir = join(this.config.dataDir, 'server');
     await mkdir(serverDir, { recursive: true, mode: 0o700 });
     const etcd = this.config.etcd;
@@ -209,7 +241,7 @@ export class Agent implements AgentContext {
     }
     this.#resolver = new TokenResolver(this.#store);
     this.metrics.bindStore(this.#store);
-    this.#http = createHttpServer(this);
+    this.#http = createHttpServer(this, this.#tls);
     await this.#startRpc(this.#store, this.#http);
     await this.#http.listen({ host: this.config.bindAddr, port: this.config.ports.http });
     if (!this.isAuthoritative) this.#startReplication(this.#store);
@@ -238,6 +270,16 @@ export class Agent implements AgentContext {
       },
       'agent started',
     );
+  }
+
+  /**
+   * SIGHUP: re-reads the TLS files. New HTTPS and RPC connections, and new
+   * connections to other regions, use the new certificate; open ones keep
+   * theirs. Bad files are logged and the current certificate stays.
+   * Returns whether new material is in use (false without TLS).
+   */
+  reloadTls(): boolean {
+    return this.#tls?.reload() ?? false;
   }
 
   apply(m: Mutation): Promise<{ index: number }> {
@@ -271,7 +313,20 @@ export class Agent implements AgentContext {
     );
     const proto = loadTollgateProto();
     const grpcLog = this.log.child({ component: 'rpc' });
-    this.#grpc = new GrpcServer({ host: this.config.bindAddr, port: this.config.ports.rpc, log: grpcLog, metrics: this.metrics });
+    const { tls, limits } = this.config;
+    const agentTls = this.#tls;
+    this.#grpc = new GrpcServer({
+      host: this.config.bindAddr,
+      port: this.config.ports.rpc,
+      log: grpcLog,
+      metrics: this.metrics,
+      // The largest request any RPC takes is a forwarded write.
+      maxReceiveBytes: limits.httpMaxBodyBytes + FORWARD_ENVELOPE_BYTES,
+      ...(tls.rpc && agentTls !== undefined ? { tls: agentTls, requireServerCert: tls.verifyServerHostname } : {}),
+      maxConnsPerClient: limits.rpcMaxConnsPerClient,
+      handshakeTimeoutMs: limits.rpcHandshakeTimeoutMs,
+      tlsMetrics: this.#tlsMetrics,
+    });
     this.#grpc.addService(proto.tollgate.v1.Replication.service, this.#replicationService.handlers());
     this.#grpc.addService(
       proto.tollgate.v1.Forward.service,

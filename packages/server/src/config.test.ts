@@ -166,3 +166,65 @@ describe('agent config', () => {
     expect(loadAgentConfigFile(file)).toEqual({ region: 'r1' });
   });
 });
+
+describe('tls, etcd TLS and RPC limits', () => {
+  it('resolves the tls block, etcd credentials and RPC limits, with defaults', () => {
+    const c = resolveAgentConfig(
+      parseAgentConfig(
+        `data_dir = "/d"
+tls {
+  http = true
+  rpc = true
+  ca_file = "/etc/tollgate/ca.pem"
+  cert_file = "/etc/tollgate/global-server-tollgate.pem"
+  key_file = "/etc/tollgate/global-server-tollgate-key.pem"
+  verify_server_hostname = true
+  tls_min_version = "tls13"
+}
+etcd {
+  endpoints = ["https://127.0.0.1:2379"]
+  ca_file = "/etc/etcd/ca.pem"
+  cert_file = "/etc/etcd/client.pem"
+  key_file = "/etc/etcd/client-key.pem"
+  username = "tollgate"
+  password = "pw"
+}
+limits {
+  rpc_max_conns_per_client = 20
+  rpc_handshake_timeout = "2s"
+}`,
+        'tls.hcl',
+      ),
+    );
+    expect(c.tls).toEqual({
+      http: true,
+      rpc: true,
+      caFile: '/etc/tollgate/ca.pem',
+      certFile: '/etc/tollgate/global-server-tollgate.pem',
+      keyFile: '/etc/tollgate/global-server-tollgate-key.pem',
+      verifyServerHostname: true,
+      verifyHttpsClient: false,
+      tlsMinVersion: 'TLSv1.3',
+    });
+    expect(c.etcd).toMatchObject({ caFile: '/etc/etcd/ca.pem', certFile: '/etc/etcd/client.pem', keyFile: '/etc/etcd/client-key.pem', username: 'tollgate', password: 'pw' });
+    expect(c.limits).toMatchObject({ rpcMaxConnsPerClient: 20, rpcHandshakeTimeoutMs: 2000 });
+    const d = resolveAgentConfig({ data_dir: '/d' });
+    expect(d.tls).toMatchObject({ http: false, rpc: false, verifyServerHostname: false, tlsMinVersion: 'TLSv1.2' });
+    expect(d.limits).toMatchObject({ rpcMaxConnsPerClient: 100, rpcHandshakeTimeoutMs: 5000 });
+  });
+
+  it('refuses incomplete or wrong tls and etcd settings, naming the key', () => {
+    const bad: Array<[Parameters<typeof resolveAgentConfig>[0], string]> = [
+      [{ data_dir: '/d', tls: { rpc: true, ca_file: '/ca', cert_file: '/c' } }, 'tls.key_file: required when tls.http or tls.rpc is true'],
+      [{ data_dir: '/d', tls: { tls_min_version: 'tls10' } }, 'tls.tls_min_version: must be "tls12" or "tls13" (got "tls10")'],
+      [{ data_dir: '/d', etcd: { endpoints: ['https://e:2379'], cert_file: '/c' } }, 'etcd.cert_file: cert_file and key_file go together'],
+      [{ data_dir: '/d', etcd: { endpoints: ['https://e:2379'], username: 'u' } }, 'etcd.username: username and password go together'],
+      [{ data_dir: '/d', limits: { rpc_max_conns_per_client: 0 } }, 'limits.rpc_max_conns_per_client: must be between 1 and 100000'],
+      [{ data_dir: '/d', limits: { rpc_handshake_timeout: '0s' } }, 'limits.rpc_handshake_timeout: must be greater than zero (got "0s")'],
+    ];
+    for (const [input, message] of bad) expect(() => resolveAgentConfig(input)).toThrow(new ConfigError(message));
+    expect(() => parseAgentConfig('tls {\n  http = "yes"\n}', 'x.hcl')).toThrow('x.hcl: key "tls.http" must be true or false');
+    expect(() => parseAgentConfig('tls {\n  verify_incoming = true\n}', 'x.hcl')).toThrow('x.hcl: unknown key "tls.verify_incoming"');
+  });
+});
+

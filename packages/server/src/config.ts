@@ -121,6 +121,35 @@ const AGENT_CONFIG = {
     }),
     /** @default "/tollgate/<region>/" */
     prefix: withDefault(Type.String(), ({ region }) => `/tollgate/${region}/`),
+    /** CA that signed etcd's server certificate (https endpoints). */
+    ca_file: optionalAs(Type.String(), absolutePath),
+    /** Client certificate for etcd's `--client-cert-auth`; with `key_file`. */
+    cert_file: optionalAs(Type.String(), absolutePath),
+    key_file: optionalAs(Type.String(), absolutePath),
+    /** etcd's own authentication; with `password`. */
+    username: optional(Type.String()),
+    password: optional(Type.String()),
+  }),
+  /** Nomad's `tls` block: HTTPS on the HTTP port, mTLS on the RPC port (README "Securing Tollgate"). */
+  tls: block({
+    /** HTTPS on `ports.http`. @default false */
+    http: withDefault(Type.Boolean(), false),
+    /** mTLS on `ports.rpc`, server and client side. @default false */
+    rpc: withDefault(Type.Boolean(), false),
+    ca_file: optionalAs(Type.String(), absolutePath),
+    cert_file: optionalAs(Type.String(), absolutePath),
+    key_file: optionalAs(Type.String(), absolutePath),
+    /** Peers of region R must present `server.R.tollgate`; RPC callers a `server.<region>.tollgate` certificate. @default false */
+    verify_server_hostname: withDefault(Type.Boolean(), false),
+    /** HTTPS clients must present a certificate from the CA. @default false */
+    verify_https_client: withDefault(Type.Boolean(), false),
+    /** "tls12" or "tls13"; resolved to Node's name. @default "tls12" */
+    tls_min_version: withDefaultAs(
+      Type.String({ pattern: '^tls1[23]$' }),
+      'tls12',
+      (v): 'TLSv1.2' | 'TLSv1.3' => (v === 'tls13' ? 'TLSv1.3' : 'TLSv1.2'),
+      { error: (v) => `must be "tls12" or "tls13" (got "${v}")` },
+    ),
   }),
   limits: block({
     /** Largest request body accepted. @default 1048576 */
@@ -129,6 +158,10 @@ const AGENT_CONFIG = {
     authorize_max_checks: withDefault(between(1, 10_000), 256, { error: 'must be between 1 and 10000' }),
     /** Longest blocking-query wait. @default "300s" (Nomad's cap) */
     max_query_wait: duration('300s'),
+    /** Open RPC connections one remote address may hold. @default 100 (Nomad's) */
+    rpc_max_conns_per_client: withDefault(between(1, 100_000), 100, { error: 'must be between 1 and 100000' }),
+    /** A new RPC connection must finish its TLS handshake within this. @default "5s" */
+    rpc_handshake_timeout: duration('5s', { positive: true }),
   }),
 };
 
@@ -141,6 +174,12 @@ export type AgentConfigInput = InputTable<typeof AGENT_CONFIG>;
 /** The configuration after defaults and validation; what the agent runs on (derived from `AGENT_CONFIG`). */
 export type ResolvedAgentConfig = ResolvedTable<typeof AGENT_CONFIG> & { readonly dev: boolean };
 
+/** The `tls` block after defaults (its files are read and checked at start, tls/agent-tls.ts). */
+export type ResolvedTlsConfig = ResolvedAgentConfig['tls'];
+
+/** The `etcd` block after defaults. */
+export type ResolvedEtcdConfig = NonNullable<ResolvedAgentConfig['etcd']>;
+
 /**
  * Rules that relate several keys, in one place. Each gets the resolved
  * config and throws a `ConfigError` naming the key when it is broken.
@@ -150,6 +189,17 @@ const CROSS_FIELD_RULES: ReadonlyArray<(c: ResolvedAgentConfig) => void> = [
     if (c.acl.tokenMinExpirationTtlMs > c.acl.tokenMaxExpirationTtlMs) {
       throw new ConfigError('acl.token_min_expiration_ttl: must not exceed acl.token_max_expiration_ttl');
     }
+  },
+  (c) => {
+    if (!c.tls.http && !c.tls.rpc) return;
+    for (const [key, v] of [['ca_file', c.tls.caFile], ['cert_file', c.tls.certFile], ['key_file', c.tls.keyFile]] as const) {
+      if (v === undefined) throw new ConfigError(`tls.${key}: required when tls.http or tls.rpc is true`);
+    }
+  },
+  (c) => {
+    if (c.etcd === undefined) return;
+    if ((c.etcd.certFile === undefined) !== (c.etcd.keyFile === undefined)) throw new ConfigError('etcd.cert_file: cert_file and key_file go together');
+    if ((c.etcd.username === undefined) !== (c.etcd.password === undefined)) throw new ConfigError('etcd.username: username and password go together');
   },
 ];
 

@@ -1,5 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { AclErrorCode } from '@tollgate/acl';
+import type { FilterErrorCode } from '@tollgate/filter';
 import type { StateErrorCode } from '@tollgate/state';
 
 /**
@@ -68,6 +69,8 @@ export const ERROR_CATALOGUE = {
   TOLLGATE_STORE_CORRUPT: { http: 500, grpc: INTERNAL },
   TOLLGATE_STORE_OPEN: { http: 500, grpc: INTERNAL },
   TOLLGATE_RPC_LISTEN: { http: 500, grpc: INTERNAL },
+  TOLLGATE_TLS_INVALID: { http: 500, grpc: INTERNAL },
+  TOLLGATE_FILE_EXISTS: { http: 500, grpc: INTERNAL },
   TOLLGATE_CONFIG_INVALID: { http: 500, grpc: INTERNAL },
   TOLLGATE_AGENT_NOT_STARTED: { http: 500, grpc: INTERNAL },
   TOLLGATE_AGENT_STATE: { http: 500, grpc: INTERNAL },
@@ -78,11 +81,11 @@ export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
 type Catalogued<T extends ErrorCode> = T;
 /**
- * The codes `@tollgate/acl` and `@tollgate/state` raise. Written through
+ * The codes `@tollgate/acl`, `@tollgate/filter` and `@tollgate/state` raise. Written through
  * `Catalogued` so that a code added down there and not catalogued here does
  * not compile.
  */
-export type LowerLayerErrorCode = Catalogued<AclErrorCode | StateErrorCode>;
+export type LowerLayerErrorCode = Catalogued<AclErrorCode | FilterErrorCode | StateErrorCode>;
 
 /**
  * The response header that carries an error's stable code on every error
@@ -143,6 +146,20 @@ export class PermissionDeniedError extends TollgateError {
 export class TokenExpiredError extends TollgateError {
   constructor() {
     super('TOLLGATE_TOKEN_EXPIRED', 'ACL token expired');
+  }
+}
+
+/** A TLS file that cannot serve: unreadable, not PEM, expired, or a key that does not match. The message names the key and the file. */
+export class TlsFileError extends TollgateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOLLGATE_TLS_INVALID', message, options);
+  }
+}
+
+/** A file Tollgate was asked to create exists already (`tollgate tls …` never overwrites). */
+export class FileExistsError extends TollgateError {
+  constructor(file: string) {
+    super('TOLLGATE_FILE_EXISTS', `${file} already exists; not overwriting it`);
   }
 }
 

@@ -8,6 +8,8 @@ export {
   AclDisabledError,
   BadRequestError,
   ConfigError,
+  FileExistsError,
+  TlsFileError,
   ObjectNotFoundError,
   PermissionDeniedError,
   RegionUnavailableError,
@@ -30,3 +32,8 @@ export type {
   ResyncReason,
 } from './replication/replication-loop.js';
 export type { ReplicationSourceView, ReplicationStatusView } from './replication/replication-status.js';
+export { createCa, createCert, roleName, DEFAULT_CA_DAYS, DEFAULT_CERT_DAYS, TLS_DOMAIN } from './tls/cert-authority.js';
+export type { CertAndKey, CertKind, CreateCaOptions, CreateCertOptions } from './tls/cert-authority.js';
+export { CA_FILE, CA_KEY_FILE, certFileNames, writeCaFiles, writeCertFiles } from './tls/cert-files.js';
+export { loadTlsMaterial } from './tls/tls-material.js';
+export type { TlsMaterial } from './tls/tls-material.js';

@@ -97,6 +97,12 @@ export async function runAgentCommand(
           },
         );
     };
+    // SIGHUP re-reads the TLS certificate files (rotation) without stopping.
+    const reload = (): void => {
+      agent.log.info({ signal: 'SIGHUP' }, 'reloading TLS certificates');
+      agent.reloadTls();
+    };
+    process.on('SIGHUP', reload);
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });

@@ -2,8 +2,19 @@ import * as grpc from '@grpc/grpc-js';
 import { TollgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AgentMetrics } from '../metrics.js';
+import { RpcListener } from '../tls/rpc-listener.js';
+import type { ReloadableTls } from '../tls/rpc-listener.js';
+import { noopTlsMetrics } from '../tls/tls-metrics.js';
+import type { TlsMetrics } from '../tls/tls-metrics.js';
 import { GRPC_MAX_MESSAGE_BYTES } from './peer-clients.js';
 import { statusName } from './grpc-status.js';
+
+/** An RPC connection with no call in progress for this long is closed (the peer reconnects on its next call). */
+export const RPC_IDLE_TIMEOUT_MS = 5 * 60_000;
+/** Calls in flight on one RPC connection. */
+export const RPC_MAX_CONCURRENT_STREAMS = 256;
+/** Room for a forwarded request's method, path, headers and framing on top of its body. */
+export const FORWARD_ENVELOPE_BYTES = 64 * 1024;
 
 /** Lifecycle of the RPC listener. */
 export type GrpcServerStatus = 'new' | 'listening' | 'draining' | 'closed';
@@ -16,6 +27,21 @@ export interface GrpcServerOptions {
   readonly port: number;
   readonly log: Logger;
   readonly metrics: Pick<AgentMetrics, 'grpcRequests'>;
+  /**
+   * Largest message a caller may send: the biggest request any RPC takes (a
+   * forwarded write: `limits.http_max_body_bytes` plus FORWARD_ENVELOPE_BYTES).
+   * @default GRPC_MAX_MESSAGE_BYTES
+   */
+  readonly maxReceiveBytes?: number;
+  /** mTLS (`tls.rpc`): the agent's certificate, CA and key, reloadable. */
+  readonly tls?: ReloadableTls;
+  /** `tls.verify_server_hostname`: callers must present a `server.<region>.tollgate` certificate. */
+  readonly requireServerCert?: boolean;
+  /** @default 100 */
+  readonly maxConnsPerClient?: number;
+  /** @default 5000 */
+  readonly handshakeTimeoutMs?: number;
+  readonly tlsMetrics?: TlsMetrics;
 }
 
 /**
@@ -30,6 +56,8 @@ export interface GrpcServerOptions {
 export class GrpcServer {
   readonly #o: GrpcServerOptions;
   readonly #server: grpc.Server;
+  #listener: RpcListener | undefined;
+  #injector: grpc.ConnectionInjector | undefined;
   #status: GrpcServerStatus = 'new';
   #address: string | undefined;
 
@@ -49,8 +77,12 @@ export class GrpcServer {
         },
       });
     this.#server = new grpc.Server({
-      'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES,
+      'grpc.max_receive_message_length': opts.maxReceiveBytes ?? GRPC_MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': GRPC_MAX_MESSAGE_BYTES,
+      'grpc.max_connection_idle_ms': RPC_IDLE_TIMEOUT_MS,
+      // Bounds what one connection can make the agent buffer at once
+      // (streams × the receive limit); calls beyond wait in the client.
+      'grpc.max_concurrent_streams': RPC_MAX_CONCURRENT_STREAMS,
       interceptors: [countCalls],
     });
   }
@@ -71,24 +103,40 @@ export class GrpcServer {
     this.#server.addService(service, handlers);
   }
 
-  /** Binds and starts serving; resolves with `host:port`. */
-  listen(): Promise<string> {
-    if (this.#status !== 'new') return Promise.reject(new Error(`cannot listen: gRPC server is ${this.#status}`));
-    const host = this.#o.host.includes(':') ? `[${this.#o.host}]` : this.#o.host;
-    return new Promise((resolve, reject) => {
-      // Plaintext, like the HTTP API: TLS between regions is not built yet.
-      const address = `${host}:${this.#o.port}`;
-      this.#server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
-        if (err) {
-          // grpc-js says "No address added out of total 1 resolved"; name the address and the likely cause.
-          reject(new TollgateError('TOLLGATE_RPC_LISTEN', `cannot listen for RPC on ${address} (ports.rpc; in use?): ${err.message}`, { cause: err }));
-          return;
-        }
-        this.#status = 'listening';
-        this.#address = `${host}:${port}`;
-        resolve(this.#address);
-      });
+  /**
+   * Binds and starts serving; resolves with `host:port`. The TCP listener is
+   * Tollgate's own (RpcListener: per-client limit, handshake timeout, mTLS
+   * and the server-certificate check); admitted connections are handed to
+   * grpc-js through a connection injector.
+   */
+  async listen(): Promise<string> {
+    if (this.#status !== 'new') throw new Error(`cannot listen: gRPC server is ${this.#status}`);
+    const o = this.#o;
+    const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+    const address = `${host}:${o.port}`;
+    // TLS is done by the listener; grpc-js sees decrypted HTTP/2.
+    const injector = this.#server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const listener = new RpcListener({
+      tls: o.tls,
+      requireServerCert: o.requireServerCert ?? false,
+      maxConnsPerClient: o.maxConnsPerClient ?? 100,
+      handshakeTimeoutMs: o.handshakeTimeoutMs ?? 5_000,
+      onConnection: (socket) => injector.injectConnection(socket),
+      log: o.log,
+      metrics: o.tlsMetrics ?? noopTlsMetrics,
     });
+    let port: number;
+    try {
+      port = await listener.listen(o.host, o.port);
+    } catch (err) {
+      injector.destroy();
+      throw new TollgateError('TOLLGATE_RPC_LISTEN', `cannot listen for RPC on ${address} (ports.rpc; in use?): ${(err as Error).message}`, { cause: err });
+    }
+    this.#listener = listener;
+    this.#injector = injector;
+    this.#status = 'listening';
+    this.#address = `${host}:${port}`;
+    return this.#address;
   }
 
   /**
@@ -102,6 +150,8 @@ export class GrpcServer {
       return;
     }
     this.#status = 'draining';
+    this.#listener?.stopAccepting();
+    this.#injector?.drain(graceMs);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.#o.log.warn({ graceMs }, 'gRPC calls still running after the grace period; cancelling them');
@@ -120,6 +170,8 @@ export class GrpcServer {
   /** Cancels every call and closes the listener at once. Idempotent. */
   close(): void {
     if (this.#status === 'closed') return;
+    this.#listener?.close();
+    this.#injector?.destroy();
     this.#server.forceShutdown();
     this.#status = 'closed';
   }

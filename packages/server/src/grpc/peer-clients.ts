@@ -1,4 +1,8 @@
+import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
+import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import type { TlsMaterial } from '../tls/tls-material.js';
+import { roleName } from '../tls/cert-authority.js';
 import type { ForwardClient } from '../generated/tollgate/v1/Forward.js';
 import type { ReplicationClient } from '../generated/tollgate/v1/Replication.js';
 import { loadTollgateProto } from './proto-definitions.js';
@@ -18,6 +22,32 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES,
   'grpc.max_send_message_length': GRPC_MAX_MESSAGE_BYTES,
 };
+
+/** How PeerClients connect with `tls { rpc = true }`. */
+export interface PeerTls {
+  /** The CA, certificate and key in use now (read per new channel, so a reload applies to the next connection). */
+  readonly material: () => TlsMaterial;
+  /**
+   * `tls.verify_server_hostname`: a peer listed for region R must present
+   * `server.R.tollgate`. Without it any certificate from the CA is accepted.
+   */
+  readonly verifyServerHostname: boolean;
+  /** Told of every peer refused for its name (log line and metric). */
+  readonly onRefused: (address: string, expected: string, err: Error) => void;
+  /**
+   * Told why a TLS connection to a peer failed (a certificate from another
+   * CA, no TLS at all…), found by a handshake-only probe after a failed
+   * connect; nothing is sent over the probe.
+   */
+  readonly onHandshakeFailed?: (address: string, reason: string) => void;
+}
+
+/** Options of {@link PeerClients}; without any, channels are plaintext. */
+export interface PeerClientsOptions {
+  readonly tls?: () => PeerTls | undefined;
+  /** `server.region_peers`: which region each address belongs to (the name its certificate must carry). */
+  readonly regionPeers?: Readonly<Record<string, readonly string[]>>;
+}
 
 interface Peer {
   readonly channel: grpc.Channel;
@@ -39,16 +69,92 @@ interface Peer {
  */
 export class PeerClients {
   readonly #peers = new Map<string, Peer>();
+  readonly #o: PeerClientsOptions;
   #closed = false;
+
+  constructor(opts: PeerClientsOptions = {}) {
+    this.#o = opts;
+  }
+
+  /**
+   * After a certificate reload: channels made from now on use the new
+   * material. Current channels are closed for new calls; calls in progress
+   * (a replication stream) finish on them.
+   */
+  renew(): void {
+    for (const peer of this.#peers.values()) peer.channel.close();
+    this.#peers.clear();
+  }
+
+  #credentials(address: string): { creds: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+    const tls = this.#o.tls?.();
+    if (tls === undefined) return { creds: grpc.credentials.createInsecure(), options: CHANNEL_OPTIONS };
+    const m = tls.material();
+    const region = this.#regionOf(address);
+    const expected = region === undefined ? undefined : roleName('server', region);
+    const verify = (_host: string, cert: PeerCertificate): Error | undefined => {
+      if (!tls.verifyServerHostname) return undefined;
+      const err =
+        expected === undefined
+          ? new Error(`${address} is in no server.region_peers entry; its certificate cannot be checked`)
+          : checkServerIdentity(expected, cert);
+      if (err !== undefined) tls.onRefused(address, expected ?? 'unknown', err);
+      return err;
+    };
+    const creds = grpc.credentials.createSsl(m.ca, m.key, m.cert, { checkServerIdentity: verify });
+    // SNI and the name checked: the region's server name, not the address dialled.
+    const options = expected === undefined ? CHANNEL_OPTIONS : { ...CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': expected };
+    return { creds, options };
+  }
+
+  /**
+   * grpc-js reports a failed TLS handshake only as a failed connection. To
+   * say why (another CA, no TLS), repeat just the handshake with the same
+   * CA, certificate and name, and destroy the socket as soon as it settles:
+   * no byte of a call is ever written to it.
+   */
+  #diagnose(address: string): void {
+    const tls = this.#o.tls?.();
+    if (tls?.onHandshakeFailed === undefined) return;
+    const report = tls.onHandshakeFailed;
+    const m = tls.material();
+    const region = this.#regionOf(address);
+    const sep = address.lastIndexOf(':');
+    const host = address.slice(0, sep).replace(/^\[|\]$/g, '');
+    const socket = tlsConnect({
+      host,
+      port: Number(address.slice(sep + 1)),
+      ca: m.ca,
+      cert: m.cert,
+      key: m.key,
+      ALPNProtocols: ['h2'],
+      ...(region === undefined ? {} : { servername: roleName('server', region) }),
+      // The name is checked by the channel itself (and reported through onRefused).
+      checkServerIdentity: () => undefined,
+      timeout: 5_000,
+    });
+    const done = (reason: string | undefined): void => {
+      socket.destroy();
+      if (reason !== undefined) report(address, reason);
+    };
+    socket.once('secureConnect', () => done(undefined));
+    socket.once('error', (err: Error) => done(err.message));
+    socket.once('timeout', () => done('no TLS handshake within 5 s'));
+  }
+
+  #regionOf(address: string): string | undefined {
+    const peers = this.#o.regionPeers ?? {};
+    return Object.keys(peers).find((r) => peers[r]!.includes(address));
+  }
 
   #peer(address: string): Peer {
     if (this.#closed) throw new Error('peer clients are closed');
     let peer = this.#peers.get(address);
     if (peer === undefined) {
       const proto = loadTollgateProto();
-      const channel = new grpc.Channel(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      const { creds, options } = this.#credentials(address);
+      const channel = new grpc.Channel(address, creds, options);
       const opts: grpc.ClientOptions = { channelOverride: channel };
-      const creds = grpc.credentials.createInsecure();
       peer = {
         channel,
         forward: new proto.tollgate.v1.Forward(address, creds, opts),
@@ -109,7 +215,10 @@ export class PeerClients {
         if (settled) return;
         if (state === READY) return settle();
         if (state === SHUTDOWN) return settle(new PeerConnectError(address, 'channel closed'));
-        if (state === TRANSIENT_FAILURE && attempted) return settle(new PeerConnectError(address, 'connection failed'));
+        if (state === TRANSIENT_FAILURE && attempted) {
+          this.#diagnose(address);
+          return settle(new PeerConnectError(address, 'connection failed'));
+        }
         channel.watchConnectivityState(state, deadline, (err) => {
           if (err) return settle(new PeerConnectError(address, `no connection within ${timeoutMs} ms`));
           state = channel.getConnectivityState(true);

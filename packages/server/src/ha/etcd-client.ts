@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
 import type { CallContext } from 'etcd3';
+import { ConfigError } from '../errors.js';
 
 /** Options of `createEtcdClient`. */
 export interface EtcdClientOptions {
@@ -13,6 +15,14 @@ export interface EtcdClientOptions {
    * @default 3000
    */
   readonly callTimeoutMs?: number;
+  /** `etcd.ca_file`: the CA of etcd's server certificate (https endpoints). */
+  readonly caFile?: string;
+  /** `etcd.cert_file`/`etcd.key_file`: this agent's client certificate (etcd's `--client-cert-auth`). */
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  /** `etcd.username`/`etcd.password`: etcd's own authentication. */
+  readonly username?: string;
+  readonly password?: string;
 }
 
 /**
@@ -34,8 +44,25 @@ export function createEtcdClient(opts: EtcdClientOptions): Etcd3 {
     throw new TypeError('etcd.endpoints must list at least one endpoint');
   }
   const timeout = opts.callTimeoutMs ?? 3000;
+  const read = (f: string, key: string): Buffer => {
+    try {
+      return readFileSync(f);
+    } catch (err) {
+      throw new ConfigError(`${key}: cannot read ${f} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  };
+  // TLS whenever a CA or a client certificate is configured (etcd3 then dials the https endpoints securely).
+  const credentials =
+    opts.caFile === undefined && opts.certFile === undefined
+      ? undefined
+      : {
+          rootCertificate: opts.caFile === undefined ? (undefined as unknown as Buffer) : read(opts.caFile, 'etcd.ca_file'),
+          ...(opts.certFile === undefined ? {} : { certChain: read(opts.certFile, 'etcd.cert_file'), privateKey: read(opts.keyFile!, 'etcd.key_file') }),
+        };
   return new Etcd3({
     hosts: [...opts.endpoints],
+    ...(credentials === undefined ? {} : { credentials }),
+    ...(opts.username === undefined ? {} : { auth: { username: opts.username, password: opts.password ?? '' } }),
     dialTimeout: timeout,
     defaultCallOptions: (ctx: CallContext) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
     faultHandling: { host: () => noop, global: noop },

@@ -4,6 +4,7 @@ import type { RegionLog, StateStore } from '@tollgate/state';
 import { WaitTimeoutError } from '../errors.js';
 import { timeoutSignal } from '../grpc/timeout-signal.js';
 import type { Logger } from '../logger.js';
+import type { ResolvedEtcdConfig } from '../config.js';
 import { createEtcdClient } from './etcd-client.js';
 import { EtcdCompactor } from './etcd-compactor.js';
 import { EtcdLayout } from './etcd-layout.js';
@@ -16,7 +17,7 @@ import type { LeaderTasks } from './leader-tasks.js';
 /** Options of `HaRuntime.start`. */
 export interface HaRuntimeOptions {
   /** `etcd { endpoints, prefix }` of the agent config. */
-  readonly etcd: { readonly endpoints: readonly string[]; readonly prefix: string };
+  readonly etcd: ResolvedEtcdConfig;
   /** The region-wide `acl.encryption_key` (config refuses an etcd block without it). */
   readonly encryptionKey: Buffer;
   /** The agent's state machine, opened with `regionLog: "external"`. */
@@ -67,7 +68,8 @@ export class HaRuntime implements HaContext {
    *   another key.
    */
   static async start(opts: HaRuntimeOptions): Promise<HaRuntime> {
-    const client = createEtcdClient({ endpoints: opts.etcd.endpoints });
+    const { endpoints, caFile, certFile, keyFile, username, password } = opts.etcd;
+    const client = createEtcdClient({ endpoints, caFile, certFile, keyFile, username, password });
     const agentId = randomUUID();
     let runtime: HaRuntime | undefined;
     try {

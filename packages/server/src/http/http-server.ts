@@ -1,4 +1,7 @@
 import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { ServerOptions as HttpsOptions } from 'node:https';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
@@ -8,6 +11,14 @@ import { registerAgentRoutes } from './agent-routes.js';
 import { createAuthorizer, registerAuthorizeRoute } from './authorize-route.js';
 import { createAuthorizeFastPath } from './fast-path.js';
 import { registerHaConsistency } from './ha-consistency.js';
+import type { AgentTls } from '../tls/agent-tls.js';
+import type { TlsMaterial } from '../tls/tls-material.js';
+
+/** Node's HTTPS options for `tls { http = true }` (a reload calls `setSecureContext` with new ones). */
+export function httpsOptions(tls: AgentTls, m: TlsMaterial): HttpsOptions {
+  const verify = tls.config.verifyHttpsClient;
+  return { ca: m.ca, cert: m.cert, key: m.key, minVersion: tls.config.tlsMinVersion, requestCert: verify, rejectUnauthorized: verify };
+}
 
 /**
  * Builds the agent's HTTP server (Fastify). Bodies are read as JSON whatever
@@ -15,15 +26,21 @@ import { registerHaConsistency } from './ha-consistency.js';
  * header), limited to `limits.http_max_body_bytes`. Errors are plain text
  * with Nomad's status codes; 5xx details go to the log, not the client.
  */
-export function createHttpServer(ctx: AgentContext): FastifyInstance {
+export function createHttpServer(ctx: AgentContext, tls?: AgentTls): FastifyInstance {
   const authorize = createAuthorizer(ctx);
   const fastPath = createAuthorizeFastPath(ctx, authorize);
   const app = Fastify({
     // The authorize hot path is answered before Fastify (see fast-path.ts).
-    serverFactory: (handler) =>
-      createServer((req, res) => {
+    serverFactory: (handler) => {
+      const serve = (req: IncomingMessage, res: ServerResponse): void => {
         if (!fastPath(req, res)) handler(req, res);
-      }),
+      };
+      if (tls === undefined || !tls.config.http) return createServer(serve);
+      const server = createHttpsServer(httpsOptions(tls, tls.material), serve);
+      // Rotation: the next connection gets the new certificate.
+      tls.onReload((m) => server.setSecureContext(httpsOptions(tls, m)));
+      return server as unknown as ReturnType<typeof createServer>;
+    },
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance type plain.
     loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
     // No access log per request: the hot path stays lean and metrics count

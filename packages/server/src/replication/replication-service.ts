@@ -3,7 +3,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type * as grpc from '@grpc/grpc-js';
 import { FeedHorizonError } from '@tollgate/state';
 import type { StateStore } from '@tollgate/state';
-import { TollgateError } from '../errors.js';
+import { TokenExpiredError, TollgateError } from '../errors.js';
 import type { ChangeBatch } from '../generated/tollgate/v1/ChangeBatch.js';
 import type { DigestResponse } from '../generated/tollgate/v1/DigestResponse.js';
 import type { ReplicationHandlers } from '../generated/tollgate/v1/Replication.js';
@@ -11,8 +11,9 @@ import type { SnapshotChunk } from '../generated/tollgate/v1/SnapshotChunk.js';
 import type { SnapshotRequest__Output } from '../generated/tollgate/v1/SnapshotRequest.js';
 import type { WatchEvent } from '../generated/tollgate/v1/WatchEvent.js';
 import type { WatchRequest__Output } from '../generated/tollgate/v1/WatchRequest.js';
-import { requireManagementCall } from '../grpc/call-auth.js';
+import { requireManagementCall, secretFromMetadata } from '../grpc/call-auth.js';
 import type { TokenLookup } from '../grpc/call-auth.js';
+import type { Identity } from '../token-resolver.js';
 import { grpcError, toGrpcError } from '../grpc/grpc-status.js';
 import { timeoutSignal } from '../grpc/timeout-signal.js';
 import { sleep } from '../sleep.js';
@@ -65,7 +66,15 @@ export interface WatcherInfo {
 interface Watcher {
   info: WatcherInfo;
   readonly abort: AbortController;
+  /** The replication token's AccessorID (the stream is bound to it). */
+  readonly accessor: string;
+  /** Why the token no longer authorizes the stream, once it does not. */
+  revoked?: { readonly reason: string; readonly index: number };
+  expiryTimer?: NodeJS.Timeout;
 }
+
+/** Longest single timer (setTimeout's limit); a later expiry re-arms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The authoritative side of `tollgate.v1.Replication`: Watch, Snapshot,
@@ -83,11 +92,70 @@ export class ReplicationService {
   readonly #ctx: ReplicationSource;
   readonly #clock: CommitClock;
   readonly #watchers = new Set<Watcher>();
+  readonly #secrets = new WeakMap<Watcher, string>();
   #closed = false;
+  #stopWatchingTokens: (() => void) | undefined;
 
   constructor(ctx: ReplicationSource, clock: CommitClock) {
     this.#ctx = ctx;
     this.#clock = clock;
+  }
+
+  /**
+   * A stream is bound to its token: every commit that touches a streaming
+   * token's AccessorID (delete, update) re-checks it, synchronously, in the
+   * commit's own listener — before any stream can read that commit from the
+   * feed. A token no longer valid and management ends its stream with
+   * PERMISSION_DENIED, and nothing from that commit on is sent.
+   */
+  #watchTokens(): void {
+    if (this.#stopWatchingTokens !== undefined) return;
+    this.#stopWatchingTokens = this.#ctx.store.onCommit((changes) => {
+      if (this.#watchers.size === 0) return;
+      for (const c of changes) {
+        if (c.table !== 'acl_token') continue;
+        for (const w of this.#watchers) {
+          if (w.accessor !== c.key || w.revoked !== undefined) continue;
+          const why = this.#stillAuthorized(w);
+          if (why !== undefined) this.#revoke(w, why, c.index);
+        }
+      }
+    });
+  }
+
+  /** undefined when the watcher's token still authorizes replication; otherwise why not. */
+  #stillAuthorized(w: Watcher): string | undefined {
+    const secret = this.#secrets.get(w) ?? '';
+    let id: Identity;
+    try {
+      id = this.#ctx.tokens.resolve(secret);
+    } catch (err) {
+      return `replication token ${w.accessor} ${err instanceof TokenExpiredError ? 'expired' : 'was deleted'}`;
+    }
+    if (!id.acl.isManagement) return `replication token ${w.accessor} is no longer a management token`;
+    return undefined;
+  }
+
+  /** Ends `w` with PERMISSION_DENIED; no change at or after `index` is sent. */
+  #revoke(w: Watcher, reason: string, index: number): void {
+    w.revoked = { reason, index };
+    if (w.expiryTimer !== undefined) clearTimeout(w.expiryTimer);
+    w.abort.abort();
+  }
+
+  /** Arms a timer that ends the stream when the token's ExpirationTime passes. */
+  #armExpiry(w: Watcher, expiresAtMs: number): void {
+    const delay = expiresAtMs - Date.now();
+    w.expiryTimer = setTimeout(
+      () => {
+        if (w.revoked !== undefined || w.abort.signal.aborted) return;
+        if (Date.now() < expiresAtMs) return this.#armExpiry(w, expiresAtMs);
+        // Nothing committed from now on may reach the stream.
+        this.#revoke(w, `replication token ${w.accessor} expired`, this.#ctx.store.index() + 1);
+      },
+      Math.min(Math.max(0, delay), MAX_TIMER_MS),
+    );
+    w.expiryTimer.unref();
   }
 
   /** The Watch streams being served now. */
@@ -118,10 +186,11 @@ export class ReplicationService {
    */
   close(): void {
     this.#closed = true;
+    this.#stopWatchingTokens?.();
     for (const w of this.#watchers) w.abort.abort();
   }
 
-  #admit(md: grpc.Metadata): void {
+  #admit(md: grpc.Metadata): Identity {
     const { region, authoritativeRegion } = this.#ctx;
     if (this.#closed) throw new TollgateError('TOLLGATE_AGENT_DRAINING', `agent in region "${region}" is shutting down`);
     if (!this.#ctx.isAuthoritative) {
@@ -130,15 +199,16 @@ export class ReplicationService {
         `region "${region}" is not the authoritative region (authoritative region is "${authoritativeRegion}")`,
       );
     }
-    requireManagementCall(md, this.#ctx.tokens, 'replication token', region);
+    return requireManagementCall(md, this.#ctx.tokens, 'replication token', region);
   }
 
   async #watch(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>): Promise<void> {
     const since = call.request.since;
     const region = call.request.region || 'unknown';
     const log = this.#ctx.log.child({ component: 'replication-source', follower: region, peer: call.getPeer() });
+    let id: Identity;
     try {
-      this.#admit(call.metadata);
+      id = this.#admit(call.metadata);
       if (!Number.isSafeInteger(since) || since < 0) throw new TollgateError('TOLLGATE_INVALID_ARGUMENT', 'since must be a non-negative integer');
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'replication watch refused');
@@ -148,17 +218,23 @@ export class ReplicationService {
     const watcher: Watcher = {
       info: { region, peer: call.getPeer(), since, sentIndex: since, startedMs: Date.now() },
       abort: new AbortController(),
+      accessor: id.token.AccessorID,
     };
+    this.#secrets.set(watcher, secretFromMetadata(call.metadata));
     const signal = watcher.abort.signal;
     const onCancel = (): void => watcher.abort.abort();
     call.once('cancelled', onCancel);
+    this.#watchTokens();
     this.#watchers.add(watcher);
+    if (id.token.ExpirationTime !== null) this.#armExpiry(watcher, Date.parse(id.token.ExpirationTime));
     log.info({ since }, 'replication watch started');
     try {
-      const outcome = await this.#stream(call, since, signal, (sent) => {
+      const outcome = await this.#stream(call, since, signal, watcher, (sent) => {
         watcher.info = { ...watcher.info, sentIndex: sent };
       });
-      if (outcome === 'resync') {
+      if (watcher.revoked !== undefined && !call.cancelled) {
+        this.#endRevoked(call, watcher, log);
+      } else if (outcome === 'resync') {
         log.info({ since }, 'follower is behind the change-feed horizon; told it to resync');
         call.end();
       } else if (!call.cancelled) {
@@ -168,6 +244,8 @@ export class ReplicationService {
     } catch (err) {
       if (call.cancelled) {
         // The follower went away; nothing to answer.
+      } else if (watcher.revoked !== undefined) {
+        this.#endRevoked(call, watcher, log);
       } else if (signal.aborted) {
         call.emit('error', grpcError(GrpcStatus.UNAVAILABLE, `agent in region "${this.#ctx.region}" is shutting down`));
       } else {
@@ -176,16 +254,28 @@ export class ReplicationService {
       }
     } finally {
       call.off('cancelled', onCancel);
+      if (watcher.expiryTimer !== undefined) clearTimeout(watcher.expiryTimer);
       this.#watchers.delete(watcher);
       log.info({ sent: watcher.info.sentIndex }, 'replication watch ended');
     }
   }
 
-  /** Streams until `signal` aborts; returns 'resync' when `since` is behind the horizon. */
+  #endRevoked(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>, w: Watcher, log: Logger): void {
+    const { reason, index } = w.revoked!;
+    log.warn({ accessor: w.accessor, revokedAtIndex: index, sent: w.info.sentIndex }, `replication watch ended: ${reason}`);
+    call.emit('error', grpcError(GrpcStatus.PERMISSION_DENIED, `Permission denied: ${reason} (region "${this.#ctx.region}")`));
+  }
+
+  /**
+   * Streams until `signal` aborts; returns 'resync' when `since` is behind
+   * the horizon. Never sends a change at or after the index at which the
+   * watcher's token was revoked.
+   */
   async #stream(
     call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>,
     since: number,
     signal: AbortSignal,
+    watcher: Watcher,
     onSent: (index: number) => void,
   ): Promise<'resync' | 'aborted'> {
     const store = this.#ctx.store;
@@ -209,7 +299,16 @@ export class ReplicationService {
       // Read in the same tick as the feed: every global change up to
       // `through` is in `changes` (unless the read was cut by the limit).
       const truncated = changes.length >= FEED_READ_LIMIT;
-      const through = truncated ? changes[changes.length - 1]!.index : store.index();
+      let through = truncated ? changes[changes.length - 1]!.index : store.index();
+      // Belt and braces: a revocation is seen by the commit listener before
+      // any read of its commit, and aborts the loop; should a read still
+      // reach past it, nothing from the revocation on goes out.
+      if (watcher.revoked !== undefined) {
+        const limit = watcher.revoked.index - 1;
+        changes = changes.filter((c) => c.index <= limit);
+        through = Math.min(through, limit);
+        if (changes.length === 0) break;
+      }
       if (changes.length > 0) {
         const batches = buildChangeBatches(changes, store, (i) => this.#clock.timeOf(i));
         for (let i = 0; i < batches.length; i++) {

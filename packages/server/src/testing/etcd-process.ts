@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 
 /** A real single-member etcd on loopback, for tests and the bench. */
 export interface EtcdProcess {
-  /** `http://127.0.0.1:<client port>`, what `etcd { endpoints = [...] }` takes. */
+  /** `http://127.0.0.1:<client port>` (`https://` with `tls`), what `etcd { endpoints = [...] }` takes. */
   readonly endpoint: string;
   readonly clientPort: number;
   readonly dataDir: string;
@@ -28,6 +29,17 @@ export interface StartEtcdOptions {
   readonly bin?: string;
   /** @default 15000 */
   readonly timeoutMs?: number;
+  /**
+   * Serve clients over TLS with this certificate and require client
+   * certificates signed by `caFile` (`--client-cert-auth`); `client` is the
+   * certificate the health probe presents.
+   */
+  readonly tls?: {
+    readonly caFile: string;
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly client: { readonly certFile: string; readonly keyFile: string };
+  };
 }
 
 /** Where the etcd binary is, or `undefined` when it is not installed (tests skip then). */
@@ -76,7 +88,8 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdProces
   const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-etcd-'));
   const clientPort = await freePort();
   const peerPort = await freePort();
-  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const tls = opts.tls;
+  const endpoint = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const args = [
     '--name', 'tg',
@@ -89,6 +102,9 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdProces
     '--initial-cluster-state', 'new',
     '--logger', 'zap',
     '--log-outputs', 'stderr',
+    ...(tls === undefined
+      ? []
+      : ['--cert-file', tls.certFile, '--key-file', tls.keyFile, '--trusted-ca-file', tls.caFile, '--client-cert-auth']),
   ];
   let text = '';
   let proc: ChildProcess;
@@ -100,9 +116,7 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdProces
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`etcd exited with ${proc.exitCode}:\n${text.slice(-4000)}`);
       try {
-        const res = await fetch(`${endpoint}/health`);
-        const body = (await res.json()) as { health?: string };
-        if (body.health === 'true') return;
+        if ((await health(endpoint, tls)) === 'true') return;
       } catch {
         // not listening yet
       }
@@ -138,4 +152,32 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdProces
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** etcd's `/health` answer (`"true"` when healthy), over TLS with the client certificate when etcd wants one. */
+async function health(endpoint: string, tls: StartEtcdOptions['tls']): Promise<string | undefined> {
+  if (tls === undefined) {
+    const res = await fetch(`${endpoint}/health`);
+    return ((await res.json()) as { health?: string }).health;
+  }
+  const { request } = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${endpoint}/health`,
+      { ca: readFileSync(tls.caFile), cert: readFileSync(tls.client.certFile), key: readFileSync(tls.client.keyFile), timeout: 2000 },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          try {
+            resolve((JSON.parse(text) as { health?: string }).health);
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
 }

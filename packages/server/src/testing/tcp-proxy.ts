@@ -1,7 +1,7 @@
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
 
-/** A loopback TCP proxy whose link can be cut, to isolate one agent from etcd. */
+/** A loopback TCP proxy whose link can be cut (to isolate one agent from etcd) and whose bytes can be recorded. */
 export interface TcpProxy {
   /** The proxy's port on 127.0.0.1. */
   readonly port: number;
@@ -11,6 +11,8 @@ export interface TcpProxy {
   cut(): void;
   /** Accepts and forwards connections again. */
   restore(): void;
+  /** Every byte seen in either direction so far (with `record: true`; empty otherwise). */
+  recorded(): Buffer;
   close(): Promise<void>;
 }
 
@@ -19,8 +21,12 @@ export interface TcpProxy {
  * `127.0.0.1:targetPort`. `cut()` resets every connection (both sides see
  * it at once, as with a crashed peer) and resets new ones as they arrive.
  */
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(targetPort: number, opts: { record?: boolean } = {}): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
+  const seen: Buffer[] = [];
+  const tap = (chunk: Buffer): void => {
+    seen.push(chunk);
+  };
   let isCut = false;
   const server: Server = createServer((client) => {
     if (isCut) {
@@ -37,6 +43,10 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
+    if (opts.record === true) {
+      client.on('data', tap);
+      upstream.on('data', tap);
+    }
     client.pipe(upstream);
     upstream.pipe(client);
   });
@@ -58,6 +68,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     restore() {
       isCut = false;
     },
+    recorded: () => Buffer.concat(seen),
     close() {
       cut();
       return new Promise((resolve) => server.close(() => resolve()));
