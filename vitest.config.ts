@@ -1,5 +1,20 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Every temp file of a run (tests' dirs, agents' -dev dirs, etcd and
+// Prometheus data) goes under one dir of its own, removed when vitest exits:
+// a test that forgets to clean up, or dies before it can, leaves nothing in
+// /tmp. Tests still remove their own dirs; this is the net under them.
+// Workers and the processes they start inherit TMPDIR (os.tmpdir() reads it).
+if (!process.env.TOLLGATE_TEST_TMPDIR) {
+  const runDir = mkdtempSync(join(tmpdir(), 'tollgate-test-run-'));
+  process.env.TOLLGATE_TEST_TMPDIR = runDir;
+  process.env.TMPDIR = runDir;
+  process.once('exit', () => rmSync(runDir, { recursive: true, force: true }));
+}
 
 // Unit tests import sibling packages from source so that a change in one
 // package is seen by the others without a rebuild; e2e tests run the built

@@ -1,18 +1,31 @@
 // `npm run bench`: Tollgate's figures, each next to a baseline measured in
 // the same run on the same machine, so the ratio is what counts.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BIN, benchTls, call, ensureTool, spawnJson, startAgent, stop, wrk, REPO } from './bench/common.js';
 import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
 import { benchHaFailover, benchHaWrites } from './bench/ha.js';
 
+// Every temp file of the run (agents' data, etcd's, wrk's scripts) under one
+// dir, removed on exit, also when a suite fails or the run is interrupted.
+const runDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-run-'));
+process.env.TMPDIR = runDir;
+process.once('exit', () => rmSync(runDir, { recursive: true, force: true }));
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const only = process.argv[2];
 const results = [];
+/** The command that reproduces the suite running now; printed under every figure. */
+let command = '';
 
 function report(name, value, baseline, unit, target) {
   const ratio = value / baseline;
   results.push({ name, value, baseline, ratio, unit, target });
   console.log(`${name}: ${value.toFixed(0)} ${unit} vs baseline ${baseline.toFixed(0)} ${unit} → ratio ${ratio.toFixed(2)} (target ${target})`);
+  console.log(`  reproduce: ${command}`);
 }
 
 /**
@@ -115,6 +128,7 @@ function reportFigure(name, figures, target) {
     .map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : v}`)
     .join(', ');
   console.log(`${name}: ${text} (target ${target})`);
+  console.log(`  reproduce: ${command}`);
 }
 
 // Replication: steady global writes at REPL_RATE/s for BENCH_REPL_SECONDS
@@ -124,7 +138,6 @@ const REPL_SECONDS = Number(process.env.BENCH_REPL_SECONDS ?? 30);
 const CATCHUP_TOKENS = Number(process.env.BENCH_CATCHUP_TOKENS ?? 100_000);
 
 async function benchReplication() {
-  console.log(`  command: BENCH_REPL_RATE=${REPL_RATE} BENCH_REPL_SECONDS=${REPL_SECONDS} npm run bench -- replication`);
   console.log('  plaintext:');
   await benchReplicationLag({ rate: REPL_RATE, seconds: REPL_SECONDS, report: reportFigure });
   // The same with TLS everywhere (HTTPS, and mTLS with verify_server_hostname between regions), same run.
@@ -133,7 +146,6 @@ async function benchReplication() {
 }
 
 async function benchCatchup() {
-  console.log(`  command: BENCH_CATCHUP_TOKENS=${CATCHUP_TOKENS} npm run bench -- catchup`);
   await benchCatchUp({ tokens: CATCHUP_TOKENS, concurrency: 64, report: reportFigure });
 }
 
@@ -147,17 +159,25 @@ async function benchFailover() {
   await benchHaFailover({ report });
 }
 
+// Each suite with the environment that shapes its figures, for the command
+// printed under every figure.
 const suites = {
-  authorize: benchAuthorize,
-  creates: benchCreates,
-  replication: benchReplication,
-  catchup: benchCatchup,
-  ha: benchHa,
-  failover: benchFailover,
+  authorize: { run: benchAuthorize, env: () => `BENCH_SECONDS=${SECONDS}` },
+  creates: { run: benchCreates, env: () => `BENCH_SECONDS=${SECONDS}` },
+  replication: { run: benchReplication, env: () => `BENCH_REPL_RATE=${REPL_RATE} BENCH_REPL_SECONDS=${REPL_SECONDS}` },
+  catchup: { run: benchCatchup, env: () => `BENCH_CATCHUP_TOKENS=${CATCHUP_TOKENS}` },
+  ha: { run: benchHa, env: () => `BENCH_SECONDS=${SECONDS}` },
+  failover: { run: benchFailover, env: () => '' },
 };
-for (const [name, fn] of Object.entries(suites)) {
+if (process.argv.length > 3 || (only !== undefined && !Object.hasOwn(suites, only))) {
+  const what = process.argv.length > 3 ? `one suite at most, got: ${process.argv.slice(2).join(' ')}` : `unknown suite '${only}'`;
+  console.error(`bench: ${what}\nUsage: npm run bench [-- SUITE]   (all suites when none is named)\nSuites: ${Object.keys(suites).join(', ')}`);
+  process.exit(2);
+}
+for (const [name, suite] of Object.entries(suites)) {
   if (only && only !== name) continue;
-  console.log(`\n== ${name}`);
-  await fn();
+  command = `${suite.env()} npm run bench -- ${name}`.trim();
+  console.log(`\n== ${name}\n  command: ${command}`);
+  await suite.run();
 }
 console.log('\nJSON ' + JSON.stringify({ bin: BIN, seconds: SECONDS, results }));

@@ -4,6 +4,7 @@
 // Progress goes to stderr with a `[lab]` prefix; the banner (addresses,
 // management token, commands to try) goes to stdout once everything is up.
 // SIGINT and SIGTERM stop every child and wait for it before exiting 0.
+import { stopWithNpmParent } from '@tollgate/server/npm-parent-watch';
 import { banner } from './lab/banner.js';
 import { LabError, LabUsageError } from './lab/errors.js';
 import { Lab } from './lab/lab.js';
@@ -45,6 +46,9 @@ const onSignal = (signal) => {
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+// `npm start` runs us with `exec`, so npm's forwarded signals reach us; should
+// npm itself die (or a shell sit between us), its exit stops the lab too.
+stopWithNpmParent(() => onSignal('SIGTERM'));
 
 try {
   await lab.start();

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await agent?.stop();
+  await rm(dir, { recursive: true, force: true });
+  await rm(agent.dataDir, { recursive: true, force: true });
 });
 
 describe('tollgate against a real agent: error paths', () => {

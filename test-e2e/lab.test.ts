@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +8,8 @@ import { tlsFetch } from '@tollgate/client';
 import { loadAgentConfigFile } from '@tollgate/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, api, eventually, runCli } from './testkit.js';
+import { alive, collect, freeLabPorts, until } from './lab-kit.js';
+import type { Collected } from './lab-kit.js';
 
 // `npm start` (scripts/lab.js) for real: three agent processes and Debian's
 // Prometheus, started from a temp base dir on free ports so that a lab a
@@ -18,13 +18,7 @@ import { REPO, api, eventually, runCli } from './testkit.js';
 const LAB = join(REPO, 'scripts/lab.js');
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
-interface LabRun {
-  readonly proc: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the exit code (or signal name) once the process is gone. */
-  readonly exited: Promise<number | string | null>;
-}
+type LabRun = Collected;
 
 interface LabState {
   pid: number;
@@ -35,54 +29,11 @@ interface LabState {
 }
 
 function runLab(args: readonly string[]): LabRun {
-  const proc = spawn(process.execPath, [LAB, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | string | null>((resolve) => proc.once('close', (code, sig) => resolve(code ?? sig)));
-  return { proc, stdout: () => out, stderr: () => err, exited };
+  return collect(process.execPath, [LAB, ...args], { cwd: REPO });
 }
 
 /** Resolves once the banner is printed; rejects if the lab exits first. */
-async function labReady(run: LabRun, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let done = false;
-  void run.exited.then(() => (done = true));
-  while (!run.stdout().includes('Ctrl-C stops the lab')) {
-    if (done) throw new Error(`lab exited before it was up:\n${run.stderr()}\n${run.stdout()}`);
-    if (Date.now() > deadline) throw new Error(`lab not up within ${timeoutMs} ms:\n${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen({ host: '127.0.0.1', port, exclusive: true }, () => s.close(() => resolve(true)));
-  });
-}
-
-/** Three HTTP ports whose RPC neighbours (+1) are free too, plus one for Prometheus. */
-async function freeLabPorts(): Promise<{ http: number[]; prometheus: number }> {
-  const chosen: number[] = [];
-  while (chosen.length < 4) {
-    const p = 20_000 + 2 * Math.floor(Math.random() * 10_000);
-    if (chosen.some((c) => Math.abs(c - p) < 2)) continue;
-    if ((await isPortFree(p)) && (await isPortFree(p + 1))) chosen.push(p);
-  }
-  return { http: chosen.slice(0, 3), prometheus: chosen[3]! };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const labReady = (run: LabRun, timeoutMs = 90_000) => until(run, () => run.stdout().includes('Ctrl-C stops the lab'), timeoutMs);
 
 /** SIGTERM a lab still running (test failure paths), then any child it left. */
 async function cleanup(run: LabRun | undefined, state: LabState | undefined): Promise<void> {
@@ -130,7 +81,9 @@ describe('lab command line', () => {
       const run = runLab([`--base-dir=${base}`, `--ports=${http.join(',')}`, '--no-prometheus']);
       expect(await run.exited).toBe(1);
       expect(run.stderr()).toContain(`port in use: ${http[1]! + 1} (eu-west RPC)`);
+      expect(run.stderr()).toContain('choose other ports with --ports=G,E,U.');
       expect(existsSync(join(base, 'global'))).toBe(false);
+      await rm(base, { recursive: true, force: true });
     } finally {
       await new Promise((r) => blocker.close(r));
     }
@@ -144,7 +97,11 @@ describe('lab command line', () => {
       const run = runLab([`--base-dir=${base}`, `--ports=${http.join(',')}`, `--prometheus-port=${prometheus}`]);
       expect(await run.exited).toBe(1);
       expect(run.stderr()).toContain(`port in use: ${prometheus} (Prometheus)`);
+      // The hint names the flag that moves Prometheus, not --ports.
+      expect(run.stderr()).toContain('choose other ports with --prometheus-port=PORT (or --no-prometheus).');
+      expect(run.stderr()).not.toContain('--ports');
       expect(existsSync(join(base, 'global'))).toBe(false);
+      await rm(base, { recursive: true, force: true });
     } finally {
       await new Promise((r) => blocker.close(r));
     }
@@ -172,6 +129,7 @@ describe('a running lab', () => {
   });
   afterAll(async () => {
     await cleanup(run, state);
+    await rm(base, { recursive: true, force: true });
   });
 
   it('prints every region with its HTTP and RPC address and starts global as authoritative', () => {

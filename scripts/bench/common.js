@@ -1,6 +1,6 @@
 // Shared pieces of the benchmarks: agent processes, wrk runs, HTTP helpers.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +81,9 @@ export async function benchTls(regions = ['global', 'eu-west', 'us-east']) {
   const { tlsFetch } = await import('@tollgate/client');
   if (tlsDir === undefined) {
     tlsDir = await mkdtemp(join(tmpdir(), 'tollgate-bench-tls-'));
+    const dir = tlsDir;
+    // Leave no keys behind, whatever way the bench ends.
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     writeCaFiles(tlsDir);
   }
   const server = (region) => {

@@ -2,7 +2,7 @@
 // The loopback lab's lifecycle: start the authoritative region, set up ACLs,
 // start the followers and Prometheus; stop them all, waiting for each.
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentCall, ensureManagementToken, ensureReplicationToken, trustLabCa } from './acl-setup.js';
 import { ensureLabCerts } from './certs.js';
@@ -21,6 +21,36 @@ namespace "default" {
   policy = "read"
 }
 `;
+
+/** Which kind of lab (plain or --ha) a base dir holds. */
+const KIND_FILE = 'lab-kind';
+
+/**
+ * A plain lab's state and an --ha lab's cannot share a base dir (the HA
+ * regions' keys do not open the plain regions' data): refuse, saying what
+ * to do, rather than fail later on a key mismatch.
+ *
+ * @param {string} baseDir
+ * @param {boolean} ha
+ */
+async function assertSameKind(baseDir, ha) {
+  /** @type {string | undefined} */
+  let kind;
+  try {
+    kind = (await readFile(join(baseDir, KIND_FILE), 'utf8')).trim();
+  } catch {
+    // No marker (a lab from before it, or a fresh dir): tell by what is there.
+    if (existsSync(etcdDataDir(baseDir, 'global'))) kind = 'ha';
+    else if (existsSync(join(baseDir, 'global', 'server'))) kind = 'plain';
+  }
+  if (kind === undefined || kind === (ha ? 'ha' : 'plain')) return;
+  const other = ha ? 'npm start -- --ha' : 'npm start';
+  throw new LabError(
+    'TOLLGATE_LAB_OTHER_KIND',
+    `${baseDir} holds the state of a${kind === 'ha' ? 'n --ha' : ' plain (no --ha)'} lab, which ${other} cannot reuse. ` +
+      `Choose another --base-dir (the default is .lab-ha with --ha, .lab without), or start over with rm -rf ${baseDir}.`,
+  );
+}
 
 /** How long the lab waits for a follower to resolve the management token. */
 const REPLICATION_WAIT_MS = 10_000;
@@ -125,10 +155,12 @@ export class Lab {
       ]),
       // An explicitly chosen Prometheus port is checked up front too, so a
       // clash costs nothing; the default one falls back to a free port.
-      ...(opts.prometheus && opts.prometheusPort !== undefined ? [{ port: opts.prometheusPort, what: 'Prometheus' }] : []),
+      ...(opts.prometheus && opts.prometheusPort !== undefined ? [{ port: opts.prometheusPort, what: 'Prometheus', flag: '--prometheus-port=PORT (or --no-prometheus)' }] : []),
       ...(opts.ha ? opts.regions.flatMap(haPortsOf) : []),
     ]);
+    await assertSameKind(opts.baseDir, opts.ha);
     await mkdir(paths.logs, { recursive: true });
+    await writeFile(join(opts.baseDir, KIND_FILE), `${opts.ha ? 'ha' : 'plain'}\n`);
     await mkdir(join(opts.baseDir, 'policies'), { recursive: true });
     await writeFile(paths.policy, READONLY_POLICY);
 

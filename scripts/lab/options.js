@@ -22,8 +22,9 @@ export const USAGE = `Usage: npm start -- [options]     (or: node scripts/lab.js
   Ctrl-C stops everything.
 
 Options:
-  --base-dir=DIR          Data, configs, tokens and logs (default: <repo>/.lab;
-                          env TOLLGATE_LAB_BASE_DIR). Reused by the next run.
+  --base-dir=DIR          Data, configs, tokens and logs (default: <repo>/.lab,
+                          <repo>/.lab-ha with --ha; env TOLLGATE_LAB_BASE_DIR).
+                          Reused by the next run of the same kind.
   --ports=G,E,U           HTTP ports of global, eu-west, us-east (default
                           4646,5646,6646; env TOLLGATE_LAB_PORTS). Each RPC
                           port is its HTTP port + 1.
@@ -91,7 +92,9 @@ export function parseLabOptions(argv, env) {
   }
   const v = parsed.values;
   const ha = v.ha === true;
-  const baseDir = resolve(REPO, String(v['base-dir'] ?? nonEmpty(env.TOLLGATE_LAB_BASE_DIR) ?? '.lab'));
+  // The HA lab keeps its own state by default: its regions' data is
+  // encrypted with keys that a plain lab's keyrings do not match.
+  const baseDir = resolve(REPO, String(v['base-dir'] ?? nonEmpty(env.TOLLGATE_LAB_BASE_DIR) ?? (ha ? '.lab-ha' : '.lab')));
   const portsText = v.ports ?? nonEmpty(env.TOLLGATE_LAB_PORTS);
   const httpPorts = portsText === undefined ? [...DEFAULT_HTTP_PORTS] : parsePortList(String(portsText));
   const promText = v['prometheus-port'] ?? nonEmpty(env.TOLLGATE_LAB_PROMETHEUS_PORT);

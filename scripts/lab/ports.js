@@ -34,18 +34,27 @@ export function freePort() {
 }
 
 /**
- * Throws TOLLGATE_LAB_PORT_IN_USE naming every busy port and what it was for.
+ * Throws TOLLGATE_LAB_PORT_IN_USE naming every busy port, what it was for,
+ * and the flag that moves it (`--ports` for the regions' ports, which the HA
+ * ports derive from; `flag` where another one moves it).
  *
- * @param {ReadonlyArray<{ port: number, what: string }>} wanted
+ * @param {ReadonlyArray<{ port: number, what: string, flag?: string }>} wanted
  */
 export async function assertPortsFree(wanted) {
   const busy = [];
-  for (const w of wanted) if (!(await isPortFree(w.port))) busy.push(`${w.port} (${w.what})`);
+  /** @type {string[]} */
+  const flags = [];
+  for (const w of wanted) {
+    if (await isPortFree(w.port)) continue;
+    busy.push(`${w.port} (${w.what})`);
+    const flag = w.flag ?? '--ports=G,E,U';
+    if (!flags.includes(flag)) flags.push(flag);
+  }
   if (busy.length > 0) {
     throw new LabError(
       'TOLLGATE_LAB_PORT_IN_USE',
       `port${busy.length > 1 ? 's' : ''} in use: ${busy.join(', ')}. Is another lab running? ` +
-        'Stop it, or choose other ports with --ports=G,E,U.',
+        `Stop it, or choose other ports with ${flags.join(' and ')}.`,
     );
   }
 }

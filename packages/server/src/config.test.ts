@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -164,6 +164,7 @@ describe('agent config', () => {
     const file = join(dir, 'ok.hcl');
     await writeFile(file, 'region = "r1"\n');
     expect(loadAgentConfigFile(file)).toEqual({ region: 'r1' });
+    await rm(dir, { recursive: true, force: true });
   });
 });
 

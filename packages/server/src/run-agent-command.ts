@@ -1,4 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yargsParser from 'yargs-parser';
@@ -6,6 +7,7 @@ import { Agent } from './agent.js';
 import { loadAgentConfigFile, mergeAgentConfig, resolveAgentConfig } from './config.js';
 import type { AgentConfigInput } from './config.js';
 import { TollgateError } from './errors.js';
+import { stopWithNpmParent } from './npm-parent-watch.js';
 
 export const AGENT_USAGE = `Usage: tollgate agent [options]
 
@@ -14,8 +16,9 @@ export const AGENT_USAGE = `Usage: tollgate agent [options]
 
 Options:
   -config=<path>       HCL or JSON config file; repeatable, later files win.
-  -dev                 Development mode: a throwaway data dir, region "global",
-                       bound to 127.0.0.1.
+  -dev                 Development mode: a throwaway data dir (deleted on exit),
+                       region "global", bound to 127.0.0.1; a port not given
+                       is 4646/4647 when free, else any free port.
   -region=<name>       Region of this agent (default "global").
   -data-dir=<path>     Where the state is kept.
   -bind=<addr>         Address to listen on (default 0.0.0.0).
@@ -55,6 +58,11 @@ export async function runAgentCommand(
     return 1;
   }
   let agent: Agent;
+  // -dev's throwaway data dir: removed whenever this command returns.
+  let devDir: string | undefined;
+  const removeDevDir = async (): Promise<void> => {
+    if (devDir) await rm(devDir, { recursive: true, force: true }).catch(() => undefined);
+  };
   try {
     const files = ((parsed.config as string[] | undefined) ?? []).map((f) => loadAgentConfigFile(f));
     const dev = parsed.dev === true;
@@ -66,36 +74,63 @@ export async function runAgentCommand(
       ports: { http: portFlag(parsed['http-port'], 'http-port'), rpc: portFlag(parsed['rpc-port'], 'rpc-port') },
     };
     const merged = mergeAgentConfig(...files, flags);
-    if (dev && merged.data_dir === undefined) merged.data_dir = await mkdtemp(join(tmpdir(), 'tollgate-dev-'));
+    if (dev) {
+      if (merged.data_dir === undefined) merged.data_dir = devDir = await mkdtemp(join(tmpdir(), 'tollgate-dev-'));
+      // A dev agent is for trying things: a default port that is taken (by
+      // another agent, a lab) gives way to a free one instead of failing.
+      const host = merged.bind_addr ?? '127.0.0.1';
+      const ports = { ...merged.ports };
+      for (const [key, fallback] of [['http', 4646], ['rpc', 4647]] as const) {
+        if (ports[key] === undefined && !(await portFree(host, fallback))) {
+          ports[key] = 0;
+          stderr.write(`==> -dev: port ${fallback} is in use; ${key.toUpperCase()} takes a free port (-${key}-port=<port> picks one)\n`);
+        }
+      }
+      merged.ports = ports;
+    }
     agent = new Agent(resolveAgentConfig(merged, { dev }));
   } catch (err) {
     stderr.write(`Error loading configuration: ${err instanceof Error ? err.message : String(err)}\n`);
+    await removeDevDir();
     return 1;
   }
   try {
     await agent.start();
   } catch (err) {
-    agent.log.error({ err }, 'agent failed to start');
-    stderr.write(`Error starting agent: ${err instanceof Error ? err.message : String(err)}\n`);
+    const message = startFailure(err);
+    // One line for people (stderr) and one event for log collectors; the
+    // stack only at debug level: a busy port is not a bug.
+    agent.log.error({ code: (err as { code?: unknown }).code }, 'agent failed to start');
+    agent.log.debug({ err }, 'agent start failure');
+    stderr.write(`Error starting agent: ${message}\n`);
     await agent.close().catch(() => undefined);
+    await removeDevDir();
     return 1;
+  }
+  if (devDir) {
+    stderr.write(`==> -dev agent: HTTP ${agent.httpAddress}, RPC ${agent.rpcAddress}; data dir ${devDir} (deleted on exit)\n`);
   }
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
       stopping = true;
+      unwatch();
       agent.log.info({ signal }, 'shutting down');
-      agent
+      void agent
         .drain(5000)
         .then(() => agent.close())
         .then(
-          () => resolve(0),
+          () => 0,
           (err: unknown) => {
             agent.log.error({ err }, 'shutdown failed');
-            resolve(1);
+            return 1;
           },
-        );
+        )
+        .then(async (code) => {
+          await removeDevDir();
+          resolve(code);
+        });
     };
     // SIGHUP re-reads the TLS certificate files (rotation) without stopping.
     const reload = (): void => {
@@ -105,6 +140,29 @@ export async function runAgentCommand(
     process.on('SIGHUP', reload);
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // Under `npx tollgate agent` the signals reach npm's shell, not us.
+    const unwatch = stopWithNpmParent(() => stop('parent exited'));
+  });
+}
+
+/** The start error as one line, naming the flag that moves a busy port. */
+function startFailure(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; address?: unknown; port?: unknown };
+  if (e.code === 'TOLLGATE_RPC_LISTEN' && /in use/.test(String(e.message))) {
+    return `${String(e.message)} (another agent or lab?); choose another with -rpc-port=<port> or ports.rpc (0 picks a free port)`;
+  }
+  if (e.code === 'EADDRINUSE') {
+    return `cannot listen for HTTP on ${String(e.address)}:${String(e.port)}: the port is in use (another agent or lab?); choose another with -http-port=<port> or ports.http (0 picks a free port)`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** True when `port` on `host` can be listened on now. */
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ host, port, exclusive: true }, () => s.close(() => resolve(true)));
   });
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -65,6 +65,7 @@ describe('tollgate acl bootstrap', () => {
     const r = await runCli(['acl', 'bootstrap', file], { env });
     expect(r.code).toBe(0);
     expect(JSON.parse(agent.requests[0]?.body ?? '')).toEqual({ BootstrapSecret: BOOTSTRAP_TOKEN.SecretID });
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('reads the operator secret from stdin when the path is -', async () => {

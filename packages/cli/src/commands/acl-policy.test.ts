@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,7 +13,10 @@ beforeAll(async () => {
   agent = await startFakeAgent();
   dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
 });
-afterAll(() => agent.close());
+afterAll(async () => {
+  await agent.close();
+  await rm(dir, { recursive: true, force: true });
+});
 beforeEach(() => {
   agent.reset();
   env = { TOLLGATE_ADDR: agent.addr, TOLLGATE_TOKEN: 'mgmt' };

@@ -67,7 +67,13 @@ export class GrpcServer {
     // agent's JSON log instead. The hook is process-wide: the last agent
     // created in a process owns it, which only matters in tests.
     const grpcLog = opts.log.child({ lib: 'grpc-js' });
-    grpc.setLogger({ error: (...args: unknown[]) => grpcLog.warn(args.map(String).join(' ')) });
+    grpc.setLogger({
+      error: (...args: unknown[]) => {
+        const line = args.map(String).join(' ');
+        // A failed bind is reported once, by listen()'s error, not here too.
+        if (!line.startsWith('No address added')) grpcLog.warn(line);
+      },
+    });
     const counter = opts.metrics.grpcRequests;
     const countCalls: grpc.ServerInterceptor = (method, call) =>
       new grpc.ServerInterceptingCall(call, {
@@ -130,7 +136,10 @@ export class GrpcServer {
       port = await listener.listen(o.host, o.port);
     } catch (err) {
       injector.destroy();
-      throw new TollgateError('TOLLGATE_RPC_LISTEN', `cannot listen for RPC on ${address} (ports.rpc; in use?): ${(err as Error).message}`, { cause: err });
+      // Name the address and the cause; run-agent-command adds the flag to use.
+      const code = (err as { code?: unknown }).code;
+      const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EADDRNOTAVAIL' ? 'no such local address' : (err as Error).message;
+      throw new TollgateError('TOLLGATE_RPC_LISTEN', `cannot listen for RPC on ${address}: ${why}`, { cause: err });
     }
     this.#listener = listener;
     this.#injector = injector;
