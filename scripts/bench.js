@@ -4,9 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, benchTls, call, ensureTool, spawnJson, startAgent, stop, wrk, REPO } from './bench/common.js';
+import { BIN, benchTls, call, ensureTool, percentile, spawnJson, startAgent, stop, wrk, REPO } from './bench/common.js';
 import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
 import { benchHaFailover, benchHaWrites } from './bench/ha.js';
+import { benchAbuse } from './bench/abuse.js';
+import { benchAudit } from './bench/audit.js';
 
 // Every temp file of the run (agents' data, etcd's, wrk's scripts) under one
 // dir, removed on exit, also when a suite fails or the run is interrupted.
@@ -159,6 +161,14 @@ async function benchFailover() {
   await benchHaFailover({ report });
 }
 
+async function benchAbuseSuite() {
+  const { quiet, loaded } = await benchAbuse({ seconds: SECONDS });
+  const p50 = (r) => percentile(r.lat, 50) * 1000;
+  const p99 = (r) => percentile(r.lat, 99) * 1000;
+  report('good-client p50 under abuse (1,010 idle conns + 8 conns of 970 KiB anonymous checks), vs no abuse', p50(loaded), p50(quiet), 'µs', 'near 1');
+  report('good-client p99 under abuse, vs no abuse', p99(loaded), p99(quiet), 'µs', 'near 1');
+}
+
 // Each suite with the environment that shapes its figures, for the command
 // printed under every figure.
 const suites = {
@@ -168,6 +178,8 @@ const suites = {
   catchup: { run: benchCatchup, env: () => `BENCH_CATCHUP_TOKENS=${CATCHUP_TOKENS}` },
   ha: { run: benchHa, env: () => `BENCH_SECONDS=${SECONDS}` },
   failover: { run: benchFailover, env: () => '' },
+  abuse: { run: benchAbuseSuite, env: () => `BENCH_SECONDS=${SECONDS}` },
+  audit: { run: () => benchAudit({ seconds: SECONDS, report }), env: () => `BENCH_SECONDS=${SECONDS}` },
 };
 if (process.argv.length > 3 || (only !== undefined && !Object.hasOwn(suites, only))) {
   const what = process.argv.length > 3 ? `one suite at most, got: ${process.argv.slice(2).join(' ')}` : `unknown suite '${only}'`;

@@ -150,6 +150,8 @@ export async function api(
 ): Promise<{ status: number; body: any; text: string; headers: Headers }> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token !== undefined) headers['X-Nomad-Token'] = opts.token;
+  // A JSON body is sent as JSON, as every real client does (fetch would say text/plain).
+  if (opts.body !== undefined && opts.rawBody === undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
   const res = await (opts.fetch ?? fetch)(addr + path, {
     method,
     headers,

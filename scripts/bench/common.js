@@ -104,7 +104,7 @@ export async function benchTls(regions = ['global', 'eu-west', 'us-east']) {
 export async function call(addr, method, path, { token, body } = {}) {
   const res = await benchFetch(addr + path, {
     method,
-    headers: token ? { 'X-Nomad-Token': token } : {},
+    headers: { ...(token ? { 'X-Nomad-Token': token } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

@@ -38,6 +38,7 @@ export async function agentCall(addr, method, path, opts = {}) {
   /** @type {Record<string, string>} */
   const headers = {};
   if (opts.token !== undefined) headers['X-Nomad-Token'] = opts.token;
+  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await labFetch(addr + path, {
     method,
     headers,

@@ -17,6 +17,8 @@ import { aclTokenListCommand } from './commands/acl-token-list.js';
 import { aclTokenSelfCommand } from './commands/acl-token-self.js';
 import { aclTokenUpdateCommand } from './commands/acl-token-update.js';
 import { agentCommand } from './commands/agent.js';
+import { auditHashCommand } from './commands/audit-hash.js';
+import { auditVerifyCommand } from './commands/audit-verify.js';
 import { statusCommand } from './commands/status.js';
 import { tlsCaCreateCommand, tlsCertCreateCommand } from './commands/tls.js';
 import { versionCommand } from './commands/version.js';
@@ -41,6 +43,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   aclRoleInfoCommand,
   aclRoleListCommand,
   aclRoleDeleteCommand,
+  auditHashCommand,
+  auditVerifyCommand,
   statusCommand,
   tlsCaCreateCommand,
   tlsCertCreateCommand,
@@ -63,6 +67,13 @@ export const GROUPS: readonly CommandGroup[] = [
       'This command groups subcommands for interacting with ACL policies and tokens.\n' +
       'Users can bootstrap the ACL system, create policies that restrict access, and\n' +
       'generate tokens from those policies.',
+  },
+  {
+    name: 'audit',
+    synopsis: 'Find and verify audit log lines',
+    description:
+      'This command groups subcommands for the audit log: hash a secret to find its\n' +
+      'lines, and verify that a log was not edited.',
   },
   {
     name: 'acl policy',

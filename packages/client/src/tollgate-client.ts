@@ -242,6 +242,15 @@ export class TollgateClient {
     return this.#call({ method: 'POST', path: '/v1/acl/authorize', expect: 'object', body: { Checks: checks }, opts });
   }
 
+  /**
+   * `POST /v1/audit/hash` (management): the form `input` (a secret) takes in
+   * this region's audit log, `hmac-sha256:<hex>`, to search the log with.
+   */
+  async auditHash(input: string, opts?: RequestOptions): Promise<ApiResponse<{ Hash: string }>> {
+    if (typeof input !== 'string' || input === '') throw new TypeError('input must be a non-empty string');
+    return this.#call({ method: 'POST', path: '/v1/audit/hash', expect: 'object', body: { Input: input }, opts });
+  }
+
   /** `GET /v1/agent/health`: 200 with `{ status: "ok" }` when the agent serves requests. No token needed. */
   async agentHealth(query?: QueryOptions): Promise<ApiResponse<AgentHealth>> {
     return this.#call({ method: 'GET', path: '/v1/agent/health', expect: 'object', query });

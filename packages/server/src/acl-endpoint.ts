@@ -84,7 +84,19 @@ async function bootstrap(ctx: AgentContext, body: unknown): Promise<AclWriteResu
   }
   const resetIndex = await readResetIndex(ctx.bootstrapResetFile);
   const token = bootstrapToken(new Date(), secretId);
-  const { index } = await ctx.apply({ type: 'bootstrap', token, resetIndex });
+  let index: number;
+  try {
+    ({ index } = await ctx.apply({ type: 'bootstrap', token, resetIndex }));
+  } catch (err) {
+    // A chosen secret that is already some token's: answer exactly like a
+    // malformed one. A 409 naming the AccessorID told a guesser the secret
+    // exists (and whose it is).
+    if (secretId !== undefined && (err as { code?: unknown }).code === 'TOLLGATE_CONFLICT') {
+      ctx.log.info('ACL bootstrap refused: the operator-supplied BootstrapSecret is already in use');
+      throw new BadRequestError('invalid acl token');
+    }
+    throw err;
+  }
   ctx.log.info({ accessor: token.AccessorID, index }, 'ACL bootstrap done');
   return { index, body: tokenView(stored(ctx, token.AccessorID), roleById(ctx)) };
 }

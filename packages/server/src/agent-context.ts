@@ -1,4 +1,5 @@
 import type { Mutation, StateStore } from '@tollgate/state';
+import type { RequestAuditor } from './audit/request-auditor.js';
 import type { ResolvedAgentConfig } from './config.js';
 import type { AclWriteOp, AclWriteResult } from './acl-write.js';
 import type { ForwardRequest, ForwardResponse } from './forwarding/forwarded-http.js';
@@ -25,6 +26,10 @@ export interface AgentContext {
    * status. `undefined` with one agent per region.
    */
   readonly ha?: HaContext | undefined;
+  /** The audit log (`audit { enabled = true }`); `undefined` when it is off. */
+  readonly audit?: RequestAuditor | undefined;
+  /** `hmac-sha256:<hex>` of a secret under this region's audit key (`POST /v1/audit/hash`). */
+  auditHash(input: string): string;
   /** Commits a mutation in this region (durable and applied here on return). */
   apply(m: Mutation): Promise<{ index: number }>;
   /** Whether this agent's region is the authoritative one. */
@@ -35,7 +40,7 @@ export interface AgentContext {
    * forwarded there with the caller's secret; answers once this region's
    * replica has caught up with the returned index (read-your-writes).
    */
-  writeGlobal(w: AclWriteOp, secret: string): Promise<AclWriteResult>;
+  writeGlobal(w: AclWriteOp, secret: string, requestId?: string): Promise<AclWriteResult>;
   /**
    * Runs an HTTP API request in another region (Nomad's `?region=`) over
    * gRPC and returns its answer unchanged.
@@ -59,7 +64,11 @@ export interface AgentContext {
 /** The agent's health as `/v1/agent/health` reports it. */
 export interface AgentHealth {
   readonly ok: boolean;
-  /** `serving`, or `degraded` (e.g. etcd unreachable: reads only). */
+  /**
+   * `serving`, or `degraded`: etcd unreachable (reads only; ok), or the audit
+   * log cannot be written (fail-closed: not ok, ACL requests get 503;
+   * `audit.fail_open`: ok, served unaudited).
+   */
   readonly status: 'serving' | 'degraded' | 'draining';
   readonly message: string;
 }

@@ -2,12 +2,24 @@ import type { AgentHealth } from './agent-context.js';
 
 /**
  * What `/v1/agent/health` reports for an agent in lifecycle state `status`
- * whose region log reports `degradedReason` (HA: etcd unreachable).
- * Degraded still answers 200: reads and authorization go on, so load
- * balancers keep the agent; writes fail.
+ * whose region log reports `degradedReason` (HA: etcd unreachable) and whose
+ * audit log (if any) may be failing. Degraded by etcd still answers 200:
+ * reads and authorization go on, so load balancers keep the agent; writes
+ * fail. A failing audit log under fail-closed is not ok (503): the agent
+ * answers no ACL request; under `audit.fail_open` it is ok but degraded.
  */
-export function agentHealth(status: string, degradedReason: string | undefined): AgentHealth {
+export function agentHealth(
+  status: string,
+  degradedReason: string | undefined,
+  audit?: { readonly failure: string | undefined; readonly failOpen: boolean },
+): AgentHealth {
   if (status !== 'running') return { ok: false, status: 'draining', message: `agent is ${status}` };
+  const auditFailure = audit?.failure;
+  if (auditFailure !== undefined) {
+    return audit?.failOpen === true
+      ? { ok: true, status: 'degraded', message: `audit log cannot be written (${auditFailure}): requests are served unaudited (audit.fail_open)` }
+      : { ok: false, status: 'degraded', message: `audit log cannot be written (${auditFailure}): audited requests are refused with 503` };
+  }
   if (degradedReason !== undefined) {
     return { ok: true, status: 'degraded', message: `${degradedReason}: writes are refused; reads and authorization are served from local state` };
   }

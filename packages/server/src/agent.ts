@@ -5,6 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { EmbeddedRegionLog, StateStore } from '@tollgate/state';
 import type { Mutation, RegionLog, ReplicatedBatch } from '@tollgate/state';
 import { runWrite } from './acl-endpoint.js';
+import { deriveAuditKey, hmacSecret } from './audit/audit-key.js';
+import { openAuditLog } from './audit/audit-log.js';
+import type { RequestAuditor } from './audit/request-auditor.js';
 import type { AgentContext, AgentHealth } from './agent-context.js';
 import { agentHealth } from './agent-health.js';
 import type { AclWriteOp, AclWriteResult } from './acl-write.js';
@@ -24,7 +27,8 @@ import { HaRuntime } from './ha/ha-runtime.js';
 import { LeaderTasks } from './ha/leader-tasks.js';
 import type { LeaderTask } from './ha/leader-tasks.js';
 import { createHttpServer } from './http/http-server.js';
-import { loadOrCreateKey } from './keyring.js';
+import { loadRegionKey } from './keyring.js';
+import { STATE_MARKER, pathExists, writeMarker } from './state-marker.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
@@ -48,6 +52,12 @@ export type AgentStatus = 'new' | 'starting' | 'running' | 'draining' | 'closed'
 export interface AgentOptions {
   /** A logger to use instead of a new pino root logger on stdout. */
   readonly logger?: Logger;
+  /**
+   * `tollgate agent -upgrade-state`: sign the records of a state store
+   * written before records were authenticated (format 1), as they are now.
+   * Without it such a store is refused. @default false
+   */
+  readonly upgradeState?: boolean;
 }
 
 /**
@@ -84,6 +94,7 @@ export class Agent implements AgentContext {
   readonly metrics: AgentMetrics;
   readonly bootstrapResetFile: string;
   #status: AgentStatus = 'new';
+  readonly #upgradeState: boolean;
   #store: StateStore | undefined;
   #resolver: TokenResolver | undefined;
   #http: FastifyInstance | undefined;
@@ -104,9 +115,12 @@ export class Agent implements AgentContext {
   #regionLog: RegionLog | undefined;
   #ha: HaRuntime | undefined;
   readonly #leaderTasks: LeaderTasks;
+  #audit: RequestAuditor | undefined;
+  #auditKey: Buffer | undefined;
 
   constructor(config: ResolvedAgentConfig, opts: AgentOptions = {}) {
     this.config = config;
+    this.#upgradeState = opts.upgradeState ?? false;
     this.log = opts.logger ?? createLogger({ level: config.logLevel, region: config.region });
     this.metrics = new AgentMetrics(config.region);
     this.bootstrapResetFile = join(config.dataDir, 'server', 'acl-bootstrap-reset');
@@ -212,14 +226,30 @@ export class Agent implements AgentContext {
     const etcd = this.config.etcd;
     // The one HA key check (HaRuntime takes the key as given): checked at
     // start, not in config, so a config file may leave the key to another.
-    if (etcd !== undefined && this.config.acl.encryptionKey === undefined) {
+    if (etcd !== undefined && this.config.acl.encryptionKey === undefined && this.config.acl.encryptionKeyFile === undefined) {
       throw new ConfigError(
-        'acl.encryption_key: required in HA mode (an etcd block is set): every agent of the region must seal and open the same SecretIDs in etcd',
+        'acl.encryption_key: required in HA mode (an etcd block is set), or acl.encryption_key_file: every agent of the region must seal, open and authenticate the same records in etcd',
       );
     }
-    const key = await loadOrCreateKey(join(serverDir, 'keyring'), this.config.acl.encryptionKey, join(serverDir, 'state'));
+    const stateDir = join(serverDir, 'state');
+    const keyring = join(serverDir, 'keyring');
+    const marker = join(serverDir, STATE_MARKER);
+    // Decided before a key is generated: a keyring or marker left from an
+    // earlier start means a store existed here, and an empty state dir is
+    // then a loss to report, never a reason to start afresh.
+    const initializedBefore = (await pathExists(marker)) || (await pathExists(keyring));
+    const { key } = await loadRegionKey({
+      configured: this.config.acl.encryptionKey,
+      keyFile: this.config.acl.encryptionKeyFile,
+      defaultKeyring: keyring,
+      dataDir: this.config.dataDir,
+      storeDir: stateDir,
+      log: this.log,
+    });
     this.#store = await StateStore.open({
-      path: join(serverDir, 'state'),
+      path: stateDir,
+      create: initializedBefore ? 'never' : 'if-empty',
+      upgradeFormat: this.#upgradeState,
       secretKey: key,
       regionLog: etcd === undefined ? 'embedded' : 'external',
       logger: this.log.child({ component: 'state' }),
@@ -228,8 +258,11 @@ export class Agent implements AgentContext {
           this.metrics.commitBatchSize.observe(batchSize);
           this.metrics.commitSeconds.observe(seconds);
         },
+        observeCommitFailure: (writes: number) => this.metrics.protection.commitFailures.inc(writes),
+        observeRecordRefused: (table: string, source: string) => this.metrics.protection.recordsRefused.inc({ table, source }),
       },
     });
+    await writeMarker(marker);
     if (etcd === undefined) {
       this.#regionLog = new EmbeddedRegionLog(this.#store);
     } else {
@@ -240,6 +273,20 @@ export class Agent implements AgentContext {
       this.#regionLog = ha.regionLog;
     }
     this.#resolver = new TokenResolver(this.#store);
+    this.#auditKey = deriveAuditKey(key, this.config.region);
+    if (this.config.audit.enabled) {
+      const store = this.#store;
+      this.#audit = await openAuditLog({
+        config: this.config.audit,
+        path: this.config.audit.path ?? join(this.config.dataDir, 'audit', 'audit.log'),
+        encryptionKey: key,
+        region: this.config.region,
+        httpPort: this.config.ports.http,
+        log: this.log,
+        registry: this.metrics.registry,
+        tokens: () => store,
+      });
+    }
     this.metrics.bindStore(this.#store);
     this.#http = createHttpServer(this, this.#tls);
     await this.#startRpc(this.#store, this.#http);
@@ -270,6 +317,20 @@ export class Agent implements AgentContext {
       },
       'agent started',
     );
+  }
+
+  get audit(): RequestAuditor | undefined {
+    return this.#audit;
+  }
+
+  auditHash(input: string): string {
+    if (this.#auditKey === undefined) throw new TollgateError('TOLLGATE_AGENT_NOT_STARTED', 'agent not started');
+    return hmacSecret(this.#auditKey, input);
+  }
+
+  /** Reopens the audit log file (SIGHUP, after external rotation); a no-op without one. */
+  reopenAudit(): void {
+    this.#audit?.writer.reopen();
   }
 
   /**
@@ -393,9 +454,9 @@ export class Agent implements AgentContext {
     });
   }
 
-  writeGlobal(w: AclWriteOp, secret: string): Promise<AclWriteResult> {
+  writeGlobal(w: AclWriteOp, secret: string, requestId?: string): Promise<AclWriteResult> {
     if (this.isAuthoritative) return runWrite(this, secret, w);
-    return forwardGlobalWrite(this, this.#forwarder, w, secret);
+    return forwardGlobalWrite(this, this.#forwarder, w, secret, requestId);
   }
 
   forwardToRegion(region: string, req: ForwardRequest): Promise<ForwardResponse> {
@@ -418,7 +479,9 @@ export class Agent implements AgentContext {
   }
 
   health(): AgentHealth {
-    return agentHealth(this.#status, this.#regionLog?.degradedReason);
+    // The region log (HA: etcd unreachable) or the local store (a failed
+    // commit: disk full, I/O error) cannot take writes now.
+    return agentHealth(this.#status, this.#regionLog?.degradedReason ?? this.#store?.degradedReason, this.#audit?.writer);
   }
 
   /**
@@ -458,6 +521,8 @@ export class Agent implements AgentContext {
       },
       // HA: resign (another agent leads at once) and stop following etcd.
       { name: 'ha', close: () => this.#ha?.close(), closeOnly: true },
+      // After the HTTP server: every answered request's line is written first.
+      { name: 'audit log', close: () => this.#audit?.writer.close(), closeOnly: true },
       { name: 'region log', close: () => this.#regionLog?.close(), closeOnly: true },
       { name: 'store', close: () => this.#store?.close(), closeOnly: true },
     ];

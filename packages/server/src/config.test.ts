@@ -1,6 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAgentConfigFile, mergeAgentConfig, parseAgentConfig, resolveAgentConfig } from './config.js';
 import type { ResolvedAgentConfig } from './config.js';
@@ -85,6 +85,8 @@ describe('agent config', () => {
     ['region = "unterminated', /a\.hcl: /],
     ['server { region_peers = { "global" = ["no-port"] } }', /region_peers\.global" must be a list of "host:port"/],
     ['etcd { endpoints = "x" }', /key "etcd\.endpoints" must be a list of strings/],
+    ['audit { enabled = "yes" }', /key "audit\.enabled" must be true or false/],
+    ['audit { rotate_keep = 3 }', /unknown key "audit\.rotate_keep"/],
   ])('rejects %j with an error naming the key and file', (text, re) => {
     expect(() => parseAgentConfig(text, 'a.hcl')).toThrow(ConfigError);
     expect(() => parseAgentConfig(text, 'a.hcl')).toThrow(re);
@@ -99,6 +101,10 @@ describe('agent config', () => {
     [{ data_dir: '/x', etcd: { endpoints: [] } }, /etcd\.endpoints: at least one endpoint/],
     [{ data_dir: '/x', acl: { replication_token: '' } }, /acl\.replication_token: must not be empty/],
     [{ data_dir: '/x', limits: { http_max_body_bytes: 10 } }, /limits\.http_max_body_bytes/],
+    [{ data_dir: '/x', audit: { enabled: true, rotate_bytes: 100 } }, /audit\.rotate_bytes: must be 0 \(never\) or between 4096/],
+    [{ data_dir: '/x', audit: { enabled: true, rotate_max_files: 0 } }, /audit\.rotate_max_files/],
+    [{ data_dir: '/x', audit: { enabled: true, queue_lines: 1 } }, /audit\.queue_lines/],
+    [{ data_dir: '/x', audit: { enabled: true, path: ' ' } }, /audit\.path: must not be empty/],
   ])('refuses an inconsistent config %j', (input, re) => {
     expect(() => resolveAgentConfig(input)).toThrow(re);
   });
@@ -147,6 +153,16 @@ describe('agent config', () => {
   it('loads without changing process-wide Error settings (the HCL parser is imported guarded)', async () => {
     parseAgentConfig('region = "x"', 'a.hcl');
     expect(Error.stackTraceLimit).not.toBe(Infinity);
+  });
+
+  it('resolves the audit block: off by default, path left to the agent (data dir) unless given, stdout kept as is', () => {
+    expect(resolveAgentConfig({ data_dir: '/x' }).audit).toEqual({ enabled: false, path: undefined, failOpen: false, rotateBytes: 0, rotateMaxFiles: 10, queueLines: 65_536 });
+    expect(resolveAgentConfig(parseAgentConfig('data_dir = "/x"\naudit {\n  enabled = true\n  path = "rel/audit.log"\n}\n', 'a.hcl')).audit).toMatchObject({
+      enabled: true,
+      path: resolve('rel/audit.log'),
+    });
+    const text = 'data_dir = "/x"\naudit {\n  enabled = true\n  path = "stdout"\n  fail_open = true\n  rotate_bytes = 1048576\n  rotate_max_files = 3\n  queue_lines = 1024\n}\n';
+    expect(resolveAgentConfig(parseAgentConfig(text, 'a.hcl')).audit).toEqual({ enabled: true, path: 'stdout', failOpen: true, rotateBytes: 1_048_576, rotateMaxFiles: 3, queueLines: 1024 });
   });
 
   it('merges files and flags left to right, per key inside blocks', () => {
@@ -229,3 +245,32 @@ limits {
   });
 });
 
+describe('limits against hostile clients', () => {
+  it('resolves the HTTP limits and request_limits with their defaults, from HCL too', () => {
+    const d = resolveAgentConfig({ data_dir: '/tmp/x' }).limits;
+    expect(d).toMatchObject({ httpMaxConnsPerClient: 100, httpsHandshakeTimeoutMs: 5000, httpReadTimeoutMs: 30_000, httpIdleTimeoutMs: 60_000 });
+    expect(d.requestLimits).toEqual({
+      mode: 'enforcing',
+      writeRate: 10_000,
+      writeBurst: 10_000,
+      checkRate: 50_000,
+      checkBurst: 50_000,
+      tokenWriteRate: 10_000,
+      tokenCheckRate: 50_000,
+      anonymousRate: 1_000,
+    });
+    const hcl = parseAgentConfig('limits {\n  http_idle_timeout = "5s"\n  request_limits {\n    mode = "permissive"\n    check_rate = 7\n  }\n}\n', 'a.hcl');
+    const r = resolveAgentConfig({ ...hcl, data_dir: '/tmp/x' }).limits;
+    expect(r.httpIdleTimeoutMs).toBe(5000);
+    expect(r.requestLimits).toMatchObject({ mode: 'permissive', checkRate: 7, checkBurst: 7, tokenCheckRate: 7 });
+  });
+
+  it('names the key of a bad limit, and refuses both encryption_key and encryption_key_file', () => {
+    expect(() => parseAgentConfig('limits {\n  request_limits {\n    mode = "off"\n  }\n}\n', 'a.hcl')).toThrow(/a.hcl: key "limits.request_limits" must be a block of mode/);
+    expect(() => resolveAgentConfig({ data_dir: '/tmp/x', limits: { http_read_timeout: '0s' } })).toThrow(/limits.http_read_timeout/);
+    expect(() =>
+      resolveAgentConfig({ data_dir: '/tmp/x', acl: { encryption_key: Buffer.alloc(32).toString('base64'), encryption_key_file: '/etc/k' } }),
+    ).toThrow('acl.encryption_key_file: set either acl.encryption_key or acl.encryption_key_file, not both');
+    expect(resolveAgentConfig({ data_dir: '/tmp/x', acl: { encryption_key_file: 'rel/k' } }).acl.encryptionKeyFile).toMatch(/^\/.*rel\/k$/);
+  });
+});

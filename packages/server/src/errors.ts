@@ -20,7 +20,7 @@ export interface ErrorStatus {
   readonly grpc: GrpcStatus;
 }
 
-const { INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, UNAVAILABLE, INTERNAL } = GrpcStatus;
+const { INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, UNAVAILABLE, INTERNAL, RESOURCE_EXHAUSTED } = GrpcStatus;
 
 /**
  * Code → statuses. Nomad answers write-time lookups of missing objects
@@ -42,6 +42,11 @@ export const ERROR_CATALOGUE = {
   // @tollgate/filter: an invalid `?filter=` expression.
   TOLLGATE_FILTER_INVALID: { http: 400, grpc: INVALID_ARGUMENT },
   TOLLGATE_PERMISSION_DENIED: { http: 403, grpc: PERMISSION_DENIED },
+  // A browser write from another origin; a non-JSON write without a token header.
+  TOLLGATE_ORIGIN_REFUSED: { http: 403, grpc: PERMISSION_DENIED },
+  TOLLGATE_UNSUPPORTED_MEDIA_TYPE: { http: 415, grpc: INVALID_ARGUMENT },
+  // limits.request_limits: the answer carries Retry-After.
+  TOLLGATE_RATE_LIMITED: { http: 429, grpc: RESOURCE_EXHAUSTED },
   TOLLGATE_TOKEN_EXPIRED: { http: 403, grpc: PERMISSION_DENIED },
   TOLLGATE_OBJECT_NOT_FOUND: { http: 404, grpc: INTERNAL },
   TOLLGATE_CONFLICT: { http: 409, grpc: INTERNAL },
@@ -55,6 +60,8 @@ export const ERROR_CATALOGUE = {
   // A region log call after the agent began shutting down.
   TOLLGATE_REGION_LOG_CLOSED: { http: 503, grpc: INTERNAL },
   TOLLGATE_WAIT_TIMEOUT: { http: 504, grpc: INTERNAL },
+  // The audit log cannot be written (fail-closed): refused, or committed but not audited.
+  TOLLGATE_AUDIT_UNAVAILABLE: { http: 503, grpc: UNAVAILABLE },
   TOLLGATE_NO_PATH_TO_REGION: { http: 500, grpc: INTERNAL },
   // Never reaches a caller: the forwarder turns it into TOLLGATE_REGION_UNAVAILABLE.
   TOLLGATE_PEER_CONNECT: { http: 503, grpc: UNAVAILABLE },
@@ -68,6 +75,10 @@ export const ERROR_CATALOGUE = {
   TOLLGATE_SECRET_KEY_MISMATCH: { http: 500, grpc: INTERNAL },
   TOLLGATE_STORE_CORRUPT: { http: 500, grpc: INTERNAL },
   TOLLGATE_STORE_OPEN: { http: 500, grpc: INTERNAL },
+  // Existing data that cannot be opened as it is, or an unsigned store: the agent does not start.
+  TOLLGATE_STORE_REFUSED: { http: 500, grpc: INTERNAL },
+  // A token or policy value in etcd whose MAC does not verify: left out, logged, counted.
+  TOLLGATE_RECORD_REFUSED: { http: 500, grpc: INTERNAL },
   TOLLGATE_RPC_LISTEN: { http: 500, grpc: INTERNAL },
   TOLLGATE_TLS_INVALID: { http: 500, grpc: INTERNAL },
   TOLLGATE_FILE_EXISTS: { http: 500, grpc: INTERNAL },
@@ -199,6 +210,16 @@ export class UnavailableError extends TollgateError {
 }
 
 /**
+ * The audit log cannot be written and `audit.fail_open` is off: the request
+ * is refused before it runs (Vault's rule: nothing happens unaudited). HTTP 503.
+ */
+export class AuditUnavailableError extends TollgateError {
+  constructor(message: string) {
+    super('TOLLGATE_AUDIT_UNAVAILABLE', message);
+  }
+}
+
+/**
  * A leader-only write (expired-token GC, follower replication) from an agent
  * that does not, or no longer, lead its HA region: its fence (the leader key
  * of its etcd lease) is gone. HTTP 503; the caller stops leader work.
@@ -224,4 +245,21 @@ export function httpStatusFor(err: unknown): number {
     if (typeof status === 'number' && status >= 400 && status < 500) return status;
   }
   return 500;
+}
+
+/** A write from a browser page of another origin (`Origin` not the agent's own nor allowed). HTTP 403. */
+export class OriginRefusedError extends TollgateError {
+  constructor(origin: string) {
+    super('TOLLGATE_ORIGIN_REFUSED', `Origin ${origin.slice(0, 200)} may not write to this agent (http_allowed_origins)`);
+  }
+}
+
+/** A write whose body is not JSON, without a token header (what a cross-site form can send). HTTP 415. */
+export class UnsupportedMediaTypeError extends TollgateError {
+  constructor() {
+    super(
+      'TOLLGATE_UNSUPPORTED_MEDIA_TYPE',
+      'Request body must be JSON (Content-Type: application/json) unless the request carries an X-Nomad-Token or Authorization header',
+    );
+  }
 }

@@ -20,6 +20,9 @@ export {
   httpStatusFor,
 } from './errors.js';
 export { createLogger, REDACT_PATHS } from './logger.js';
+export { deriveAuditKey, hmacSecret } from './audit/audit-key.js';
+export { verifyAuditLog } from './audit/audit-verify.js';
+export type { AuditFile, AuditVerifyOptions, AuditVerifyResult } from './audit/audit-verify.js';
 export { AGENT_USAGE, runAgentCommand } from './run-agent-command.js';
 export { ReplicationLoop } from './replication/replication-loop.js';
 export type {

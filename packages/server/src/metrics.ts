@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StateStore } from '@tollgate/state';
+import { ProtectionMetrics } from './protection-metrics.js';
 import type { ReplicationErrorReason, ReplicationMetricsSink, ReplicationReport, ResyncReason } from './replication/replication-loop.js';
 
 /**
@@ -20,11 +21,14 @@ export class AgentMetrics {
   readonly replicationErrors: Counter<'source_region' | 'reason'>;
   readonly replicationResyncs: Counter<'source_region' | 'reason'>;
   readonly replicationAppliedChanges: Counter<'source_region'>;
+  /** Limits, disk trouble, integrity at rest (issue 11). */
+  readonly protection: ProtectionMetrics;
 
   constructor(region: string) {
     this.registry.setDefaultLabels({ region });
     collectDefaultMetrics({ register: this.registry, prefix: 'tollgate_process_' });
     const registers = [this.registry];
+    this.protection = new ProtectionMetrics(this.registry);
     this.httpRequests = new Counter({
       name: 'tollgate_http_requests_total',
       help: 'HTTP requests by method, route pattern and status code.',
@@ -184,6 +188,7 @@ export class AgentMetrics {
   /** Gauges read from the store at scrape time. */
   bindStore(store: StateStore): void {
     const registers = [this.registry];
+    this.protection.bindStore(this.registry, store);
     new Gauge({
       name: 'tollgate_tokens',
       help: 'ACL tokens stored in this region.',

@@ -25,6 +25,9 @@ Options:
   -http-port=<port>    HTTP API port (default 4646; 0 picks a free port).
   -rpc-port=<port>     gRPC port between regions (default 4647; 0 = free port).
   -log-level=<level>   trace, debug, info, warn or error (default info).
+  -upgrade-state       Sign the records of a state store written before
+                       records were authenticated (format 1), as they are
+                       now; without it such a store is refused.
 `;
 
 const STRING_FLAGS = ['config', 'region', 'data-dir', 'bind', 'http-port', 'rpc-port', 'log-level'] as const;
@@ -43,14 +46,14 @@ export async function runAgentCommand(
   const parsed = yargsParser([...args], {
     configuration: { 'short-option-groups': false, 'camel-case-expansion': false, 'parse-numbers': false, 'unknown-options-as-args': false },
     string: [...STRING_FLAGS],
-    boolean: ['dev', 'h', 'help'],
+    boolean: ['dev', 'h', 'help', 'upgrade-state'],
     array: ['config'],
   });
   if (parsed.h || parsed.help) {
     stdout.write(AGENT_USAGE);
     return 0;
   }
-  const known = new Set<string>([...STRING_FLAGS, 'dev', 'h', 'help', '_', '--']);
+  const known = new Set<string>([...STRING_FLAGS, 'dev', 'h', 'help', 'upgrade-state', '_', '--']);
   const unknown = Object.keys(parsed).filter((k) => !known.has(k));
   if (unknown.length > 0 || parsed._.length > 0) {
     const what = unknown.length > 0 ? `flag provided but not defined: -${unknown[0]}` : `unexpected argument: ${String(parsed._[0])}`;
@@ -88,7 +91,7 @@ export async function runAgentCommand(
       }
       merged.ports = ports;
     }
-    agent = new Agent(resolveAgentConfig(merged, { dev }));
+    agent = new Agent(resolveAgentConfig(merged, { dev }), { upgradeState: parsed['upgrade-state'] === true });
   } catch (err) {
     stderr.write(`Error loading configuration: ${err instanceof Error ? err.message : String(err)}\n`);
     await removeDevDir();
@@ -132,10 +135,13 @@ export async function runAgentCommand(
           resolve(code);
         });
     };
-    // SIGHUP re-reads the TLS certificate files (rotation) without stopping.
+    // SIGHUP re-reads the TLS certificate files (rotation) and reopens the
+    // audit log file (external rotation) without stopping; without a
+    // handler it would kill the process.
     const reload = (): void => {
-      agent.log.info({ signal: 'SIGHUP' }, 'reloading TLS certificates');
+      agent.log.info({ signal: 'SIGHUP' }, 'reloading TLS certificates and reopening the audit log');
       agent.reloadTls();
+      agent.reopenAudit();
     };
     process.on('SIGHUP', reload);
     process.once('SIGINT', () => stop('SIGINT'));

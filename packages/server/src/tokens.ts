@@ -8,6 +8,8 @@ export const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 
 /** Longest token name, in Unicode code points (the issue's rule; Nomad counts bytes). */
 export const MAX_TOKEN_NAME = 256;
+/** Most policies one token may name (Nomad has no bound; 100,000 were accepted before). */
+export const MAX_TOKEN_POLICIES = 256;
 const NS_PER_MS = 1_000_000;
 /** The longest Go duration, in ms (2^63 - 1 ns). */
 const MAX_DURATION_MS = 9_223_372_036_854;
@@ -59,6 +61,9 @@ export function decodeTokenRequest(body: unknown): TokenRequest {
       throw new BadRequestError('Request decode failed: Policies must be a list of strings');
     }
     policies = b.Policies as string[];
+    if (policies.length > MAX_TOKEN_POLICIES) {
+      throw new BadRequestError(`Request decode failed: Policies: at most ${MAX_TOKEN_POLICIES} policies per token (got ${policies.length})`);
+    }
   }
   if (b.Global !== undefined && b.Global !== null && typeof b.Global !== 'boolean') {
     throw new BadRequestError('Request decode failed: Global must be true or false');

@@ -19,6 +19,7 @@
  * | `TOLLGATE_STORE_CORRUPT`        | `StoreCorruptError`      | unreadable data or unknown format on open |
  * | `TOLLGATE_STORE_OPEN`           | `StoreOpenError`         | LevelDB could not be opened (e.g. locked) |
  * | `TOLLGATE_REGION_LOG_CLOSED`    | `RegionLogClosedError`   | a write to a region log after `close()` |
+ * | `TOLLGATE_STORE_REFUSED`        | `StoreRefusedError`      | existing data that cannot be opened as it is; nothing touched |
  */
 
 /** Every code the state package raises. */
@@ -34,6 +35,7 @@ export type StateErrorCode =
   | 'TOLLGATE_SECRET_KEY_MISMATCH'
   | 'TOLLGATE_STORE_CORRUPT'
   | 'TOLLGATE_STORE_OPEN'
+  | 'TOLLGATE_STORE_REFUSED'
   | 'TOLLGATE_REGION_LOG_CLOSED';
 
 /** Base class of the store's own (non-TypeError/RangeError) errors. */
@@ -127,8 +129,13 @@ export class InvalidArgumentError extends TypeError {
  * Every write of the failed group commit rejects with this error.
  */
 export class CommitFailedError extends StateError {
-  constructor(options: { cause: unknown }) {
-    super('TOLLGATE_COMMIT_FAILED', 'state store commit failed: the write was not applied', options);
+  /** @param reason why (the store's degraded reason), appended to the message */
+  constructor(options: { cause: unknown }, reason?: string) {
+    super(
+      'TOLLGATE_COMMIT_FAILED',
+      `state store commit failed: the write was not applied${reason === undefined ? '' : ` (${reason})`}`,
+      options,
+    );
   }
 }
 
@@ -153,6 +160,18 @@ export class StoreCorruptError extends StateError {
 export class StoreOpenError extends StateError {
   constructor(path: string, options: { cause: unknown }) {
     super('TOLLGATE_STORE_OPEN', `cannot open state store at ${path}`, options);
+  }
+}
+
+/**
+ * The directory holds (or held) a state store that cannot be opened as it
+ * is — files without LevelDB's `CURRENT`, or an empty directory where the
+ * caller knows a store existed. Nothing was changed on disk: the store is
+ * never re-created over existing data. The message names the path.
+ */
+export class StoreRefusedError extends StateError {
+  constructor(message: string) {
+    super('TOLLGATE_STORE_REFUSED', message);
   }
 }
 

@@ -72,7 +72,12 @@ describe('group commit', () => {
     expect(store.index()).toBe(0);
     expect(store.tokenBySecret(t1.SecretID)).toBeUndefined();
     expect(store.changesSince(0)).toEqual([]);
-    // The store is still usable and the failed indexes were not consumed.
+    // Degraded: writes refused at once with the reason, until recovery
+    // (reopen + synced probe) succeeds by itself.
+    expect(store.degradedReason).toBe('commit failed: disk full');
+    await expect(store.apply({ type: 'token-upsert', tokens: [t1] })).rejects.toThrow(/commit failed: disk full/);
+    await vi.waitFor(() => expect(store.degradedReason).toBeUndefined(), { timeout: 10_000, interval: 20 });
+    // The store is usable again and the failed indexes were not consumed.
     await expect(store.apply({ type: 'token-upsert', tokens: [t1] })).resolves.toEqual({ index: 1 });
   });
 

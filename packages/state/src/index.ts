@@ -1,6 +1,7 @@
 export { StateStore } from './state-store.js';
 export type { CommitListener, ListOptions, StateStoreOptions, StoreStatus, WriteResult } from './state-store.js';
 export type { ChangesSinceOptions } from './change-feed.js';
+export type { StoreCreateMode } from './open-guard.js';
 export type { ReplicatedBatch } from './replication-planner.js';
 export { RegionLog } from './region-log.js';
 export type { RegionLogStatus, RegionLogWriteOptions, RegionLogWriteResult } from './region-log.js';
@@ -26,6 +27,7 @@ export {
   StoreClosedError,
   StoreCorruptError,
   StoreOpenError,
+  StoreRefusedError,
   ValueTooLargeError,
 } from './errors.js';
 export type { StateErrorCode } from './errors.js';

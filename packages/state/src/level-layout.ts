@@ -3,7 +3,7 @@ import { expiryKey } from './expiry-index.js';
 import type { ReadView } from './read-view.js';
 import { secretIndexKey, type SecretBox } from './secret-box.js';
 import { StagedView } from './staged-view.js';
-import type { ACLToken, Change, TableName } from './types.js';
+import type { ACLPolicy, ACLToken, Change, TableName } from './types.js';
 
 /**
  * On-disk layout of the embedded state machine: one LevelDB, UTF-8 string
@@ -47,8 +47,14 @@ export const META = {
   table: (t: TableName) => `m:table:${t}`,
 } as const;
 
-/** The only layout version this code reads and writes. */
-export const FORMAT_VERSION = 1;
+/**
+ * The layout version this code writes. 2: every token and policy record
+ * carries a `Mac` (see `RecordMac`). Format 1 (no MACs) is read only to
+ * upgrade it, when the operator asks (`upgradeFormat`).
+ */
+export const FORMAT_VERSION = 2;
+/** The unauthenticated layout before MACs. */
+export const FORMAT_UNSIGNED = 1;
 /** Plaintext and AAD context of the key check value. */
 export const KEY_CHECK_PLAINTEXT = 'tollgate-state-key-check';
 export const KEY_CHECK_CONTEXT = 'm:keyCheck';
@@ -67,15 +73,23 @@ export const expiryIndexKey = (time: string, accessor: string): string => `${PRE
 export const feedKey = (index: number, seq: number): string =>
   `${PREFIX.feed}${String(index).padStart(16, '0')}:${String(seq).padStart(8, '0')}`;
 
-/** A token as written to disk: the SecretID replaced by its sealed form. */
-export type StoredToken = Omit<ACLToken, 'SecretID'> & { readonly SealedSecretID: string };
+/** A token as written to disk: the SecretID replaced by its sealed form, and the record's MAC. */
+export type StoredToken = Omit<ACLToken, 'SecretID'> & { readonly SealedSecretID: string; readonly Mac: string };
+/** A policy as written to disk: with the record's MAC. */
+export type StoredPolicy = ACLPolicy & { readonly Mac: string };
 
 /** One LevelDB batch operation (JSON value encoding). */
 export type LevelOp = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
 
 export function sealToken(token: ACLToken, box: SecretBox): StoredToken {
   const { SecretID, ...rest } = token;
-  return { ...rest, SealedSecretID: box.seal(SecretID, token.AccessorID) };
+  const record = { ...rest, SealedSecretID: box.seal(SecretID, token.AccessorID) };
+  return { ...record, Mac: box.records.sign('token', token.AccessorID, record) };
+}
+
+/** A policy with its MAC, as written to disk. */
+export function signPolicy(policy: ACLPolicy, box: SecretBox): StoredPolicy {
+  return { ...policy, Mac: box.records.sign('policy', policy.Name, policy as unknown as Record<string, unknown>) };
 }
 
 /** Secondary-index keys of one token (secret hash, policy links, expiry). */
@@ -134,7 +148,7 @@ export function encodeEntries(
           break;
         }
         case 'put-policy':
-          ops.push({ type: 'put', key: policyKey(op.policy.Name), value: op.policy });
+          ops.push({ type: 'put', key: policyKey(op.policy.Name), value: signPolicy(op.policy, box) });
           entryChanges.push({ index: entry.index, table: 'acl_policy', op: 'upsert', key: op.policy.Name, global: true });
           break;
         case 'delete-policy':

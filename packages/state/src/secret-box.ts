@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { InvalidArgumentError } from './errors.js';
+import { RecordMac } from './record-mac.js';
 
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
@@ -19,6 +20,8 @@ const SEALED_PREFIX = 'v1.';
  */
 export class SecretBox {
   readonly #key: Buffer;
+  /** MACs of whole stored records under a key derived from the same region key. */
+  readonly records: RecordMac;
 
   /** @param key exactly 32 bytes (AES-256). */
   constructor(key: Buffer) {
@@ -27,6 +30,7 @@ export class SecretBox {
     }
     // Copy: the caller may reuse or zero its buffer.
     this.#key = Buffer.from(key);
+    this.records = new RecordMac(key);
   }
 
   /** Encrypts `plaintext`, bound to `context` (the AccessorID). */

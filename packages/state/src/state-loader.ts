@@ -1,7 +1,8 @@
 import type { Level } from 'level';
 import { ChangeFeed } from './change-feed.js';
-import { SecretKeyMismatchError, StoreCorruptError } from './errors.js';
+import { SecretKeyMismatchError, StoreCorruptError, StoreRefusedError } from './errors.js';
 import {
+  FORMAT_UNSIGNED,
   FORMAT_VERSION,
   KEY_CHECK_CONTEXT,
   KEY_CHECK_PLAINTEXT,
@@ -12,13 +13,14 @@ import {
   tokenIndexKeys,
   tokenIndexValue,
   type LevelOp,
+  type StoredPolicy,
   type StoredToken,
 } from './level-layout.js';
 import type { Logger } from './logger.js';
 import { MemoryState } from './memory-state.js';
 import { checkPolicy, checkRole, checkToken } from './object-shape.js';
 import type { SecretBox } from './secret-box.js';
-import type { Change } from './types.js';
+import type { Change, TableName } from './types.js';
 
 /** The database type the store uses: string keys, JSON values. */
 export type StateDb = Level<string, unknown>;
@@ -45,11 +47,20 @@ function num(meta: Map<string, unknown>, key: string): number {
  * the tokens; the tokens are the source of truth, so a mismatch (which only
  * a bug or outside tampering can cause) is logged and repaired.
  */
+/** How the loader reports a record it refused, and whether it may upgrade an unsigned store. */
+export interface LoadOptions {
+  /** Sign a format-1 (unsigned) store's records as they are and move it to the current format. */
+  readonly upgradeFormat?: boolean;
+  /** A record failed its integrity check and was left out. */
+  readonly onRefused?: (table: TableName, id: string, why: string) => void;
+}
+
 export async function loadState(
   db: StateDb,
   box: SecretBox,
   path: string,
   log: Logger,
+  opts: LoadOptions = {},
 ): Promise<{ mem: MemoryState; feed: ChangeFeed }> {
   const meta = new Map(await readRange(db, PREFIX.meta));
   const format = meta.get(META.format);
@@ -64,7 +75,7 @@ export async function loadState(
     log.info({ path }, 'initialized a new state store');
     return { mem: new MemoryState(), feed: new ChangeFeed(0) };
   }
-  if (format !== FORMAT_VERSION) {
+  if (format !== FORMAT_VERSION && format !== FORMAT_UNSIGNED) {
     throw new StoreCorruptError(`state store at ${path} has format ${String(format)}; this build reads ${FORMAT_VERSION}`);
   }
   try {
@@ -73,6 +84,20 @@ export async function loadState(
   } catch {
     throw new SecretKeyMismatchError(path);
   }
+  if (format === FORMAT_UNSIGNED) {
+    if (opts.upgradeFormat !== true) {
+      throw new StoreRefusedError(
+        `state store at ${path} has format ${FORMAT_UNSIGNED}: its token and policy records are not authenticated, so an edit at rest would go unnoticed. ` +
+          'Check the data dir has not been tampered with, then start once with `tollgate agent -upgrade-state …` to sign every record as it is now',
+      );
+    }
+    await upgradeUnsigned(db, box, path, log);
+  }
+  const refuse = (table: TableName, id: string, why: string): void => {
+    log.error({ table, id, why }, `stored ${table === 'acl_token' ? 'token' : 'policy'} ${id} refused: ${why}`);
+    opts.onRefused?.(table, id, why);
+  };
+  const refusedTokens = new Set<string>();
 
   const mem = new MemoryState();
   mem.index = num(meta, META.index);
@@ -82,25 +107,42 @@ export async function loadState(
   mem.tableIndexes.acl_policy = num(meta, META.table('acl_policy'));
   mem.tableIndexes.acl_role = num(meta, META.table('acl_role'));
 
+  // A record whose MAC does not verify was edited (or moved) at rest: it is
+  // left out — its token is unknown, its policy grants nothing — so an edit
+  // can only ever take rights away, never add them.
   for (const [key, value] of await readRange(db, PREFIX.token)) {
     const accessor = key.slice(PREFIX.token.length);
-    const { SealedSecretID, ...rest } = (value ?? {}) as StoredToken;
+    const { Mac, ...record } = (isRecord(value) ? value : {}) as Partial<StoredToken>;
+    if (!box.records.verify('token', accessor, record, Mac)) {
+      refusedTokens.add(accessor);
+      refuse('acl_token', accessor, 'its integrity check (MAC) failed: the record was edited at rest');
+      continue;
+    }
+    const { SealedSecretID, ...rest } = record;
     let secret: string;
     try {
       secret = box.open(String(SealedSecretID), accessor);
-    } catch (cause) {
-      throw new StoreCorruptError(`the SecretID of token ${accessor} cannot be decrypted`, { cause });
+    } catch {
+      refusedTokens.add(accessor);
+      refuse('acl_token', accessor, 'its SecretID cannot be decrypted');
+      continue;
     }
     mem.putToken(checkToken({ ...rest, SecretID: secret }, `stored token ${accessor}`));
   }
   for (const [key, value] of await readRange(db, PREFIX.policy)) {
-    mem.putPolicy(checkPolicy(value, `stored policy ${key.slice(PREFIX.policy.length)}`));
+    const name = key.slice(PREFIX.policy.length);
+    const { Mac, ...record } = (isRecord(value) ? value : {}) as Partial<StoredPolicy>;
+    if (!box.records.verify('policy', name, record, Mac)) {
+      refuse('acl_policy', name, 'its integrity check (MAC) failed: the record was edited at rest');
+      continue;
+    }
+    mem.putPolicy(checkPolicy(record, `stored policy ${name}`));
   }
   for (const [key, value] of await readRange(db, PREFIX.role)) {
     mem.putRole(checkRole(value, `stored role ${key.slice(PREFIX.role.length)}`));
   }
 
-  await verifyIndexes(db, mem, log);
+  await verifyIndexes(db, mem, log, refusedTokens);
 
   const floor = num(meta, META.feedFloor);
   const feed = new ChangeFeed(floor);
@@ -124,7 +166,47 @@ export async function loadState(
   return { mem, feed };
 }
 
-async function verifyIndexes(db: StateDb, mem: MemoryState, log: Logger): Promise<void> {
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The AccessorID an index entry belongs to (`s:` holds it as value; `l:` and `e:` in the key). */
+function indexAccessor(key: string, value: unknown): string {
+  if (key.startsWith(PREFIX.secret)) return String(value);
+  if (key.startsWith(PREFIX.link)) {
+    try {
+      return String((JSON.parse(key.slice(PREFIX.link.length)) as unknown[])[1]);
+    } catch {
+      return '';
+    }
+  }
+  return key.slice(key.lastIndexOf(':') + 1);
+}
+
+/**
+ * Format 1 → current: signs every token and policy record as it is now, and
+ * moves the format marker, in one synced batch. Only on the operator's
+ * explicit request (`upgradeFormat`): the MACs vouch for whatever the
+ * records hold at this moment.
+ */
+async function upgradeUnsigned(db: StateDb, box: SecretBox, path: string, log: Logger): Promise<void> {
+  const ops: LevelOp[] = [];
+  for (const [key, value] of await readRange(db, PREFIX.token)) {
+    if (!isRecord(value)) continue;
+    const { Mac: _old, ...record } = value;
+    ops.push({ type: 'put', key, value: { ...record, Mac: box.records.sign('token', key.slice(PREFIX.token.length), record) } });
+  }
+  for (const [key, value] of await readRange(db, PREFIX.policy)) {
+    if (!isRecord(value)) continue;
+    const { Mac: _old, ...record } = value;
+    ops.push({ type: 'put', key, value: { ...record, Mac: box.records.sign('policy', key.slice(PREFIX.policy.length), record) } });
+  }
+  ops.push({ type: 'put', key: META.format, value: FORMAT_VERSION });
+  await db.batch(ops, { sync: true });
+  log.warn({ path, records: ops.length - 1 }, `upgraded the state store from format ${FORMAT_UNSIGNED} to ${FORMAT_VERSION}: every record is now authenticated as it was found`);
+}
+
+async function verifyIndexes(db: StateDb, mem: MemoryState, log: Logger, refused: ReadonlySet<string>): Promise<void> {
   const expected = new Map<string, unknown>();
   for (const t of mem.tokens.values()) {
     for (const k of tokenIndexKeys(t)) expected.set(k, tokenIndexValue(k, t));
@@ -132,6 +214,8 @@ async function verifyIndexes(db: StateDb, mem: MemoryState, log: Logger): Promis
   const repair: LevelOp[] = [];
   for (const prefix of [PREFIX.secret, PREFIX.link, PREFIX.expiry]) {
     for (const [key, value] of await readRange(db, prefix)) {
+      // Entries of a refused token stay as they are: the record is evidence, not garbage.
+      if (refused.size > 0 && refused.has(indexAccessor(key, value))) continue;
       if (!expected.has(key)) repair.push({ type: 'del', key });
       else if (expected.get(key) === value) expected.delete(key);
     }

@@ -1,4 +1,4 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { Level } from 'level';
 import { ChangeFeed, type ChangesSinceOptions } from './change-feed.js';
 import type { CommitEntry } from './commit-entry.js';
@@ -7,6 +7,7 @@ import { expiryKeyOfDate } from './expiry-index.js';
 import { checkCommittedEntry, planSnapshot, type CommittedSnapshot } from './external-apply.js';
 import { META, PREFIX, encodeEntries, feedKey } from './level-layout.js';
 import { noopLogger, type Logger } from './logger.js';
+import { checkStoreDir, type StoreCreateMode } from './open-guard.js';
 import { MemoryState } from './memory-state.js';
 import { planMutation } from './mutation-planner.js';
 import { planReplicated, type ReplicatedBatch } from './replication-planner.js';
@@ -19,8 +20,18 @@ import { WatchPoint } from './watch-point.js';
 
 /** Options of `StateStore.open`. */
 export interface StateStoreOptions {
-  /** Data directory of the LevelDB (created if missing). */
+  /**
+   * Data directory of the LevelDB. A new store is created only in a missing
+   * or empty directory (see `create`); existing files without LevelDB's
+   * `CURRENT` are refused, never overwritten.
+   */
   readonly path: string;
+  /**
+   * `never` when the caller knows a store was initialized here before (its
+   * keyring or marker file exists): then an empty directory is refused too.
+   * @default "if-empty"
+   */
+  readonly create?: StoreCreateMode;
   /** 32-byte AES-256 key that seals SecretIDs at rest. */
   readonly secretKey: Buffer;
   /** @default a logger that discards everything */
@@ -45,6 +56,13 @@ export interface StateStoreOptions {
    * @default "embedded"
    */
   readonly regionLog?: 'embedded' | 'external';
+  /**
+   * Upgrade a format-1 store (records without MACs) by signing every record
+   * as it is now. Without it such a store is refused with
+   * `StoreRefusedError`: the operator decides to trust its content.
+   * @default false
+   */
+  readonly upgradeFormat?: boolean;
 }
 
 /** Lifecycle of a store: `opening` → `open` → `closing` → `closed`. */
@@ -63,6 +81,10 @@ export type CommitListener = (changes: readonly Change[], index: number) => void
 export interface WriteResult {
   readonly index: number;
 }
+
+/** First wait before a degraded store tries to recover its LevelDB; doubles up to the max. */
+const RECOVER_FIRST_MS = 100;
+const RECOVER_MAX_MS = 5_000;
 
 /** Greatest number of queued writes one group commit takes. */
 const MAX_GROUP = 1024;
@@ -122,6 +144,10 @@ export class StateStore {
   #mem = new MemoryState();
   #feed = new ChangeFeed(0);
   #status: StoreStatus = 'opening';
+  readonly #path: string;
+  #degraded: string | undefined;
+  #recovering: Promise<void> | undefined;
+  readonly #stopRecovery = new AbortController();
 
   readonly #queue: Job[] = [];
   #flushing: Promise<void> | undefined;
@@ -136,8 +162,9 @@ export class StateStore {
   readonly #indexWatch = new WatchPoint(() => this.#mem.index);
   readonly #cursorWatch = new WatchPoint(() => this.#mem.replicationCursor);
 
-  private constructor(db: StateDb, box: SecretBox, log: Logger, metrics: StoreMetrics, horizon: number, external: boolean) {
+  private constructor(db: StateDb, path: string, box: SecretBox, log: Logger, metrics: StoreMetrics, horizon: number, external: boolean) {
     this.#db = db;
+    this.#path = path;
     this.#external = external;
     this.#box = box;
     this.#log = log;
@@ -150,7 +177,9 @@ export class StateStore {
   /**
    * Opens (or creates) the store at `opts.path` and loads all of it into
    * memory.
-   * @throws InvalidArgumentError for bad options; StoreOpenError when LevelDB
+   * @throws InvalidArgumentError for bad options; StoreRefusedError for a
+   *   directory that holds data LevelDB cannot open as it is (nothing is
+   *   touched); StoreOpenError when LevelDB
    *   cannot open the directory (e.g. another process holds it);
    *   SecretKeyMismatchError when the directory was written under another
    *   key; StoreCorruptError for unreadable data.
@@ -169,15 +198,20 @@ export class StateStore {
     }
     const box = new SecretBox(opts.secretKey);
     const log = opts.logger ?? noopLogger;
-    const db: StateDb = new Level<string, unknown>(opts.path, { valueEncoding: 'json' });
+    const create = await checkStoreDir(opts.path, opts.create ?? 'if-empty');
+    // Never createIfMissing over existing data (see checkStoreDir).
+    const db: StateDb = new Level<string, unknown>(opts.path, { valueEncoding: 'json', createIfMissing: create });
     try {
       await db.open();
     } catch (cause) {
       throw new StoreOpenError(opts.path, { cause });
     }
-    const store = new StateStore(db, box, log, resolveStoreMetrics(opts.metrics), horizon, mode === 'external');
+    const store = new StateStore(db, opts.path, box, log, resolveStoreMetrics(opts.metrics), horizon, mode === 'external');
     try {
-      const { mem, feed } = await loadState(db, box, opts.path, log);
+      const { mem, feed } = await loadState(db, box, opts.path, log, {
+        upgradeFormat: opts.upgradeFormat === true,
+        onRefused: (table) => store.#metrics.observeRecordRefused(table, 'disk'),
+      });
       store.#mem = mem;
       store.#feed = feed;
     } catch (err) {
@@ -190,9 +224,31 @@ export class StateStore {
     return store;
   }
 
+  /**
+   * Reports a record an external region log held that failed its integrity
+   * check (HA: an etcd value whose MAC does not verify) and was left out:
+   * logged with its name, counted in the store's metrics.
+   */
+  reportRefusedRecord(table: TableName, id: string, why: string, source: string): void {
+    this.#log.error({ table, id, why, source }, `${table === 'acl_token' ? 'token' : 'policy'} ${id} from ${source} refused: ${why}`);
+    this.#metrics.observeRecordRefused(table, source);
+  }
+
   /** Where the store is in its lifecycle. */
   get status(): StoreStatus {
     return this.#status;
+  }
+
+  /**
+   * Why writes are refused right now (a commit failed: disk full, I/O
+   * error), or `undefined` when the store takes writes. While degraded,
+   * reads go on from memory, writes reject at once with
+   * `CommitFailedError`, and the store retries with backoff (100 ms up to
+   * 5 s) until LevelDB takes a synced write again — then it is back by
+   * itself, without a restart.
+   */
+  get degradedReason(): string | undefined {
+    return this.#degraded;
   }
 
   // ---------------------------------------------------------------- reads
@@ -490,6 +546,11 @@ export class StateStore {
       );
       return;
     }
+    if (this.#degraded !== undefined) {
+      this.#metrics.observeCommitFailure(1);
+      job.reject(new CommitFailedError({ cause: undefined }, this.#degraded));
+      return;
+    }
     this.#queue.push(job);
     this.#flushing ??= this.#drainQueue();
   }
@@ -536,10 +597,19 @@ export class StateStore {
         sync,
       );
     } catch (cause) {
-      const err = new CommitFailedError({ cause });
-      this.#log.error({ writes: accepted.length, cause: String(cause) }, 'state store commit failed; writes rejected');
+      this.#degraded ??= `commit failed: ${describeCause(cause)}`;
+      const err = new CommitFailedError({ cause }, this.#degraded);
+      this.#log.error(
+        { writes: accepted.length, cause: String(cause) },
+        'state store commit failed; writes rejected and refused until the disk takes writes again',
+      );
       this.#metrics.observeCommitFailure(accepted.length);
       for (const a of accepted) a.job.reject(err);
+      // Later queued writes would hit the same LevelDB, which keeps a failed
+      // write's error for good (its log file is in an unknown state): refuse
+      // them now and let recovery reopen the database.
+      for (const job of this.#queue.splice(0)) job.reject(err);
+      this.#recovering ??= this.#recover();
       return;
     }
     // A job with several entries (applyCommitted) resolves with its last one.
@@ -599,12 +669,73 @@ export class StateStore {
         this.#log.error({ err: String(err) }, 'onCommit listener threw');
       }
     }
+    this.#notifyAll();
+    this.#maybePrune();
+  }
+
+  // -------------------------------------------------------------- recovery
+
+  /**
+   * Brings a degraded store back: LevelDB keeps the error of a failed write
+   * and refuses every later one until it is reopened, so each attempt closes
+   * and reopens the database and makes one synced probe write (the index it
+   * already holds). If the failed batch did reach the disk after all (its
+   * log record was written but the sync failed), the state is reloaded from
+   * disk, so memory and disk agree again, and its changes are published as
+   * a late commit. Backoff doubles from 100 ms to 5 s; `close()` stops it.
+   */
+  async #recover(): Promise<void> {
+    let delayMs = RECOVER_FIRST_MS;
+    try {
+      while (this.#status === 'open' && this.#degraded !== undefined) {
+        await sleep(delayMs, undefined, { signal: this.#stopRecovery.signal }).catch(() => {});
+        delayMs = Math.min(delayMs * 2, RECOVER_MAX_MS);
+        if (this.#status !== 'open') return;
+        try {
+          await this.#db.close();
+          await this.#db.open({ createIfMissing: false });
+          const onDisk = await this.#db.get(META.index);
+          if ((typeof onDisk === 'number' ? onDisk : 0) !== this.#mem.index) await this.#reloadFromDisk();
+          await this.#db.put(META.index, this.#mem.index, { sync: true });
+        } catch (err) {
+          this.#degraded = `commit failed: ${describeCause(err)}`;
+          this.#log.warn({ err: String(err), retryInMs: delayMs }, 'state store still cannot write; will retry');
+          continue;
+        }
+        this.#log.info({ index: this.#mem.index }, 'state store takes writes again');
+        this.#degraded = undefined;
+      }
+    } finally {
+      this.#recovering = undefined;
+    }
+  }
+
+  /** After recovery found more on disk than in memory: load it and publish the difference. */
+  async #reloadFromDisk(): Promise<void> {
+    const before = this.#mem.index;
+    const { mem, feed } = await loadState(this.#db, this.#box, this.#path, this.#log, {
+      onRefused: (table) => this.#metrics.observeRecordRefused(table, 'disk'),
+    });
+    this.#mem = mem;
+    this.#feed = feed;
+    this.#log.warn({ memoryIndex: before, diskIndex: mem.index }, 'a write reported as failed reached the disk; state reloaded from disk');
+    const changes = feed.since(before);
+    for (const listener of this.#listeners) {
+      try {
+        listener(changes, mem.index);
+      } catch (err) {
+        this.#log.error({ err: String(err) }, 'onCommit listener threw');
+      }
+    }
+    this.#notifyAll();
+  }
+
+  #notifyAll(): void {
     this.#indexWatch.notify();
     this.#tableWatch.acl_token.notify();
     this.#tableWatch.acl_policy.notify();
     this.#tableWatch.acl_role.notify();
     this.#cursorWatch.notify();
-    this.#maybePrune();
   }
 
   // ---------------------------------------------------------- change feed
@@ -655,8 +786,10 @@ export class StateStore {
     if (this.#status === 'closed') return Promise.resolve();
     this.#closing ??= (async () => {
       this.#status = 'closing';
+      this.#stopRecovery.abort();
       while (this.#flushing !== undefined) await this.#flushing;
       while (this.#pruning !== undefined) await this.#pruning;
+      while (this.#recovering !== undefined) await this.#recovering;
       this.#indexWatch.releaseAll();
       this.#tableWatch.acl_token.releaseAll();
       this.#tableWatch.acl_policy.releaseAll();
@@ -676,6 +809,14 @@ export class StateStore {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** A short, secret-free reason from a LevelDB error (its code and first line). */
+function describeCause(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; cause?: { message?: unknown } } | null;
+  const inner = typeof e?.cause?.message === 'string' ? e.cause.message : undefined;
+  const text = inner ?? (typeof e?.message === 'string' ? e.message : String(err));
+  return text.split('\n')[0]!.slice(0, 200);
 }
 
 /** The run of `sorted` (ordered by `key`) whose keys start with `prefix`. */

@@ -1,3 +1,5 @@
+import type { TableName } from './types.js';
+
 /**
  * The metrics port of the state store: a few callbacks the server binds to
  * prom-client (histograms/counters). Every method is optional when passed to
@@ -16,6 +18,11 @@ export interface StoreMetrics {
   observeCommitFailure(batchSize: number): void;
   /** `entries` change-feed entries were pruned in the background. */
   observePrune(entries: number): void;
+  /**
+   * A stored record failed its integrity check and was refused (`source`:
+   * `disk` for this store's LevelDB, or what an external log reports, e.g. `etcd`).
+   */
+  observeRecordRefused(table: TableName, source: string): void;
 }
 
 const discard = (): void => {};
@@ -26,6 +33,7 @@ export const noopStoreMetrics: StoreMetrics = Object.freeze({
   observeRejected: discard,
   observeCommitFailure: discard,
   observePrune: discard,
+  observeRecordRefused: discard,
 });
 
 /**
@@ -39,5 +47,6 @@ export function resolveStoreMetrics(metrics: Partial<StoreMetrics> | undefined):
     observeRejected: metrics.observeRejected?.bind(metrics) ?? discard,
     observeCommitFailure: metrics.observeCommitFailure?.bind(metrics) ?? discard,
     observePrune: metrics.observePrune?.bind(metrics) ?? discard,
+    observeRecordRefused: metrics.observeRecordRefused?.bind(metrics) ?? discard,
   };
 }

@@ -1,4 +1,5 @@
 import type { ForwardHandlers } from '../generated/tollgate/v1/Forward.js';
+import { ORIGIN_HEADER, REQUEST_ID_HEADER, originHeaderValue } from '../audit/forwarded-origin.js';
 import { TollgateError } from '../errors.js';
 import { secretFromMetadata } from '../grpc/call-auth.js';
 import { deadlineMs, withInheritedDeadline } from '../grpc/call-deadline.js';
@@ -57,6 +58,7 @@ export function forwardHandlers(opts: { region: string; inject: InjectFn; log: L
         const v = req.headers[name];
         if (v !== undefined) headers[name] = v;
       }
+      headers[ORIGIN_HEADER] = originHeaderValue({ region: req.origin_region, peer: call.getPeer(), requestId: req.headers[REQUEST_ID_HEADER] ?? '' });
       const secret = secretFromMetadata(call.metadata);
       if (secret !== '') headers['x-nomad-token'] = secret;
       const deadline = deadlineMs(call.getDeadline());

@@ -1,4 +1,5 @@
 import type { AclWriteOp, AclWriteResult } from '../acl-write.js';
+import { REQUEST_ID_HEADER } from '../audit/forwarded-origin.js';
 import { RegionUnavailableError } from '../errors.js';
 import { FORWARD_CALL_TIMEOUT_MS } from '../grpc/retry.js';
 import { writeRequestFor, writeResultOf } from './forwarded-http.js';
@@ -27,6 +28,7 @@ export async function forwardGlobalWrite(
   forwarder: Forwarder,
   w: AclWriteOp,
   secret: string,
+  requestId?: string,
 ): Promise<AclWriteResult> {
   const target = ctx.config.server.authoritativeRegion;
   const { method, path, body, idempotent } = writeRequestFor(w);
@@ -36,7 +38,11 @@ export async function forwardGlobalWrite(
       method,
       path,
       body,
-      headers: body.length > 0 ? { 'content-type': 'application/json' } : {},
+      headers: {
+        ...(body.length > 0 ? { 'content-type': 'application/json' } : {}),
+        // The authoritative region's audit line names the request it came from.
+        ...(requestId === undefined ? {} : { [REQUEST_ID_HEADER]: requestId }),
+      },
       secret,
       idempotent,
       timeoutMs: FORWARD_CALL_TIMEOUT_MS,

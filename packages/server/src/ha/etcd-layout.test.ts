@@ -54,7 +54,7 @@ describe('etcd layout', () => {
     const { entries, committedAtMs } = decodeEvents(
       L,
       [
-        { type: 'Put', kv: kv(L.policy('ops'), encodePolicy(p), 5, 11) },
+        { type: 'Put', kv: kv(L.policy('ops'), encodePolicy(p, box), 5, 11) },
         { type: 'Put', kv: kv(L.table('acl_policy'), '', 2, 11) },
         { type: 'Put', kv: kv(L.rev, JSON.stringify({ t: 1234, a: 'x' }), 2, 11) },
         { type: 'Delete', kv: kv(L.token('gone'), '', 0, 12) },
@@ -73,17 +73,43 @@ describe('etcd layout', () => {
 
   it("keeps a policy's JobACL, and leaves it out when there is none", () => {
     const p = { Name: 'wi', Description: '', Rules: '', JobACL: { Namespace: 'default', JobID: 'web', Group: '', Task: '' }, Hash: 'h', CreateIndex: 0, ModifyIndex: 0 };
-    const { entries } = decodeEvents(L, [{ type: 'Put', kv: kv(L.policy('wi'), encodePolicy(p), 3, 3) }], box);
+    const { entries } = decodeEvents(L, [{ type: 'Put', kv: kv(L.policy('wi'), encodePolicy(p, box), 3, 3) }], box);
     expect(entries[0]?.ops).toEqual([{ type: 'put-policy', policy: { ...p, CreateIndex: 3, ModifyIndex: 3 } }]);
-    expect(JSON.parse(encodePolicy({ ...p, JobACL: null }))).not.toHaveProperty('JobACL');
+    expect(JSON.parse(encodePolicy({ ...p, JobACL: null }, box))).not.toHaveProperty('JobACL');
   });
 
-  it('names acl.encryption_key when a SecretID was sealed under another key', () => {
+  it('refuses a value written under another key, and names malformed JSON', () => {
     const t = token();
     const other = new SecretBox(randomBytes(32));
     const bad = kv(L.token(t.AccessorID), encodeToken(t, other), 3, 3);
-    expect(() => decodeEvents(L, [{ type: 'Put', kv: bad }], box)).toThrow(/acl\.encryption_key/);
+    const refused: string[] = [];
+    const { entries } = decodeEvents(L, [{ type: 'Put', kv: bad }], box, (table, id) => refused.push(`${table}:${id}`));
+    expect(entries[0]!.ops).toEqual([{ type: 'delete-token', accessor: t.AccessorID }]);
+    expect(refused).toEqual([`acl_token:${t.AccessorID}`]);
     expect(() => decodeSnapshot(L, [kv(L.policy('x'), 'not json', 1, 1)], 5, box)).toThrow('not a JSON object');
+  });
+
+  it('refuses a token or policy edited in etcd: never applied, its key deleted instead, reported by name', () => {
+    const t = { ...token(), Type: 'client' as const, Policies: ['ro'] };
+    const p = { Name: 'ro', Description: '', Rules: 'node { policy = "read" }', Hash: 'h', CreateIndex: 0, ModifyIndex: 0 };
+    const editedToken = JSON.stringify({ ...JSON.parse(encodeToken(t, box)), Type: 'management', Policies: [] });
+    const editedPolicy = JSON.stringify({ ...JSON.parse(encodePolicy(p, box)), Rules: 'node { policy = "write" }' });
+    const refused: string[] = [];
+    const sink = (table: string, id: string): number => refused.push(`${table}:${id}`);
+    const { entries } = decodeEvents(
+      L,
+      [
+        { type: 'Put', kv: kv(L.token(t.AccessorID), editedToken, 3, 3) },
+        { type: 'Put', kv: kv(L.policy('ro'), editedPolicy, 3, 3) },
+      ],
+      box,
+      sink,
+    );
+    expect(entries[0]!.ops).toEqual([{ type: 'delete-token', accessor: t.AccessorID }, { type: 'delete-policy', name: 'ro' }]);
+    const snap = decodeSnapshot(L, [kv(L.token(t.AccessorID), editedToken, 3, 3), kv(L.policy('ro'), editedPolicy, 3, 3)], 9, box, sink);
+    expect(snap.tokens).toEqual([]);
+    expect(snap.policies).toEqual([]);
+    expect(refused).toEqual([`acl_token:${t.AccessorID}`, 'acl_policy:ro', `acl_token:${t.AccessorID}`, 'acl_policy:ro']);
   });
 
   it('reads a full listing as a snapshot at the listing revision', () => {

@@ -111,7 +111,7 @@ export class EtcdLayout {
 
 /** The etcd value of a token: no SecretID (sealed instead), no indexes. */
 export function encodeToken(token: ACLToken, box: SecretBox): string {
-  return JSON.stringify({
+  return signed(box, 'token', token.AccessorID, {
     AccessorID: token.AccessorID,
     SealedSecretID: box.seal(token.SecretID, token.AccessorID),
     Name: token.Name,
@@ -127,9 +127,14 @@ export function encodeToken(token: ACLToken, box: SecretBox): string {
   });
 }
 
+/** The record as JSON with its MAC (`Mac`), so an edit of any field in etcd is detected by every agent. */
+function signed(box: SecretBox, kind: 'token' | 'policy', id: string, record: Record<string, unknown>): string {
+  return JSON.stringify({ ...record, Mac: box.records.sign(kind, id, record) });
+}
+
 /** The etcd value of a policy: no indexes. */
-export function encodePolicy(policy: ACLPolicy): string {
-  return JSON.stringify({
+export function encodePolicy(policy: ACLPolicy, box: SecretBox): string {
+  return signed(box, 'policy', policy.Name, {
     Name: policy.Name,
     Description: policy.Description,
     Rules: policy.Rules,
@@ -180,8 +185,37 @@ function json(kv: IKeyValue): Record<string, unknown> {
  * A token from its etcd key-value: secret unsealed, CreateIndex/ModifyIndex
  * from the key's revisions. The state store validates the rest.
  */
+/**
+ * A token or policy value whose MAC does not verify under the region key:
+ * edited in etcd (or written by something that lacks the key). The agent
+ * leaves the object out — it grants nothing — and reports it.
+ */
+export class RecordRefusedError extends Error {
+  readonly code = 'TOLLGATE_RECORD_REFUSED' as const;
+  constructor(
+    readonly table: TableName,
+    readonly id: string,
+    key: string,
+  ) {
+    super(`etcd key ${key}: integrity check (MAC) failed; the ${table === 'acl_token' ? 'token' : 'policy'} ${id} is refused`);
+    this.name = 'RecordRefusedError';
+  }
+}
+
+/** The fields of a signed value, after checking its MAC. */
+function verified(kv: IKeyValue, box: SecretBox, kind: 'token' | 'policy', id: string): Record<string, unknown> {
+  const { Mac, ...fields } = json(kv);
+  if (!box.records.verify(kind, id, fields, Mac)) {
+    throw new RecordRefusedError(kind === 'token' ? 'acl_token' : 'acl_policy', id, kv.key.toString());
+  }
+  return fields;
+}
+
+/** Reports a refused record (logged and counted by the caller). */
+export type RefusedRecordSink = (table: TableName, id: string) => void;
+
 export function decodeToken(kv: IKeyValue, accessor: string, box: SecretBox): ACLToken {
-  const { SealedSecretID, ...rest } = json(kv);
+  const { SealedSecretID, ...rest } = verified(kv, box, 'token', accessor);
   let secret: string;
   try {
     secret = box.open(String(SealedSecretID), accessor);
@@ -203,10 +237,10 @@ export function decodeToken(kv: IKeyValue, accessor: string, box: SecretBox): AC
 }
 
 /** A policy from its etcd key-value, indexes from the key's revisions. */
-export function decodePolicy(kv: IKeyValue, name: string): ACLPolicy {
+export function decodePolicy(kv: IKeyValue, name: string, box: SecretBox): ACLPolicy {
   const key = kv.key.toString();
   return {
-    ...(json(kv) as unknown as ACLPolicy),
+    ...(verified(kv, box, 'policy', name) as unknown as ACLPolicy),
     Name: name,
     CreateIndex: revision(kv.create_revision, key),
     ModifyIndex: revision(kv.mod_revision, key),
@@ -243,7 +277,7 @@ export interface DecodedEvents {
  * sends all events of a revision in the same response, so no entry is
  * split across responses.
  */
-export function decodeEvents(layout: EtcdLayout, events: readonly LayoutEvent[], box: SecretBox): DecodedEvents {
+export function decodeEvents(layout: EtcdLayout, events: readonly LayoutEvent[], box: SecretBox, onRefused?: RefusedRecordSink): DecodedEvents {
   const byRevision = new Map<number, { ops: EntryOp[]; tables: Set<TableName>; bootstrapIndex?: number; replicationCursor?: number }>();
   let committedAtMs: number | undefined;
   for (const ev of events) {
@@ -255,11 +289,21 @@ export function decodeEvents(layout: EtcdLayout, events: readonly LayoutEvent[],
     if (what === undefined) continue;
     const put = ev.type === 'Put';
     switch (what.kind) {
+      // A refused put becomes a delete: whatever the agent held before under
+      // that key stops granting anything, and the edited value never applies.
       case 'token':
-        e.ops.push(put ? { type: 'put-token', token: decodeToken(ev.kv, what.id, box) } : { type: 'delete-token', accessor: what.id });
+        e.ops.push(
+          put
+            ? refusedAs(() => ({ type: 'put-token', token: decodeToken(ev.kv, what.id, box) }), { type: 'delete-token', accessor: what.id }, onRefused)
+            : { type: 'delete-token', accessor: what.id },
+        );
         break;
       case 'policy':
-        e.ops.push(put ? { type: 'put-policy', policy: decodePolicy(ev.kv, what.id) } : { type: 'delete-policy', name: what.id });
+        e.ops.push(
+          put
+            ? refusedAs(() => ({ type: 'put-policy', policy: decodePolicy(ev.kv, what.id, box) }), { type: 'delete-policy', name: what.id }, onRefused)
+            : { type: 'delete-policy', name: what.id },
+        );
         break;
       case 'role':
         e.ops.push(put ? { type: 'put-role', role: decodeRole(ev.kv, what.id) } : { type: 'delete-role', id: what.id });
@@ -292,6 +336,16 @@ export function decodeEvents(layout: EtcdLayout, events: readonly LayoutEvent[],
   return { entries, committedAtMs };
 }
 
+function refusedAs(decode: () => EntryOp, instead: EntryOp, onRefused: RefusedRecordSink | undefined): EntryOp {
+  try {
+    return decode();
+  } catch (err) {
+    if (!(err instanceof RecordRefusedError)) throw err;
+    onRefused?.(err.table, err.id);
+    return instead;
+  }
+}
+
 function decodeCursor(kv: IKeyValue): number {
   const n = Number(kv.value.toString('utf8'));
   if (!Number.isSafeInteger(n) || n < 0) throw new UndecodableValueError(kv.key.toString(), 'the cursor is not a non-negative integer');
@@ -299,7 +353,13 @@ function decodeCursor(kv: IKeyValue): number {
 }
 
 /** The whole region from a full listing of `data/` read at `revision`. */
-export function decodeSnapshot(layout: EtcdLayout, kvs: readonly IKeyValue[], revision: number, box: SecretBox): CommittedSnapshot {
+export function decodeSnapshot(
+  layout: EtcdLayout,
+  kvs: readonly IKeyValue[],
+  revision: number,
+  box: SecretBox,
+  onRefused?: RefusedRecordSink,
+): CommittedSnapshot {
   const tokens: ACLToken[] = [];
   const policies: ACLPolicy[] = [];
   const roles: ACLRole[] = [];
@@ -310,10 +370,14 @@ export function decodeSnapshot(layout: EtcdLayout, kvs: readonly IKeyValue[], re
     if (what === undefined) continue;
     switch (what.kind) {
       case 'token':
-        tokens.push(decodeToken(kv, what.id, box));
-        break;
       case 'policy':
-        policies.push(decodePolicy(kv, what.id));
+        try {
+          if (what.kind === 'token') tokens.push(decodeToken(kv, what.id, box));
+          else policies.push(decodePolicy(kv, what.id, box));
+        } catch (err) {
+          if (!(err instanceof RecordRefusedError)) throw err;
+          onRefused?.(err.table, err.id);
+        }
         break;
       case 'role':
         roles.push(decodeRole(kv, what.id));

@@ -336,7 +336,7 @@ export class EtcdRegionLog extends RegionLog {
         }
         case 'put-policy': {
           const prev = store.policy(op.policy.Name);
-          step([pin(L.policy(op.policy.Name), prev?.ModifyIndex)], [{ type: 'put', key: L.policy(op.policy.Name), value: encodePolicy(op.policy) }]);
+          step([pin(L.policy(op.policy.Name), prev?.ModifyIndex)], [{ type: 'put', key: L.policy(op.policy.Name), value: encodePolicy(op.policy, this.#box) }]);
           break;
         }
         case 'delete-policy': {

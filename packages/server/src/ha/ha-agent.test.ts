@@ -125,4 +125,27 @@ describe.skipIf(SKIP !== undefined)(`agents of an HA region${SKIP === undefined 
       await b.close();
     }
   });
+
+  it('refuses a token edited in etcd by an unauthenticated put: the token stops working, by name in the log, counted', async () => {
+    const region = `r${randomUUID().slice(0, 8)}`;
+    const t = await startTestAgent({ region, etcd: { endpoints: [etcd.endpoint] }, acl: { encryption_key: randomBytes(32).toString('base64') } });
+    const { Etcd3 } = await import('etcd3');
+    const client = new Etcd3({ hosts: etcd.endpoint });
+    try {
+      const root = (await t.call('POST', '/v1/acl/bootstrap')).body.SecretID as string;
+      const tok = (await t.call('POST', '/v1/acl/token', { token: root, body: { Type: 'client', Policies: ['none'] } })).body;
+      expect((await t.call('GET', '/v1/acl/token/self', { token: tok.SecretID })).status).toBe(200);
+      const key = `/tollgate/${region}/data/t/${tok.AccessorID}`;
+      const stored = JSON.parse((await client.get(key).string())!) as Record<string, unknown>;
+      await client.put(key).value(JSON.stringify({ ...stored, Type: 'management', Policies: null }));
+      await until(async () => (await t.call('GET', '/v1/acl/token/self', { token: tok.SecretID })).status === 403);
+      expect((await t.call('GET', '/v1/acl/tokens', { token: tok.SecretID })).status).toBe(403);
+      expect(t.logText()).toContain(`token ${tok.AccessorID} from etcd refused`);
+      const metrics = await t.call('GET', '/v1/metrics?format=prometheus');
+      expect(metrics.text).toMatch(/tollgate_state_records_refused_total\{[^}]*source="etcd"[^}]*\} 1/);
+    } finally {
+      client.close();
+      await t.close();
+    }
+  }, 30_000);
 });

@@ -1,5 +1,5 @@
 import type { Etcd3, IKeyValue, IWatchResponse } from 'etcd3';
-import type { CommitEntry, SecretBox, StateStore } from '@tollgate/state';
+import type { CommitEntry, SecretBox, StateStore, TableName } from '@tollgate/state';
 import type { Logger } from '../logger.js';
 import { decodeEvents, decodeSnapshot, type EtcdLayout } from './etcd-layout.js';
 import { sleep } from '../sleep.js';
@@ -58,6 +58,11 @@ export class RegionFollower {
   #listed = false;
   /** Kicked to end the current watch early (stall detected, or close). */
   #kick: (() => void) | undefined;
+
+  /** Logs and counts a value whose MAC failed (edited in etcd); it was left out. */
+  readonly #refused = (table: TableName, id: string): void => {
+    this.#o.store.reportRefusedRecord(table, id, 'its integrity check (MAC) failed: the value was edited in etcd', 'etcd');
+  };
 
   constructor(opts: RegionFollowerOptions) {
     this.#o = opts;
@@ -131,7 +136,7 @@ export class RegionFollower {
       // Continue just after the last key of this page.
       from = `${res.kvs[res.kvs.length - 1]!.key.toString()}\u0000`;
     }
-    const snapshot = decodeSnapshot(layout, kvs, Number(revision), box);
+    const snapshot = decodeSnapshot(layout, kvs, Number(revision), box, this.#refused);
     if (snapshot.index < store.index()) {
       // The local store is ahead of this etcd: it followed another cluster
       // (etcd wiped and recreated?). Refuse rather than go back in time.
@@ -188,7 +193,7 @@ export class RegionFollower {
         if (broken || res.events.length === 0) return;
         let decoded;
         try {
-          decoded = decodeEvents(layout, res.events, box);
+          decoded = decodeEvents(layout, res.events, box, this.#refused);
         } catch (err) {
           finish(err);
           return;

@@ -29,7 +29,13 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
   const write: WriteRoute = async (req, reply, w) => {
     enabled();
     const secret = secretOf(req);
-    const result = isGlobalWrite(ctx, w) ? await ctx.writeGlobal(w, secret) : await runWrite(ctx, secret, w);
+    let result;
+    if (isGlobalWrite(ctx, w)) {
+      if (!ctx.isAuthoritative) ctx.audit?.noteForwarded(req.raw, ctx.config.server.authoritativeRegion);
+      result = await ctx.writeGlobal(w, secret, req.id);
+    } else {
+      result = await runWrite(ctx, secret, w);
+    }
     reply.header('X-Nomad-Index', String(result.index));
     return result.body;
   };

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentContext } from '../agent-context.js';
-import { ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
+import { AuditUnavailableError, ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
 import { MIN_INDEX_HEADER } from '../forwarding/min-index.js';
 import type { AuthorizeAnswer } from './authorize-route.js';
-import { secretFrom } from './request.js';
+import { DUPLICATE_TOKEN_TEXT, secretFrom } from './request.js';
+import { jsonTooDeep, tooDeepError } from './json-body.js';
+import { rateLimitedText, requestCost, type RequestLimiter } from './request-limiter.js';
 
 
 const ROUTE = '/v1/acl/authorize';
@@ -29,8 +31,13 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
 export function createAuthorizeFastPath(
   ctx: AgentContext,
   authorize: (secret: string, body: unknown) => AuthorizeAnswer,
+  limiter: RequestLimiter,
+  requestId: () => string,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const audit = ctx.audit;
   const limit = ctx.config.limits.httpMaxBodyBytes;
+  // O(1): one Map lookup in the in-memory state.
+  const known = (secret: string): boolean => secret !== '' && ctx.store.tokenBySecret(secret) !== undefined;
   const { httpRequests, httpDuration } = ctx.metrics;
   const duration = httpDuration.labels({ route: ROUTE });
   const counters = new Map<number, ReturnType<typeof httpRequests.labels>>();
@@ -40,36 +47,53 @@ export function createAuthorizeFastPath(
     c.inc();
   };
 
-  const finish = (res: ServerResponse, started: number, status: number, body: string, type: string): void => {
+  const finish = (res: ServerResponse, started: number, status: number, body: string, type: string, retryAfter = 0): void => {
     // An explicit length keeps the answer one plain write (no chunked framing).
+    if (retryAfter > 0) res.setHeader('retry-after', String(retryAfter));
     res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
     res.end(body);
     count(status);
     duration.observe((performance.now() - started) / 1000);
   };
 
-  const answer = (token: string | undefined, authorization: string | undefined, res: ServerResponse, started: number, text: string): void => {
+  const answer = (req: IncomingMessage, token: string | undefined, authorization: string | undefined, res: ServerResponse, started: number, text: string): void => {
+    const secret = secretFrom(token, authorization);
     let body: unknown;
-    if (text.trim() !== '') {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        finish(res, started, 400, 'Request decode failed: body is not valid JSON', TEXT_TYPE);
-        return;
-      }
-    }
+    let result: AuthorizeAnswer | undefined;
+    let status = 200;
     let out: string;
     try {
-      out = JSON.stringify(authorize(secretFrom(token, authorization), body));
+      if (audit !== undefined) {
+        const refusal = audit.refusal();
+        if (refusal !== undefined) throw new AuditUnavailableError(`audit log unavailable, request refused: ${refusal}`);
+      }
+      if (text.trim() !== '') {
+        if (jsonTooDeep(text)) throw tooDeepError();
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // As Fastify's body parser answers it: a 400 without a Tollgate code.
+          throw Object.assign(new Error('Request decode failed: body is not valid JSON'), { statusCode: 400 });
+        }
+      }
+      result = authorize(secret, body);
+      out = JSON.stringify(result);
     } catch (err) {
-      const status = httpStatusFor(err);
-      if (status >= 500) ctx.log.error({ err, route: ROUTE }, 'request failed');
+      status = httpStatusFor(err);
+      if (status >= 500 && status !== 503) ctx.log.error({ err, route: ROUTE }, 'request failed');
       const code = errorCodeOf(err);
       if (code !== undefined) res.setHeader(ERROR_CODE_HEADER, code);
-      finish(res, started, status, status === 500 ? 'Internal error' : (err as Error).message, TEXT_TYPE);
+      out = status === 500 ? 'Internal error' : (err as Error).message;
+    }
+    const type = status === 200 ? JSON_TYPE : TEXT_TYPE;
+    if (audit === undefined) {
+      finish(res, started, status, out, type);
       return;
     }
-    finish(res, started, 200, out, JSON_TYPE);
+    // The line is queued before the answer goes out; only a full queue delays it.
+    audit.authorized(requestId(), req.socket.remoteAddress ?? '', secret, body, result, status, status === 200 ? undefined : out, () =>
+      finish(res, started, status, out, type),
+    );
   };
 
   return (req, res) => {
@@ -79,18 +103,49 @@ export function createAuthorizeFastPath(
     const raw = req.rawHeaders;
     let token: string | undefined;
     let authorization: string | undefined;
+    let duplicate = false;
+    let declared = -1;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] as string;
       if (name.length === 13) {
         const lower = name.toLowerCase();
-        if (lower === 'x-nomad-token') token ??= raw[i + 1];
-        else if (lower === 'authorization') authorization ??= raw[i + 1];
+        if (lower === 'x-nomad-token') {
+          duplicate ||= token !== undefined;
+          token = raw[i + 1];
+        } else if (lower === 'authorization') {
+          duplicate ||= authorization !== undefined;
+          authorization = raw[i + 1];
+        }
+      } else if (name.length === 14 && name.toLowerCase() === 'content-length') {
+        declared = Number(raw[i + 1]);
       } else if (name.length === MIN_INDEX_HEADER.length && name.toLowerCase() === MIN_INDEX_HEADER) {
         return false;
       }
     }
     if (ctx.health().status === 'draining') return false;
     const started = performance.now();
+    if (declared > limit) {
+      // Refused from the header alone: the body is never read.
+      res.setHeader('connection', 'close');
+      finish(res, started, 413, `Request body too large (limit ${limit} bytes)`, TEXT_TYPE);
+      req.resume();
+      return true;
+    }
+    // Charged before the body is read when its size is declared (a refused
+    // flood then costs no read or parse), else once it has arrived.
+    let charged = false;
+    if (limiter.enabled && declared >= 0 && !duplicate) {
+      charged = true;
+      const secret = secretFrom(token, authorization);
+      const wait = limiter.admit('check', req.socket.remoteAddress ?? '', secret, requestCost(declared), known(secret));
+      if (wait > 0) {
+        res.setHeader('connection', 'close');
+        res.setHeader(ERROR_CODE_HEADER, 'TOLLGATE_RATE_LIMITED');
+        finish(res, started, 429, rateLimitedText('check'), TEXT_TYPE, wait);
+        req.resume();
+        return true;
+      }
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
@@ -100,13 +155,30 @@ export function createAuthorizeFastPath(
       if (size > limit) {
         refused = true;
         res.setHeader('connection', 'close');
-        finish(res, started, 413, `Request body too large (limit ${limit} bytes)`, TEXT_TYPE);
+        const text = `Request body too large (limit ${limit} bytes)`;
+        if (audit === undefined) finish(res, started, 413, text, TEXT_TYPE);
+        else audit.authorized(requestId(), req.socket.remoteAddress ?? '', secretFrom(token, authorization), undefined, undefined, 413, text, () => finish(res, started, 413, text, TEXT_TYPE));
         return;
       }
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!refused) answer(token, authorization, res, started, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      if (refused) return;
+      if (duplicate) {
+        res.setHeader(ERROR_CODE_HEADER, 'TOLLGATE_BAD_REQUEST');
+        finish(res, started, 400, DUPLICATE_TOKEN_TEXT, TEXT_TYPE);
+        return;
+      }
+      if (limiter.enabled && !charged) {
+        const secret = secretFrom(token, authorization);
+        const wait = limiter.admit('check', req.socket.remoteAddress ?? '', secret, requestCost(size), known(secret));
+        if (wait > 0) {
+          res.setHeader(ERROR_CODE_HEADER, 'TOLLGATE_RATE_LIMITED');
+        finish(res, started, 429, rateLimitedText('check'), TEXT_TYPE, wait);
+          return;
+        }
+      }
+      answer(req, token, authorization, res, started, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
     });
     req.on('error', () => {
       // The client went away mid-body; there is no one to answer.

@@ -5,12 +5,19 @@ import type { ServerOptions as HttpsOptions } from 'node:https';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
+import { registerAuditHooks } from './audit-hooks.js';
+import { registerAuditRoutes } from './audit-routes.js';
+import { createRequestIds } from '../audit/request-id.js';
 import { ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
 import { registerAclRoutes } from './acl-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { createAuthorizer, registerAuthorizeRoute } from './authorize-route.js';
 import { createAuthorizeFastPath } from './fast-path.js';
 import { registerHaConsistency } from './ha-consistency.js';
+import { applyConnectionLimits } from './connection-limits.js';
+import { jsonTooDeep, tooDeepError } from './json-body.js';
+import { RequestLimiter } from './request-limiter.js';
+import { registerRequestGuard } from './request-guard.js';
 import type { AgentTls } from '../tls/agent-tls.js';
 import type { TlsMaterial } from '../tls/tls-material.js';
 
@@ -28,21 +35,33 @@ export function httpsOptions(tls: AgentTls, m: TlsMaterial): HttpsOptions {
  */
 export function createHttpServer(ctx: AgentContext, tls?: AgentTls): FastifyInstance {
   const authorize = createAuthorizer(ctx);
-  const fastPath = createAuthorizeFastPath(ctx, authorize);
+  const requestId = createRequestIds();
+  const limits = ctx.config.limits;
+  const httpLog = ctx.log.child({ component: 'http' });
+  const limiter = new RequestLimiter(limits.requestLimits, ctx.metrics.protection, httpLog);
+  const fastPath = createAuthorizeFastPath(ctx, authorize, limiter, requestId);
   const app = Fastify({
     // The authorize hot path is answered before Fastify (see fast-path.ts).
     serverFactory: (handler) => {
       const serve = (req: IncomingMessage, res: ServerResponse): void => {
         if (!fastPath(req, res)) handler(req, res);
       };
-      if (tls === undefined || !tls.config.http) return createServer(serve);
-      const server = createHttpsServer(httpsOptions(tls, tls.material), serve);
-      // Rotation: the next connection gets the new certificate.
-      tls.onReload((m) => server.setSecureContext(httpsOptions(tls, m)));
-      return server as unknown as ReturnType<typeof createServer>;
+      // Node enforces the read timeout on this period: fine enough for short timeouts.
+      const checking = { connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.httpReadTimeoutMs / 4))) };
+      const secure = tls !== undefined && tls.config.http;
+      let server: ReturnType<typeof createServer>;
+      if (!secure) server = createServer(checking, serve);
+      else {
+        const https = createHttpsServer({ ...httpsOptions(tls, tls.material), ...checking, handshakeTimeout: limits.httpsHandshakeTimeoutMs }, serve);
+        // Rotation: the next connection gets the new certificate.
+        tls.onReload((m) => https.setSecureContext(httpsOptions(tls, m)));
+        server = https as unknown as ReturnType<typeof createServer>;
+      }
+      applyConnectionLimits(server, limits, ctx.metrics.protection, httpLog, secure);
+      return server;
     },
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance type plain.
-    loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: httpLog as FastifyBaseLogger,
     // No access log per request: the hot path stays lean and metrics count
     // requests instead; writes and failures log themselves.
     logController: new LogController({ disableRequestLogging: true }),
@@ -53,6 +72,8 @@ export function createHttpServer(ctx: AgentContext, tls?: AgentTls): FastifyInst
     // Nomad's API is case sensitive and has no trailing-slash aliases.
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, maxParamLength: 256 },
     return503OnClosing: true,
+    // Request ids name requests in the audit log (the fast path draws from the same source).
+    genReqId: () => requestId(),
     // On close, drop idle keep-alive connections only; in-flight requests
     // finish (drain's grace timer cuts the rest).
     forceCloseConnections: 'idle',
@@ -62,6 +83,7 @@ export function createHttpServer(ctx: AgentContext, tls?: AgentTls): FastifyInst
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
+    if (jsonTooDeep(text)) return done(tooDeepError(), undefined);
     try {
       done(null, JSON.parse(text));
     } catch {
@@ -74,7 +96,13 @@ export function createHttpServer(ctx: AgentContext, tls?: AgentTls): FastifyInst
   app.setErrorHandler((err, req, reply) => {
     const status = httpStatusFor(err);
     if (status >= 500) {
-      req.log.error({ err, route: req.routeOptions.url, method: req.method }, 'request failed');
+      // A client that hung up (e.g. during a forward) is not a server fault:
+      // one info line, no stack.
+      if (req.raw.destroyed || req.raw.socket.destroyed) {
+        req.log.info({ route: req.routeOptions.url, method: req.method, code: (err as { code?: unknown }).code }, 'client went away before the answer');
+      } else {
+        req.log.error({ err, route: req.routeOptions.url, method: req.method }, 'request failed');
+      }
     }
     let message = err instanceof Error ? err.message : String(err);
     if (status === 413) message = `Request body too large (limit ${ctx.config.limits.httpMaxBodyBytes} bytes)`;
@@ -97,7 +125,19 @@ export function createHttpServer(ctx: AgentContext, tls?: AgentTls): FastifyInst
     done();
   });
 
+  // Before every route and the cross-region hook: a refused request goes nowhere.
+  registerRequestGuard(app, {
+    limiter,
+    allowedOrigins: ctx.config.httpAllowedOrigins,
+    knownToken: (secret) => secret !== '' && ctx.store.tokenBySecret(secret) !== undefined,
+  });
+  app.addHook('onClose', (_app, done) => {
+    limiter.close();
+    done();
+  });
+  if (ctx.audit !== undefined) registerAuditHooks(app, ctx.audit);
   registerAuthorizeRoute(app, authorize);
+  registerAuditRoutes(app, ctx);
   registerAclRoutes(app, ctx);
   registerAgentRoutes(app, ctx);
   // After the cross-region hook: a request for another region must not wait on this region's etcd.

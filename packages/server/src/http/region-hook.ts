@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
+import { REQUEST_ID_HEADER } from '../audit/forwarded-origin.js';
 import { FORWARD_BLOCKING_SLACK_MS, FORWARD_CALL_TIMEOUT_MS } from '../grpc/retry.js';
 import { queryOptions, secretOf } from './request.js';
 import { FORWARDED_REQUEST_HEADERS, stripRegionParam } from '../forwarding/forwarded-http.js';
@@ -60,6 +61,8 @@ async function forwardToRegion(ctx: AgentContext, req: FastifyRequest, reply: Fa
     if (typeof v === 'string') headers[name] = v;
   }
   const gone = watchClientGone(reply);
+  ctx.audit?.noteForwarded(req.raw, region);
+  headers[REQUEST_ID_HEADER] = req.id;
   try {
     const res = await ctx.forwardToRegion(region, {
       method: req.method,

@@ -14,6 +14,28 @@ export function secretOf(req: { readonly headers: IncomingHttpHeaders }): string
   return secretFrom(typeof h === 'string' ? h : undefined, req.headers.authorization);
 }
 
+/** The 400 text for a request that carries its token twice (ambiguous: which one is the caller?). */
+export const DUPLICATE_TOKEN_TEXT = 'Request has more than one X-Nomad-Token or Authorization header';
+
+/**
+ * Whether `rawHeaders` (name, value, name, value, …) carry `X-Nomad-Token`
+ * or `Authorization` more than once. Every route refuses such a request
+ * with 400: Node would join one and drop the other, and two readers of the
+ * same request could then see two different callers.
+ */
+export function hasDuplicateTokenHeader(rawHeaders: readonly string[]): boolean {
+  let token = 0;
+  let authorization = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length !== 13) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'x-nomad-token') token++;
+    else if (lower === 'authorization') authorization++;
+  }
+  return token > 1 || authorization > 1;
+}
+
 /**
  * {@link secretOf} from the two header values, for callers that read them
  * without Node's parsed header object (the authorize fast path).
@@ -29,6 +51,10 @@ export function secretFrom(token: string | undefined, authorization: string | un
   }
   return '';
 }
+
+/** Page size of a list without `per_page`, and the largest `per_page` accepted. */
+export const DEFAULT_PER_PAGE = 10_000;
+export const MAX_PER_PAGE = 10_000;
 
 /** Nomad's query options (facts §4.1), parsed and checked. */
 export interface QueryOptions {
@@ -78,13 +104,17 @@ export function queryOptions(req: FastifyRequest, maxWaitMs: number): QueryOptio
     if (rawStale === '' || rawStale === 'true') stale = true;
     else if (rawStale !== 'false') throw new BadRequestError('Expect `true` or `false` for `stale` query string parameter');
   }
-  let perPage = 0;
+  // Lists are always paged: an unpaged list of 300k tokens was a 90 MB
+  // answer that held the event loop for seconds. `X-Nomad-NextToken` leads on.
+  let perPage = DEFAULT_PER_PAGE;
   const rawPerPage = one('per_page');
   if (rawPerPage !== undefined) {
     if (!/^\d{1,10}$/.test(rawPerPage) || Number(rawPerPage) > 2_147_483_647) {
       throw new BadRequestError('Expect a number for `per_page` query string parameter');
     }
     perPage = Number(rawPerPage);
+    if (perPage > MAX_PER_PAGE) throw new BadRequestError(`per_page must be at most ${MAX_PER_PAGE}`);
+    if (perPage === 0) perPage = DEFAULT_PER_PAGE;
   }
   return {
     index,

@@ -52,6 +52,8 @@ export async function startTestAgent(input: AgentConfigInput = {}, opts: { dataD
     async call(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
       if (o.token !== undefined) headers['X-Nomad-Token'] = o.token;
+      // A JSON body is sent as JSON, as every real client does (fetch would say text/plain).
+      if (o.body !== undefined && o.raw === undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
       const res = await fetch(addr + path, {
         method,
         headers,
