@@ -74,13 +74,16 @@ export class ACLCache {
  * The cache key for a token's policy set: the policies' `name@ModifyIndex`,
  * sorted by name (bytes) and joined with `,`, so the key does not depend on
  * the order the token lists them and changes whenever one is modified.
- * Policy names cannot contain `@` or `,`, so keys are unambiguous.
+ * A policy brought in by an ACL role is `name@ModifyIndex(role)`. Policy
+ * and role names cannot contain `@`, `,` or parentheses, so keys are
+ * unambiguous.
  *
  * @example aclCacheKey([{ name: 'b', modifyIndex: 7 }, { name: 'a', modifyIndex: 3 }]) // 'a@3,b@7'
  */
-export function aclCacheKey(policies: ReadonlyArray<{ name: string; modifyIndex: number }>): string {
+export function aclCacheKey(policies: ReadonlyArray<{ name: string; modifyIndex: number; role?: string }>): string {
   return policies
-    .map((p) => ({ name: p.name, id: `${p.name}@${p.modifyIndex}` }))
+    // The role a policy came through is part of the key: reasons name it.
+    .map((p) => ({ name: p.name, id: `${p.name}@${p.modifyIndex}${p.role === undefined ? '' : `(${p.role})`}` }))
     .sort((a, b) => compareBytes(a.name, b.name) || compareBytes(a.id, b.id))
     .map((p) => p.id)
     .join(',');

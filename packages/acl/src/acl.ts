@@ -68,8 +68,20 @@ function q(s: string): string {
   return JSON.stringify(s);
 }
 
+/**
+ * Separates a policy name from the role that brought it in, inside the
+ * ACL's internal policy keys (policy and role names cannot contain NUL).
+ */
+const ROLE_SEP = '\u0000';
+
+/** A policy key in a reason: `"app"`, or `"app" (role "deployers")` when a role brought it in. */
+function ref(key: string): string {
+  const at = key.indexOf(ROLE_SEP);
+  return at < 0 ? q(key) : `${q(key.slice(0, at))} (role ${q(key.slice(at + 1))})`;
+}
+
 function policiesText(names: readonly string[]): string {
-  return names.length === 1 ? `policy ${q(names[0] as string)}` : `policies ${names.map(q).join(', ')}`;
+  return names.length === 1 ? `policy ${ref(names[0] as string)}` : `policies ${names.map(ref).join(', ')}`;
 }
 
 /** Capabilities merged for one label (or one variables namespace+path). */
@@ -276,7 +288,7 @@ class Table {
 
   private denied(entry: Entry, by: string, match: Match): AuthorizeDecision {
     const close = this.closeness(match);
-    return decision(false, `denied by policy ${q(by)} ${entry.display} (deny${close === '' ? '' : `; ${close}`})`);
+    return decision(false, `denied by policy ${ref(by)} ${entry.display} (deny${close === '' ? '' : `; ${close}`})`);
   }
 
   private decideCapability(match: Match, name: string, cap: string): AuthorizeDecision {
@@ -286,7 +298,7 @@ class Table {
     const close = this.closeness(match);
     const suffix = close === '' ? '' : ` (${close})`;
     const granter = entry.caps.get(cap);
-    if (granter !== undefined) return decision(true, `allowed by policy ${q(granter)} ${entry.display}${suffix}`);
+    if (granter !== undefined) return decision(true, `allowed by policy ${ref(granter)} ${entry.display}${suffix}`);
     // Variables keep deny alongside grants (no deny precedence in Nomad).
     const denier = entry.caps.get('deny');
     if (denier !== undefined) return this.denied(entry, denier, match);
@@ -302,7 +314,7 @@ class Table {
     if (!entry.grantsAnything()) {
       return decision(false, `denied: ${entry.display} from ${policiesText(entry.policies)}${suffix} grants no capabilities`);
     }
-    return decision(true, `allowed by policy ${q(entry.firstGranter())} ${entry.display}${suffix}`);
+    return decision(true, `allowed by policy ${ref(entry.firstGranter())} ${entry.display}${suffix}`);
   }
 }
 
@@ -342,9 +354,9 @@ class Coarse {
   /** Precomputes the decision for needing one of `levels`, named `want`. */
   decide(want: string, levels: readonly Level[]): AuthorizeDecision {
     if (this.by === null) return decision(false, `no rule matched ${this.kind}`);
-    if (this.level === 'deny') return decision(false, `denied by policy ${q(this.by)} ${this.kind} (deny)`);
-    if (levels.includes(this.level)) return decision(true, `allowed by policy ${q(this.by)} ${this.kind} ${q(this.level)}`);
-    return decision(false, `denied: ${this.kind} ${q(this.level)} from policy ${q(this.by)} does not grant ${want}`);
+    if (this.level === 'deny') return decision(false, `denied by policy ${ref(this.by)} ${this.kind} (deny)`);
+    if (levels.includes(this.level)) return decision(true, `allowed by policy ${ref(this.by)} ${this.kind} ${q(this.level)}`);
+    return decision(false, `denied: ${this.kind} ${q(this.level)} from policy ${ref(this.by)} does not grant ${want}`);
   }
 }
 
@@ -397,8 +409,10 @@ class CompiledACL implements ACL {
   /** "any namespace" answers, per capability ('' = any capability). */
   private readonly anyNamespace = new Map<string, AuthorizeDecision | null>();
 
-  constructor(policies: ReadonlyArray<{ name: string; policy: Policy }>) {
-    this.policyNames = Object.freeze(policies.map((p) => p.name));
+  constructor(given: ReadonlyArray<{ name: string; policy: Policy; role?: string }>) {
+    this.policyNames = Object.freeze([...new Set(given.map((p) => p.name))]);
+    // Reasons name the role a policy came through: its key carries the role.
+    const policies = given.map((p) => ({ name: p.role === undefined ? p.name : `${p.name}${ROLE_SEP}${p.role}`, policy: p.policy }));
     const agent = new Coarse('agent');
     const node = new Coarse('node');
     const quota = new Coarse('quota');
@@ -500,7 +514,7 @@ class CompiledACL implements ACL {
     for (const entry of this.namespaces.allEntries()) {
       const granter = cap === '' ? (entry.grantsAnything() ? entry.firstGranter() : undefined) : entry.caps.get(cap);
       if (granter !== undefined) {
-        found = decision(true, `allowed by policy ${q(granter)} ${entry.display} (Name "*" asks for any namespace)`);
+        found = decision(true, `allowed by policy ${ref(granter)} ${entry.display} (Name "*" asks for any namespace)`);
         break;
       }
     }
@@ -672,6 +686,9 @@ export const MANAGEMENT_ACL: ACL = Object.freeze(new ManagementACL());
  *   capability sets are unioned with deny clearing them.
  *
  * Lookups try the exact label first, then the closest matching glob.
+ * A policy given with `role` came in through that ACL role; reasons then
+ * name both (`allowed by policy "app" (role "deployers") …`).
+ *
  * The ACL remembers which policy granted or denied what, so
  * `authorize()` can explain itself.
  *
@@ -680,11 +697,15 @@ export const MANAGEMENT_ACL: ACL = Object.freeze(new ManagementACL());
  * acl.authorize({ Resource: 'namespace', Name: 'prod-api', Capability: 'read-job' });
  * // { Allowed: true, Reason: 'allowed by policy "app" namespace "prod-*" (closest match for "prod-api")' }
  */
-export function compileACL(policies: ReadonlyArray<{ name: string; policy: Policy }>): ACL {
+export function compileACL(policies: ReadonlyArray<{ name: string; policy: Policy; role?: string }>): ACL {
   if (!Array.isArray(policies)) throw new TypeError('policies must be an array of { name, policy }');
   for (const [i, p] of policies.entries()) {
     if (p === null || typeof p !== 'object' || typeof p.name !== 'string' || p.policy === null || typeof p.policy !== 'object') {
       throw new TypeError(`policies[${i}] must be { name: string, policy: Policy }`);
+    }
+    if (p.role !== undefined && typeof p.role !== 'string') throw new TypeError(`policies[${i}].role must be a string`);
+    if (p.name.includes(ROLE_SEP) || (p.role ?? '').includes(ROLE_SEP)) {
+      throw new TypeError(`policies[${i}]: names cannot contain NUL`);
     }
   }
   return new CompiledACL(policies);

@@ -5,6 +5,11 @@ import { aclPolicyDeleteCommand } from './commands/acl-policy-delete.js';
 import { aclPolicyInfoCommand } from './commands/acl-policy-info.js';
 import { aclPolicyListCommand } from './commands/acl-policy-list.js';
 import { aclPolicySelfCommand } from './commands/acl-policy-self.js';
+import { aclRoleCreateCommand } from './commands/acl-role-create.js';
+import { aclRoleDeleteCommand } from './commands/acl-role-delete.js';
+import { aclRoleInfoCommand } from './commands/acl-role-info.js';
+import { aclRoleListCommand } from './commands/acl-role-list.js';
+import { aclRoleUpdateCommand } from './commands/acl-role-update.js';
 import { aclTokenCreateCommand } from './commands/acl-token-create.js';
 import { aclTokenDeleteCommand } from './commands/acl-token-delete.js';
 import { aclTokenInfoCommand } from './commands/acl-token-info.js';
@@ -33,6 +38,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   aclPolicyListCommand,
   aclPolicySelfCommand,
   aclPolicyDeleteCommand,
+  aclRoleCreateCommand,
+  aclRoleUpdateCommand,
+  aclRoleInfoCommand,
+  aclRoleListCommand,
+  aclRoleDeleteCommand,
   auditHashCommand,
   auditVerifyCommand,
   statusCommand,
@@ -52,7 +62,7 @@ export const GROUPS: readonly CommandGroup[] = [
   },
   {
     name: 'acl',
-    synopsis: 'Interact with ACL policies and tokens',
+    synopsis: 'Interact with ACL policies, roles and tokens',
     description:
       'This command groups subcommands for interacting with ACL policies and tokens.\n' +
       'Users can bootstrap the ACL system, create policies that restrict access, and\n' +
@@ -69,6 +79,13 @@ export const GROUPS: readonly CommandGroup[] = [
     name: 'acl policy',
     synopsis: 'Interact with ACL policies',
     description: 'This command groups subcommands for interacting with ACL policies.',
+  },
+  {
+    name: 'acl role',
+    synopsis: 'Interact with ACL roles',
+    description:
+      'This command groups subcommands for interacting with ACL roles. ACL roles are\n' +
+      'named sets of ACL policies that tokens link to.',
   },
   {
     name: 'acl token',

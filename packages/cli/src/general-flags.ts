@@ -92,3 +92,9 @@ export const FILTER_FLAG: FlagSpec = {
 export function filterOption(expression: string | undefined): { filter?: string } {
   return expression === undefined || expression === '' ? {} : { filter: expression };
 }
+
+/** `-role-id` and `-role-name` of `acl token create|update` (nomad's flags; each repeatable). */
+export const ROLE_LINK_FLAGS: readonly FlagSpec[] = [
+  { name: 'role-id', kind: 'list', help: 'ID of a role to use for this token. May be specified multiple times.' },
+  { name: 'role-name', kind: 'list', help: 'Name of a role to use for this token. May be specified multiple times.' },
+];

@@ -26,6 +26,11 @@ const API_CALLS: [string, string[], string][] = [
   ['acl policy list', ['acl', 'policy', 'list'], 'Error fetching ACL policies'],
   ['acl policy delete', ['acl', 'policy', 'delete', 'p'], 'Error deleting ACL policy'],
   ['acl policy self', ['acl', 'policy', 'self'], 'Error fetching policies'],
+  ['acl role create', ['acl', 'role', 'create', '-name=r', '-policy=p'], 'Error creating ACL role'],
+  ['acl role update', ['acl', 'role', 'update', 'abc'], 'Error reading ACL role'],
+  ['acl role info', ['acl', 'role', 'info', 'abc'], 'Error reading ACL role'],
+  ['acl role list', ['acl', 'role', 'list'], 'Error listing ACL roles'],
+  ['acl role delete', ['acl', 'role', 'delete', 'abc'], 'Error deleting ACL role'],
   ['status', ['status'], 'Error querying agent'],
   ['audit hash', ['audit', 'hash', '-'], 'Error hashing'],
 ];
@@ -47,7 +52,7 @@ describe('every agent command', () => {
     const denied = await startFakeAgent();
     try {
       for (const m of ['GET', 'POST', 'DELETE']) {
-        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health', '/v1/audit/hash']) {
+        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health', '/v1/audit/hash', '/v1/acl/role', '/v1/acl/role/abc', '/v1/acl/roles']) {
           denied.on(m, p, { status: 403, body: 'Permission denied' });
         }
       }
@@ -95,7 +100,7 @@ describe('tollgate dispatch', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^Usage: tollgate <subcommand>/);
-    expect(r.stderr).toContain('    acl        Interact with ACL policies and tokens\n');
+    expect(r.stderr).toContain('    acl        Interact with ACL policies, roles and tokens\n');
   });
 
   it('lists a group\'s subcommands on -h with exit 0', async () => {

@@ -1,5 +1,5 @@
-import type { AclToken } from '@tollgate/client';
-import { formatGoSlice, formatGoTime, formatKV } from './format.js';
+import type { AclRoleLinkRequest, AclToken } from '@tollgate/client';
+import { formatGoSlice, formatGoTime, formatKV, formatList } from './format.js';
 
 /**
  * The token block printed by bootstrap and `acl token create|update|info|self`.
@@ -8,8 +8,10 @@ import { formatGoSlice, formatGoTime, formatKV } from './format.js';
  * ID, Secret ID, Name, Type, Global, Policies, Create Time, Create Index,
  * Modify Index. `Expiry Time` is added after Create Time only when the token
  * expires, so a token without a TTL reads exactly like the seeds; newer Nomad
- * always prints it (as `<none>`) and moves Policies to the end. There is no
- * `Roles` line because Tollgate has no roles.
+ * always prints it (as `<none>`) and moves Policies to the end. A client
+ * token linked to roles gets Nomad's `Roles` table after a blank line
+ * (`ID  Name` rows); one without roles prints none, so it still reads like
+ * the seeds (Nomad ≥ 1.4 prints `Roles` / `<none>` there).
  */
 export function formatToken(token: AclToken): string {
   const rows: [string, string][] = [
@@ -23,5 +25,13 @@ export function formatToken(token: AclToken): string {
   ];
   if (token.ExpirationTime) rows.push(['Expiry Time', formatGoTime(token.ExpirationTime)]);
   rows.push(['Create Index', String(token.CreateIndex)], ['Modify Index', String(token.ModifyIndex)]);
-  return formatKV(rows);
+  const kv = formatKV(rows);
+  const roles = token.Roles ?? [];
+  if (token.Type === 'management' || roles.length === 0) return kv;
+  return `${kv}\n\nRoles\n${formatList([['ID', 'Name'], ...roles.map((r) => [r.ID, r.Name])])}`;
+}
+
+/** The `Roles` of a token request from `-role-id` and `-role-name` flags (IDs first, as nomad). */
+export function roleLinks(ids: readonly string[], names: readonly string[]): AclRoleLinkRequest[] {
+  return [...ids.map((ID) => ({ ID })), ...names.map((Name) => ({ Name }))];
 }

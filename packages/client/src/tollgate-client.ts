@@ -2,6 +2,9 @@ import { ApiError, ConnectionError, InvalidResponseError } from './errors.js';
 import { resolveClientOptions } from './client-options.js';
 import type { ResolvedClientOptions, TollgateClientOptions } from './client-options.js';
 import type {
+  AclRole,
+  AclRoleListStub,
+  AclRoleWriteRequest,
   AclPolicy,
   AclPolicyListStub,
   AclPolicyWriteRequest,
@@ -199,6 +202,41 @@ export class TollgateClient {
   /** `DELETE /v1/acl/policy/:name`. Needs management; deleting a missing policy succeeds. */
   async deletePolicy(name: string, opts?: RequestOptions): Promise<ApiResponse<void>> {
     const path = `/v1/acl/policy/${segment('name', name)}`;
+    return this.#call({ method: 'DELETE', path, expect: 'none', opts });
+  }
+
+  /** `GET /v1/acl/roles`: every role for management, else the caller's own; `prefix` matches the ID. */
+  async listRoles(query?: QueryOptions): Promise<ApiResponse<AclRoleListStub[]>> {
+    return this.#call({ method: 'GET', path: '/v1/acl/roles', expect: 'array', query });
+  }
+
+  /** `POST /v1/acl/role`: creates a role (the server picks its ID). Needs management. */
+  async createRole(req: AclRoleWriteRequest, opts?: RequestOptions): Promise<ApiResponse<AclRole>> {
+    if (req.ID !== undefined && req.ID !== '') throw new TypeError('createRole: ID must not be set (use updateRole)');
+    return this.#call({ method: 'POST', path: '/v1/acl/role', expect: 'object', body: req, opts });
+  }
+
+  /** `POST /v1/acl/role/:id`: replaces a role's name, description and policies. Needs management. */
+  async updateRole(req: AclRoleWriteRequest & { ID: string }, opts?: RequestOptions): Promise<ApiResponse<AclRole>> {
+    const path = `/v1/acl/role/${segment('ID', req.ID)}`;
+    return this.#call({ method: 'POST', path, expect: 'object', body: req, opts });
+  }
+
+  /** `GET /v1/acl/role/:id`. Management, or a token linked to the role. */
+  async readRole(id: string, query?: QueryOptions): Promise<ApiResponse<AclRole>> {
+    const path = `/v1/acl/role/${segment('id', id)}`;
+    return this.#call({ method: 'GET', path, expect: 'object', query });
+  }
+
+  /** `GET /v1/acl/role/name/:name`. Management, or a token linked to the role. */
+  async readRoleByName(name: string, query?: QueryOptions): Promise<ApiResponse<AclRole>> {
+    const path = `/v1/acl/role/name/${segment('name', name)}`;
+    return this.#call({ method: 'GET', path, expect: 'object', query });
+  }
+
+  /** `DELETE /v1/acl/role/:id`. Needs management; an unknown ID is a 400 `ACL role not found`. */
+  async deleteRole(id: string, opts?: RequestOptions): Promise<ApiResponse<void>> {
+    const path = `/v1/acl/role/${segment('id', id)}`;
     return this.#call({ method: 'DELETE', path, expect: 'none', opts });
   }
 

@@ -18,7 +18,7 @@ export interface AclToken {
   readonly Type: AclTokenType;
   /** Policy names; `null` for management tokens. */
   readonly Policies: readonly string[] | null;
-  /** Linked ACL roles; `null` when none (Tollgate has no roles yet). */
+  /** Linked ACL roles (ID and current name); `null` when none. */
   readonly Roles?: readonly AclTokenRoleLink[] | null;
   /** Replicated to every region when true. */
   readonly Global: boolean;
@@ -37,6 +37,37 @@ export interface AclToken {
   readonly ModifyIndex: number;
 }
 
+/** A role to link to a token: by ID or by name. */
+export type AclRoleLinkRequest = { readonly ID: string; readonly Name?: string } | { readonly ID?: string; readonly Name: string };
+
+/** A role's link to a policy. */
+export interface AclRolePolicyLink {
+  readonly Name: string;
+}
+
+/** An ACL role (Nomad ≥ 1.4): a named set of policies that tokens link to. */
+export interface AclRole {
+  readonly ID: string;
+  readonly Name: string;
+  readonly Description: string;
+  readonly Policies: readonly AclRolePolicyLink[];
+  readonly Hash?: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+}
+
+/** An entry of `GET /v1/acl/roles` (Nomad's stub carries the same fields). */
+export type AclRoleListStub = AclRole;
+
+/** Body of `POST /v1/acl/role` (create; no ID) or `POST /v1/acl/role/:id` (update; ID required). */
+export interface AclRoleWriteRequest {
+  ID?: string;
+  Name: string;
+  Description?: string;
+  /** At least one; each must exist. */
+  Policies: readonly AclRolePolicyLink[];
+}
+
 /** A token's link to an ACL role. */
 export interface AclTokenRoleLink {
   readonly ID: string;
@@ -52,6 +83,8 @@ export interface AclTokenCreateRequest {
   /** Required by the server; `client` or `management`. */
   Type: AclTokenType;
   Policies?: readonly string[] | null;
+  /** ACL roles to link, each by `ID` or by `Name`; an unknown one is a 400 `cannot find role …`. */
+  Roles?: readonly AclRoleLinkRequest[] | null;
   Global?: boolean;
   /** Go duration string (`"10m"`) or nanoseconds; sets ExpirationTime at create. */
   ExpirationTTL?: string | number;

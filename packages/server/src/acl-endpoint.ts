@@ -4,6 +4,7 @@ import type { AgentContext } from './agent-context.js';
 import type { AclWriteOp, AclWriteResult } from './acl-write.js';
 import { BadRequestError, ObjectNotFoundError, PermissionDeniedError } from './errors.js';
 import { decodePolicyRequest } from './policies.js';
+import { decodeRoleRequest, resolveRoleLinks, roleView } from './roles.js';
 import type { Identity } from './token-resolver.js';
 import { UUID_RE, bootstrapToken, buildToken, decodeTokenRequest, tokenView, validateToken } from './tokens.js';
 import { requireAclEnabled } from './acl-enabled.js';
@@ -31,12 +32,16 @@ export async function runWrite(ctx: AgentContext, secret: string, w: AclWriteOp)
       return upsertPolicy(ctx, requireManagement(ctx, secret), w.name, w.body);
     case 'policy-delete':
       return deletePolicy(ctx, requireManagement(ctx, secret), w.name);
+    case 'role-upsert':
+      return upsertRole(ctx, requireManagement(ctx, secret), w.body, w.id);
+    case 'role-delete':
+      return deleteRole(ctx, requireManagement(ctx, secret), w.id);
   }
 }
 
 /**
  * Whether a write belongs to the authoritative region (facts §6): bootstrap,
- * policies, and global tokens. A token delete or update is global when the
+ * policies, roles, and global tokens. A token delete or update is global when the
  * token this region knows is global.
  */
 export function isGlobalWrite(ctx: AgentContext, w: AclWriteOp): boolean {
@@ -44,6 +49,8 @@ export function isGlobalWrite(ctx: AgentContext, w: AclWriteOp): boolean {
     case 'bootstrap':
     case 'policy-upsert':
     case 'policy-delete':
+    case 'role-upsert':
+    case 'role-delete':
       return true;
     case 'token-delete':
       return ctx.store.tokenByAccessor(w.accessor)?.Global === true;
@@ -91,7 +98,7 @@ async function bootstrap(ctx: AgentContext, body: unknown): Promise<AclWriteResu
     throw err;
   }
   ctx.log.info({ accessor: token.AccessorID, index }, 'ACL bootstrap done');
-  return { index, body: tokenView(stored(ctx, token.AccessorID)) };
+  return { index, body: tokenView(stored(ctx, token.AccessorID), roleById(ctx)) };
 }
 
 /**
@@ -133,6 +140,7 @@ async function upsertToken(ctx: AgentContext, caller: Identity, body: unknown, p
       upload = { AccessorID: req.AccessorID, SecretID: req.SecretID };
     }
   }
+  req.Roles = resolveRoleLinks(req.RolesRaw, ctx.store);
   const now = new Date();
   const bounds = { minMs: ctx.config.acl.tokenMinExpirationTtlMs, maxMs: ctx.config.acl.tokenMaxExpirationTtlMs };
   validateToken(req, existing === undefined ? now : new Date(existing.CreateTime), bounds, existing);
@@ -142,7 +150,7 @@ async function upsertToken(ctx: AgentContext, caller: Identity, body: unknown, p
     { accessor: token.AccessorID, type: token.Type, global: token.Global, index, by: caller.token.AccessorID },
     upload !== undefined ? 'token uploaded' : existing === undefined ? 'token created' : 'token updated',
   );
-  return { index, body: tokenView(stored(ctx, token.AccessorID)) };
+  return { index, body: tokenView(stored(ctx, token.AccessorID), roleById(ctx)) };
 }
 
 async function deleteToken(ctx: AgentContext, caller: Identity, accessor: string): Promise<AclWriteResult> {
@@ -163,6 +171,36 @@ async function deletePolicy(ctx: AgentContext, caller: Identity, name: string): 
   const { index } = await ctx.apply({ type: 'policy-delete', names: [name] });
   ctx.log.info({ policy: name, index, by: caller.token.AccessorID }, 'policy deleted');
   return { index };
+}
+
+/**
+ * Nomad's UpsertRoles: a body without ID creates (its name must be free),
+ * one with an ID updates that role; every policy must exist. The store
+ * checks both again inside the commit (mutation-planner.ts), so a racing
+ * write cannot slip between.
+ */
+async function upsertRole(ctx: AgentContext, caller: Identity, body: unknown, pathId?: string): Promise<AclWriteResult> {
+  if (body === undefined || body === null) throw new BadRequestError('Request body is empty');
+  const role = decodeRoleRequest(body, pathId);
+  // As Nomad: a body without an ID (absent, null or "") creates.
+  const given = (body as { ID?: unknown }).ID;
+  const creating = given === undefined || given === null || given === '';
+  const { index } = await ctx.apply({ type: 'role-upsert', roles: [role], mode: creating ? 'create' : 'update' });
+  ctx.log.info({ role: role.ID, name: role.Name, index, by: caller.token.AccessorID }, creating ? 'role created' : 'role updated');
+  const saved = ctx.store.role(role.ID);
+  if (saved === undefined) throw new ObjectNotFoundError('ACL role not found');
+  return { index, body: roleView(saved) };
+}
+
+async function deleteRole(ctx: AgentContext, caller: Identity, id: string): Promise<AclWriteResult> {
+  const { index } = await ctx.apply({ type: 'role-delete', ids: [id] });
+  ctx.log.info({ role: id, index, by: caller.token.AccessorID }, 'role deleted');
+  return { index };
+}
+
+/** Reads a role by ID from the committed state (to show token links as they are now). */
+export function roleById(ctx: Pick<AgentContext, 'store'>): (id: string) => ReturnType<AgentContext['store']['role']> {
+  return (id) => ctx.store.role(id);
 }
 
 function stored(ctx: AgentContext, accessor: string): ACLToken {

@@ -11,7 +11,10 @@ export type AclWriteOp =
   | { readonly op: 'token-upsert'; readonly body: unknown; readonly accessor?: string }
   | { readonly op: 'token-delete'; readonly accessor: string }
   | { readonly op: 'policy-upsert'; readonly name: string; readonly body: unknown }
-  | { readonly op: 'policy-delete'; readonly name: string };
+  | { readonly op: 'policy-delete'; readonly name: string }
+  /** `id` undefined = create (`POST /v1/acl/role`), else update of that role. */
+  | { readonly op: 'role-upsert'; readonly body: unknown; readonly id?: string }
+  | { readonly op: 'role-delete'; readonly id: string };
 
 /** What a write answers: the index it committed at and the JSON body. */
 export interface AclWriteResult {

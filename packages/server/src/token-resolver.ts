@@ -11,7 +11,7 @@ export interface Identity {
 }
 
 interface Memo {
-  /** The policy table index the ACL was compiled at. */
+  /** The policy and role tables' latest index when the ACL was compiled. */
   epoch: number;
   acl: ACL;
   /** ExpirationTime in ms since the epoch, or Infinity. */
@@ -23,12 +23,16 @@ interface Memo {
  *
  * Cost per call with warm caches: one Map lookup (secret → token), one
  * WeakMap lookup (token → memo) and an integer compare against the policy
- * table index. A token object is immutable in the store (an update replaces
- * it), so the memo can hang off the object itself; any policy write bumps the
- * table index, which makes every memo recompute its cache key once. Compiled
- * ACLs are shared between tokens with the same policies through an LRU keyed
- * by `name@ModifyIndex` of the policies, so a policy change invalidates
- * exactly the ACLs that used it.
+ * and role table indexes. A token object is immutable in the store (an
+ * update replaces it), so the memo can hang off the object itself; any
+ * policy or role write (local, replicated or from etcd) bumps its table
+ * index, which makes every memo recompute its cache key once, so the next
+ * check sees the change. A token's policies are its own plus every policy
+ * of each role it links (links to deleted roles and missing policies grant
+ * nothing, as in Nomad). Compiled ACLs are shared between tokens with the
+ * same policies through an LRU keyed by `name@ModifyIndex` of the policies
+ * (and the role each came through), so a change invalidates exactly the
+ * ACLs that used it.
  */
 export class TokenResolver {
   readonly #store: StateStore;
@@ -62,7 +66,9 @@ export class TokenResolver {
   }
 
   #memoFor(token: ACLToken): Memo {
-    const epoch = this.#store.tableIndex('acl_policy');
+    // Region indexes only grow and each write moves its table to the new
+    // index, so the larger of the two moves whenever either table changes.
+    const epoch = Math.max(this.#store.tableIndex('acl_policy'), this.#store.tableIndex('acl_role'));
     let memo = this.#memo.get(token);
     if (memo === undefined) {
       memo = {
@@ -80,15 +86,53 @@ export class TokenResolver {
 
   #compile(token: ACLToken): ACL {
     if (token.Type === 'management') return MANAGEMENT_ACL;
-    const present: { name: string; modifyIndex: number; rules: string }[] = [];
-    for (const name of new Set(token.Policies ?? [])) {
+    const present: { name: string; modifyIndex: number; rules: string; role?: string }[] = [];
+    for (const { name, role } of this.#policyRefs(token)) {
       const stored = this.#store.policy(name);
       // Missing policies grant nothing (Nomad skips them silently).
-      if (stored !== undefined) present.push({ name, modifyIndex: stored.ModifyIndex, rules: stored.Rules });
+      if (stored !== undefined) {
+        present.push({ name, modifyIndex: stored.ModifyIndex, rules: stored.Rules, ...(role === undefined ? {} : { role }) });
+      }
     }
     return this.#acls.get(aclCacheKey(present), () =>
-      compileACL(present.map((p) => ({ name: p.name, policy: this.#parse(p.name, p.modifyIndex, p.rules) }))),
+      compileACL(
+        present.map((p) => ({
+          name: p.name,
+          policy: this.#parse(p.name, p.modifyIndex, p.rules),
+          ...(p.role === undefined ? {} : { role: p.role }),
+        })),
+      ),
     );
+  }
+
+  /**
+   * The policy names a token draws on, each once: its own first, then each
+   * linked role's (tagged with the first role that brings it). Links to
+   * roles that no longer exist are skipped, as Nomad does.
+   */
+  #policyRefs(token: ACLToken): { name: string; role?: string }[] {
+    const out: { name: string; role?: string }[] = [];
+    const seen = new Set<string>();
+    for (const name of token.Policies ?? []) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      out.push({ name });
+    }
+    for (const link of token.Roles ?? []) {
+      const role = this.#store.role(link.ID);
+      if (role === undefined) continue;
+      for (const { Name: name } of role.Policies) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        out.push({ name, role: role.Name });
+      }
+    }
+    return out;
+  }
+
+  /** Every policy name a token holds, directly or through its roles (policy reads and lists). */
+  policyNamesOf(token: ACLToken): string[] {
+    return this.#policyRefs(token).map((r) => r.name);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { formatGoDuration, formatGoDurationNs, parseGoDuration } from '@tollgate/acl';
-import type { ACLToken, TokenType } from '@tollgate/state';
+import type { ACLRole, ACLToken, ACLTokenRoleLink, TokenType } from '@tollgate/state';
 import { BadRequestError } from './errors.js';
 
 /** Nomad's UUID check: hex 8-4-4-4-12, any case, exactly 36 characters. */
@@ -22,6 +22,10 @@ export interface TokenRequest {
   Name: string;
   Type: string;
   Policies: string[];
+  /** The `Roles` links as sent (resolved against the roles by the endpoint). */
+  RolesRaw: unknown;
+  /** The resolved links (set by the endpoint before validation). */
+  Roles: ACLTokenRoleLink[];
   Global: boolean;
   /** Milliseconds; 0 = none. */
   ExpirationTTLMs: number;
@@ -64,16 +68,10 @@ export function decodeTokenRequest(body: unknown): TokenRequest {
   if (b.Global !== undefined && b.Global !== null && typeof b.Global !== 'boolean') {
     throw new BadRequestError('Request decode failed: Global must be true or false');
   }
-  // Roles are links to ACL role objects, which this agent does not have
-  // yet: an empty or null list is fine (Nomad's Go client always sends
-  // `"Roles":null`); any link names a role that cannot exist.
-  if (b.Roles !== undefined && b.Roles !== null) {
-    if (!Array.isArray(b.Roles)) throw new BadRequestError('Request decode failed: Roles must be a list of role links');
-    const first = b.Roles[0] as { ID?: unknown; Name?: unknown } | undefined;
-    if (first !== undefined) {
-      const id = typeof first === 'object' && first !== null ? (first.ID || first.Name) : undefined;
-      throw new BadRequestError(`cannot find role ${typeof id === 'string' ? id.slice(0, 128) : JSON.stringify(first)?.slice(0, 128)}`);
-    }
+  // Roles are resolved against the stored roles by the endpoint
+  // (roles.ts resolveRoleLinks); Nomad's Go client always sends `"Roles":null`.
+  if (b.Roles !== undefined && b.Roles !== null && !Array.isArray(b.Roles)) {
+    throw new BadRequestError('Request decode failed: Roles must be a list of role links');
   }
   let ttlMs = 0;
   const ttl = b.ExpirationTTL;
@@ -115,6 +113,8 @@ export function decodeTokenRequest(body: unknown): TokenRequest {
     Name: str('Name') ?? '',
     Type: str('Type') ?? '',
     Policies: policies,
+    RolesRaw: b.Roles,
+    Roles: [],
     Global: b.Global === true,
     ExpirationTTLMs: ttlMs,
     ExpirationTime: expiration,
@@ -130,10 +130,12 @@ export function validateToken(req: TokenRequest, createTime: Date, bounds: TtlBo
   if ([...req.Name].length > MAX_TOKEN_NAME) errs.push('token name too long');
   switch (req.Type) {
     case 'client':
-      if (req.Policies.length === 0) errs.push('client token missing policies or roles');
+      if (req.Policies.length === 0 && req.Roles.length === 0) errs.push('client token missing policies or roles');
       break;
     case 'management':
-      if (req.Policies.length !== 0) errs.push('management token cannot be associated with policies or roles');
+      if (req.Policies.length !== 0 || req.Roles.length !== 0) {
+        errs.push('management token cannot be associated with policies or roles');
+      }
       break;
     default:
       errs.push('token type must be client or management');
@@ -174,15 +176,19 @@ export function multiError(errs: readonly string[]): string {
 
 /**
  * The token's identity hash over its mutable fields, in Nomad's field order
- * (Name, Type, each policy, `global`/`local`). Nomad uses blake2b-256, which
+ * (Name, Type, each policy, each role link's ID, `global`/`local`). Nomad uses blake2b-256, which
  * node:crypto lacks; Tollgate uses SHA-256 on purpose. Replicas copy the hash
  * as it is, so the choice only has to be the same in every Tollgate region.
  */
-export function tokenHash(t: Pick<ACLToken, 'Name' | 'Type' | 'Global'> & { Policies: readonly string[] | null }): string {
+export function tokenHash(
+  t: Pick<ACLToken, 'Name' | 'Type' | 'Global'> & { Policies: readonly string[] | null; Roles?: readonly ACLTokenRoleLink[] },
+): string {
   const h = createHash('sha256');
   h.update(t.Name);
   h.update(t.Type);
   for (const p of t.Policies ?? []) h.update(p);
+  // Tokens without roles keep the hash they had before roles existed.
+  for (const r of t.Roles ?? []) h.update(r.ID);
   h.update(t.Global ? 'global' : 'local');
   return h.digest('base64');
 }
@@ -213,11 +219,13 @@ export function buildToken(
     Policies: policies,
     Global: req.Global,
   };
+  const roles = type === 'management' ? [] : req.Roles;
   return {
     AccessorID: existing?.AccessorID ?? ids?.AccessorID ?? randomUUID(),
     SecretID: existing?.SecretID ?? ids?.SecretID ?? randomUUID(),
     ...base,
-    Hash: tokenHash(base),
+    ...(roles.length > 0 ? { Roles: roles } : {}),
+    Hash: tokenHash({ ...base, Roles: roles }),
     CreateTime: existing?.CreateTime ?? now.toISOString(),
     ExpirationTime: expiration,
     ExpirationTTL: Math.round(req.ExpirationTTLMs * NS_PER_MS),
@@ -258,14 +266,32 @@ export const ANONYMOUS_TOKEN: ACLToken = Object.freeze({
   ModifyIndex: 0,
 });
 
+/** A role link on a token (`{"ID","Name"}`); `Roles: null` when none, as Nomad shows. */
+export type TokenRoleLink = ACLTokenRoleLink;
+
+/** Reads a role by ID, to show a token's links as they are now. */
+export type RoleById = (id: string) => ACLRole | undefined;
+
 /**
- * A role link on a token (`{"ID","Name"}`). Tokens carry none until ACL
- * roles exist, so the API shows `Roles: null`, as Nomad does for a token
- * without roles.
+ * A token's role links as the API shows them (Nomad's `fixTokenRoleLinks`):
+ * links to deleted roles are dropped, renamed roles show their current
+ * name; `null` when none is left.
  */
-export interface TokenRoleLink {
-  readonly ID: string;
-  readonly Name: string;
+export function currentRoleLinks(token: ACLToken, roleById: RoleById): readonly ACLTokenRoleLink[] | null {
+  const stored = token.Roles;
+  if (stored === undefined || stored === null || stored.length === 0) return null;
+  const out: ACLTokenRoleLink[] = [];
+  let changed = false;
+  for (const link of stored) {
+    const role = roleById(link.ID);
+    if (role === undefined) changed = true;
+    else if (role.Name !== link.Name) {
+      changed = true;
+      out.push({ ID: link.ID, Name: role.Name });
+    } else out.push(link);
+  }
+  if (!changed) return stored;
+  return out.length === 0 ? null : out;
 }
 
 /**
@@ -297,15 +323,15 @@ export function ttlText(ns: number): string {
   return ns === 0 ? '' : formatGoDurationNs(Math.round(ns));
 }
 
-/** A token as returned to the API: everything but internal fields. */
-export function tokenView(t: ACLToken): TokenView {
+/** A token as returned to the API: everything but internal fields; role links as they are now. */
+export function tokenView(t: ACLToken, roleById: RoleById): TokenView {
   return {
     AccessorID: t.AccessorID,
     SecretID: t.SecretID,
     Name: t.Name,
     Type: t.Type,
     Policies: t.Policies,
-    Roles: null,
+    Roles: currentRoleLinks(t, roleById),
     Global: t.Global,
     Hash: t.Hash,
     CreateTime: t.CreateTime,
@@ -317,13 +343,13 @@ export function tokenView(t: ACLToken): TokenView {
 }
 
 /** A list entry: never the secret. */
-export function tokenStub(t: ACLToken): TokenStub {
+export function tokenStub(t: ACLToken, roleById: RoleById): TokenStub {
   return {
     AccessorID: t.AccessorID,
     Name: t.Name,
     Type: t.Type,
     Policies: t.Policies,
-    Roles: null,
+    Roles: currentRoleLinks(t, roleById),
     Global: t.Global,
     Hash: t.Hash,
     CreateTime: t.CreateTime,

@@ -1,4 +1,4 @@
-import type { ACLPolicy, ACLToken, TableName } from './types.js';
+import type { ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 /**
  * One write to an object, with its final value: planners have already applied
@@ -8,7 +8,9 @@ export type EntryOp =
   | { readonly type: 'put-token'; readonly token: ACLToken }
   | { readonly type: 'delete-token'; readonly accessor: string }
   | { readonly type: 'put-policy'; readonly policy: ACLPolicy }
-  | { readonly type: 'delete-policy'; readonly name: string };
+  | { readonly type: 'delete-policy'; readonly name: string }
+  | { readonly type: 'put-role'; readonly role: ACLRole }
+  | { readonly type: 'delete-role'; readonly id: string };
 
 /**
  * Everything one committed write changes at one region index. This is the

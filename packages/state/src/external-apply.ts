@@ -1,9 +1,9 @@
 import type { CommitEntry, EntryOp } from './commit-entry.js';
 import { InvalidArgumentError } from './errors.js';
-import { checkPolicy, checkToken, samePolicy, sameToken } from './object-shape.js';
+import { checkPolicy, checkRole, checkToken, samePolicy, sameRole, sameToken } from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
-import type { ACLPolicy, ACLToken, TableName } from './types.js';
+import type { ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 /**
  * The whole committed state of an external region log at one position (HA:
@@ -18,13 +18,15 @@ export interface CommittedSnapshot {
   readonly tokens: readonly ACLToken[];
   /** Every policy, with its final indexes from the log. */
   readonly policies: readonly ACLPolicy[];
+  /** Every role, with its final indexes from the log (absent = none, for older logs). */
+  readonly roles?: readonly ACLRole[];
   /** Index of the last bootstrap; 0 = never bootstrapped. */
   readonly bootstrapIndex: number;
   /** Authoritative index this follower region has applied; 0 = none. */
   readonly replicationCursor: number;
 }
 
-const TABLES: readonly TableName[] = ['acl_token', 'acl_policy'];
+const TABLES: readonly TableName[] = ['acl_token', 'acl_policy', 'acl_role'];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -81,6 +83,20 @@ export function checkCommittedEntry(view: ReadView, raw: unknown, field: string)
         checked = { type: 'put-policy', policy };
         break;
       }
+      case 'put-role': {
+        const role = checkRole(op['role'], `${f}.role`);
+        checkIndexes(role, index, `${f}.role`);
+        const named = staged.roleByName(role.Name);
+        if (named !== undefined && named.ID !== role.ID) {
+          throw new InvalidArgumentError(`${f}.role ${role.ID} has the name of role ${named.ID}`);
+        }
+        checked = { type: 'put-role', role };
+        break;
+      }
+      case 'delete-role':
+        if (typeof op['id'] !== 'string') throw new InvalidArgumentError(`${f}.id must be a string`);
+        checked = { type: 'delete-role', id: op['id'] };
+        break;
       case 'delete-token':
         if (typeof op['accessor'] !== 'string') throw new InvalidArgumentError(`${f}.accessor must be a string`);
         checked = { type: 'delete-token', accessor: op['accessor'] };
@@ -90,14 +106,14 @@ export function checkCommittedEntry(view: ReadView, raw: unknown, field: string)
         checked = { type: 'delete-policy', name: op['name'] };
         break;
       default:
-        throw new InvalidArgumentError(`${f}.type must be put-token, delete-token, put-policy or delete-policy`);
+        throw new InvalidArgumentError(`${f}.type must be put-token, delete-token, put-policy, delete-policy, put-role or delete-role`);
     }
     staged.applyOp(checked);
     return checked;
   });
   const rawTables = raw['tables'] ?? [];
   if (!Array.isArray(rawTables) || !rawTables.every((t) => TABLES.includes(t as TableName))) {
-    throw new InvalidArgumentError(`${field}.tables must be an array of acl_token / acl_policy`);
+    throw new InvalidArgumentError(`${field}.tables must be an array of acl_token / acl_policy / acl_role`);
   }
   const entry: { -readonly [K in keyof CommitEntry]: CommitEntry[K] } = {
     index,
@@ -146,6 +162,19 @@ export function planSnapshot(view: ReadView, raw: CommittedSnapshot): CommitEntr
     if (policies.has(policy.Name)) throw new InvalidArgumentError(`snapshot.policies has ${policy.Name} twice`);
     policies.set(policy.Name, policy);
   });
+  const rawRoles: readonly unknown[] = raw.roles ?? [];
+  if (!Array.isArray(rawRoles)) throw new InvalidArgumentError('snapshot.roles must be an array');
+  const roles = new Map<string, ACLRole>();
+  const roleNames = new Set<string>();
+  rawRoles.forEach((r: unknown, i) => {
+    const role = checkRole(r, `snapshot.roles[${i}]`);
+    checkIndexes(role, index, `snapshot.roles[${i}]`);
+    if (roles.has(role.ID) || roleNames.has(role.Name)) {
+      throw new InvalidArgumentError(`snapshot.roles has ${role.ID} or the name ${role.Name} twice`);
+    }
+    roles.set(role.ID, role);
+    roleNames.add(role.Name);
+  });
   const bootstrapIndex = counter(raw.bootstrapIndex, 'snapshot.bootstrapIndex');
   const replicationCursor = counter(raw.replicationCursor, 'snapshot.replicationCursor');
 
@@ -157,6 +186,9 @@ export function planSnapshot(view: ReadView, raw: CommittedSnapshot): CommitEntr
   view.forEachPolicy((p) => {
     if (!policies.has(p.Name)) ops.push({ type: 'delete-policy', name: p.Name });
   });
+  view.forEachRole((r) => {
+    if (!roles.has(r.ID)) ops.push({ type: 'delete-role', id: r.ID });
+  });
   for (const t of tokens.values()) {
     const have = view.token(t.AccessorID);
     if (have === undefined || !sameToken(have, t) || !sameIndexes(have, t)) ops.push({ type: 'put-token', token: t });
@@ -164,6 +196,10 @@ export function planSnapshot(view: ReadView, raw: CommittedSnapshot): CommitEntr
   for (const p of policies.values()) {
     const have = view.policy(p.Name);
     if (have === undefined || !samePolicy(have, p) || !sameIndexes(have, p)) ops.push({ type: 'put-policy', policy: p });
+  }
+  for (const r of roles.values()) {
+    const have = view.role(r.ID);
+    if (have === undefined || !sameRole(have, r) || !sameIndexes(have, r)) ops.push({ type: 'put-role', role: r });
   }
   return { index, ops, tables: [...TABLES], bootstrapIndex, replicationCursor };
 }

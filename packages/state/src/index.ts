@@ -33,6 +33,9 @@ export {
 export type { StateErrorCode } from './errors.js';
 export type {
   ACLPolicy,
+  ACLRole,
+  ACLRolePolicyLink,
+  ACLTokenRoleLink,
   JobACL,
   ACLPolicyStub,
   ACLToken,

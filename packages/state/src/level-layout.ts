@@ -15,6 +15,7 @@ import type { ACLPolicy, ACLToken, Change, TableName } from './types.js';
  * | `t:<AccessorID>`                     | `StoredToken` (SecretID sealed) |
  * | `s:<hex sha256(SecretID)>`           | AccessorID |
  * | `p:<Name>`                           | `ACLPolicy` |
+ * | `r:<ID>`                             | `ACLRole` |
  * | `l:["<policy>","<AccessorID>"]`      | 1 (policy → tokens index) |
  * | `e:<expiryKey>:<AccessorID>`         | 1 (expiry index, fixed-width time key) |
  * | `f:<index, 16 digits>:<seq, 8 digits>` | `Change` (change feed) |
@@ -27,6 +28,7 @@ export const PREFIX = {
   token: 't:',
   secret: 's:',
   policy: 'p:',
+  role: 'r:',
   link: 'l:',
   expiry: 'e:',
   feed: 'f:',
@@ -65,6 +67,7 @@ export function rangeOf(prefix: string): { gte: string; lt: string } {
 export const tokenKey = (accessor: string): string => PREFIX.token + accessor;
 export const secretKey = (secret: string): string => PREFIX.secret + secretIndexKey(secret);
 export const policyKey = (name: string): string => PREFIX.policy + name;
+export const roleKey = (id: string): string => PREFIX.role + id;
 export const linkKey = (policy: string, accessor: string): string => PREFIX.link + JSON.stringify([policy, accessor]);
 export const expiryIndexKey = (time: string, accessor: string): string => `${PREFIX.expiry}${expiryKey(time)}:${accessor}`;
 export const feedKey = (index: number, seq: number): string =>
@@ -152,6 +155,15 @@ export function encodeEntries(
           if (stage.policy(op.name) === undefined) break;
           ops.push({ type: 'del', key: policyKey(op.name) });
           entryChanges.push({ index: entry.index, table: 'acl_policy', op: 'delete', key: op.name, global: true });
+          break;
+        case 'put-role':
+          ops.push({ type: 'put', key: roleKey(op.role.ID), value: op.role });
+          entryChanges.push({ index: entry.index, table: 'acl_role', op: 'upsert', key: op.role.ID, global: true });
+          break;
+        case 'delete-role':
+          if (stage.role(op.id) === undefined) break;
+          ops.push({ type: 'del', key: roleKey(op.id) });
+          entryChanges.push({ index: entry.index, table: 'acl_role', op: 'delete', key: op.id, global: true });
           break;
       }
       stage.applyOp(op);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CommitEntry } from './commit-entry.js';
 import { ExpiryIndex, expiryKey } from './expiry-index.js';
 import type { ReadView } from './read-view.js';
-import type { ACLPolicy, ACLToken, TableName } from './types.js';
+import type { ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 function byCreate(a: ACLToken, b: ACLToken): number {
   if (a.CreateIndex !== b.CreateIndex) return a.CreateIndex - b.CreateIndex;
@@ -24,7 +24,7 @@ export class MemoryState implements ReadView {
   index = 0;
   bootstrapIndex = 0;
   replicationCursor = 0;
-  readonly tableIndexes: Record<TableName, number> = { acl_token: 0, acl_policy: 0 };
+  readonly tableIndexes: Record<TableName, number> = { acl_token: 0, acl_policy: 0, acl_role: 0 };
   readonly tokens = new Map<string, ACLToken>();
   /** SecretID → token: token resolution is one Map lookup. */
   readonly secrets = new Map<string, ACLToken>();
@@ -32,10 +32,14 @@ export class MemoryState implements ReadView {
   /** Policy name → accessors of the tokens naming it. */
   readonly policyTokens = new Map<string, Set<string>>();
   readonly expiry = new ExpiryIndex();
+  readonly roles = new Map<string, ACLRole>();
+  /** Role name → ID (names are unique). */
+  readonly roleNames = new Map<string, string>();
 
   #tokensByCreate: readonly ACLToken[] | undefined;
   #tokensByAccessor: readonly ACLToken[] | undefined;
   #policiesByName: readonly ACLPolicy[] | undefined;
+  #rolesById: readonly ACLRole[] | undefined;
   #digest: string | undefined;
 
   token(accessor: string): ACLToken | undefined {
@@ -48,6 +52,37 @@ export class MemoryState implements ReadView {
 
   policy(name: string): ACLPolicy | undefined {
     return this.policies.get(name);
+  }
+
+  role(id: string): ACLRole | undefined {
+    return this.roles.get(id);
+  }
+
+  roleByName(name: string): ACLRole | undefined {
+    const id = this.roleNames.get(name);
+    return id === undefined ? undefined : this.roles.get(id);
+  }
+
+  forEachRole(fn: (role: ACLRole) => void): void {
+    for (const r of this.roles.values()) fn(r);
+  }
+
+  putRole(role: ACLRole): void {
+    const prev = this.roles.get(role.ID);
+    if (prev !== undefined && this.roleNames.get(prev.Name) === prev.ID) this.roleNames.delete(prev.Name);
+    this.roles.set(role.ID, role);
+    this.roleNames.set(role.Name, role.ID);
+    this.#rolesById = undefined;
+    this.#digest = undefined;
+  }
+
+  deleteRole(id: string): void {
+    const prev = this.roles.get(id);
+    if (prev === undefined) return;
+    this.roles.delete(id);
+    if (this.roleNames.get(prev.Name) === id) this.roleNames.delete(prev.Name);
+    this.#rolesById = undefined;
+    this.#digest = undefined;
   }
 
   forEachToken(fn: (token: ACLToken) => void): void {
@@ -108,6 +143,12 @@ export class MemoryState implements ReadView {
         case 'delete-policy':
           this.deletePolicy(op.name);
           break;
+        case 'put-role':
+          this.putRole(op.role);
+          break;
+        case 'delete-role':
+          this.deleteRole(op.id);
+          break;
       }
     }
     this.index = Math.max(this.index, entry.index);
@@ -149,9 +190,14 @@ export class MemoryState implements ReadView {
     ));
   }
 
+  /** All roles by ID (Nomad lists roles in its ID index order). */
+  rolesById(): readonly ACLRole[] {
+    return (this.#rolesById ??= [...this.roles.values()].sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0)));
+  }
+
   /**
    * SHA-256 (hex) over every global token's AccessorID and Hash and every
-   * policy's Name and Hash, each sorted by key, with separators so no two
+   * policy's Name and Hash and every role's ID and Hash, each sorted by key, with separators so no two
    * different sets can encode alike. Region indexes are left out, so an
    * authoritative region and an in-sync follower compute the same value.
    */
@@ -162,6 +208,7 @@ export class MemoryState implements ReadView {
       if (t.Global) h.update(`t\u0000${t.AccessorID}\u0000${t.Hash}\n`);
     }
     for (const p of this.policiesByName()) h.update(`p\u0000${p.Name}\u0000${p.Hash}\n`);
+    for (const r of this.rolesById()) h.update(`r\u0000${r.ID}\u0000${r.Hash}\n`);
     return (this.#digest = h.digest('hex'));
   }
 }

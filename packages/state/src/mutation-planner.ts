@@ -1,6 +1,6 @@
 import type { CommitEntry, EntryOp } from './commit-entry.js';
 import { BootstrapError, ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
-import { assertObjectSize, checkPolicy, checkToken, makePolicy, makeToken } from './object-shape.js';
+import { assertObjectSize, checkPolicy, checkRole, checkToken, makePolicy, makeRole, makeToken } from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
 import type { ACLToken, Mutation } from './types.js';
@@ -26,11 +26,15 @@ export function planMutation(view: ReadView, mutation: Mutation, index: number):
       return planPolicyUpsert(view, mutation.policies, index);
     case 'policy-delete':
       return planPolicyDelete(view, mutation.names, index);
+    case 'role-upsert':
+      return planRoleUpsert(view, mutation.roles, index, mutation.mode);
+    case 'role-delete':
+      return planRoleDelete(view, mutation.ids, index);
     case 'bootstrap':
       return planBootstrap(view, mutation.token, mutation.resetIndex, index);
     default:
       throw new InvalidArgumentError(
-        `mutation.type must be one of token-upsert, token-delete, policy-upsert, policy-delete, bootstrap`,
+        `mutation.type must be one of token-upsert, token-delete, policy-upsert, policy-delete, role-upsert, role-delete, bootstrap`,
       );
   }
 }
@@ -143,6 +147,49 @@ function planPolicyDelete(view: ReadView, names: unknown, index: number): Commit
     if (view.policy(n) !== undefined) ops.push({ type: 'delete-policy', name: n });
   });
   return { index, ops, tables: ['acl_policy'] };
+}
+
+/**
+ * Nomad's UpsertRoles rules, checked inside the serialized commit so that a
+ * racing create of the same name, or a delete of a linked policy, cannot
+ * slip between the server's check and the write.
+ */
+function planRoleUpsert(view: ReadView, roles: unknown, index: number, mode: 'create' | 'update' | undefined): CommitEntry {
+  const given = nonEmptyArray(roles, 'mutation.roles');
+  const staged = new StagedView(view);
+  const ops: EntryOp[] = [];
+  given.forEach((raw, i) => {
+    const r = checkRole(raw, `mutation.roles[${i}]`);
+    const existing = staged.role(r.ID);
+    if (mode === 'update' && existing === undefined) throw new NotFoundError(`cannot find role ${r.ID}`, [r.ID]);
+    if (mode === 'create' && existing !== undefined) throw new ConflictError(`role ${r.ID} already exists`);
+    const named = staged.roleByName(r.Name);
+    if (named !== undefined && named.ID !== r.ID) {
+      throw new InvalidArgumentError(`role with name ${r.Name} already exists`);
+    }
+    for (const link of r.Policies) {
+      if (staged.policy(link.Name) === undefined) throw new NotFoundError(`cannot find policy ${link.Name}`, [link.Name]);
+    }
+    const role = makeRole({ ...r, CreateIndex: existing?.CreateIndex ?? index, ModifyIndex: index, SourceIndex: 0 });
+    assertObjectSize(role, `role ${role.ID}`);
+    const op: EntryOp = { type: 'put-role', role };
+    staged.applyOp(op);
+    ops.push(op);
+  });
+  return { index, ops, tables: ['acl_role'] };
+}
+
+function planRoleDelete(view: ReadView, ids: unknown, index: number): CommitEntry {
+  const given = nonEmptyArray(ids, 'mutation.ids');
+  const unique: string[] = [];
+  given.forEach((id, i) => {
+    if (typeof id !== 'string') throw new InvalidArgumentError(`mutation.ids[${i}] must be a string`);
+    if (!unique.includes(id)) unique.push(id);
+  });
+  const missing = unique.filter((id) => view.role(id) === undefined);
+  // Nomad's deleteACLRoleByIDTxn: any unknown ID fails the whole delete.
+  if (missing.length > 0) throw new NotFoundError('ACL role not found', missing);
+  return { index, ops: unique.map((id) => ({ type: 'delete-role', id }) as const), tables: ['acl_role'] };
 }
 
 function planBootstrap(

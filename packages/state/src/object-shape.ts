@@ -1,5 +1,5 @@
 import { InvalidArgumentError, ValueTooLargeError } from './errors.js';
-import type { ACLPolicy, ACLToken, JobACL } from './types.js';
+import type { ACLPolicy, ACLRole, ACLRolePolicyLink, ACLToken, ACLTokenRoleLink, JobACL } from './types.js';
 
 /** Largest JSON encoding of one stored object, in bytes (1 MiB). */
 export const MAX_OBJECT_BYTES = 1024 * 1024;
@@ -54,6 +54,7 @@ export function checkToken(value: unknown, field: string): ACLToken {
   if (typeof ttl !== 'number' || !Number.isFinite(ttl)) {
     throw new InvalidArgumentError(`${field}.ExpirationTTL must be a number (nanoseconds)`);
   }
+  const roles = checkRoleLinks(value['Roles'], `${field}.Roles`);
   const sourceIndex = index(value, 'SourceIndex', field);
   return makeToken({
     AccessorID: str(value, 'AccessorID', field, true),
@@ -61,6 +62,7 @@ export function checkToken(value: unknown, field: string): ACLToken {
     Name: str(value, 'Name', field),
     Type: type,
     Policies: policies as readonly string[] | null,
+    ...(roles === null ? {} : { Roles: roles }),
     Global: value['Global'],
     Hash: str(value, 'Hash', field),
     CreateTime: str(value, 'CreateTime', field),
@@ -89,6 +91,68 @@ export function checkPolicy(value: unknown, field: string): ACLPolicy {
   });
 }
 
+/** A token's role links: absent, `null` and `[]` all mean none. */
+function checkRoleLinks(value: unknown, field: string): readonly ACLTokenRoleLink[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value)) throw new InvalidArgumentError(`${field} must be an array or null`);
+  if (value.length === 0) return null;
+  return value.map((l: unknown, i) => {
+    if (!isRecord(l)) throw new InvalidArgumentError(`${field}[${i}] must be an object`);
+    return { ID: str(l, 'ID', `${field}[${i}]`, true), Name: str(l, 'Name', `${field}[${i}]`) };
+  });
+}
+
+/** Same as `checkToken`, for roles (the server checks Nomad's name rules). */
+export function checkRole(value: unknown, field: string): ACLRole {
+  if (!isRecord(value)) throw new InvalidArgumentError(`${field} must be an object`);
+  const policies = value['Policies'];
+  if (!Array.isArray(policies) || policies.length === 0) {
+    throw new InvalidArgumentError(`${field}.Policies must be a non-empty array`);
+  }
+  const links: ACLRolePolicyLink[] = policies.map((l: unknown, i) => {
+    if (!isRecord(l)) throw new InvalidArgumentError(`${field}.Policies[${i}] must be an object`);
+    return { Name: str(l, 'Name', `${field}.Policies[${i}]`, true) };
+  });
+  const sourceIndex = index(value, 'SourceIndex', field);
+  return makeRole({
+    ID: str(value, 'ID', field, true),
+    Name: str(value, 'Name', field, true),
+    Description: str(value, 'Description', field),
+    Policies: links,
+    Hash: str(value, 'Hash', field),
+    CreateIndex: index(value, 'CreateIndex', field),
+    ModifyIndex: index(value, 'ModifyIndex', field),
+    ...(sourceIndex > 0 ? { SourceIndex: sourceIndex } : {}),
+  });
+}
+
+/** Builds the frozen role object the store keeps (Nomad's field order). */
+export function makeRole(r: ACLRole): ACLRole {
+  const role: ACLRole = {
+    ID: r.ID,
+    Name: r.Name,
+    Description: r.Description,
+    Policies: Object.freeze(r.Policies.map((l) => Object.freeze({ Name: l.Name }))),
+    Hash: r.Hash,
+    CreateIndex: r.CreateIndex,
+    ModifyIndex: r.ModifyIndex,
+    ...(r.SourceIndex !== undefined && r.SourceIndex > 0 ? { SourceIndex: r.SourceIndex } : {}),
+  };
+  return Object.freeze(role);
+}
+
+/** True when two roles are equal in everything but their region indexes. */
+export function sameRole(a: ACLRole, b: ACLRole): boolean {
+  return (
+    a.ID === b.ID &&
+    a.Name === b.Name &&
+    a.Description === b.Description &&
+    a.Hash === b.Hash &&
+    a.Policies.length === b.Policies.length &&
+    a.Policies.every((l, i) => l.Name === b.Policies[i]?.Name)
+  );
+}
+
 /** A policy's JobACL: absent and `null` both mean none. */
 function checkJobACL(value: unknown, field: string): JobACL | null {
   if (value === undefined || value === null) return null;
@@ -113,6 +177,10 @@ export function makeToken(t: ACLToken): ACLToken {
     Name: t.Name,
     Type: t.Type,
     Policies: t.Policies === null ? null : Object.freeze([...t.Policies]),
+    // Only when linked, so tokens without roles keep their stored shape.
+    ...(t.Roles !== undefined && t.Roles !== null && t.Roles.length > 0
+      ? { Roles: Object.freeze(t.Roles.map((l) => Object.freeze({ ID: l.ID, Name: l.Name }))) }
+      : {}),
     Global: t.Global,
     Hash: t.Hash,
     CreateTime: t.CreateTime,
@@ -145,7 +213,7 @@ export function makePolicy(p: ACLPolicy): ACLPolicy {
  * Refuses an object whose JSON exceeds `MAX_OBJECT_BYTES`. `what` names it
  * publicly (`token <accessor>`, `policy <name>`), never by secret.
  */
-export function assertObjectSize(obj: ACLToken | ACLPolicy, what: string): void {
+export function assertObjectSize(obj: ACLToken | ACLPolicy | ACLRole, what: string): void {
   const bytes = Buffer.byteLength(JSON.stringify(obj), 'utf8');
   if (bytes > MAX_OBJECT_BYTES) {
     throw new ValueTooLargeError(`${what} is too large: ${bytes} bytes (limit ${MAX_OBJECT_BYTES})`);
@@ -160,6 +228,7 @@ export function sameToken(a: ACLToken, b: ACLToken): boolean {
     a.Name === b.Name &&
     a.Type === b.Type &&
     samePolicies(a.Policies, b.Policies) &&
+    sameRoleLinks(a.Roles ?? null, b.Roles ?? null) &&
     a.Global === b.Global &&
     a.Hash === b.Hash &&
     a.CreateTime === b.CreateTime &&
@@ -187,4 +256,9 @@ function sameJobACL(a: JobACL | null, b: JobACL | null): boolean {
 function samePolicies(a: readonly string[] | null, b: readonly string[] | null): boolean {
   if (a === null || b === null) return a === b;
   return a.length === b.length && a.every((p, i) => p === b[i]);
+}
+
+function sameRoleLinks(a: readonly ACLTokenRoleLink[] | null, b: readonly ACLTokenRoleLink[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((l, i) => l.ID === b[i]?.ID && l.Name === b[i]?.Name);
 }

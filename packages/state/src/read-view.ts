@@ -1,4 +1,4 @@
-import type { ACLPolicy, ACLToken } from './types.js';
+import type { ACLPolicy, ACLRole, ACLToken } from './types.js';
 
 /**
  * What planners may read: the committed state, or a staged view on top of it
@@ -15,4 +15,7 @@ export interface ReadView {
   policy(name: string): ACLPolicy | undefined;
   forEachToken(fn: (token: ACLToken) => void): void;
   forEachPolicy(fn: (policy: ACLPolicy) => void): void;
+  role(id: string): ACLRole | undefined;
+  roleByName(name: string): ACLRole | undefined;
+  forEachRole(fn: (role: ACLRole) => void): void;
 }

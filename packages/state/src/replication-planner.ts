@@ -1,10 +1,21 @@
 import type { CommitEntry, EntryOp } from './commit-entry.js';
 import { InvalidArgumentError } from './errors.js';
 import type { Logger } from './logger.js';
-import { assertObjectSize, checkPolicy, checkToken, makePolicy, makeToken, samePolicy, sameToken } from './object-shape.js';
+import {
+  assertObjectSize,
+  checkPolicy,
+  checkRole,
+  checkToken,
+  makePolicy,
+  makeRole,
+  makeToken,
+  samePolicy,
+  sameRole,
+  sameToken,
+} from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
-import type { ACLPolicy, ACLToken, TableName } from './types.js';
+import type { ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 /**
  * A batch of global changes from the authoritative region, applied by a
@@ -24,9 +35,13 @@ export interface ReplicatedBatch {
   readonly upsertPolicies: readonly ACLPolicy[];
   /** Names of deleted policies; unknown ones are ignored. */
   readonly deletePolicies: readonly string[];
+  /** Roles as stored upstream (absent = none). */
+  readonly upsertRoles?: readonly ACLRole[];
+  /** IDs of deleted roles; unknown ones are ignored (absent = none). */
+  readonly deleteRoles?: readonly string[];
   /**
    * `true`: the batch is a full snapshot of the authoritative region's global
-   * state, and every global token and policy not in it is deleted here.
+   * state, and every global token, policy and role not in it is deleted here.
    * @default false
    */
   readonly reset?: boolean;
@@ -70,6 +85,8 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
   const deletePolicies = stringArray(batch.deletePolicies, 'batch.deletePolicies');
   const rawTokens = objectArray(batch.upsertTokens, 'batch.upsertTokens');
   const rawPolicies = objectArray(batch.upsertPolicies, 'batch.upsertPolicies');
+  const deleteRoles = stringArray(batch.deleteRoles ?? [], 'batch.deleteRoles');
+  const rawRoles = objectArray(batch.upsertRoles ?? [], 'batch.upsertRoles');
 
   // Validate everything before planning anything: a malformed batch is refused whole.
   const tokens = new Map<string, ACLToken>();
@@ -81,6 +98,12 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
   rawPolicies.forEach((raw, i) => {
     const p = checkPolicy(raw, `batch.upsertPolicies[${i}]`);
     policies.set(p.Name, p);
+  });
+
+  const roles = new Map<string, ACLRole>();
+  rawRoles.forEach((raw, i) => {
+    const r = checkRole(raw, `batch.upsertRoles[${i}]`);
+    roles.set(r.ID, r);
   });
 
   const staged = new StagedView(view);
@@ -102,6 +125,9 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
   }
   for (const name of new Set(deletePolicies)) {
     if (staged.policy(name) !== undefined) push({ type: 'delete-policy', name });
+  }
+  for (const id of new Set(deleteRoles)) {
+    if (staged.role(id) !== undefined) push({ type: 'delete-role', id });
   }
 
   for (const t of tokens.values()) {
@@ -145,6 +171,25 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
     push({ type: 'put-policy', policy });
   }
 
+  // A rename upstream can arrive before the delete of the role whose name it
+  // takes (in a reset, or in one batch): the local holder of the name goes first.
+  for (const r of roles.values()) {
+    const holder = staged.roleByName(r.Name);
+    if (holder !== undefined && holder.ID !== r.ID) push({ type: 'delete-role', id: holder.ID });
+  }
+  for (const r of roles.values()) {
+    const existing = staged.role(r.ID);
+    if (existing !== undefined && sameRole(existing, r)) continue;
+    const role = makeRole({
+      ...r,
+      CreateIndex: existing?.CreateIndex ?? index,
+      ModifyIndex: index,
+      SourceIndex: sourceOf(r.ModifyIndex),
+    });
+    assertObjectSize(role, `role ${role.ID}`);
+    push({ type: 'put-role', role });
+  }
+
   if (reset) {
     const goneTokens: string[] = [];
     staged.forEachToken((t) => {
@@ -154,8 +199,13 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
     staged.forEachPolicy((p) => {
       if (!policies.has(p.Name)) gonePolicies.push(p.Name);
     });
+    const goneRoles: string[] = [];
+    staged.forEachRole((r) => {
+      if (!roles.has(r.ID)) goneRoles.push(r.ID);
+    });
     for (const accessor of goneTokens) push({ type: 'delete-token', accessor });
     for (const name of gonePolicies) push({ type: 'delete-policy', name });
+    for (const id of goneRoles) push({ type: 'delete-role', id });
   }
 
   if (ops.length === 0) {
@@ -163,6 +213,20 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
     return { index: view.index, ops, tables: [], replicationCursor: sourceIndex };
   }
   const tables = new Set<TableName>();
-  for (const op of ops) tables.add(op.type === 'put-token' || op.type === 'delete-token' ? 'acl_token' : 'acl_policy');
+  for (const op of ops) tables.add(tableOf(op));
   return { index, ops, tables: [...tables], replicationCursor: sourceIndex };
+}
+
+function tableOf(op: EntryOp): TableName {
+  switch (op.type) {
+    case 'put-token':
+    case 'delete-token':
+      return 'acl_token';
+    case 'put-policy':
+    case 'delete-policy':
+      return 'acl_policy';
+    case 'put-role':
+    case 'delete-role':
+      return 'acl_role';
+  }
 }

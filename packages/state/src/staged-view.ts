@@ -1,6 +1,6 @@
 import type { CommitEntry, EntryOp } from './commit-entry.js';
 import type { ReadView } from './read-view.js';
-import type { ACLPolicy, ACLToken } from './types.js';
+import type { ACLPolicy, ACLRole, ACLToken } from './types.js';
 
 /**
  * A copy-on-write overlay over another view. Group commit plans each queued
@@ -15,6 +15,7 @@ export class StagedView implements ReadView {
   readonly #tokens = new Map<string, ACLToken | null>();
   readonly #secrets = new Map<string, string | null>();
   readonly #policies = new Map<string, ACLPolicy | null>();
+  readonly #roles = new Map<string, ACLRole | null>();
   #index: number | undefined;
   #bootstrapIndex: number | undefined;
   #replicationCursor: number | undefined;
@@ -53,6 +54,26 @@ export class StagedView implements ReadView {
     return this.#base.policy(name);
   }
 
+  role(id: string): ACLRole | undefined {
+    const staged = this.#roles.get(id);
+    if (staged !== undefined) return staged ?? undefined;
+    return this.#base.role(id);
+  }
+
+  roleByName(name: string): ACLRole | undefined {
+    for (const r of this.#roles.values()) if (r !== null && r.Name === name) return r;
+    const base = this.#base.roleByName(name);
+    // A staged write to that role (rename or delete) overrides the base.
+    return base === undefined || this.#roles.has(base.ID) ? undefined : base;
+  }
+
+  forEachRole(fn: (role: ACLRole) => void): void {
+    for (const r of this.#roles.values()) if (r !== null) fn(r);
+    this.#base.forEachRole((r) => {
+      if (!this.#roles.has(r.ID)) fn(r);
+    });
+  }
+
   forEachToken(fn: (token: ACLToken) => void): void {
     for (const t of this.#tokens.values()) if (t !== null) fn(t);
     this.#base.forEachToken((t) => {
@@ -89,6 +110,12 @@ export class StagedView implements ReadView {
         return;
       case 'delete-policy':
         this.#policies.set(op.name, null);
+        return;
+      case 'put-role':
+        this.#roles.set(op.role.ID, op.role);
+        return;
+      case 'delete-role':
+        this.#roles.set(op.id, null);
         return;
     }
   }

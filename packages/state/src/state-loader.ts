@@ -18,7 +18,7 @@ import {
 } from './level-layout.js';
 import type { Logger } from './logger.js';
 import { MemoryState } from './memory-state.js';
-import { checkPolicy, checkToken } from './object-shape.js';
+import { checkPolicy, checkRole, checkToken } from './object-shape.js';
 import type { SecretBox } from './secret-box.js';
 import type { Change, TableName } from './types.js';
 
@@ -105,6 +105,7 @@ export async function loadState(
   mem.replicationCursor = num(meta, META.cursor);
   mem.tableIndexes.acl_token = num(meta, META.table('acl_token'));
   mem.tableIndexes.acl_policy = num(meta, META.table('acl_policy'));
+  mem.tableIndexes.acl_role = num(meta, META.table('acl_role'));
 
   // A record whose MAC does not verify was edited (or moved) at rest: it is
   // left out — its token is unknown, its policy grants nothing — so an edit
@@ -137,6 +138,9 @@ export async function loadState(
     }
     mem.putPolicy(checkPolicy(record, `stored policy ${name}`));
   }
+  for (const [key, value] of await readRange(db, PREFIX.role)) {
+    mem.putRole(checkRole(value, `stored role ${key.slice(PREFIX.role.length)}`));
+  }
 
   await verifyIndexes(db, mem, log, refusedTokens);
 
@@ -156,7 +160,7 @@ export async function loadState(
     log.info({ entries: stale }, 'removed change-feed entries left by an interrupted prune');
   }
   log.info(
-    { path, index: mem.index, tokens: mem.tokens.size, policies: mem.policies.size, feed: feed.size },
+    { path, index: mem.index, tokens: mem.tokens.size, policies: mem.policies.size, roles: mem.roles.size, feed: feed.size },
     'state store loaded',
   );
   return { mem, feed };

@@ -15,7 +15,7 @@ import { SecretBox } from './secret-box.js';
 import { StagedView } from './staged-view.js';
 import { loadState, type StateDb } from './state-loader.js';
 import { resolveStoreMetrics, type StoreMetrics } from './store-metrics.js';
-import type { ACLPolicy, ACLToken, Change, Mutation, TableName } from './types.js';
+import type { ACLPolicy, ACLRole, ACLToken, Change, Mutation, TableName } from './types.js';
 import { WatchPoint } from './watch-point.js';
 
 /** Options of `StateStore.open`. */
@@ -70,7 +70,7 @@ export type StoreStatus = 'opening' | 'open' | 'closing' | 'closed';
 
 /** Options of the list reads. */
 export interface ListOptions {
-  /** Only keys (AccessorID / policy Name) starting with this. */
+  /** Only keys (AccessorID / policy Name / role ID) starting with this. */
   readonly prefix?: string;
 }
 
@@ -157,6 +157,7 @@ export class StateStore {
   readonly #tableWatch: Record<TableName, WatchPoint> = {
     acl_token: new WatchPoint(() => Math.max(1, this.#mem.tableIndexes.acl_token)),
     acl_policy: new WatchPoint(() => Math.max(1, this.#mem.tableIndexes.acl_policy)),
+    acl_role: new WatchPoint(() => Math.max(1, this.#mem.tableIndexes.acl_role)),
   };
   readonly #indexWatch = new WatchPoint(() => this.#mem.index);
   readonly #cursorWatch = new WatchPoint(() => this.#mem.replicationCursor);
@@ -269,7 +270,7 @@ export class StateStore {
   tableIndex(table: TableName): number {
     this.#assertReadable('tableIndex');
     const i = this.#mem.tableIndexes[table];
-    if (i === undefined) throw new InvalidArgumentError(`table must be acl_token or acl_policy`);
+    if (i === undefined) throw new InvalidArgumentError(`table must be acl_token, acl_policy or acl_role`);
     return Math.max(1, i);
   }
 
@@ -318,6 +319,26 @@ export class StateStore {
     const all = this.#mem.policiesByName();
     if (opts.prefix === undefined || opts.prefix === '') return all;
     return prefixSlice(all, opts.prefix, (p) => p.Name);
+  }
+
+  /** The role with this ID, or `undefined`. */
+  role(id: string): ACLRole | undefined {
+    this.#assertReadable('role');
+    return this.#mem.roles.get(id);
+  }
+
+  /** The role with this name, or `undefined`. */
+  roleByName(name: string): ACLRole | undefined {
+    this.#assertReadable('roleByName');
+    return this.#mem.roleByName(name);
+  }
+
+  /** All roles (or those whose ID starts with `prefix`, as Nomad's list), by ID. Shared; do not modify. */
+  listRoles(opts: ListOptions = {}): readonly ACLRole[] {
+    this.#assertReadable('listRoles');
+    const all = this.#mem.rolesById();
+    if (opts.prefix === undefined || opts.prefix === '') return all;
+    return prefixSlice(all, opts.prefix, (r) => r.ID);
   }
 
   /** AccessorIDs (sorted) of the tokens that name policy `name`, whether or not it exists. */
@@ -384,7 +405,7 @@ export class StateStore {
   async waitForTable(table: TableName, afterIndex: number, signal: AbortSignal): Promise<number> {
     this.#assertReadable('waitForTable');
     const watch = this.#tableWatch[table];
-    if (watch === undefined) throw new InvalidArgumentError('table must be acl_token or acl_policy');
+    if (watch === undefined) throw new InvalidArgumentError('table must be acl_token, acl_policy or acl_role');
     return watch.wait((v) => v > afterIndex || this.#status !== 'open', signal);
   }
 
@@ -420,12 +441,13 @@ export class StateStore {
     return this.#mem.globalDigest();
   }
 
-  /** Every global token (by AccessorID) and policy (by name): the replication snapshot. */
-  globalSnapshot(): { tokens: ACLToken[]; policies: ACLPolicy[] } {
+  /** Every global token (by AccessorID), policy (by name) and role (by ID): the replication snapshot. */
+  globalSnapshot(): { tokens: ACLToken[]; policies: ACLPolicy[]; roles: ACLRole[] } {
     this.#assertReadable('globalSnapshot');
     return {
       tokens: this.#mem.tokensByAccessor().filter((t) => t.Global),
       policies: [...this.#mem.policiesByName()],
+      roles: [...this.#mem.rolesById()],
     };
   }
 
@@ -712,6 +734,7 @@ export class StateStore {
     this.#indexWatch.notify();
     this.#tableWatch.acl_token.notify();
     this.#tableWatch.acl_policy.notify();
+    this.#tableWatch.acl_role.notify();
     this.#cursorWatch.notify();
   }
 
@@ -770,6 +793,7 @@ export class StateStore {
       this.#indexWatch.releaseAll();
       this.#tableWatch.acl_token.releaseAll();
       this.#tableWatch.acl_policy.releaseAll();
+      this.#tableWatch.acl_role.releaseAll();
       this.#cursorWatch.releaseAll();
       this.#listeners.clear();
       try {

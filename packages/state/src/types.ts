@@ -17,6 +17,12 @@ export interface ACLToken {
   readonly Type: TokenType;
   /** Policy names; `null` for management tokens (Nomad prints `null`). */
   readonly Policies: readonly string[] | null;
+  /**
+   * Links to ACL roles, as written (ID and the role's name then); absent or
+   * `null` = none. A link whose role was deleted since is kept here and
+   * ignored when reading (Nomad's `fixTokenRoleLinks`).
+   */
+  readonly Roles?: readonly ACLTokenRoleLink[] | null;
   readonly Global: boolean;
   /** base64 of a SHA-256 over the mutable fields (Nomad uses blake2b-256). */
   readonly Hash: string;
@@ -34,6 +40,35 @@ export interface ACLToken {
    * For replicated (global) tokens in a follower region: the authoritative
    * region's ModifyIndex this copy came from. 0 for objects written here.
    */
+  readonly SourceIndex?: number;
+}
+
+/** A token's link to an ACL role (Nomad's `ACLTokenRoleLink`). */
+export interface ACLTokenRoleLink {
+  readonly ID: string;
+  readonly Name: string;
+}
+
+/** A role's link to a policy (Nomad's `ACLRolePolicyLink`). */
+export interface ACLRolePolicyLink {
+  readonly Name: string;
+}
+
+/**
+ * An ACL role (Nomad ≥ 1.4): a named set of policies that tokens link to.
+ * Global, like policies: written in the authoritative region, replicated.
+ */
+export interface ACLRole {
+  /** UUID, chosen by the server on create. */
+  readonly ID: string;
+  /** Unique among roles; `^[a-zA-Z0-9-]{1,256}$` (checked by the server). */
+  readonly Name: string;
+  readonly Description: string;
+  /** At least one; each policy existed when the role was written. */
+  readonly Policies: readonly ACLRolePolicyLink[];
+  readonly Hash: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
   readonly SourceIndex?: number;
 }
 
@@ -71,7 +106,7 @@ export interface ACLPolicy {
 export type ACLPolicyStub = Omit<ACLPolicy, 'Rules' | 'SourceIndex'>;
 
 /** Tables whose index blocking queries watch (Nomad's memdb table indexes). */
-export type TableName = 'acl_token' | 'acl_policy';
+export type TableName = 'acl_token' | 'acl_policy' | 'acl_role';
 
 /**
  * A write to the region, applied atomically with one new region index.
@@ -109,6 +144,22 @@ export type Mutation =
       readonly names: readonly string[];
     }
   | {
+      readonly type: 'role-upsert';
+      /**
+       * Full roles. `create`: the IDs must be new and the names free
+       * (`role with name <n> already exists`); `update`: the IDs must exist
+       * (`cannot find role <id>`) and a new name must be free. Every linked
+       * policy must exist (`cannot find policy <name>`). Omitted = upsert.
+       */
+      readonly roles: readonly ACLRole[];
+      readonly mode?: 'create' | 'update';
+    }
+  | {
+      readonly type: 'role-delete';
+      /** Unknown IDs are refused (`ACL role not found`), as in Nomad. */
+      readonly ids: readonly string[];
+    }
+  | {
       readonly type: 'bootstrap';
       readonly token: ACLToken;
       /**
@@ -124,8 +175,8 @@ export interface Change {
   readonly index: number;
   readonly table: TableName;
   readonly op: 'upsert' | 'delete';
-  /** AccessorID or policy Name. */
+  /** AccessorID, policy Name or role ID. */
   readonly key: string;
-  /** Global tokens and all policies are global; local tokens are not. */
+  /** Global tokens, all policies and all roles are global; local tokens are not. */
   readonly global: boolean;
 }

@@ -2,9 +2,9 @@ import { parseGoDuration } from '@tollgate/acl';
 import type { AclTokenCreateRequest, AclTokenType } from '@tollgate/client';
 import type { CommandSpec } from '../command.js';
 import { formatJson } from '../format.js';
-import { JSON_FLAG } from '../general-flags.js';
+import { JSON_FLAG, ROLE_LINK_FLAGS } from '../general-flags.js';
 import { readFileOrStdin } from '../read-input.js';
-import { formatToken } from '../token-output.js';
+import { formatToken, roleLinks } from '../token-output.js';
 
 /** `tollgate acl token create [options]`: issues a token. */
 export const aclTokenCreateCommand: CommandSpec = {
@@ -35,6 +35,7 @@ export const aclTokenCreateCommand: CommandSpec = {
       kind: 'list',
       help: 'Specifies a policy to associate with the token. Can be specified multiple times,\nbut only with client type tokens.',
     },
+    ...ROLE_LINK_FLAGS,
     {
       name: 'ttl',
       kind: 'string',
@@ -65,6 +66,8 @@ export const aclTokenCreateCommand: CommandSpec = {
       Policies: ctx.flags.list('policy'),
       Global: ctx.flags.bool('global'),
     };
+    const roles = roleLinks(ctx.flags.list('role-id'), ctx.flags.list('role-name'));
+    if (roles.length > 0) req.Roles = roles;
     const ttl = ctx.flags.string('ttl');
     if (ttl !== undefined && ttl !== '') {
       let ms: number;

@@ -1,8 +1,8 @@
 import type { AclToken, AclTokenType, AclTokenUpdateRequest } from '@tollgate/client';
 import type { CommandSpec } from '../command.js';
 import { formatJson } from '../format.js';
-import { JSON_FLAG } from '../general-flags.js';
-import { formatToken } from '../token-output.js';
+import { JSON_FLAG, ROLE_LINK_FLAGS } from '../general-flags.js';
+import { formatToken, roleLinks } from '../token-output.js';
 
 /** `tollgate acl token update [options] <accessor_id>`: changes a token's name, type, policies. */
 export const aclTokenUpdateCommand: CommandSpec = {
@@ -26,6 +26,7 @@ export const aclTokenUpdateCommand: CommandSpec = {
       kind: 'list',
       help: 'Specifies a policy to associate with the token. Can be specified multiple times,\nbut only with client type tokens. Replaces the token\'s policies.',
     },
+    ...ROLE_LINK_FLAGS,
     { ...JSON_FLAG, help: 'Output the updated ACL token in JSON format.' },
   ],
   clientFlags: true,
@@ -67,6 +68,11 @@ export const aclTokenUpdateCommand: CommandSpec = {
     if (ctx.flags.has('global')) req.Global = ctx.flags.bool('global');
     const policies = ctx.flags.list('policy');
     if (policies.length > 0) req.Policies = policies;
+    // As nomad: role flags replace the token's roles; none given keeps them.
+    const roles = roleLinks(ctx.flags.list('role-id'), ctx.flags.list('role-name'));
+    const kept = (current.Roles ?? []).map((r) => ({ ID: r.ID }));
+    if (roles.length > 0) req.Roles = roles;
+    else if (kept.length > 0 && req.Type !== 'management') req.Roles = kept;
     try {
       const { data } = await client.updateToken(req);
       ctx.out(ctx.flags.bool('json') ? formatJson(data) : formatToken(data));

@@ -79,6 +79,17 @@ export function writeRequestFor(w: AclWriteOp): { method: string; path: string; 
       return { method: 'POST', path: `/v1/acl/policy/${seg(w.name)}`, body: json(w.body), idempotent: true };
     case 'policy-delete':
       return { method: 'DELETE', path: `/v1/acl/policy/${seg(w.name)}`, body: Buffer.alloc(0), idempotent: true };
+    case 'role-upsert':
+      return {
+        method: 'POST',
+        path: w.id === undefined ? '/v1/acl/role' : `/v1/acl/role/${seg(w.id)}`,
+        body: json(w.body),
+        // An update names its role and replaces it; a create picks a new ID each time.
+        idempotent: w.id !== undefined,
+      };
+    case 'role-delete':
+      // A repeat answers 400 "ACL role not found".
+      return { method: 'DELETE', path: `/v1/acl/role/${seg(w.id)}`, body: Buffer.alloc(0), idempotent: false };
   }
 }
 

@@ -10,6 +10,8 @@ import type { Policy as _tollgate_v1_Policy, Policy__Output as _tollgate_v1_Poli
 import type { PolicyNames as _tollgate_v1_PolicyNames, PolicyNames__Output as _tollgate_v1_PolicyNames__Output } from './tollgate/v1/PolicyNames.js';
 import type { ReplicationClient as _tollgate_v1_ReplicationClient, ReplicationDefinition as _tollgate_v1_ReplicationDefinition } from './tollgate/v1/Replication.js';
 import type { Resync as _tollgate_v1_Resync, Resync__Output as _tollgate_v1_Resync__Output } from './tollgate/v1/Resync.js';
+import type { Role as _tollgate_v1_Role, Role__Output as _tollgate_v1_Role__Output } from './tollgate/v1/Role.js';
+import type { RoleLink as _tollgate_v1_RoleLink, RoleLink__Output as _tollgate_v1_RoleLink__Output } from './tollgate/v1/RoleLink.js';
 import type { SnapshotChunk as _tollgate_v1_SnapshotChunk, SnapshotChunk__Output as _tollgate_v1_SnapshotChunk__Output } from './tollgate/v1/SnapshotChunk.js';
 import type { SnapshotEnd as _tollgate_v1_SnapshotEnd, SnapshotEnd__Output as _tollgate_v1_SnapshotEnd__Output } from './tollgate/v1/SnapshotEnd.js';
 import type { SnapshotHeader as _tollgate_v1_SnapshotHeader, SnapshotHeader__Output as _tollgate_v1_SnapshotHeader__Output } from './tollgate/v1/SnapshotHeader.js';
@@ -35,6 +37,8 @@ export interface ProtoGrpcType {
       PolicyNames: MessageTypeDefinition<_tollgate_v1_PolicyNames, _tollgate_v1_PolicyNames__Output>
       Replication: SubtypeConstructor<typeof grpc.Client, _tollgate_v1_ReplicationClient> & { service: _tollgate_v1_ReplicationDefinition }
       Resync: MessageTypeDefinition<_tollgate_v1_Resync, _tollgate_v1_Resync__Output>
+      Role: MessageTypeDefinition<_tollgate_v1_Role, _tollgate_v1_Role__Output>
+      RoleLink: MessageTypeDefinition<_tollgate_v1_RoleLink, _tollgate_v1_RoleLink__Output>
       SnapshotChunk: MessageTypeDefinition<_tollgate_v1_SnapshotChunk, _tollgate_v1_SnapshotChunk__Output>
       SnapshotEnd: MessageTypeDefinition<_tollgate_v1_SnapshotEnd, _tollgate_v1_SnapshotEnd__Output>
       SnapshotHeader: MessageTypeDefinition<_tollgate_v1_SnapshotHeader, _tollgate_v1_SnapshotHeader__Output>

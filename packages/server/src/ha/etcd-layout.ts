@@ -1,5 +1,5 @@
 import { secretIndexKey } from '@tollgate/state';
-import type { ACLPolicy, ACLToken, CommitEntry, CommittedSnapshot, EntryOp, SecretBox, TableName } from '@tollgate/state';
+import type { ACLPolicy, ACLRole, ACLToken, CommitEntry, CommittedSnapshot, EntryOp, SecretBox, TableName } from '@tollgate/state';
 import type { IKeyValue } from 'etcd3';
 import type { ErrorCode } from '../errors.js';
 
@@ -14,6 +14,8 @@ import type { ErrorCode } from '../errors.js';
  * | `data/t/<AccessorID>`        | token JSON, SecretID sealed, no indexes | create/mod revision = CreateIndex/ModifyIndex |
  * | `data/s/<sha256(SecretID)>`  | AccessorID | SecretID uniqueness (`create_revision == 0` compare) |
  * | `data/p/<Name>`              | policy JSON, no indexes | |
+ * | `data/r/<ID>`                | role JSON, no indexes | |
+ * | `data/rn/<Name>`             | role ID | role name uniqueness (`create_revision == 0` compare); not followed |
  * | `data/bootstrap`             | `{"AccessorID"}` | bootstrap-once; its mod revision is the reset index |
  * | `data/cursor`                | decimal authoritative index | follower-region replication cursor |
  * | `data/table/<table>`         | empty | its mod revision is the table index (moves on no-op writes too) |
@@ -35,6 +37,8 @@ export class EtcdLayout {
   readonly #token: string;
   readonly #secret: string;
   readonly #policy: string;
+  readonly #role: string;
+  readonly #roleName: string;
   readonly #table: string;
 
   /** @param prefix ends with `/`, e.g. `/tollgate/global/`. */
@@ -47,6 +51,8 @@ export class EtcdLayout {
     this.#token = `${this.data}t/`;
     this.#secret = `${this.data}s/`;
     this.#policy = `${this.data}p/`;
+    this.#role = `${this.data}r/`;
+    this.#roleName = `${this.data}rn/`;
     this.#table = `${this.data}table/`;
     this.rev = `${this.data}rev`;
     this.bootstrap = `${this.data}bootstrap`;
@@ -66,6 +72,14 @@ export class EtcdLayout {
     return this.#policy + name;
   }
 
+  role(id: string): string {
+    return this.#role + id;
+  }
+
+  roleName(name: string): string {
+    return this.#roleName + name;
+  }
+
   table(table: TableName): string {
     return this.#table + table;
   }
@@ -76,14 +90,17 @@ export class EtcdLayout {
   ):
     | { kind: 'token'; id: string }
     | { kind: 'policy'; id: string }
+    | { kind: 'role'; id: string }
     | { kind: 'table'; id: TableName }
     | { kind: 'bootstrap' | 'cursor' | 'rev' }
     | undefined {
     if (key.startsWith(this.#token)) return { kind: 'token', id: key.slice(this.#token.length) };
     if (key.startsWith(this.#policy)) return { kind: 'policy', id: key.slice(this.#policy.length) };
+    // `rn/` also starts with `r`, but not with `r/`: the name index is not followed.
+    if (key.startsWith(this.#role)) return { kind: 'role', id: key.slice(this.#role.length) };
     if (key.startsWith(this.#table)) {
       const id = key.slice(this.#table.length);
-      return id === 'acl_token' || id === 'acl_policy' ? { kind: 'table', id } : undefined;
+      return id === 'acl_token' || id === 'acl_policy' || id === 'acl_role' ? { kind: 'table', id } : undefined;
     }
     if (key === this.bootstrap) return { kind: 'bootstrap' };
     if (key === this.cursor) return { kind: 'cursor' };
@@ -100,6 +117,7 @@ export function encodeToken(token: ACLToken, box: SecretBox): string {
     Name: token.Name,
     Type: token.Type,
     Policies: token.Policies,
+    ...(token.Roles !== undefined && token.Roles !== null && token.Roles.length > 0 ? { Roles: token.Roles } : {}),
     Global: token.Global,
     Hash: token.Hash,
     CreateTime: token.CreateTime,
@@ -123,6 +141,18 @@ export function encodePolicy(policy: ACLPolicy, box: SecretBox): string {
     ...(policy.JobACL !== undefined && policy.JobACL !== null ? { JobACL: policy.JobACL } : {}),
     Hash: policy.Hash,
     ...(policy.SourceIndex !== undefined && policy.SourceIndex > 0 ? { SourceIndex: policy.SourceIndex } : {}),
+  });
+}
+
+/** The etcd value of a role: no indexes. */
+export function encodeRole(role: ACLRole): string {
+  return JSON.stringify({
+    ID: role.ID,
+    Name: role.Name,
+    Description: role.Description,
+    Policies: role.Policies,
+    Hash: role.Hash,
+    ...(role.SourceIndex !== undefined && role.SourceIndex > 0 ? { SourceIndex: role.SourceIndex } : {}),
   });
 }
 
@@ -217,6 +247,17 @@ export function decodePolicy(kv: IKeyValue, name: string, box: SecretBox): ACLPo
   };
 }
 
+/** A role from its etcd key-value, indexes from the key's revisions. */
+export function decodeRole(kv: IKeyValue, id: string): ACLRole {
+  const key = kv.key.toString();
+  return {
+    ...(json(kv) as unknown as ACLRole),
+    ID: id,
+    CreateIndex: revision(kv.create_revision, key),
+    ModifyIndex: revision(kv.mod_revision, key),
+  };
+}
+
 /** A watched event, reduced to what the follower needs. */
 export interface LayoutEvent {
   readonly type: 'Put' | 'Delete';
@@ -263,6 +304,9 @@ export function decodeEvents(layout: EtcdLayout, events: readonly LayoutEvent[],
             ? refusedAs(() => ({ type: 'put-policy', policy: decodePolicy(ev.kv, what.id, box) }), { type: 'delete-policy', name: what.id }, onRefused)
             : { type: 'delete-policy', name: what.id },
         );
+        break;
+      case 'role':
+        e.ops.push(put ? { type: 'put-role', role: decodeRole(ev.kv, what.id) } : { type: 'delete-role', id: what.id });
         break;
       case 'table':
         e.tables.add(what.id);
@@ -318,6 +362,7 @@ export function decodeSnapshot(
 ): CommittedSnapshot {
   const tokens: ACLToken[] = [];
   const policies: ACLPolicy[] = [];
+  const roles: ACLRole[] = [];
   let bootstrapIndex = 0;
   let replicationCursor = 0;
   for (const kv of kvs) {
@@ -334,6 +379,9 @@ export function decodeSnapshot(
           onRefused?.(err.table, err.id);
         }
         break;
+      case 'role':
+        roles.push(decodeRole(kv, what.id));
+        break;
       case 'bootstrap':
         bootstrapIndex = Number(kv.mod_revision);
         break;
@@ -344,5 +392,5 @@ export function decodeSnapshot(
         break;
     }
   }
-  return { index: revision, tokens, policies, bootstrapIndex, replicationCursor };
+  return { index: revision, tokens, policies, roles, bootstrapIndex, replicationCursor };
 }

@@ -133,6 +133,62 @@ if (SKIP !== undefined) {
       }
     });
 
+    it('stores roles in etcd: another agent follows them, a fresh agent lists them, names stay unique across racing agents', async () => {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      const a = await agent(etcd, prefix);
+      const b = await agent(etcd, prefix);
+      const role = (name: string) => ({ ID: randomUUID(), Name: name, Description: '', Policies: [{ Name: 'p' }], Hash: 'h', CreateIndex: 0, ModifyIndex: 0 });
+      const synced = async (x: Agent): Promise<void> => {
+        await x.store.waitForIndex(await x.log.readIndex(), AbortSignal.timeout(5000));
+      };
+      try {
+        await a.log.apply({ type: 'policy-upsert', policies: [{ Name: 'p', Description: '', Rules: '', Hash: 'h', CreateIndex: 0, ModifyIndex: 0 }] });
+        const r = role('deployers');
+        const { index } = await a.log.apply({ type: 'role-upsert', roles: [r], mode: 'create' });
+        const kv = (await a.client.get(`${prefix}data/r/${r.ID}`).exec()).kvs[0]!;
+        expect(Number(kv.create_revision)).toBe(index);
+        expect((await a.client.get(`${prefix}data/rn/deployers`).string())).toBe(r.ID);
+        await synced(b);
+        expect(b.store.roleByName('deployers')).toMatchObject({ ID: r.ID, CreateIndex: index, ModifyIndex: index });
+
+        // Two agents create the same name at once: etcd's compare on the name key lets one win.
+        await synced(a);
+        const results = await Promise.allSettled([
+          a.log.apply({ type: 'role-upsert', roles: [role('twice')], mode: 'create' }),
+          b.log.apply({ type: 'role-upsert', roles: [role('twice')], mode: 'create' }),
+        ]);
+        expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+        await synced(a);
+        await synced(b);
+        expect(a.store.listRoles().filter((x) => x.Name === 'twice')).toHaveLength(1);
+        expect(b.store.listRoles().filter((x) => x.Name === 'twice')).toHaveLength(1);
+
+        // A rename frees the old name for the other agent; a delete goes everywhere.
+        await a.log.apply({ type: 'role-upsert', roles: [{ ...r, Name: 'shippers' }], mode: 'update' });
+        await synced(b);
+        const reuse = role('deployers');
+        await b.log.apply({ type: 'role-upsert', roles: [reuse], mode: 'create' });
+        await b.log.apply({ type: 'role-delete', ids: [r.ID] });
+        await synced(a);
+        expect(a.store.role(r.ID)).toBeUndefined();
+        expect(a.store.roleByName('deployers')?.ID).toBe(reuse.ID);
+        expect(await a.client.get(`${prefix}data/rn/shippers`).string()).toBeNull();
+
+        // A fresh agent lists the region: the roles come from the snapshot, the name keys are not objects.
+        const c = await agent(etcd, prefix);
+        try {
+          await synced(c);
+          expect(c.store.listRoles().map((x) => x.Name).sort()).toEqual(['deployers', 'twice']);
+          expect(c.store.tableIndex('acl_role')).toBe(a.store.tableIndex('acl_role'));
+        } finally {
+          await c.close();
+        }
+      } finally {
+        await b.close();
+        await a.close();
+      }
+    });
+
     it('refuses a leader-only write from an agent that does not lead, and one whose fence went stale in etcd', async () => {
       const prefix = `/tollgate/t-${randomUUID()}/`;
       const leader = await agent(etcd, prefix, { lead: true });

@@ -5,7 +5,7 @@ import { ConfigError, NotLeaderError, UnavailableError, WaitTimeoutError } from 
 import type { ErrorCode } from '../errors.js';
 import { timeoutSignal } from '../grpc/timeout-signal.js';
 import type { Logger } from '../logger.js';
-import { encodePolicy, encodeToken, EtcdLayout } from './etcd-layout.js';
+import { encodePolicy, encodeRole, encodeToken, EtcdLayout } from './etcd-layout.js';
 import {
   APPLY_WAIT_MS,
   MAX_TXN_BYTES,
@@ -302,6 +302,10 @@ export class EtcdRegionLog extends RegionLog {
     const pin = (key: string, modifyIndex: number | undefined): Compare =>
       modifyIndex === undefined ? { key, target: 'Create', cmp: '==', value: 0 } : { key, target: 'Mod', cmp: '==', value: modifyIndex };
 
+    // Role names this entry releases (deleted or renamed roles) may be taken
+    // by a later op of the same entry: their name key is then no longer pinned
+    // as absent (compares see the state before the transaction).
+    const releasedNames = new Set<string>();
     for (const op of entry.ops) {
       switch (op.type) {
         case 'put-token': {
@@ -338,6 +342,41 @@ export class EtcdRegionLog extends RegionLog {
         case 'delete-policy': {
           const prev = store.policy(op.name);
           step([pin(L.policy(op.name), prev?.ModifyIndex)], [{ type: 'del', key: L.policy(op.name) }]);
+          break;
+        }
+        case 'put-role': {
+          const r = op.role;
+          const prev = store.role(r.ID);
+          const compares = [pin(L.role(r.ID), prev?.ModifyIndex)];
+          const ops: Op[] = [{ type: 'put', key: L.role(r.ID), value: encodeRole(r) }];
+          if (prev === undefined || prev.Name !== r.Name) {
+            // The name key makes role names unique across racing agents.
+            if (!releasedNames.has(r.Name)) compares.push(pin(L.roleName(r.Name), undefined));
+            ops.push({ type: 'put', key: L.roleName(r.Name), value: r.ID });
+            if (prev !== undefined) {
+              ops.push({ type: 'del', key: L.roleName(prev.Name) });
+              releasedNames.add(prev.Name);
+            }
+          }
+          if (mutation?.type === 'role-upsert') {
+            // A user's write checked that its policies exist: pin them, so a
+            // policy deleted by another agent meanwhile fails the write.
+            for (const { Name } of r.Policies) compares.push(pin(L.policy(Name), store.policy(Name)?.ModifyIndex));
+          }
+          step(compares, ops);
+          break;
+        }
+        case 'delete-role': {
+          const prev = store.role(op.id);
+          if (prev === undefined) break;
+          step(
+            [pin(L.role(op.id), prev.ModifyIndex)],
+            [
+              { type: 'del', key: L.role(op.id) },
+              { type: 'del', key: L.roleName(prev.Name) },
+            ],
+          );
+          releasedNames.add(prev.Name);
           break;
         }
       }

@@ -2,13 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { policyToRulesJSON } from '@tollgate/acl';
 import type { ACLPolicy, ACLToken, JobACL } from '@tollgate/state';
 import type { AgentContext } from '../agent-context.js';
-import type { AclWriteOp } from '../acl-write.js';
-import { isGlobalWrite, runWrite } from '../acl-endpoint.js';
+import { isGlobalWrite, roleById, runWrite } from '../acl-endpoint.js';
 import { BadRequestError, ObjectNotFoundError, PermissionDeniedError } from '../errors.js';
 import type { TokenResolver } from '../token-resolver.js';
 import { tokenStub, tokenView } from '../tokens.js';
 import { blockingQuery } from './blocking.js';
 import { POLICY_STUB_SCHEMA, TOKEN_STUB_SCHEMA, listFilter } from './list-filter.js';
+import { registerRoleRoutes, type WriteRoute } from './role-routes.js';
 import { route } from './route.js';
 import { queryOptions, secretOf, setReadHeaders } from './request.js';
 import { requireAclEnabled } from '../acl-enabled.js';
@@ -19,13 +19,14 @@ type Params = Record<string, string>;
 export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void {
   const { store, resolver } = ctx;
   const maxWait = ctx.config.limits.maxQueryWaitMs;
+  const roles = roleById(ctx);
 
   const enabled = (): void => {
     requireAclEnabled(ctx.config);
   };
 
   /** Runs a write where it belongs and answers with its index. */
-  const write = async (req: FastifyRequest, reply: FastifyReply, w: AclWriteOp): Promise<unknown> => {
+  const write: WriteRoute = async (req, reply, w) => {
     enabled();
     const secret = secretOf(req);
     let result;
@@ -56,7 +57,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
       }));
       setReadHeaders(reply, index);
       // The filter runs before pagination, on the entries as answered.
-      const stubs = data.map(tokenStub);
+      const stubs = data.map((t) => tokenStub(t, roles));
       return paginate(keep === undefined ? stubs : stubs.filter(keep), q.prefix !== '', q.perPage, q.nextToken, q.reverse, reply);
     },
   });
@@ -75,7 +76,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
       enabled();
       const { token } = resolver.resolve(secretOf(req));
       setReadHeaders(reply, Math.max(1, token.ModifyIndex));
-      return tokenView(token);
+      return tokenView(token, roles);
     },
   });
 
@@ -100,7 +101,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
       if (!mayRead(data)) throw new PermissionDeniedError();
       if (data === undefined) throw new ObjectNotFoundError('ACL token not found');
       setReadHeaders(reply, index);
-      return tokenView(data);
+      return tokenView(data, roles);
     },
     POST: (req, reply) =>
       write(req, reply, { op: 'token-upsert', body: req.body, accessor: (req.params as Params).accessor ?? '' }),
@@ -120,7 +121,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
     setReadHeaders(reply, index);
     // Management sees every policy, other tokens only their own. `/self`
     // answers the same for a token (Nomad: for a UUID token, the list).
-    const own = caller.acl.isManagement ? undefined : new Set(caller.token.Policies ?? []);
+    const own = caller.acl.isManagement ? undefined : new Set(resolver.policyNamesOf(caller.token));
     const stubs = data.filter((p) => own === undefined || own.has(p.Name)).map(policyStub);
     return keep === undefined ? stubs : stubs.filter(keep);
   };
@@ -141,7 +142,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
       reply.header('X-Nomad-Index', String(Math.max(1, store.tableIndex('acl_policy'))));
       const caller = resolver.resolve(secretOf(req));
       const allowed =
-        caller.acl.isManagement || name === 'anonymous' || (caller.token.Policies ?? []).includes(name);
+        caller.acl.isManagement || name === 'anonymous' || resolver.policyNamesOf(caller.token).includes(name);
       if (!allowed) throw new PermissionDeniedError();
       const q = queryOptions(req, maxWait);
       const { index, data } = await blockingQuery(store, reply, q, 'acl_policy', () => {
@@ -157,6 +158,8 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
       write(req, reply, { op: 'policy-upsert', name: (req.params as Params).name ?? '', body: req.body }),
     DELETE: (req, reply) => write(req, reply, { op: 'policy-delete', name: (req.params as Params).name ?? '' }),
   });
+
+  registerRoleRoutes(app, ctx, write);
 }
 
 function missing(message: string): never {

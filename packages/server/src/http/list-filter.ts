@@ -37,6 +37,17 @@ export const POLICY_STUB_SCHEMA: FieldType = struct({
   ModifyIndex: number,
 });
 
+/** The fields of a role list entry (`ACLRoleListStub`). */
+export const ROLE_STUB_SCHEMA: FieldType = struct({
+  ID: string,
+  Name: string,
+  Description: string,
+  Policies: list(struct({ Name: string })),
+  Hash: string,
+  CreateIndex: number,
+  ModifyIndex: number,
+});
+
 /** Compiled filters per schema, bounded: pollers repeat the same filter. */
 const MAX_CACHED_FILTERS = 128;
 const cache = new WeakMap<FieldType, Map<string, FilterPredicate>>();

@@ -63,7 +63,7 @@ describe('Roles on tokens', () => {
     expect(list.every((s) => s.Roles === null && 'Roles' in s)).toBe(true);
   });
 
-  it('refuses a link to a role, which cannot exist yet, with Nomad\'s message', async () => {
+  it('refuses a link to a role that does not exist, with Nomad\'s message', async () => {
     const r = await create({ Type: 'client', Policies: ['ops'], Roles: [{ Name: 'deployers' }] });
     expect(r).toMatchObject({ status: 400, text: 'cannot find role deployers' });
   });

@@ -1,5 +1,5 @@
 import type { ReplicatedBatch, WriteResult } from '@tollgate/state';
-import { hasChanges, mergeBatches, toReplicatedBatch } from './change-batch.js';
+import { changeCount, hasChanges, mergeBatches, toReplicatedBatch } from './change-batch.js';
 import type { ChangeBatchData } from './change-batch.js';
 
 /** The part of the store the applier writes to. */
@@ -118,10 +118,7 @@ export class BatchApplier {
           if (hasChanges(batch) || batch.index > this.#store.replicationCursor()) {
             await this.#store.applyReplicated(toReplicatedBatch(batch));
           }
-          this.#hooks.onApplied?.(
-            batch,
-            batch.upsertTokens.length + batch.deleteTokens.length + batch.upsertPolicies.length + batch.deletePolicies.length,
-          );
+          this.#hooks.onApplied?.(batch, changeCount(batch));
         } catch (err) {
           this.#failed = true;
           this.#failure = err;

@@ -57,7 +57,27 @@ describe('buildChangeBatches', () => {
     policy(n: string) {
       return this.policies.get(n);
     },
+    roles: new Map([['r1', { ID: 'r1', Name: 'ops', Description: '', Policies: [{ Name: 'p' }], Hash: 'h', CreateIndex: 4, ModifyIndex: 4 }]]),
+    role(id: string) {
+      return this.roles.get(id);
+    },
   };
+
+  it('carries role upserts and deletes, reading roles at send time', () => {
+    const batches = buildChangeBatches(
+      [
+        { index: 4, table: 'acl_role', op: 'upsert', key: 'r1', global: true },
+        { index: 5, table: 'acl_role', op: 'upsert', key: 'gone', global: true },
+        { index: 6, table: 'acl_role', op: 'delete', key: 'r2', global: true },
+      ],
+      source,
+      () => 0,
+    );
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.upsertRoles?.map((r) => r.Name)).toEqual(['ops']);
+    expect(batches[0]!.deleteRoles).toEqual(['gone', 'r2']);
+    expect(hasChanges({ ...batches[0]!, upsertRoles: [], deleteRoles: ['x'], upsertTokens: [], deleteTokens: [], upsertPolicies: [], deletePolicies: [] })).toBe(true);
+  });
 
   it('reads objects at send time and sends a since-deleted upsert as a delete', () => {
     const changes = [ch(5, 'acl_token', 'upsert', 'a'), ch(6, 'acl_token', 'upsert', 'gone'), ch(7, 'acl_policy', 'upsert', 'p'), ch(8, 'acl_policy', 'delete', 'q')];
@@ -115,7 +135,7 @@ describe('mergeBatches', () => {
 describe('toReplicatedBatch', () => {
   it('uses the batch index as the source index the cursor moves to', () => {
     const r = toReplicatedBatch(batch(9, { deleteTokens: ['z'] }));
-    expect(r).toEqual({ sourceIndex: 9, upsertTokens: [], deleteTokens: ['z'], upsertPolicies: [], deletePolicies: [] });
+    expect(r).toEqual({ sourceIndex: 9, upsertTokens: [], deleteTokens: ['z'], upsertPolicies: [], deletePolicies: [], upsertRoles: [], deleteRoles: [] });
     expect(r.reset).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { ACLPolicy, ACLToken, Change, ReplicatedBatch } from '@tollgate/state';
+import type { ACLPolicy, ACLRole, ACLToken, Change, ReplicatedBatch } from '@tollgate/state';
 
 /**
  * Replication batches, pure logic: how the authoritative side cuts its change
@@ -21,6 +21,9 @@ export interface ChangeBatchData {
   readonly deleteTokens: readonly string[];
   readonly upsertPolicies: readonly ACLPolicy[];
   readonly deletePolicies: readonly string[];
+  /** ACL roles; absent = none (heartbeat entries and older tests build batches without them). */
+  readonly upsertRoles?: readonly ACLRole[];
+  readonly deleteRoles?: readonly string[];
 }
 
 /** Upper bound on a batch's encoded size; a batch ends after the index that crosses it. */
@@ -30,10 +33,11 @@ export const BATCH_MAX_BYTES = 1024 * 1024;
 export interface ObjectSource {
   tokenByAccessor(accessor: string): ACLToken | undefined;
   policy(name: string): ACLPolicy | undefined;
+  role(id: string): ACLRole | undefined;
 }
 
 /**
- * Collects operations on tokens and policies, last operation per key wins.
+ * Collects operations on tokens, policies and roles, last operation per key wins.
  * An upsert followed by a delete is a delete; a delete followed by an upsert
  * is an upsert (the store applies a batch's deletes before its upserts, so
  * the two must never both be present for one key).
@@ -41,6 +45,7 @@ export interface ObjectSource {
 export class ChangeAccumulator {
   readonly #tokens = new Map<string, ACLToken | null>();
   readonly #policies = new Map<string, ACLPolicy | null>();
+  readonly #roles = new Map<string, ACLRole | null>();
   #bytes = 0;
 
   /** Rough encoded size of everything collected so far (for batch cuts). */
@@ -49,7 +54,7 @@ export class ChangeAccumulator {
   }
 
   get isEmpty(): boolean {
-    return this.#tokens.size === 0 && this.#policies.size === 0;
+    return this.#tokens.size === 0 && this.#policies.size === 0 && this.#roles.size === 0;
   }
 
   upsertToken(t: ACLToken): void {
@@ -72,16 +77,31 @@ export class ChangeAccumulator {
     this.#bytes += name.length + 2;
   }
 
+  upsertRole(r: ACLRole): void {
+    this.#roles.set(r.ID, r);
+    this.#bytes += 160 + r.Name.length + r.Description.length + r.Policies.reduce((n, l) => n + l.Name.length + 2, 0);
+  }
+
+  deleteRole(id: string): void {
+    this.#roles.set(id, null);
+    this.#bytes += id.length + 2;
+  }
+
   /** Adds every operation of a batch, in order after what is already here. */
   addBatch(b: ChangeBatchData): void {
     for (const a of b.deleteTokens) this.deleteToken(a);
     for (const t of b.upsertTokens) this.upsertToken(t);
     for (const n of b.deletePolicies) this.deletePolicy(n);
     for (const p of b.upsertPolicies) this.upsertPolicy(p);
+    for (const id of b.deleteRoles ?? []) this.deleteRole(id);
+    for (const r of b.upsertRoles ?? []) this.upsertRole(r);
   }
 
-  /** The collected operations as four lists. */
-  lists(): Pick<ChangeBatchData, 'upsertTokens' | 'deleteTokens' | 'upsertPolicies' | 'deletePolicies'> {
+  /** The collected operations as lists. */
+  lists(): Pick<
+    ChangeBatchData,
+    'upsertTokens' | 'deleteTokens' | 'upsertPolicies' | 'deletePolicies' | 'upsertRoles' | 'deleteRoles'
+  > {
     const upsertTokens: ACLToken[] = [];
     const deleteTokens: string[] = [];
     for (const [key, t] of this.#tokens) {
@@ -94,7 +114,13 @@ export class ChangeAccumulator {
       if (p === null) deletePolicies.push(key);
       else upsertPolicies.push(p);
     }
-    return { upsertTokens, deleteTokens, upsertPolicies, deletePolicies };
+    const upsertRoles: ACLRole[] = [];
+    const deleteRoles: string[] = [];
+    for (const [key, r] of this.#roles) {
+      if (r === null) deleteRoles.push(key);
+      else upsertRoles.push(r);
+    }
+    return { upsertTokens, deleteTokens, upsertPolicies, deletePolicies, upsertRoles, deleteRoles };
   }
 }
 
@@ -143,6 +169,10 @@ export function buildChangeBatches(
       const t = c.op === 'upsert' ? source.tokenByAccessor(c.key) : undefined;
       if (t !== undefined) acc.upsertToken(t);
       else acc.deleteToken(c.key);
+    } else if (c.table === 'acl_role') {
+      const r = c.op === 'upsert' ? source.role(c.key) : undefined;
+      if (r !== undefined) acc.upsertRole(r);
+      else acc.deleteRole(c.key);
     } else {
       const p = c.op === 'upsert' ? source.policy(c.key) : undefined;
       if (p !== undefined) acc.upsertPolicy(p);
@@ -178,9 +208,21 @@ export function mergeBatches(batches: readonly ChangeBatchData[]): ChangeBatchDa
   return { firstIndex: head.firstIndex, index: prev, commitTimeMs: commitTimeMs ?? head.commitTimeMs, ...acc.lists() };
 }
 
+/** How many object operations a batch carries. */
+export function changeCount(b: ChangeBatchData): number {
+  return (
+    b.upsertTokens.length +
+    b.deleteTokens.length +
+    b.upsertPolicies.length +
+    b.deletePolicies.length +
+    (b.upsertRoles?.length ?? 0) +
+    (b.deleteRoles?.length ?? 0)
+  );
+}
+
 /** Whether a batch changes anything (a heartbeat's progress entry does not). */
 export function hasChanges(b: ChangeBatchData): boolean {
-  return b.upsertTokens.length + b.deleteTokens.length + b.upsertPolicies.length + b.deletePolicies.length > 0;
+  return changeCount(b) > 0;
 }
 
 /** A batch as the store's `applyReplicated` input (its index becomes the cursor). */
@@ -191,5 +233,7 @@ export function toReplicatedBatch(b: ChangeBatchData): ReplicatedBatch {
     deleteTokens: b.deleteTokens,
     upsertPolicies: b.upsertPolicies,
     deletePolicies: b.deletePolicies,
+    upsertRoles: b.upsertRoles ?? [],
+    deleteRoles: b.deleteRoles ?? [],
   };
 }

@@ -2,7 +2,7 @@ import { EventEmitter, on } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type * as grpc from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { ACLPolicy, ACLToken, StateStore } from '@tollgate/state';
+import type { ACLPolicy, ACLRole, ACLToken, StateStore } from '@tollgate/state';
 import type { DigestResponse__Output } from '../generated/tollgate/v1/DigestResponse.js';
 import type { SnapshotChunk__Output } from '../generated/tollgate/v1/SnapshotChunk.js';
 import type { WatchEvent__Output } from '../generated/tollgate/v1/WatchEvent.js';
@@ -15,7 +15,7 @@ import type { Logger } from '../logger.js';
 import { BatchApplier } from './batch-applier.js';
 import type { ChangeBatchData } from './change-batch.js';
 import { replicationIndexLag, replicationLagSeconds } from './replication-lag.js';
-import { policyFromWire, tokenFromWire } from './wire-objects.js';
+import { policyFromWire, roleFromWire, tokenFromWire } from './wire-objects.js';
 
 /** Lifecycle of a replication loop: `new` → `running` → `closing` → `closed`. */
 export type ReplicationLoopStatus = 'new' | 'running' | 'closing' | 'closed';
@@ -386,6 +386,8 @@ export class ReplicationLoop {
             deleteTokens: b.delete_tokens,
             upsertPolicies: b.upsert_policies.map(policyFromWire),
             deletePolicies: b.delete_policies,
+            upsertRoles: b.upsert_roles.map(roleFromWire),
+            deleteRoles: b.delete_roles,
           };
           this.#sourceIndex = Math.max(this.#sourceIndex, batch.index);
           applier.push(batch);
@@ -462,9 +464,10 @@ export class ReplicationLoop {
     const onAbort = (): void => call.cancel();
     signal.addEventListener('abort', onAbort, { once: true });
     let header: { index: number } | undefined;
-    let end: { token_count: number; policy_count: number; digest: string } | undefined;
+    let end: { token_count: number; policy_count: number; role_count: number; digest: string } | undefined;
     const tokens: ACLToken[] = [];
     const policies: ACLPolicy[] = [];
+    const roles: ACLRole[] = [];
     try {
       for await (const raw of call) {
         const chunk = raw as SnapshotChunk__Output;
@@ -475,6 +478,7 @@ export class ReplicationLoop {
           if (header === undefined) throw new ReplicationFailure('snapshot_incomplete', 'snapshot sent items before its header');
           for (const t of chunk.items.tokens) tokens.push(tokenFromWire(t));
           for (const p of chunk.items.policies) policies.push(policyFromWire(p));
+          for (const r of chunk.items.roles) roles.push(roleFromWire(r));
         } else if (chunk.chunk === 'end' && chunk.end) {
           end = chunk.end;
         }
@@ -485,10 +489,10 @@ export class ReplicationLoop {
     if (header === undefined || end === undefined) {
       throw new ReplicationFailure('snapshot_incomplete', 'snapshot stream ended without its header or end marker; nothing applied');
     }
-    if (end.token_count !== tokens.length || end.policy_count !== policies.length) {
+    if (end.token_count !== tokens.length || end.policy_count !== policies.length || end.role_count !== roles.length) {
       throw new ReplicationFailure(
         'snapshot_incomplete',
-        `snapshot announced ${end.token_count} tokens and ${end.policy_count} policies but carried ${tokens.length} and ${policies.length}; nothing applied`,
+        `snapshot announced ${end.token_count} tokens, ${end.policy_count} policies and ${end.role_count} roles but carried ${tokens.length}, ${policies.length} and ${roles.length}; nothing applied`,
       );
     }
     try {
@@ -498,6 +502,8 @@ export class ReplicationLoop {
         deleteTokens: [],
         upsertPolicies: policies,
         deletePolicies: [],
+        upsertRoles: roles,
+        deleteRoles: [],
         reset: true,
       });
     } catch (err) {

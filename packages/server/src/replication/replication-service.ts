@@ -21,7 +21,7 @@ import type { Logger } from '../logger.js';
 import { buildChangeBatches } from './change-batch.js';
 import type { ChangeBatchData } from './change-batch.js';
 import type { CommitClock } from './commit-clock.js';
-import { policyToWire, tokenToWire } from './wire-objects.js';
+import { policyToWire, roleToWire, tokenToWire } from './wire-objects.js';
 
 /** A heartbeat goes out at least this often on an idle stream. */
 export const HEARTBEAT_INTERVAL_MS = 1_000;
@@ -370,15 +370,25 @@ export class ReplicationService {
       const snap = store.globalSnapshot();
       const index = store.index();
       const digest = store.globalDigest();
-      log.info({ index, tokens: snap.tokens.length, policies: snap.policies.length }, 'sending replication snapshot');
+      log.info(
+        { index, tokens: snap.tokens.length, policies: snap.policies.length, roles: snap.roles.length },
+        'sending replication snapshot',
+      );
       await write(call, { header: { index, time_ms: Date.now() } }, ac.signal);
       for (let i = 0; i < snap.policies.length; i += SNAPSHOT_CHUNK_ITEMS) {
         await write(call, { items: { policies: snap.policies.slice(i, i + SNAPSHOT_CHUNK_ITEMS).map(policyToWire) } }, ac.signal);
       }
+      for (let i = 0; i < snap.roles.length; i += SNAPSHOT_CHUNK_ITEMS) {
+        await write(call, { items: { roles: snap.roles.slice(i, i + SNAPSHOT_CHUNK_ITEMS).map(roleToWire) } }, ac.signal);
+      }
       for (let i = 0; i < snap.tokens.length; i += SNAPSHOT_CHUNK_ITEMS) {
         await write(call, { items: { tokens: snap.tokens.slice(i, i + SNAPSHOT_CHUNK_ITEMS).map(tokenToWire) } }, ac.signal);
       }
-      await write(call, { end: { token_count: snap.tokens.length, policy_count: snap.policies.length, digest } }, ac.signal);
+      await write(
+        call,
+        { end: { token_count: snap.tokens.length, policy_count: snap.policies.length, role_count: snap.roles.length, digest } },
+        ac.signal,
+      );
       call.end();
     } catch (err) {
       if (call.cancelled || ac.signal.aborted) return;
@@ -402,6 +412,8 @@ function batchToWire(b: ChangeBatchData): ChangeBatch {
     delete_tokens: [...b.deleteTokens],
     upsert_policies: b.upsertPolicies.map(policyToWire),
     delete_policies: [...b.deletePolicies],
+    upsert_roles: (b.upsertRoles ?? []).map(roleToWire),
+    delete_roles: [...(b.deleteRoles ?? [])],
   };
 }
 

@@ -1,5 +1,6 @@
-import type { ACLPolicy, ACLToken, TokenType } from '@tollgate/state';
+import type { ACLPolicy, ACLRole, ACLToken, TokenType } from '@tollgate/state';
 import type { Policy, Policy__Output } from '../generated/tollgate/v1/Policy.js';
+import type { Role, Role__Output } from '../generated/tollgate/v1/Role.js';
 import type { Token, Token__Output } from '../generated/tollgate/v1/Token.js';
 
 /**
@@ -25,6 +26,7 @@ export function tokenToWire(t: ACLToken): Token {
     expiration_ttl_ns: t.ExpirationTTL,
     create_index: t.CreateIndex,
     modify_index: t.ModifyIndex,
+    roles: (t.Roles ?? []).map((l) => ({ id: l.ID, name: l.Name })),
   };
 }
 
@@ -40,6 +42,7 @@ export function tokenFromWire(t: Token__Output): ACLToken {
     Name: t.name,
     Type: t.type as TokenType,
     Policies: t.policies === null ? null : t.policies.names,
+    ...(t.roles.length > 0 ? { Roles: t.roles.map((l) => ({ ID: l.id, Name: l.name })) } : {}),
     Global: t.global,
     Hash: t.hash,
     CreateTime: t.create_time,
@@ -79,5 +82,31 @@ export function policyFromWire(p: Policy__Output): ACLPolicy {
     Hash: p.hash,
     CreateIndex: p.create_index,
     ModifyIndex: p.modify_index,
+  };
+}
+
+/** A stored role as a `tollgate.v1.Role`. */
+export function roleToWire(r: ACLRole): Role {
+  return {
+    id: r.ID,
+    name: r.Name,
+    description: r.Description,
+    policies: r.Policies.map((l) => l.Name),
+    hash: r.Hash,
+    create_index: r.CreateIndex,
+    modify_index: r.ModifyIndex,
+  };
+}
+
+/** A received role as the store's `ACLRole` (the store validates its shape). */
+export function roleFromWire(r: Role__Output): ACLRole {
+  return {
+    ID: r.id,
+    Name: r.name,
+    Description: r.description,
+    Policies: r.policies.map((name) => ({ Name: name })),
+    Hash: r.hash,
+    CreateIndex: r.create_index,
+    ModifyIndex: r.modify_index,
   };
 }

@@ -2,6 +2,7 @@
 
 import type { Token as _tollgate_v1_Token, Token__Output as _tollgate_v1_Token__Output } from '../../tollgate/v1/Token.js';
 import type { Policy as _tollgate_v1_Policy, Policy__Output as _tollgate_v1_Policy__Output } from '../../tollgate/v1/Policy.js';
+import type { Role as _tollgate_v1_Role, Role__Output as _tollgate_v1_Role__Output } from '../../tollgate/v1/Role.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface ChangeBatch {
@@ -12,6 +13,8 @@ export interface ChangeBatch {
   'delete_tokens'?: (string)[];
   'upsert_policies'?: (_tollgate_v1_Policy)[];
   'delete_policies'?: (string)[];
+  'upsert_roles'?: (_tollgate_v1_Role)[];
+  'delete_roles'?: (string)[];
 }
 
 export interface ChangeBatch__Output {
@@ -22,4 +25,6 @@ export interface ChangeBatch__Output {
   'delete_tokens': (string)[];
   'upsert_policies': (_tollgate_v1_Policy__Output)[];
   'delete_policies': (string)[];
+  'upsert_roles': (_tollgate_v1_Role__Output)[];
+  'delete_roles': (string)[];
 }

@@ -6,10 +6,12 @@ export interface SnapshotEnd {
   'token_count'?: (number | string | Long);
   'policy_count'?: (number | string | Long);
   'digest'?: (string);
+  'role_count'?: (number | string | Long);
 }
 
 export interface SnapshotEnd__Output {
   'token_count': (number);
   'policy_count': (number);
   'digest': (string);
+  'role_count': (number);
 }

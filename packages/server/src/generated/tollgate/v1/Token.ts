@@ -1,6 +1,7 @@
 // Original file: proto/tollgate/v1/replication.proto
 
 import type { PolicyNames as _tollgate_v1_PolicyNames, PolicyNames__Output as _tollgate_v1_PolicyNames__Output } from '../../tollgate/v1/PolicyNames.js';
+import type { RoleLink as _tollgate_v1_RoleLink, RoleLink__Output as _tollgate_v1_RoleLink__Output } from '../../tollgate/v1/RoleLink.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Token {
@@ -16,6 +17,7 @@ export interface Token {
   'expiration_ttl_ns'?: (number | string | Long);
   'create_index'?: (number | string | Long);
   'modify_index'?: (number | string | Long);
+  'roles'?: (_tollgate_v1_RoleLink)[];
 }
 
 export interface Token__Output {
@@ -31,4 +33,5 @@ export interface Token__Output {
   'expiration_ttl_ns': (number);
   'create_index': (number);
   'modify_index': (number);
+  'roles': (_tollgate_v1_RoleLink__Output)[];
 }
