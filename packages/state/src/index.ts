@@ -45,3 +45,4 @@ export type {
   TableName,
   TokenType,
 } from './types.js';
+export type { RecordKind } from './record-mac.js';

@@ -3,7 +3,7 @@ import { expiryKey } from './expiry-index.js';
 import type { ReadView } from './read-view.js';
 import { secretIndexKey, type SecretBox } from './secret-box.js';
 import { StagedView } from './staged-view.js';
-import type { ACLPolicy, ACLToken, Change, TableName } from './types.js';
+import type { ACLPolicy, ACLRole, ACLToken, Change, TableName } from './types.js';
 
 /**
  * On-disk layout of the embedded state machine: one LevelDB, UTF-8 string
@@ -77,6 +77,11 @@ export const feedKey = (index: number, seq: number): string =>
 export type StoredToken = Omit<ACLToken, 'SecretID'> & { readonly SealedSecretID: string; readonly Mac: string };
 /** A policy as written to disk: with the record's MAC. */
 export type StoredPolicy = ACLPolicy & { readonly Mac: string };
+/** A role as stored: with the MAC over its fields. */
+export type StoredRole = ACLRole & { readonly Mac: string };
+
+/** The word for one record of a table, in log lines and errors. */
+export const RECORD_NOUN: Readonly<Record<TableName, string>> = { acl_token: 'token', acl_policy: 'policy', acl_role: 'role' };
 
 /** One LevelDB batch operation (JSON value encoding). */
 export type LevelOp = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
@@ -90,6 +95,11 @@ export function sealToken(token: ACLToken, box: SecretBox): StoredToken {
 /** A policy with its MAC, as written to disk. */
 export function signPolicy(policy: ACLPolicy, box: SecretBox): StoredPolicy {
   return { ...policy, Mac: box.records.sign('policy', policy.Name, policy as unknown as Record<string, unknown>) };
+}
+
+/** A role with its MAC, as written to disk. */
+export function signRole(role: ACLRole, box: SecretBox): StoredRole {
+  return { ...role, Mac: box.records.sign('role', role.ID, role as unknown as Record<string, unknown>) };
 }
 
 /** Secondary-index keys of one token (secret hash, policy links, expiry). */
@@ -157,7 +167,7 @@ export function encodeEntries(
           entryChanges.push({ index: entry.index, table: 'acl_policy', op: 'delete', key: op.name, global: true });
           break;
         case 'put-role':
-          ops.push({ type: 'put', key: roleKey(op.role.ID), value: op.role });
+          ops.push({ type: 'put', key: roleKey(op.role.ID), value: signRole(op.role, box) });
           entryChanges.push({ index: entry.index, table: 'acl_role', op: 'upsert', key: op.role.ID, global: true });
           break;
         case 'delete-role':

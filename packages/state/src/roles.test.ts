@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Level } from 'level';
 import { describe, expect, it } from 'vitest';
 import type { ACLRole } from './index.js';
 import { freshStore, openStore, policy, token } from '../test/helpers.js';
@@ -145,5 +146,29 @@ describe('external (HA) entries and snapshots', () => {
     const s = role('s', ['readonly'], { CreateIndex: 3, ModifyIndex: 3 });
     await store.applySnapshot({ index: 5, tokens: [], policies: [], roles: [s], bootstrapIndex: 0, replicationCursor: 0 });
     expect(store.listRoles()).toEqual([{ ...s }]);
+  });
+});
+
+describe('roles authenticated at rest', () => {
+  it('refuses a role whose policies were edited on disk: left out after reopen, reported by ID; an untouched role loads', async () => {
+    const { store, dir } = await freshStore();
+    await store.apply({ type: 'policy-upsert', policies: [policy('readonly'), policy('admin')] });
+    const edited = role('deployers');
+    const kept = role('viewers');
+    await store.apply({ type: 'role-upsert', roles: [edited, kept], mode: 'create' });
+    await store.close();
+    const db = new Level<string, Record<string, unknown>>(dir, { valueEncoding: 'json', createIfMissing: false });
+    await db.open();
+    const stored = await db.get(`r:${edited.ID}`);
+    expect(stored).toHaveProperty('Mac');
+    await db.put(`r:${edited.ID}`, { ...stored, Policies: [{ Name: 'readonly' }, { Name: 'admin' }] });
+    await db.close();
+
+    const refused: string[] = [];
+    const again = await openStore(dir, { metrics: { observeRecordRefused: (table, source) => refused.push(`${table}/${source}`) } });
+    expect(again.role(edited.ID)).toBeUndefined();
+    expect(again.role(kept.ID)?.Name).toBe('viewers');
+    expect(refused).toEqual(['acl_role/disk']);
+    await again.close();
   });
 });

@@ -14,6 +14,8 @@ import {
   tokenIndexValue,
   type LevelOp,
   type StoredPolicy,
+  type StoredRole,
+  RECORD_NOUN,
   type StoredToken,
 } from './level-layout.js';
 import type { Logger } from './logger.js';
@@ -94,7 +96,7 @@ export async function loadState(
     await upgradeUnsigned(db, box, path, log);
   }
   const refuse = (table: TableName, id: string, why: string): void => {
-    log.error({ table, id, why }, `stored ${table === 'acl_token' ? 'token' : 'policy'} ${id} refused: ${why}`);
+    log.error({ table, id, why }, `stored ${RECORD_NOUN[table]} ${id} refused: ${why}`);
     opts.onRefused?.(table, id, why);
   };
   const refusedTokens = new Set<string>();
@@ -139,7 +141,13 @@ export async function loadState(
     mem.putPolicy(checkPolicy(record, `stored policy ${name}`));
   }
   for (const [key, value] of await readRange(db, PREFIX.role)) {
-    mem.putRole(checkRole(value, `stored role ${key.slice(PREFIX.role.length)}`));
+    const id = key.slice(PREFIX.role.length);
+    const { Mac, ...record } = (isRecord(value) ? value : {}) as Partial<StoredRole>;
+    if (!box.records.verify('role', id, record, Mac)) {
+      refuse('acl_role', id, 'its integrity check (MAC) failed: the record was edited at rest');
+      continue;
+    }
+    mem.putRole(checkRole(record, `stored role ${id}`));
   }
 
   await verifyIndexes(db, mem, log, refusedTokens);

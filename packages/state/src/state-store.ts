@@ -5,7 +5,7 @@ import type { CommitEntry } from './commit-entry.js';
 import { CommitFailedError, InvalidArgumentError, StoreClosedError, StoreOpenError } from './errors.js';
 import { expiryKeyOfDate } from './expiry-index.js';
 import { checkCommittedEntry, planSnapshot, type CommittedSnapshot } from './external-apply.js';
-import { META, PREFIX, encodeEntries, feedKey } from './level-layout.js';
+import { META, PREFIX, RECORD_NOUN, encodeEntries, feedKey } from './level-layout.js';
 import { noopLogger, type Logger } from './logger.js';
 import { checkStoreDir, type StoreCreateMode } from './open-guard.js';
 import { MemoryState } from './memory-state.js';
@@ -230,7 +230,7 @@ export class StateStore {
    * logged with its name, counted in the store's metrics.
    */
   reportRefusedRecord(table: TableName, id: string, why: string, source: string): void {
-    this.#log.error({ table, id, why, source }, `${table === 'acl_token' ? 'token' : 'policy'} ${id} from ${source} refused: ${why}`);
+    this.#log.error({ table, id, why, source }, `${RECORD_NOUN[table]} ${id} from ${source} refused: ${why}`);
     this.#metrics.observeRecordRefused(table, source);
   }
 

@@ -3,7 +3,7 @@ import { SecretBox } from '@tollgate/state';
 import type { ACLToken } from '@tollgate/state';
 import type { IKeyValue } from 'etcd3';
 import { describe, expect, it } from 'vitest';
-import { EtcdLayout, decodeEvents, decodeSnapshot, encodePolicy, encodeToken } from './etcd-layout.js';
+import { EtcdLayout, decodeEvents, decodeRole, decodeSnapshot, encodePolicy, encodeRole, encodeToken } from './etcd-layout.js';
 
 const box = new SecretBox(randomBytes(32));
 const L = new EtcdLayout('/tollgate/eu/');
@@ -110,6 +110,20 @@ describe('etcd layout', () => {
     expect(snap.tokens).toEqual([]);
     expect(snap.policies).toEqual([]);
     expect(refused).toEqual([`acl_token:${t.AccessorID}`, 'acl_policy:ro', `acl_token:${t.AccessorID}`, 'acl_policy:ro']);
+  });
+
+  it('refuses a role edited in etcd (a policy added to it): never applied, deleted instead, reported by ID; an untouched role reads back', () => {
+    const r = { ID: '6f1c0f2e-4a7b-4a35-9d1e-2f0b4f6c8a11', Name: 'deployers', Description: '', Policies: [{ Name: 'ro' }], Hash: 'h', CreateIndex: 0, ModifyIndex: 0 };
+    const good = encodeRole(r, box);
+    expect(decodeRole(kv(L.role(r.ID), good, 4, 4), r.ID, box)).toEqual({ ...r, CreateIndex: 4, ModifyIndex: 4 });
+    const edited = JSON.stringify({ ...JSON.parse(good), Policies: [{ Name: 'ro' }, { Name: 'admin' }] });
+    const refused: string[] = [];
+    const sink = (table: string, id: string): number => refused.push(`${table}:${id}`);
+    const { entries } = decodeEvents(L, [{ type: 'Put', kv: kv(L.role(r.ID), edited, 5, 5) }], box, sink);
+    expect(entries[0]!.ops).toEqual([{ type: 'delete-role', id: r.ID }]);
+    const snap = decodeSnapshot(L, [kv(L.role(r.ID), edited, 5, 5)], 9, box, sink);
+    expect(snap.roles).toEqual([]);
+    expect(refused).toEqual([`acl_role:${r.ID}`, `acl_role:${r.ID}`]);
   });
 
   it('reads a full listing as a snapshot at the listing revision', () => {

@@ -1,5 +1,5 @@
 import { secretIndexKey } from '@tollgate/state';
-import type { ACLPolicy, ACLRole, ACLToken, CommitEntry, CommittedSnapshot, EntryOp, SecretBox, TableName } from '@tollgate/state';
+import type { ACLPolicy, ACLRole, ACLToken, CommitEntry, CommittedSnapshot, EntryOp, RecordKind, SecretBox, TableName } from '@tollgate/state';
 import type { IKeyValue } from 'etcd3';
 import type { ErrorCode } from '../errors.js';
 
@@ -128,7 +128,7 @@ export function encodeToken(token: ACLToken, box: SecretBox): string {
 }
 
 /** The record as JSON with its MAC (`Mac`), so an edit of any field in etcd is detected by every agent. */
-function signed(box: SecretBox, kind: 'token' | 'policy', id: string, record: Record<string, unknown>): string {
+function signed(box: SecretBox, kind: RecordKind, id: string, record: Record<string, unknown>): string {
   return JSON.stringify({ ...record, Mac: box.records.sign(kind, id, record) });
 }
 
@@ -145,8 +145,8 @@ export function encodePolicy(policy: ACLPolicy, box: SecretBox): string {
 }
 
 /** The etcd value of a role: no indexes. */
-export function encodeRole(role: ACLRole): string {
-  return JSON.stringify({
+export function encodeRole(role: ACLRole, box: SecretBox): string {
+  return signed(box, 'role', role.ID, {
     ID: role.ID,
     Name: role.Name,
     Description: role.Description,
@@ -197,16 +197,16 @@ export class RecordRefusedError extends Error {
     readonly id: string,
     key: string,
   ) {
-    super(`etcd key ${key}: integrity check (MAC) failed; the ${table === 'acl_token' ? 'token' : 'policy'} ${id} is refused`);
+    super(`etcd key ${key}: integrity check (MAC) failed; the ${table.slice(4)} ${id} is refused`);
     this.name = 'RecordRefusedError';
   }
 }
 
 /** The fields of a signed value, after checking its MAC. */
-function verified(kv: IKeyValue, box: SecretBox, kind: 'token' | 'policy', id: string): Record<string, unknown> {
+function verified(kv: IKeyValue, box: SecretBox, kind: RecordKind, id: string): Record<string, unknown> {
   const { Mac, ...fields } = json(kv);
   if (!box.records.verify(kind, id, fields, Mac)) {
-    throw new RecordRefusedError(kind === 'token' ? 'acl_token' : 'acl_policy', id, kv.key.toString());
+    throw new RecordRefusedError(`acl_${kind}`, id, kv.key.toString());
   }
   return fields;
 }
@@ -248,10 +248,10 @@ export function decodePolicy(kv: IKeyValue, name: string, box: SecretBox): ACLPo
 }
 
 /** A role from its etcd key-value, indexes from the key's revisions. */
-export function decodeRole(kv: IKeyValue, id: string): ACLRole {
+export function decodeRole(kv: IKeyValue, id: string, box: SecretBox): ACLRole {
   const key = kv.key.toString();
   return {
-    ...(json(kv) as unknown as ACLRole),
+    ...(verified(kv, box, 'role', id) as unknown as ACLRole),
     ID: id,
     CreateIndex: revision(kv.create_revision, key),
     ModifyIndex: revision(kv.mod_revision, key),
@@ -306,7 +306,11 @@ export function decodeEvents(layout: EtcdLayout, events: readonly LayoutEvent[],
         );
         break;
       case 'role':
-        e.ops.push(put ? { type: 'put-role', role: decodeRole(ev.kv, what.id) } : { type: 'delete-role', id: what.id });
+        e.ops.push(
+          put
+            ? refusedAs(() => ({ type: 'put-role', role: decodeRole(ev.kv, what.id, box) }), { type: 'delete-role', id: what.id }, onRefused)
+            : { type: 'delete-role', id: what.id },
+        );
         break;
       case 'table':
         e.tables.add(what.id);
@@ -380,7 +384,12 @@ export function decodeSnapshot(
         }
         break;
       case 'role':
-        roles.push(decodeRole(kv, what.id));
+        try {
+          roles.push(decodeRole(kv, what.id, box));
+        } catch (err) {
+          if (!(err instanceof RecordRefusedError)) throw err;
+          onRefused?.(err.table, err.id);
+        }
         break;
       case 'bootstrap':
         bootstrapIndex = Number(kv.mod_revision);

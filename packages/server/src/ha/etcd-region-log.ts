@@ -348,7 +348,7 @@ export class EtcdRegionLog extends RegionLog {
           const r = op.role;
           const prev = store.role(r.ID);
           const compares = [pin(L.role(r.ID), prev?.ModifyIndex)];
-          const ops: Op[] = [{ type: 'put', key: L.role(r.ID), value: encodeRole(r) }];
+          const ops: Op[] = [{ type: 'put', key: L.role(r.ID), value: encodeRole(r, this.#box) }];
           if (prev === undefined || prev.Name !== r.Name) {
             // The name key makes role names unique across racing agents.
             if (!releasedNames.has(r.Name)) compares.push(pin(L.roleName(r.Name), undefined));
