@@ -186,6 +186,95 @@ describe('web UI', () => {
     await page.close();
   });
 
+  it("roles: list and filter, create (with the API's words for a bad one), edit, link to a token, delete — against a follower", async () => {
+    const eu = cluster.agent('eu-west').addr;
+    const global = cluster.agent('global').addr;
+    const management = { token: cluster.management };
+    for (const [name, ns] of [['ui-role-read', 'default'], ['ui-role-ops', 'ops']] as const) {
+      const body = { Name: name, Rules: `namespace "${ns}" {\n  policy = "read"\n}\n` };
+      expect((await api(global, 'POST', `/v1/acl/policy/${name}`, { ...management, body })).status).toBe(200);
+    }
+    const page = await browser.newPage();
+    await signIn(page, eu, cluster.management);
+
+    // Without a policy the agent refuses the role, and the form shows its words.
+    await page.getByRole('link', { name: 'Roles' }).click();
+    await page.getByRole('link', { name: 'Create role' }).click();
+    await page.getByLabel('Name').fill('ui-deployers');
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await page.getByRole('alert').filter({ hasText: /^400/ }).filter({ hasText: 'at least one policy should be specified' }).waitFor();
+    // With one: created through the follower (forwarded), then shown with its policy as a link.
+    await page.getByLabel('Description').fill('Deploys to default');
+    await page.getByRole('checkbox', { name: 'ui-role-read' }).check();
+    await browser.screenshot(page, 'role-create');
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await page.getByRole('heading', { name: 'ui-deployers' }).waitFor();
+    const roleId = decodeURIComponent(page.url().split('/').pop()!);
+    expect(roleId).toMatch(/^[0-9a-f-]{36}$/);
+    const stored = await api(global, 'GET', `/v1/acl/role/${roleId}`, management);
+    expect(stored.body).toMatchObject({ Name: 'ui-deployers', Description: 'Deploys to default', Policies: [{ Name: 'ui-role-read' }] });
+
+    // Edited: a second policy; the page reads the agent's answer back.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('checkbox', { name: 'ui-role-ops' }).check();
+    await page.getByRole('button', { name: 'Save role' }).click();
+    await page.waitForURL(new RegExp(`#/roles/${roleId}$`));
+    await page.locator('dd').getByRole('link', { name: 'ui-role-ops' }).waitFor();
+    expect((await api(global, 'GET', `/v1/acl/role/${roleId}`, management)).body.Policies).toEqual([{ Name: 'ui-role-read' }, { Name: 'ui-role-ops' }]);
+
+    // Assigned on the tokens page: the token shows the role as a link, and the role its token.
+    await page.goto(`${eu}/ui/#/tokens/new`);
+    await page.getByLabel('Name').fill('ui-deployer-1');
+    await page.getByRole('group', { name: 'Roles' }).getByRole('checkbox', { name: 'ui-deployers' }).check();
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.locator('#new-secret').waitFor();
+    await page.getByRole('link', { name: 'open the token' }).click();
+    await page.getByRole('heading', { name: 'ui-deployer-1' }).waitFor();
+    const accessor = page.url().split('/').pop()!;
+    expect((await api(eu, 'GET', `/v1/acl/token/${accessor}`, management)).body.Roles).toEqual([{ ID: roleId, Name: 'ui-deployers' }]);
+    await page.getByRole('link', { name: 'ui-deployers' }).click();
+    await page.waitForURL(new RegExp(`#/roles/${roleId}$`));
+    await page.locator('tbody tr', { hasText: 'ui-deployer-1' }).waitFor();
+    await browser.screenshot(page, 'role-detail');
+    // The policy lists the role that uses it.
+    await page.locator('dd').getByRole('link', { name: 'ui-role-ops' }).click();
+    await page.getByRole('heading', { name: 'Used by roles' }).waitFor();
+    await page.getByRole('link', { name: 'ui-deployers' }).waitFor();
+    // The playground names the role that granted a check.
+    await page.goto(`${eu}/ui/#/playground`);
+    await page.getByLabel('Token to check').selectOption(accessor);
+    await page.locator('input[name="name-0"]').fill('ops');
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect.poll(() => page.locator('ol.results li').first().textContent()).toMatch(/Allowed.*policy "ui-role-ops".*role "ui-deployers"/s);
+
+    // Listed and filtered on the agent (go-bexpr); a bad expression is the agent's 400.
+    const other = { Name: 'ui-auditors', Description: '', Policies: [{ Name: 'ui-role-read' }] };
+    expect((await api(global, 'POST', '/v1/acl/role', { ...management, body: other })).status).toBe(200);
+    await page.goto(`${eu}/ui/#/roles`);
+    const rows = page.locator('tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    await page.getByRole('textbox', { name: /^Filter/ }).fill('Name contains "deploy"');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.textContent()).toContain('ui-deployers');
+    await browser.screenshot(page, 'roles');
+    await page.getByRole('textbox', { name: /^Filter/ }).fill('Nope == "x"');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('alert').filter({ hasText: /^400/ }).waitFor();
+
+    // Deleted after a confirmation; the token no longer links it.
+    await page.goto(`${eu}/ui/#/roles/${roleId}`);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete role' }).click();
+    await page.waitForURL(/#\/roles$/);
+    expect((await api(global, 'GET', `/v1/acl/role/${roleId}`, management)).status).toBe(404);
+    await page.goto(`${eu}/ui/#/tokens/${accessor}`);
+    await page.getByRole('heading', { name: 'ui-deployer-1' }).waitFor();
+    await expect.poll(() => page.locator('.facts div', { hasText: 'Roles' }).locator('dd').textContent(), { timeout: 10_000 }).toBe('none');
+    expect(browser.problems).toEqual([]);
+    await page.close();
+  });
+
   it('shows every region live: followers streaming, a stopped follower red, then recovered', async () => {
     const global = cluster.agent('global').addr;
     const page = await browser.newPage();

@@ -4,6 +4,9 @@ import { PoliciesPage } from './pages/policies';
 import { PolicyDetailPage } from './pages/policy-detail';
 import { PolicyEditorPage } from './pages/policy-editor';
 import { RegionsPage } from './pages/regions';
+import { RoleDetailPage } from './pages/role-detail';
+import { RoleFormPage } from './pages/role-form';
+import { RolesPage } from './pages/roles';
 import { SignInPage } from './pages/sign-in';
 import { TokenDetailPage } from './pages/token-detail';
 import { TokenFormPage } from './pages/token-form';
@@ -20,8 +23,8 @@ export interface PageDef {
 
 /**
  * Every page, one list: an object type is a list page (with `nav`), a
- * detail page and a form. Roles, auth methods and binding rules join here
- * as their APIs land — a file per page and three lines each.
+ * detail page and a form. Auth methods and binding rules join here as
+ * their APIs land — a file per page and a line each.
  */
 export const PAGES: readonly PageDef[] = [
   { pattern: '/tokens', nav: 'Tokens', render: () => <TokensPage /> },
@@ -32,6 +35,10 @@ export const PAGES: readonly PageDef[] = [
   { pattern: '/policies/new', render: () => <PolicyEditorPage /> },
   { pattern: '/policies/:name', render: (p) => <PolicyDetailPage name={p.name!} /> },
   { pattern: '/policies/:name/edit', render: (p) => <PolicyEditorPage name={p.name!} /> },
+  { pattern: '/roles', nav: 'Roles', render: () => <RolesPage /> },
+  { pattern: '/roles/new', render: () => <RoleFormPage /> },
+  { pattern: '/roles/:id', render: (p) => <RoleDetailPage id={p.id!} /> },
+  { pattern: '/roles/:id/edit', render: (p) => <RoleFormPage id={p.id!} /> },
   { pattern: '/regions', nav: 'Regions', render: () => <RegionsPage /> },
   { pattern: '/playground', nav: 'Check playground', render: () => <PlaygroundPage /> },
   { pattern: '/sign-in', render: () => <SignInPage /> },

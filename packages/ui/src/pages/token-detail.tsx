@@ -1,9 +1,10 @@
 import { api } from '../api';
 import { ConfirmButton, ErrorBox, Facts, Loading, Time, useLoad, useTitle } from '../components';
 import { href, navigate } from '../router';
+import { PolicyLinks, RoleLinks } from './links';
 
 /**
- * One token: its fields, policies as links, expiry. The SecretID is never
+ * One token: its fields, policies and roles as links, expiry. The SecretID is never
  * shown here (only once, at creation).
  */
 export function TokenDetailPage({ id }: { id: string }) {
@@ -48,18 +49,9 @@ export function TokenDetailPage({ id }: { id: string }) {
               ['Type', t.Type],
               [
                 'Policies',
-                t.Policies && t.Policies.length > 0 ? (
-                  <ul class="inline">
-                    {t.Policies.map((p) => (
-                      <li key={p}>
-                        <a href={href(`/policies/${encodeURIComponent(p)}`)}>{p}</a>
-                      </li>
-                    ))}
-                  </ul>
-                ) : (
-                  <span class="muted">{t.Type === 'management' ? 'all access (management)' : 'none'}</span>
-                ),
+                t.Type === 'management' ? <span class="muted">all access (management)</span> : <PolicyLinks names={t.Policies ?? []} />,
               ],
+              ['Roles', <RoleLinks roles={t.Roles} />],
               ['Scope', t.Global ? 'global (replicated to every region)' : 'local (this region only)'],
               ['Created', <Time value={t.CreateTime} />],
               ['Expires', <Time value={t.ExpirationTime} />],

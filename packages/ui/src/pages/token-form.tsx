@@ -3,22 +3,27 @@ import type { AclToken, AclTokenType } from '@tollgate/client';
 import { api } from '../api';
 import { CopyButton, ErrorBox, Loading, useLoad, useTitle } from '../components';
 import { href, navigate } from '../router';
+import { NamePicker } from './name-picker';
 
 /**
- * Create a token (client or management, global, TTL, policies) or update
- * one (name, type, policies; Global and the TTL cannot change). A created
+ * Create a token (client or management, global, TTL, policies, roles) or
+ * update one (name, type, policies, roles; Global and the TTL cannot
+ * change). A created
  * token's SecretID is shown once, here, with a copy button.
  */
 export function TokenFormPage({ id }: { id?: string }) {
   const editing = id !== undefined;
   useTitle(editing ? 'Edit token' : 'Create token');
   const policies = useLoad(() => api().listPolicies(), []);
+  const roles = useLoad(() => api().listRoles(), []);
   const existing = useLoad(() => (id === undefined ? Promise.resolve(undefined) : api().readToken(id)), [id]);
   const [name, setName] = useState('');
   const [type, setType] = useState<AclTokenType>('client');
   const [global, setGlobal] = useState(false);
   const [ttl, setTtl] = useState('');
   const [chosen, setChosen] = useState<string[]>([]);
+  // Role IDs: a token links roles by ID (a renamed role stays linked).
+  const [chosenRoles, setChosenRoles] = useState<string[]>([]);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<AclToken>();
@@ -29,6 +34,7 @@ export function TokenFormPage({ id }: { id?: string }) {
     setType(token.Type);
     setGlobal(token.Global);
     setChosen([...(token.Policies ?? [])]);
+    setChosenRoles((token.Roles ?? []).map((r) => r.ID));
   }, [token]);
 
   const submit = async (e: Event): Promise<void> => {
@@ -36,14 +42,23 @@ export function TokenFormPage({ id }: { id?: string }) {
     setBusy(true);
     setError(undefined);
     try {
+      // Management tokens carry neither policies nor roles (the agent refuses them).
       const Policies = type === 'management' ? [] : chosen;
+      const Roles = type === 'management' ? [] : chosenRoles.map((ID) => ({ ID }));
       if (token !== undefined) {
         // The whole token goes back (Nomad's update replaces every mutable field).
         const { SecretID: _secret, ...rest } = token;
-        await api().updateToken({ ...rest, Name: name, Type: type, Policies });
+        await api().updateToken({ ...rest, Name: name, Type: type, Policies, Roles });
         navigate(`/tokens/${encodeURIComponent(token.AccessorID)}`);
       } else {
-        const res = await api().createToken({ Name: name, Type: type, Global: global, Policies, ...(ttl.trim() ? { ExpirationTTL: ttl.trim() } : {}) });
+        const res = await api().createToken({
+          Name: name,
+          Type: type,
+          Global: global,
+          Policies,
+          Roles,
+          ...(ttl.trim() ? { ExpirationTTL: ttl.trim() } : {}),
+        });
         setCreated(res.data);
       }
     } catch (err) {
@@ -111,29 +126,34 @@ export function TokenFormPage({ id }: { id?: string }) {
           </>
         )}
         {type === 'client' && (
-          <fieldset>
-            <legend>Policies</legend>
-            <ErrorBox error={policies.error} />
-            {policies.data?.data.length === 0 && (
-              <p class="muted">
-                No policies yet — <a href={href('/policies/new')}>create one</a>.
-              </p>
-            )}
-            <div class="checks">
-              {policies.data?.data.map((p) => (
-                <label key={p.Name} class="inline">
-                  <input
-                    type="checkbox"
-                    name="policy"
-                    value={p.Name}
-                    checked={chosen.includes(p.Name)}
-                    onChange={(e) => setChosen(e.currentTarget.checked ? [...chosen, p.Name] : chosen.filter((c) => c !== p.Name))}
-                  />{' '}
-                  {p.Name}
-                </label>
-              ))}
-            </div>
-          </fieldset>
+          <>
+            <NamePicker
+              legend="Policies"
+              name="policy"
+              options={policies.data?.data.map((p) => ({ value: p.Name, label: p.Name }))}
+              error={policies.error}
+              chosen={chosen}
+              onChange={setChosen}
+              none={
+                <>
+                  No policies yet — <a href={href('/policies/new')}>create one</a>.
+                </>
+              }
+            />
+            <NamePicker
+              legend="Roles"
+              name="role"
+              options={roles.data?.data.map((r) => ({ value: r.ID, label: r.Name }))}
+              error={roles.error}
+              chosen={chosenRoles}
+              onChange={setChosenRoles}
+              none={
+                <>
+                  No roles yet — <a href={href('/roles/new')}>create one</a>.
+                </>
+              }
+            />
+          </>
         )}
         <ErrorBox error={error} />
         <button type="submit" class="primary" disabled={busy}>

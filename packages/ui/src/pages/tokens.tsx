@@ -93,7 +93,7 @@ async function filterSupported(): Promise<boolean> {
   }
 }
 
-/** A table of token stubs (also used by a policy's "used by" list). */
+/** A table of token stubs (also a policy's and a role's "used by" list). */
 export function TokenTable({ tokens }: { tokens: readonly AclTokenListStub[] }) {
   if (tokens.length === 0) return <p class="muted">No tokens.</p>;
   return (
@@ -105,6 +105,7 @@ export function TokenTable({ tokens }: { tokens: readonly AclTokenListStub[] }) 
             <th>Accessor ID</th>
             <th>Type</th>
             <th>Policies</th>
+            <th>Roles</th>
             <th>Scope</th>
             <th>Expires</th>
           </tr>
@@ -120,6 +121,7 @@ export function TokenTable({ tokens }: { tokens: readonly AclTokenListStub[] }) 
               </td>
               <td>{t.Type}</td>
               <td>{(t.Policies ?? []).join(', ') || <span class="muted">—</span>}</td>
+              <td>{(t.Roles ?? []).map((r) => r.Name).join(', ') || <span class="muted">—</span>}</td>
               <td>{t.Global ? 'global' : 'local'}</td>
               <td>
                 <Time value={t.ExpirationTime} />

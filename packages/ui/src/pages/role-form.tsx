@@ -1,0 +1,82 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
+import { ErrorBox, Loading, useLoad, useTitle } from '../components';
+import { href, navigate } from '../router';
+import { NamePicker } from './name-picker';
+
+/**
+ * Create a role or edit one: name, description and its policies (at least
+ * one, each must exist — the agent says so otherwise). Written through this
+ * agent, which forwards to the authoritative region from a follower.
+ */
+export function RoleFormPage({ id }: { id?: string }) {
+  const editing = id !== undefined;
+  useTitle(editing ? 'Edit role' : 'Create role');
+  const policies = useLoad(() => api().listPolicies(), []);
+  const existing = useLoad(() => (id === undefined ? Promise.resolve(undefined) : api().readRole(id)), [id]);
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const role = existing.data?.data;
+  useEffect(() => {
+    if (role === undefined) return;
+    setName(role.Name);
+    setDescription(role.Description);
+    setChosen(role.Policies.map((p) => p.Name));
+  }, [role]);
+
+  const submit = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const body = { Name: name.trim(), Description: description, Policies: chosen.map((Name) => ({ Name })) };
+      const res = role !== undefined ? await api().updateRole({ ...body, ID: role.ID }) : await api().createRole(body);
+      navigate(`/roles/${encodeURIComponent(res.data.ID)}`);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (editing && existing.loading && role === undefined) return <Loading what="the role" />;
+  return (
+    <section class="narrow">
+      <p class="crumbs">
+        <a href={href('/roles')}>Roles</a> /
+      </p>
+      <h1>{editing ? `Edit ${role?.Name ?? 'role'}` : 'Create role'}</h1>
+      <ErrorBox error={existing.error} />
+      <form onSubmit={(e) => void submit(e)}>
+        <label>
+          Name
+          <input name="name" required value={name} spellcheck={false} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <label>
+          Description
+          <input name="description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+        </label>
+        <NamePicker
+          legend="Policies"
+          name="policy"
+          options={policies.data?.data.map((p) => ({ value: p.Name, label: p.Name }))}
+          error={policies.error}
+          chosen={chosen}
+          onChange={setChosen}
+          none={
+            <>
+              No policies yet — <a href={href('/policies/new')}>create one</a>.
+            </>
+          }
+        />
+        <ErrorBox error={error} />
+        <button type="submit" class="primary" disabled={busy}>
+          {editing ? 'Save role' : 'Create role'}
+        </button>
+      </form>
+    </section>
+  );
+}
