@@ -13,6 +13,8 @@ const SYSTEM_PACKAGES: ReadonlyArray<{ bin: string; pkg: string }> = [
   { bin: 'prometheus', pkg: 'prometheus' },
   // The UI's browser tests drive Debian's chromium (never a browser download).
   { bin: 'chromium', pkg: 'chromium' },
+  // certutil: the HTTPS browser test trusts its test CA the way an operator would (browser.ts).
+  { bin: 'certutil', pkg: 'libnss3-tools' },
 ];
 
 export default function setup(): void {
