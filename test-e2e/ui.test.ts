@@ -186,6 +186,31 @@ describe('web UI', () => {
     await page.close();
   });
 
+  it('anonymous browsing shows what the anonymous policy allows', async () => {
+    const eu = cluster.agent('eu-west').addr;
+    const global = cluster.agent('global').addr;
+    const body = { Name: 'anonymous', Description: 'What anyone may do', Rules: 'namespace "default" {\n  policy = "read"\n}\n' };
+    expect((await api(global, 'POST', '/v1/acl/policy/anonymous', { token: cluster.management, body })).status).toBe(200);
+    await cluster.waitReplicated();
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${eu}/ui/#/policies`);
+      await expect.poll(() => page.getByTestId('whoami').textContent()).toContain('anonymous');
+      // The anonymous token's policy is listed and readable, with its rules.
+      await page.getByRole('main').getByRole('link', { name: 'anonymous' }).click();
+      await page.locator('.hl-block', { hasText: 'namespace' }).first().waitFor();
+      // The playground checks the anonymous token when nobody is signed in.
+      await page.goto(`${eu}/ui/#/playground`);
+      await page.getByRole('button', { name: 'Check', exact: true }).click();
+      await expect.poll(() => page.locator('ol.results li').first().textContent()).toMatch(/Allowed.*allowed by policy "anonymous"/s);
+      expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    } finally {
+      await page.close();
+      expect((await api(global, 'DELETE', '/v1/acl/policy/anonymous', { token: cluster.management })).status).toBe(200);
+      await cluster.waitReplicated();
+    }
+  });
+
   it("roles: list and filter, create (with the API's words for a bad one), edit, link to a token, delete — against a follower", async () => {
     const eu = cluster.agent('eu-west').addr;
     const global = cluster.agent('global').addr;
