@@ -1,3 +1,4 @@
+import type { AclToken } from '@tollgate/client';
 import { api } from '../api';
 import { ConfirmButton, ErrorBox, Facts, Loading, Time, useLoad, useTitle } from '../components';
 import { href, navigate } from '../router';
@@ -10,7 +11,8 @@ import { PolicyLinks, RoleLinks } from './links';
 export function TokenDetailPage({ id }: { id: string }) {
   useTitle(`Token ${id.slice(0, 8)}`);
   const token = useLoad(() => api().readToken(id), [id]);
-  const t = token.data?.data;
+  // Lineage and Meta (token leases, issue 13) are shown when the agent sends them.
+  const t = token.data?.data as (AclToken & { ParentAccessorID?: string; Meta?: Readonly<Record<string, string>> }) | undefined;
   return (
     <section>
       <p class="crumbs">
@@ -55,6 +57,12 @@ export function TokenDetailPage({ id }: { id: string }) {
               ['Scope', t.Global ? 'global (replicated to every region)' : 'local (this region only)'],
               ['Created', <Time value={t.CreateTime} />],
               ['Expires', <Time value={t.ExpirationTime} />],
+              ...(t.ParentAccessorID
+                ? [['Parent', <a class="mono" href={href(`/tokens/${encodeURIComponent(t.ParentAccessorID)}`)}>{t.ParentAccessorID}</a>] as const]
+                : []),
+              ...(t.Meta && Object.keys(t.Meta).length > 0
+                ? [['Meta', <ul class="inline">{Object.entries(t.Meta).map(([k, v]) => <li key={k}><code>{k}={v}</code></li>)}</ul>] as const]
+                : []),
               ['Create / modify index', `${t.CreateIndex} / ${t.ModifyIndex}`],
             ]}
           />

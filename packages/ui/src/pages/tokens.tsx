@@ -1,5 +1,4 @@
 import { useState } from 'preact/hooks';
-import { ApiError } from '@tollgate/client';
 import type { AclTokenListStub } from '@tollgate/client';
 import { api } from '../api';
 import { ErrorBox, Loading, Time, useLoad, useTitle } from '../components';
@@ -28,7 +27,6 @@ export function TokensPage() {
     setPages(['']);
     setQuery({ prefix: prefix.trim(), filter: filter.trim() });
   };
-  const filterSupport = useLoad(filterSupported, []);
   const next = list.data?.nextToken;
   return (
     <section>
@@ -38,7 +36,7 @@ export function TokensPage() {
           Create token
         </a>
       </div>
-      <form class="search" onSubmit={search} role="search" data-filter={filterSupport.loading ? 'probing' : String(filterSupport.data === true)}>
+      <form class="search" onSubmit={search} role="search">
         <label>
           Accessor ID prefix
           <input name="prefix" value={prefix} spellcheck={false} onInput={(e) => setPrefix(e.currentTarget.value)} />
@@ -47,19 +45,7 @@ export function TokensPage() {
           <span>
             Filter <small class="muted">go-bexpr, e.g. <code>Name contains "ci"</code></small>
           </span>
-          <input
-            name="filter"
-            value={filter}
-            spellcheck={false}
-            disabled={filterSupport.data === false}
-            aria-describedby="filter-note"
-            onInput={(e) => setFilter(e.currentTarget.value)}
-          />
-          {filterSupport.data === false && (
-            <small id="filter-note" class="muted">
-              This agent does not filter token lists yet; search by prefix.
-            </small>
-          )}
+          <input name="filter" value={filter} spellcheck={false} onInput={(e) => setFilter(e.currentTarget.value)} />
         </label>
         <button type="submit">Search</button>
       </form>
@@ -77,20 +63,6 @@ export function TokensPage() {
       </nav>
     </section>
   );
-}
-
-/**
- * Whether the agent filters token lists: one that does refuses a malformed
- * expression (400); one that does not ignores the parameter (200), and
- * the field must not pretend to work.
- */
-async function filterSupported(): Promise<boolean> {
-  try {
-    await api().listTokens({ perPage: 1, filter: '(' });
-    return false;
-  } catch (err) {
-    return err instanceof ApiError && err.status === 400;
-  }
 }
 
 /** A table of token stubs (also a policy's and a role's "used by" list). */
