@@ -90,3 +90,22 @@ export async function launchBrowser(opts: { colorScheme?: 'light' | 'dark'; trus
     },
   };
 }
+
+/** Signs in on the UI at `addr` with a SecretID and waits for the tokens page. */
+export async function signIn(page: Page, addr: string, secret: string): Promise<void> {
+  await page.goto(`${addr}/ui/#/sign-in`);
+  await page.getByLabel('Secret ID').fill(secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/#\/tokens$/);
+}
+
+/**
+ * On the "Token created" page: the SecretID shown once, copied with its
+ * button; returns what the page showed and what the clipboard then holds.
+ */
+export async function copyNewSecret(page: Page): Promise<{ shown: string; copied: unknown }> {
+  const shown = (await page.locator('#new-secret').textContent())!.trim();
+  await page.getByRole('button', { name: 'Copy Secret ID' }).click();
+  await page.getByText('Copied').waitFor();
+  return { shown, copied: await page.evaluate('navigator.clipboard.readText()') };
+}

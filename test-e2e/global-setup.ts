@@ -6,7 +6,7 @@ import { REPO } from './testkit.js';
 /**
  * Debian packages the e2e tests drive for real. Installed here when missing
  * (the machines are Debian and tests run as root); a user without root
- * installs them once by hand: `apt-get install -y etcd-server prometheus chromium`.
+ * installs them once by hand: `apt-get install -y etcd-server prometheus chromium libnss3-tools`.
  */
 const SYSTEM_PACKAGES: ReadonlyArray<{ bin: string; pkg: string }> = [
   { bin: 'etcd', pkg: 'etcd-server' },

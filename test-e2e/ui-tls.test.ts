@@ -10,7 +10,7 @@
 import { rm } from 'node:fs/promises';
 import type { Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from './browser.js';
+import { copyNewSecret, launchBrowser, signIn } from './browser.js';
 import type { TestBrowser } from './browser.js';
 import { api, startCluster } from './testkit.js';
 import type { Cluster } from './testkit.js';
@@ -66,10 +66,7 @@ describe('web UI over HTTPS', () => {
     expect(headers['set-cookie']).toBeUndefined();
 
     // Sign in: kept in sessionStorage only.
-    await page.goto(`${eu}/ui/#/sign-in`);
-    await page.getByLabel('Secret ID').fill(cluster.management);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/#\/tokens$/);
+    await signIn(page, eu, cluster.management);
     const signedInAt = requests.length;
     await expect.poll(() => page.getByTestId('whoami').textContent()).toContain('management');
     expect(await page.evaluate('sessionStorage.getItem("tollgate.secretId")')).toBe(cluster.management);
@@ -88,12 +85,10 @@ describe('web UI over HTTPS', () => {
     await page.getByRole('checkbox', { name: /Global/ }).check();
     await page.getByRole('checkbox', { name: 'tls-ui' }).check();
     await page.getByRole('button', { name: 'Create' }).click();
-    const secret = (await page.locator('#new-secret').textContent())!.trim();
-    expect(secret).toMatch(/^[0-9a-f-]{36}$/);
     // The Clipboard API works: an https page is a secure context.
-    await page.getByRole('button', { name: 'Copy Secret ID' }).click();
-    await page.getByText('Copied').waitFor();
-    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
+    const { shown: secret, copied } = await copyNewSecret(page);
+    expect(secret).toMatch(/^[0-9a-f-]{36}$/);
+    expect(copied).toBe(secret);
     expect((await api(cluster.agent('global').addr, 'GET', '/v1/acl/token/self', { token: secret, fetch: lab.fetch })).status).toBe(200);
 
     // The regions page follows replication over TLS.

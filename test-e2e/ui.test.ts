@@ -5,9 +5,8 @@
  * live while a follower stops and starts.
  */
 import { rm } from 'node:fs/promises';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from './browser.js';
+import { copyNewSecret, launchBrowser, signIn } from './browser.js';
 import type { TestBrowser } from './browser.js';
 import { api, startCluster } from './testkit.js';
 import type { Cluster } from './testkit.js';
@@ -27,13 +26,6 @@ afterAll(async () => {
   await cluster?.close();
   await Promise.all(dataDirs.map((d) => rm(d, { recursive: true, force: true })));
 });
-
-async function signIn(page: Page, addr: string, secret: string): Promise<void> {
-  await page.goto(`${addr}/ui/#/sign-in`);
-  await page.getByLabel('Secret ID').fill(secret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/#\/tokens$/);
-}
 
 describe('web UI', () => {
   it('serves the UI with a strict CSP, and the operator flow works against a follower region', async () => {
@@ -96,11 +88,9 @@ describe('web UI', () => {
     await page.getByRole('checkbox', { name: 'ui-app' }).check();
     await browser.screenshot(page, 'token-create');
     await page.getByRole('button', { name: 'Create' }).click();
-    const secret = (await page.locator('#new-secret').textContent())!.trim();
+    const { shown: secret, copied } = await copyNewSecret(page);
     expect(secret).toMatch(/^[0-9a-f-]{36}$/);
-    await page.getByRole('button', { name: 'Copy Secret ID' }).click();
-    await page.getByText('Copied').waitFor();
-    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
+    expect(copied).toBe(secret);
     await browser.screenshot(page, 'token-created');
     await page.getByRole('link', { name: 'open the token' }).click();
     await page.getByRole('heading', { name: 'ui-ci' }).waitFor();

@@ -1,8 +1,10 @@
 import type { ComponentChildren } from 'preact';
-import { ErrorBox } from '../components';
+import { api } from '../api';
+import { ErrorBox, useLoad } from '../components';
+import { href } from '../router';
 
 /** A fieldset of checkboxes choosing some of `options` (policies, roles). */
-export function NamePicker(props: {
+function NamePicker(props: {
   legend: string;
   name: string;
   options: ReadonlyArray<{ value: string; label: string }> | undefined;
@@ -32,5 +34,45 @@ export function NamePicker(props: {
         ))}
       </div>
     </fieldset>
+  );
+}
+
+/** Picks policies by name, from the agent's list. */
+export function PolicyPicker({ chosen, onChange }: { chosen: readonly string[]; onChange: (chosen: string[]) => void }) {
+  const policies = useLoad(() => api().listPolicies(), []);
+  return (
+    <NamePicker
+      legend="Policies"
+      name="policy"
+      options={policies.data?.data.map((p) => ({ value: p.Name, label: p.Name }))}
+      error={policies.error}
+      chosen={chosen}
+      onChange={onChange}
+      none={
+        <>
+          No policies yet — <a href={href('/policies/new')}>create one</a>.
+        </>
+      }
+    />
+  );
+}
+
+/** Picks roles, by ID (a renamed role stays picked), from the agent's list. */
+export function RolePicker({ chosen, onChange }: { chosen: readonly string[]; onChange: (chosen: string[]) => void }) {
+  const roles = useLoad(() => api().listRoles(), []);
+  return (
+    <NamePicker
+      legend="Roles"
+      name="role"
+      options={roles.data?.data.map((r) => ({ value: r.ID, label: r.Name }))}
+      error={roles.error}
+      chosen={chosen}
+      onChange={onChange}
+      none={
+        <>
+          No roles yet — <a href={href('/roles/new')}>create one</a>.
+        </>
+      }
+    />
   );
 }

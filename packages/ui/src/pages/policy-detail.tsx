@@ -1,5 +1,5 @@
 import { api } from '../api';
-import { ConfirmButton, ErrorBox, Facts, Loading, useLoad, useTitle } from '../components';
+import { DetailTitle, ErrorBox, Facts, Loading, useLoad, useTitle } from '../components';
 import { HclView } from '../hcl-highlight';
 import { href, navigate } from '../router';
 import { RoleTable } from './roles';
@@ -22,28 +22,23 @@ export function PolicyDetailPage({ name }: { name: string }) {
       {policy.loading && p === undefined && <Loading what="the policy" />}
       {p && (
         <>
-          <div class="title-row">
-            <h1>{p.Name}</h1>
-            <div class="actions">
-              <a class="button" href={href(`/policies/${encodeURIComponent(p.Name)}/edit`)}>
-                Edit
-              </a>
-              <ConfirmButton
-                label="Delete"
-                danger
-                confirm="Delete policy"
-                question={
-                  <>
-                    Delete policy <strong>{p.Name}</strong>? Tokens that name it lose what it grants, in every region.
-                  </>
-                }
-                onConfirm={async () => {
-                  await api().deletePolicy(p.Name);
-                  navigate('/policies');
-                }}
-              />
-            </div>
-          </div>
+          <DetailTitle
+            title={p.Name}
+            editPath={`/policies/${encodeURIComponent(p.Name)}/edit`}
+            remove={{
+              label: 'Delete',
+              confirm: 'Delete policy',
+              question: (
+                <>
+                  Delete policy <strong>{p.Name}</strong>? Tokens that name it lose what it grants, in every region.
+                </>
+              ),
+              onConfirm: async () => {
+                await api().deletePolicy(p.Name);
+                navigate('/policies');
+              },
+            }}
+          />
           <Facts
             rows={[
               ['Description', p.Description || <span class="muted">—</span>],

@@ -1,5 +1,5 @@
 import { api } from '../api';
-import { ConfirmButton, ErrorBox, Facts, Loading, useLoad, useTitle } from '../components';
+import { DetailTitle, ErrorBox, Facts, Loading, useLoad, useTitle } from '../components';
 import { href, navigate } from '../router';
 import { PolicyLinks } from './links';
 import { TokenTable } from './tokens';
@@ -20,28 +20,23 @@ export function RoleDetailPage({ id }: { id: string }) {
       {role.loading && r === undefined && <Loading what="the role" />}
       {r && (
         <>
-          <div class="title-row">
-            <h1>{r.Name}</h1>
-            <div class="actions">
-              <a class="button" href={href(`/roles/${encodeURIComponent(r.ID)}/edit`)}>
-                Edit
-              </a>
-              <ConfirmButton
-                label="Delete"
-                danger
-                confirm="Delete role"
-                question={
-                  <>
-                    Delete role <strong>{r.Name}</strong>? Tokens linked to it lose what its policies grant, in every region.
-                  </>
-                }
-                onConfirm={async () => {
-                  await api().deleteRole(r.ID);
-                  navigate('/roles');
-                }}
-              />
-            </div>
-          </div>
+          <DetailTitle
+            title={r.Name}
+            editPath={`/roles/${encodeURIComponent(r.ID)}/edit`}
+            remove={{
+              label: 'Delete',
+              confirm: 'Delete role',
+              question: (
+                <>
+                  Delete role <strong>{r.Name}</strong>? Tokens linked to it lose what its policies grant, in every region.
+                </>
+              ),
+              onConfirm: async () => {
+                await api().deleteRole(r.ID);
+                navigate('/roles');
+              },
+            }}
+          />
           <Facts
             rows={[
               ['ID', <code>{r.ID}</code>],

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { ErrorBox, Loading, useLoad, useTitle } from '../components';
 import { href, navigate } from '../router';
-import { NamePicker } from './name-picker';
+import { PolicyPicker } from './name-picker';
 
 /**
  * Create a role or edit one: name, description and its policies (at least
@@ -12,7 +12,6 @@ import { NamePicker } from './name-picker';
 export function RoleFormPage({ id }: { id?: string }) {
   const editing = id !== undefined;
   useTitle(editing ? 'Edit role' : 'Create role');
-  const policies = useLoad(() => api().listPolicies(), []);
   const existing = useLoad(() => (id === undefined ? Promise.resolve(undefined) : api().readRole(id)), [id]);
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
@@ -59,19 +58,7 @@ export function RoleFormPage({ id }: { id?: string }) {
           Description
           <input name="description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
         </label>
-        <NamePicker
-          legend="Policies"
-          name="policy"
-          options={policies.data?.data.map((p) => ({ value: p.Name, label: p.Name }))}
-          error={policies.error}
-          chosen={chosen}
-          onChange={setChosen}
-          none={
-            <>
-              No policies yet — <a href={href('/policies/new')}>create one</a>.
-            </>
-          }
-        />
+        <PolicyPicker chosen={chosen} onChange={setChosen} />
         <ErrorBox error={error} />
         <button type="submit" class="primary" disabled={busy}>
           {editing ? 'Save role' : 'Create role'}

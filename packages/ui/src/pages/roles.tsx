@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { AclRoleListStub } from '@tollgate/client';
 import { api } from '../api';
-import { ErrorBox, Loading, useLoad, useTitle } from '../components';
+import { ErrorBox, FilterField, Loading, useLoad, useTitle } from '../components';
 import { href } from '../router';
 import { PolicyLinks } from './links';
 
@@ -31,12 +31,15 @@ export function RolesPage() {
           setQuery(filter.trim());
         }}
       >
-        <label>
-          <span>
-            Filter <small class="muted">go-bexpr, e.g. <code>Name contains "ops"</code> or <code>Description contains "deploy"</code></small>
-          </span>
-          <input name="filter" value={filter} spellcheck={false} onInput={(e) => setFilter(e.currentTarget.value)} />
-        </label>
+        <FilterField
+          value={filter}
+          onInput={setFilter}
+          example={
+            <>
+              <code>Name contains "ops"</code> or <code>Description contains "deploy"</code>
+            </>
+          }
+        />
         <button type="submit">Search</button>
       </form>
       <ErrorBox error={list.error} />

@@ -1,6 +1,6 @@
 import type { AclToken } from '@tollgate/client';
 import { api } from '../api';
-import { ConfirmButton, ErrorBox, Facts, Loading, Time, useLoad, useTitle } from '../components';
+import { DetailTitle, ErrorBox, Facts, Loading, Time, useLoad, useTitle } from '../components';
 import { href, navigate } from '../router';
 import { PolicyLinks, RoleLinks } from './links';
 
@@ -22,29 +22,24 @@ export function TokenDetailPage({ id }: { id: string }) {
       {token.loading && t === undefined && <Loading what="the token" />}
       {t && (
         <>
-          <div class="title-row">
-            <h1>{t.Name || '(no name)'}</h1>
-            <div class="actions">
-              <a class="button" href={href(`/tokens/${encodeURIComponent(t.AccessorID)}/edit`)}>
-                Edit
-              </a>
-              <ConfirmButton
-                label="Revoke"
-                danger
-                confirm="Revoke token"
-                question={
-                  <>
-                    Revoke <strong>{t.Name || t.AccessorID}</strong>? Requests made with it are refused at once
-                    {t.Global ? ', in every region' : ''}. This cannot be undone.
-                  </>
-                }
-                onConfirm={async () => {
-                  await api().deleteToken(t.AccessorID);
-                  navigate('/tokens');
-                }}
-              />
-            </div>
-          </div>
+          <DetailTitle
+            title={t.Name || '(no name)'}
+            editPath={`/tokens/${encodeURIComponent(t.AccessorID)}/edit`}
+            remove={{
+              label: 'Revoke',
+              confirm: 'Revoke token',
+              question: (
+                <>
+                  Revoke <strong>{t.Name || t.AccessorID}</strong>? Requests made with it are refused at once
+                  {t.Global ? ', in every region' : ''}. This cannot be undone.
+                </>
+              ),
+              onConfirm: async () => {
+                await api().deleteToken(t.AccessorID);
+                navigate('/tokens');
+              },
+            }}
+          />
           <Facts
             rows={[
               ['Accessor ID', <code>{t.AccessorID}</code>],

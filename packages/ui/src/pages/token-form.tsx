@@ -3,7 +3,7 @@ import type { AclToken, AclTokenType } from '@tollgate/client';
 import { api } from '../api';
 import { CopyButton, ErrorBox, Loading, useLoad, useTitle } from '../components';
 import { href, navigate } from '../router';
-import { NamePicker } from './name-picker';
+import { PolicyPicker, RolePicker } from './name-picker';
 
 /**
  * Create a token (client or management, global, TTL, policies, roles) or
@@ -14,8 +14,6 @@ import { NamePicker } from './name-picker';
 export function TokenFormPage({ id }: { id?: string }) {
   const editing = id !== undefined;
   useTitle(editing ? 'Edit token' : 'Create token');
-  const policies = useLoad(() => api().listPolicies(), []);
-  const roles = useLoad(() => api().listRoles(), []);
   const existing = useLoad(() => (id === undefined ? Promise.resolve(undefined) : api().readToken(id)), [id]);
   const [name, setName] = useState('');
   const [type, setType] = useState<AclTokenType>('client');
@@ -127,32 +125,8 @@ export function TokenFormPage({ id }: { id?: string }) {
         )}
         {type === 'client' && (
           <>
-            <NamePicker
-              legend="Policies"
-              name="policy"
-              options={policies.data?.data.map((p) => ({ value: p.Name, label: p.Name }))}
-              error={policies.error}
-              chosen={chosen}
-              onChange={setChosen}
-              none={
-                <>
-                  No policies yet — <a href={href('/policies/new')}>create one</a>.
-                </>
-              }
-            />
-            <NamePicker
-              legend="Roles"
-              name="role"
-              options={roles.data?.data.map((r) => ({ value: r.ID, label: r.Name }))}
-              error={roles.error}
-              chosen={chosenRoles}
-              onChange={setChosenRoles}
-              none={
-                <>
-                  No roles yet — <a href={href('/roles/new')}>create one</a>.
-                </>
-              }
-            />
+            <PolicyPicker chosen={chosen} onChange={setChosen} />
+            <RolePicker chosen={chosenRoles} onChange={setChosenRoles} />
           </>
         )}
         <ErrorBox error={error} />

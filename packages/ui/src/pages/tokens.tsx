@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { AclTokenListStub } from '@tollgate/client';
 import { api } from '../api';
-import { ErrorBox, Loading, Time, useLoad, useTitle } from '../components';
+import { ErrorBox, FilterField, Loading, Time, useLoad, useTitle } from '../components';
 import { href } from '../router';
 
 const PER_PAGE = 25;
@@ -41,12 +41,7 @@ export function TokensPage() {
           Accessor ID prefix
           <input name="prefix" value={prefix} spellcheck={false} onInput={(e) => setPrefix(e.currentTarget.value)} />
         </label>
-        <label>
-          <span>
-            Filter <small class="muted">go-bexpr, e.g. <code>Name contains "ci"</code></small>
-          </span>
-          <input name="filter" value={filter} spellcheck={false} onInput={(e) => setFilter(e.currentTarget.value)} />
-        </label>
+        <FilterField value={filter} onInput={setFilter} example={<code>Name contains "ci"</code>} />
         <button type="submit">Search</button>
       </form>
       <ErrorBox error={list.error} />
