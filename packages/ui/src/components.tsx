@@ -165,6 +165,24 @@ export function DetailTitle(props: {
   );
 }
 
+/** A search form with one go-bexpr `filter` field; `onSearch` gets the trimmed expression. */
+export function FilterSearch({ onSearch, example }: { onSearch: (filter: string) => void; example: ComponentChildren }) {
+  const [filter, setFilter] = useState('');
+  return (
+    <form
+      class="search"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSearch(filter.trim());
+      }}
+    >
+      <FilterField value={filter} onInput={setFilter} example={example} />
+      <button type="submit">Search</button>
+    </form>
+  );
+}
+
 /** A go-bexpr `filter` field for a list searched on the agent. */
 export function FilterField({ value, onInput, example }: { value: string; onInput: (v: string) => void; example: ComponentChildren }) {
   return (
@@ -175,4 +193,26 @@ export function FilterField({ value, onInput, example }: { value: string; onInpu
       <input name="filter" value={value} spellcheck={false} onInput={(e) => onInput(e.currentTarget.value)} />
     </label>
   );
+}
+
+/**
+ * A form's submit: runs `action` once per submit, `busy` meanwhile, and
+ * keeps its error to show (as the API words it).
+ */
+export function useSubmit(action: () => Promise<void>): { submit: (e: Event) => void; busy: boolean; error: unknown } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const submit = (e: Event): void => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    action().then(
+      () => setBusy(false),
+      (err: unknown) => {
+        setError(err);
+        setBusy(false);
+      },
+    );
+  };
+  return { submit, busy, error };
 }

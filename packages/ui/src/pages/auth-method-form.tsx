@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AclAuthMethodConfig } from '@tollgate/client';
 import { api } from '../api';
-import { ErrorBox, Loading, useLoad, useTitle } from '../components';
+import { ErrorBox, Loading, useLoad, useSubmit, useTitle } from '../components';
 import { href, navigate } from '../router';
 
 const EXAMPLES: Record<string, string> = {
@@ -32,8 +32,6 @@ export function AuthMethodFormPage({ name: editName }: { name?: string }) {
   const [isDefault, setDefault] = useState(false);
   const [config, setConfig] = useState(editing ? '' : (EXAMPLES.JWT ?? ''));
   const [secret, setSecret] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const m = existing.data?.data;
   useEffect(() => {
     if (m === undefined) return;
@@ -48,40 +46,31 @@ export function AuthMethodFormPage({ name: editName }: { name?: string }) {
     setConfig(JSON.stringify(rest, null, 2));
   }, [m]);
 
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
+  const { submit, busy, error } = useSubmit(async () => {
+    let parsed: AclAuthMethodConfig;
     try {
-      let parsed: AclAuthMethodConfig;
-      try {
-        parsed = JSON.parse(config || '{}') as AclAuthMethodConfig;
-      } catch (err) {
-        throw new Error(`Config is not valid JSON: ${(err as Error).message}`);
-      }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('Config must be a JSON object');
-      if ('OIDCClientSecret' in parsed) throw new Error('Put the OIDC client secret in its own field (it is masked), not in the Config JSON');
-      // Typed: sent; not typed on an edit: `redacted` keeps the stored one.
-      const OIDCClientSecret = secret !== '' ? secret : editing && type === 'OIDC' ? 'redacted' : undefined;
-      const body = {
-        Name: name.trim(),
-        Type: type,
-        DisplayName: displayName,
-        TokenLocality: locality,
-        MaxTokenTTL: maxTtl.trim(),
-        TokenNameFormat: nameFormat,
-        Default: isDefault,
-        Config: { ...parsed, ...(OIDCClientSecret === undefined ? {} : { OIDCClientSecret }) },
-      };
-      const res = editing ? await api().updateAuthMethod(body) : await api().createAuthMethod(body);
-      setSecret('');
-      navigate(`/auth-methods/${encodeURIComponent(res.data.Name)}`);
+      parsed = JSON.parse(config || '{}') as AclAuthMethodConfig;
     } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
+      throw new Error(`Config is not valid JSON: ${(err as Error).message}`);
     }
-  };
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('Config must be a JSON object');
+    if ('OIDCClientSecret' in parsed) throw new Error('Put the OIDC client secret in its own field (it is masked), not in the Config JSON');
+    // Typed: sent; not typed on an edit: `redacted` keeps the stored one.
+    const OIDCClientSecret = secret !== '' ? secret : editing && type === 'OIDC' ? 'redacted' : undefined;
+    const body = {
+      Name: name.trim(),
+      Type: type,
+      DisplayName: displayName,
+      TokenLocality: locality,
+      MaxTokenTTL: maxTtl.trim(),
+      TokenNameFormat: nameFormat,
+      Default: isDefault,
+      Config: { ...parsed, ...(OIDCClientSecret === undefined ? {} : { OIDCClientSecret }) },
+    };
+    const res = editing ? await api().updateAuthMethod(body) : await api().createAuthMethod(body);
+    setSecret('');
+    navigate(`/auth-methods/${encodeURIComponent(res.data.Name)}`);
+  });
 
   if (editing && existing.loading && m === undefined) return <Loading what="the auth method" />;
   return (
@@ -91,7 +80,7 @@ export function AuthMethodFormPage({ name: editName }: { name?: string }) {
       </p>
       <h1>{editing ? `Edit ${editName}` : 'Create auth method'}</h1>
       <ErrorBox error={existing.error} />
-      <form onSubmit={(e) => void submit(e)}>
+      <form onSubmit={submit}>
         {!editing && (
           <label>
             Name

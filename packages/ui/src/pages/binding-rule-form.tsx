@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { ErrorBox, Loading, useLoad, useTitle } from '../components';
+import { ErrorBox, Loading, useLoad, useSubmit, useTitle } from '../components';
 import { href, navigate } from '../router';
 
 const BIND_TYPES = ['role', 'policy', 'management'] as const;
@@ -21,8 +21,6 @@ export function BindingRuleFormPage({ id }: { id?: string }) {
   const [selector, setSelector] = useState('');
   const [bindType, setBindType] = useState<string>('role');
   const [bindName, setBindName] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const r = existing.data?.data;
   useEffect(() => {
     if (r === undefined) return;
@@ -35,20 +33,11 @@ export function BindingRuleFormPage({ id }: { id?: string }) {
   // Create: the first method until one is picked.
   const method = authMethod || methods.data?.data[0]?.Name || '';
 
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const body = { AuthMethod: method, Description: description, Selector: selector.trim(), BindType: bindType, BindName: bindType === 'management' ? '' : bindName.trim() };
-      const res = r !== undefined ? await api().updateBindingRule({ ...body, ID: r.ID }) : await api().createBindingRule(body);
-      navigate(`/binding-rules/${encodeURIComponent(res.data.ID)}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    const body = { AuthMethod: method, Description: description, Selector: selector.trim(), BindType: bindType, BindName: bindType === 'management' ? '' : bindName.trim() };
+    const res = r !== undefined ? await api().updateBindingRule({ ...body, ID: r.ID }) : await api().createBindingRule(body);
+    navigate(`/binding-rules/${encodeURIComponent(res.data.ID)}`);
+  });
 
   if (editing && existing.loading && r === undefined) return <Loading what="the binding rule" />;
   return (
@@ -64,7 +53,7 @@ export function BindingRuleFormPage({ id }: { id?: string }) {
           No auth methods yet — <a href={href('/auth-methods/new')}>create one</a> first.
         </p>
       )}
-      <form onSubmit={(e) => void submit(e)}>
+      <form onSubmit={submit}>
         <label>
           Auth method
           <select name="authMethod" value={method} disabled={editing} onChange={(e) => setAuthMethod(e.currentTarget.value)}>

@@ -1,13 +1,12 @@
 import { useState } from 'preact/hooks';
 import type { AclBindingRuleListStub } from '@tollgate/client';
 import { api } from '../api';
-import { ErrorBox, FilterField, Loading, useLoad, useTitle } from '../components';
+import { ErrorBox, FilterSearch, Loading, useLoad, useTitle } from '../components';
 import { href } from '../router';
 
 /** Binding rules: which logins get which roles or policies, filtered on the agent. */
 export function BindingRulesPage() {
   useTitle('Binding rules');
-  const [filter, setFilter] = useState('');
   const [query, setQuery] = useState('');
   const list = useLoad(() => api().listBindingRules(query ? { filter: query } : {}), [query]);
   return (
@@ -18,17 +17,7 @@ export function BindingRulesPage() {
           Create binding rule
         </a>
       </div>
-      <form
-        class="search"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setQuery(filter.trim());
-        }}
-      >
-        <FilterField value={filter} onInput={setFilter} example={<code>AuthMethod == "corp-sso"</code>} />
-        <button type="submit">Search</button>
-      </form>
+      <FilterSearch onSearch={setQuery} example={<code>AuthMethod == "corp-sso"</code>} />
       <ErrorBox error={list.error} />
       {list.loading && list.data === undefined && <Loading what="binding rules" />}
       {list.data && <BindingRuleTable rules={list.data.data} />}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { ErrorBox, Loading, useLoad, useTitle } from '../components';
+import { ErrorBox, Loading, useLoad, useSubmit, useTitle } from '../components';
 import { href, navigate } from '../router';
 import { PolicyPicker } from './name-picker';
 
@@ -16,8 +16,6 @@ export function RoleFormPage({ id }: { id?: string }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [chosen, setChosen] = useState<string[]>([]);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const role = existing.data?.data;
   useEffect(() => {
     if (role === undefined) return;
@@ -26,20 +24,11 @@ export function RoleFormPage({ id }: { id?: string }) {
     setChosen(role.Policies.map((p) => p.Name));
   }, [role]);
 
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const body = { Name: name.trim(), Description: description, Policies: chosen.map((Name) => ({ Name })) };
-      const res = role !== undefined ? await api().updateRole({ ...body, ID: role.ID }) : await api().createRole(body);
-      navigate(`/roles/${encodeURIComponent(res.data.ID)}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    const body = { Name: name.trim(), Description: description, Policies: chosen.map((Name) => ({ Name })) };
+    const res = role !== undefined ? await api().updateRole({ ...body, ID: role.ID }) : await api().createRole(body);
+    navigate(`/roles/${encodeURIComponent(res.data.ID)}`);
+  });
 
   if (editing && existing.loading && role === undefined) return <Loading what="the role" />;
   return (
@@ -49,7 +38,7 @@ export function RoleFormPage({ id }: { id?: string }) {
       </p>
       <h1>{editing ? `Edit ${role?.Name ?? 'role'}` : 'Create role'}</h1>
       <ErrorBox error={existing.error} />
-      <form onSubmit={(e) => void submit(e)}>
+      <form onSubmit={submit}>
         <label>
           Name
           <input name="name" required value={name} spellcheck={false} onInput={(e) => setName(e.currentTarget.value)} />

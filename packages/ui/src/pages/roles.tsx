@@ -1,18 +1,17 @@
 import { useState } from 'preact/hooks';
 import type { AclRoleListStub } from '@tollgate/client';
 import { api } from '../api';
-import { ErrorBox, FilterField, Loading, useLoad, useTitle } from '../components';
+import { ErrorBox, FilterSearch, Loading, useLoad, useTitle } from '../components';
 import { href } from '../router';
 import { PolicyLinks } from './links';
 
 /**
  * ACL roles: the list filtered on the server (a go-bexpr `filter`, e.g.
- * `Name contains "ops"`). Management sees every
- * role, other tokens the roles they link to.
+ * `Name contains "ops"`). Management sees every role, other tokens the
+ * roles they link to.
  */
 export function RolesPage() {
   useTitle('Roles');
-  const [filter, setFilter] = useState('');
   const [query, setQuery] = useState('');
   const list = useLoad(() => api().listRoles(query ? { filter: query } : {}), [query]);
   return (
@@ -23,25 +22,14 @@ export function RolesPage() {
           Create role
         </a>
       </div>
-      <form
-        class="search"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setQuery(filter.trim());
-        }}
-      >
-        <FilterField
-          value={filter}
-          onInput={setFilter}
-          example={
-            <>
-              <code>Name contains "ops"</code> or <code>Description contains "deploy"</code>
-            </>
-          }
-        />
-        <button type="submit">Search</button>
-      </form>
+      <FilterSearch
+        onSearch={setQuery}
+        example={
+          <>
+            <code>Name contains "ops"</code> or <code>Description contains "deploy"</code>
+          </>
+        }
+      />
       <ErrorBox error={list.error} />
       {list.loading && list.data === undefined && <Loading what="roles" />}
       {list.data && <RoleTable roles={list.data.data} />}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AclToken, AclTokenType } from '@tollgate/client';
 import { api } from '../api';
-import { CopyButton, ErrorBox, Loading, useLoad, useTitle } from '../components';
+import { CopyButton, ErrorBox, Loading, useLoad, useSubmit, useTitle } from '../components';
 import { href, navigate } from '../router';
 import { PolicyPicker, RolePicker } from './name-picker';
 
@@ -22,8 +22,6 @@ export function TokenFormPage({ id }: { id?: string }) {
   const [chosen, setChosen] = useState<string[]>([]);
   // Role IDs: a token links roles by ID (a renamed role stays linked).
   const [chosenRoles, setChosenRoles] = useState<string[]>([]);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<AclToken>();
   const token = existing.data?.data;
   useEffect(() => {
@@ -35,36 +33,27 @@ export function TokenFormPage({ id }: { id?: string }) {
     setChosenRoles((token.Roles ?? []).map((r) => r.ID));
   }, [token]);
 
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      // Management tokens carry neither policies nor roles (the agent refuses them).
-      const Policies = type === 'management' ? [] : chosen;
-      const Roles = type === 'management' ? [] : chosenRoles.map((ID) => ({ ID }));
-      if (token !== undefined) {
-        // The whole token goes back (Nomad's update replaces every mutable field).
-        const { SecretID: _secret, ...rest } = token;
-        await api().updateToken({ ...rest, Name: name, Type: type, Policies, Roles });
-        navigate(`/tokens/${encodeURIComponent(token.AccessorID)}`);
-      } else {
-        const res = await api().createToken({
-          Name: name,
-          Type: type,
-          Global: global,
-          Policies,
-          Roles,
-          ...(ttl.trim() ? { ExpirationTTL: ttl.trim() } : {}),
-        });
-        setCreated(res.data);
-      }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
+  const { submit, busy, error } = useSubmit(async () => {
+    // Management tokens carry neither policies nor roles (the agent refuses them).
+    const Policies = type === 'management' ? [] : chosen;
+    const Roles = type === 'management' ? [] : chosenRoles.map((ID) => ({ ID }));
+    if (token !== undefined) {
+      // The whole token goes back (Nomad's update replaces every mutable field).
+      const { SecretID: _secret, ...rest } = token;
+      await api().updateToken({ ...rest, Name: name, Type: type, Policies, Roles });
+      navigate(`/tokens/${encodeURIComponent(token.AccessorID)}`);
+    } else {
+      const res = await api().createToken({
+        Name: name,
+        Type: type,
+        Global: global,
+        Policies,
+        Roles,
+        ...(ttl.trim() ? { ExpirationTTL: ttl.trim() } : {}),
+      });
+      setCreated(res.data);
     }
-  };
+  });
 
   if (created !== undefined) {
     return (
@@ -96,7 +85,7 @@ export function TokenFormPage({ id }: { id?: string }) {
       </p>
       <h1>{editing ? `Edit ${token?.Name || 'token'}` : 'Create token'}</h1>
       <ErrorBox error={existing.error} />
-      <form onSubmit={(e) => void submit(e)}>
+      <form onSubmit={submit}>
         <label>
           Name
           <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
