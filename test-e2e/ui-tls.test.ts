@@ -91,6 +91,15 @@ describe('web UI over HTTPS', () => {
     expect(copied).toBe(secret);
     expect((await api(cluster.agent('global').addr, 'GET', '/v1/acl/token/self', { token: secret, fetch: lab.fetch })).status).toBe(200);
 
+    // Every page of the navigation loads over TLS, without an error from the API.
+    for (const link of await page.getByRole('navigation', { name: 'Main' }).getByRole('link').all()) {
+      const name = (await link.textContent())!;
+      await link.click();
+      await page.getByRole('heading', { level: 1, name }).waitFor();
+      await expect.poll(() => page.getByRole('status').filter({ hasText: /^Loading/ }).count()).toBe(0);
+      expect(await page.getByRole('alert').count(), name).toBe(0);
+    }
+
     // The regions page follows replication over TLS.
     await page.goto(`${eu}/ui/#/regions`);
     await expect.poll(() => page.locator('article.region[data-region="eu-west"]').getAttribute('data-state'), { timeout: 20_000 }).toBe('ok');

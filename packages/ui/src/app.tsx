@@ -81,6 +81,11 @@ function WhoAmI({ secret }: { secret: string | undefined }) {
               Expires: <Time value={t.ExpirationTime} />
             </div>
             <div>Scope: {t.Global ? 'global' : 'local'}</div>
+            {parentOf(t) && (
+              <div>
+                Parent: <a href={href(`/tokens/${encodeURIComponent(parentOf(t)!)}`)}>{parentOf(t)!.slice(0, 8)}</a>
+              </div>
+            )}
           </div>
         </details>
       )}
@@ -101,4 +106,10 @@ function WhoAmI({ secret }: { secret: string | undefined }) {
       )}
     </div>
   );
+}
+
+/** The token's parent (token leases, issue 13), when the agent sends one. */
+function parentOf(t: object): string | undefined {
+  const p = (t as { ParentAccessorID?: unknown }).ParentAccessorID;
+  return typeof p === 'string' && p !== '' ? p : undefined;
 }
