@@ -3,6 +3,7 @@ import { BootstrapError, ConflictError, InvalidArgumentError, NotFoundError } fr
 import { assertObjectSize, checkPolicy, checkRole, checkToken, makePolicy, makeRole, makeToken } from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
+import { descendantsOf } from './token-tree.js';
 import type { ACLToken, Mutation } from './types.js';
 
 /**
@@ -21,7 +22,7 @@ export function planMutation(view: ReadView, mutation: Mutation, index: number):
     case 'token-upsert':
       return planTokenUpsert(view, mutation.tokens, index, mutation.mode);
     case 'token-delete':
-      return planTokenDelete(view, mutation.accessors, index);
+      return planTokenDelete(view, mutation.accessors, index, mutation.children);
     case 'policy-upsert':
       return planPolicyUpsert(view, mutation.policies, index);
     case 'policy-delete':
@@ -96,7 +97,15 @@ function newToken(view: ReadView, t: ACLToken, index: number): ACLToken {
   return makeToken({ ...t, CreateIndex: index, ModifyIndex: index, SourceIndex: 0 });
 }
 
-function planTokenDelete(view: ReadView, accessors: unknown, index: number): CommitEntry {
+/**
+ * Deletes the tokens and, by default, every descendant in the same entry
+ * (one atomic write: a crash leaves the whole tree or none of it). With
+ * `children: 'orphan'` the direct children stay, marked `Orphan`.
+ */
+function planTokenDelete(view: ReadView, accessors: unknown, index: number, children: unknown): CommitEntry {
+  if (children !== undefined && children !== 'revoke' && children !== 'orphan') {
+    throw new InvalidArgumentError('mutation.children must be "revoke" or "orphan"');
+  }
   const given = nonEmptyArray(accessors, 'mutation.accessors');
   const unique: string[] = [];
   given.forEach((a, i) => {
@@ -107,11 +116,20 @@ function planTokenDelete(view: ReadView, accessors: unknown, index: number): Com
   if (missing.length > 0) {
     throw new NotFoundError(`Cannot delete nonexistent tokens: ${missing.join(', ')}`, missing);
   }
-  return {
-    index,
-    ops: unique.map((accessor) => ({ type: 'delete-token', accessor }) as const),
-    tables: ['acl_token'],
-  };
+  const ops: EntryOp[] = unique.map((accessor) => ({ type: 'delete-token', accessor }) as const);
+  const deleting = new Set(unique);
+  if (children === 'orphan') {
+    for (const root of unique) {
+      for (const child of view.childrenOf(root)) {
+        const t = view.token(child);
+        if (t === undefined || deleting.has(child)) continue;
+        ops.push({ type: 'put-token', token: makeToken({ ...t, Orphan: true, ModifyIndex: index, SourceIndex: 0 }) });
+      }
+    }
+  } else {
+    for (const d of descendantsOf(view, unique)) ops.push({ type: 'delete-token', accessor: d });
+  }
+  return { index, ops, tables: ['acl_token'] };
 }
 
 function planPolicyUpsert(view: ReadView, policies: unknown, index: number): CommitEntry {

@@ -15,6 +15,7 @@ import {
 } from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
+import { descendantsOf } from './token-tree.js';
 import type { ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 /**
@@ -206,6 +207,15 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
     for (const accessor of goneTokens) push({ type: 'delete-token', accessor });
     for (const name of gonePolicies) push({ type: 'delete-policy', name });
     for (const id of goneRoles) push({ type: 'delete-role', id });
+  }
+
+  // A local child of a deleted global token dies with it, here, in the same
+  // write (the authoritative region cannot see this region's local tokens;
+  // global descendants arrive as deletions of their own). Walked after the
+  // upserts, so a child orphaned upstream in the same batch is not taken.
+  const deletedGlobal = ops.flatMap((op) => (op.type === 'delete-token' ? [op.accessor] : []));
+  if (deletedGlobal.length > 0) {
+    for (const accessor of descendantsOf(staged, deletedGlobal, (t) => !t.Global)) push({ type: 'delete-token', accessor });
   }
 
   if (ops.length === 0) {

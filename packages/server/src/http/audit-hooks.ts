@@ -72,6 +72,8 @@ function entryOf(audit: RequestAuditor, req: FastifyRequest, reply: FastifyReply
     if (answer !== undefined) result = answer.Results.every((r) => r.Allowed) ? 'allowed' : 'denied';
   } else if (params.accessor !== undefined) {
     target = { accessor_id: params.accessor };
+    const revoked = audit.revokedBy(req.raw);
+    if (revoked !== undefined && status < 300) target.revoked_descendants = revoked;
   } else if (params.name !== undefined) {
     target = { policy: params.name };
   }
@@ -81,7 +83,9 @@ function entryOf(audit: RequestAuditor, req: FastifyRequest, reply: FastifyReply
       response = {};
       if (typeof t.AccessorID === 'string') response.accessor_id = t.AccessorID;
       if (typeof t.SecretID === 'string') response.secret_id = audit.hash(t.SecretID);
-      if (op === 'acl.token.create' && typeof t.AccessorID === 'string') target = { accessor_id: t.AccessorID };
+      if ((op === 'acl.token.create' || (op === 'acl.token.renew' && target === undefined)) && typeof t.AccessorID === 'string') {
+        target = { accessor_id: t.AccessorID };
+      }
     }
   }
   const rawIndex = reply.getHeader('x-nomad-index');
@@ -105,7 +109,7 @@ function entryOf(audit: RequestAuditor, req: FastifyRequest, reply: FastifyReply
   };
 }
 
-const SECRET_OPS = new Set(['acl.bootstrap', 'acl.token.create', 'acl.token.update', 'acl.token.read', 'acl.token.self']);
+const SECRET_OPS = new Set(['acl.bootstrap', 'acl.token.create', 'acl.token.update', 'acl.token.read', 'acl.token.self', 'acl.token.renew']);
 
 function payloadText(payload: unknown): string | undefined {
   if (typeof payload === 'string') return payload;
