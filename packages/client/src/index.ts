@@ -19,6 +19,7 @@ export type {
   AclTokenRoleLink,
   AclTokenType,
   AclTokenUpdateRequest,
+  AclTokenRenewRequest,
   AclTokenUploadRequest,
   AgentHealth,
   AuthorizeCheck,
