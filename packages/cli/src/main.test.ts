@@ -33,6 +33,7 @@ const API_CALLS: [string, string[], string][] = [
   ['acl role delete', ['acl', 'role', 'delete', 'abc'], 'Error deleting ACL role'],
   ['status', ['status'], 'Error querying agent'],
   ['audit hash', ['audit', 'hash', '-'], 'Error hashing'],
+  ['acl token renew', ['acl', 'token', 'renew', 'abc'], 'Error renewing token'],
 ];
 
 describe('every agent command', () => {
@@ -52,7 +53,7 @@ describe('every agent command', () => {
     const denied = await startFakeAgent();
     try {
       for (const m of ['GET', 'POST', 'DELETE']) {
-        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health', '/v1/audit/hash', '/v1/acl/role', '/v1/acl/role/abc', '/v1/acl/roles']) {
+        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health', '/v1/audit/hash', '/v1/acl/role', '/v1/acl/role/abc', '/v1/acl/roles', '/v1/acl/token/abc/renew']) {
           denied.on(m, p, { status: 403, body: 'Permission denied' });
         }
       }
