@@ -1,6 +1,6 @@
 import type { CommitEntry, EntryOp } from './commit-entry.js';
 import { BootstrapError, ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
-import { assertObjectSize, checkPolicy, checkRole, checkToken, makePolicy, makeRole, makeToken } from './object-shape.js';
+import { assertObjectSize, checkPolicy, checkRole, checkToken, isChildOf, makePolicy, makeRole, makeToken } from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
 import { descendantsOf } from './token-tree.js';
@@ -65,6 +65,13 @@ function planTokenUpsert(view: ReadView, tokens: unknown, index: number, mode: '
     }
     if (mode === 'create' && existing !== undefined) {
       throw new ConflictError(`token ${t.AccessorID} already exists`);
+    }
+    // A new child whose parent was revoked since the writer saw it (a delete
+    // earlier in this group commit, or another HA agent's) would outlive its
+    // tree: refused, like an update of a deleted token.
+    const parent = t.ParentAccessorID;
+    if (mode === 'create' && parent !== undefined && isChildOf(t, parent) && staged.token(parent) === undefined) {
+      throw new NotFoundError(`cannot find token ${parent} (the parent of new token ${t.AccessorID})`, [parent]);
     }
     const token =
       existing === undefined

@@ -123,3 +123,22 @@ describe('replicated deletions', () => {
     expect(store.tokenByAccessor(local.AccessorID)).toBeUndefined();
   });
 });
+
+describe('a child created as its parent is revoked', () => {
+  it('is refused when the parent\'s revocation lands first in the same group commit, so no token outlives its tree', async () => {
+    const { store } = await freshStore();
+    const parent = token();
+    await store.apply({ type: 'token-upsert', tokens: [parent], mode: 'create' });
+    const child = token({ ParentAccessorID: parent.AccessorID });
+    const orphan = token({ ParentAccessorID: parent.AccessorID, Orphan: true });
+    const [del, kid, free] = await Promise.allSettled([
+      store.apply({ type: 'token-delete', accessors: [parent.AccessorID] }),
+      store.apply({ type: 'token-upsert', tokens: [child], mode: 'create' }),
+      store.apply({ type: 'token-upsert', tokens: [orphan], mode: 'create' }),
+    ]);
+    expect(del.status).toBe('fulfilled');
+    expect(kid).toMatchObject({ status: 'rejected', reason: { code: 'TOLLGATE_NOT_FOUND' } });
+    expect(free.status).toBe('fulfilled');
+    expect(store.tokenByAccessor(child.AccessorID)).toBeUndefined();
+  });
+});

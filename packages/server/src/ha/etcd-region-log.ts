@@ -319,6 +319,13 @@ export class EtcdRegionLog extends RegionLog {
           const prev = store.tokenByAccessor(t.AccessorID);
           const compares = [pin(L.token(t.AccessorID), prev?.ModifyIndex)];
           const ops: Op[] = [{ type: 'put', key: L.token(t.AccessorID), value: encodeToken(t, this.#box) }];
+          const parent = t.ParentAccessorID;
+          if (prev === undefined && mutation?.type === 'token-upsert' && parent !== undefined && t.Orphan !== true) {
+            // A new child pins its parent: a revocation of the parent's tree by
+            // another agent meanwhile fails this create (re-planned: refused).
+            const p = store.tokenByAccessor(parent);
+            if (p !== undefined) compares.push(pin(L.token(parent), p.ModifyIndex));
+          }
           if (prev === undefined || prev.SecretID !== t.SecretID) {
             // The secret-hash key makes SecretIDs unique across racing agents.
             compares.push(pin(L.secret(t.SecretID), undefined));
