@@ -325,6 +325,24 @@ describe("Nomad's Go api client, replayed byte for byte", () => {
     expect(tok.ModifyIndex).toBeGreaterThan(ci.ModifyIndex);
   });
 
+  it('Update keeps what api.ACLToken cannot carry: Tollgate\'s Meta and lineage of the token survive the round trip', async () => {
+    const made = await t.call('POST', '/v1/acl/token', { token: root, body: { Name: 'tagged', Type: 'client', Policies: ['ops'], Meta: { team: 'payments' } } });
+    const tok = made.body as Record<string, any>;
+    const body = goTokenBody({
+      accessor: tok.AccessorID,
+      secret: tok.SecretID,
+      name: 'tagged2',
+      type: 'client',
+      policies: ['ops'],
+      createTime: tok.CreateTime,
+      createIndex: tok.CreateIndex,
+      modifyIndex: tok.ModifyIndex,
+    });
+    expect(body.toString()).not.toContain('Meta');
+    const a = await goRequest('PUT', `/v1/acl/token/${tok.AccessorID}`, { token: root, body });
+    expect(expectDecodes(a, ACL_TOKEN)).toMatchObject({ Name: 'tagged2', Meta: { team: 'payments' }, ParentAccessorID: tok.ParentAccessorID });
+  });
+
   it('Update of a TTL token echoes "ExpirationTTL" and ExpirationTime as read, and is accepted', async () => {
     const created = await createToken('ttl', ['ops'], '1h0m0s');
     const body = goTokenBody({
