@@ -95,15 +95,6 @@ export function checkToken(value: unknown, field: string): ACLToken {
   });
 }
 
-/** A duration in nanoseconds: absent = 0. */
-function nanos(o: Record<string, unknown>, key: string, field: string): number {
-  const v = o[key] ?? 0;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new InvalidArgumentError(`${field}.${key} must be a non-negative number (nanoseconds)`);
-  }
-  return v;
-}
-
 /** A token's Meta: absent, `null` and `{}` all mean none; values must be strings. */
 function checkMeta(value: unknown, field: string): Readonly<Record<string, string>> | null {
   if (value === undefined || value === null) return null;
@@ -364,6 +355,7 @@ function optStr(o: Record<string, unknown>, key: string, field: string): string 
   return v;
 }
 
+/** A duration in nanoseconds: absent or null = 0. */
 function nanos(o: Record<string, unknown>, key: string, field: string): number {
   const v = o[key];
   if (v === undefined || v === null) return 0;
