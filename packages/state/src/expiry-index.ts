@@ -58,6 +58,16 @@ export class ExpiryIndex {
     this.#entries.splice(at, 0, { key, accessor });
   }
 
+  /** Appends without keeping the order (bulk loading); `sort()` must follow before any other call. */
+  addUnsorted(key: string, accessor: string): void {
+    this.#entries.push({ key, accessor });
+  }
+
+  /** Restores the order after `addUnsorted`. */
+  sort(): void {
+    this.#entries.sort((a, b) => compare(a, b.key, b.accessor));
+  }
+
   remove(key: string, accessor: string): void {
     const at = this.#lowerBound(key, accessor);
     const found = this.#entries[at];

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { CommitEntry } from './commit-entry.js';
 import { ExpiryIndex, expiryKey } from './expiry-index.js';
 import type { ReadView } from './read-view.js';
+import { secretIndexKey } from './secret-box.js';
+import { TokenRecord } from './token-record.js';
 import type { ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 function byCreate(a: ACLToken, b: ACLToken): number {
@@ -13,21 +15,39 @@ function byAccessor(a: ACLToken, b: ACLToken): number {
   return a.AccessorID < b.AccessorID ? -1 : a.AccessorID > b.AccessorID ? 1 : 0;
 }
 
+/** Secrets resolved lately → their token: the resolution path skips hashing for them. */
+const RECENT_SECRETS = 4096;
+
 /**
  * The committed state, entirely in memory: objects, secondary indexes and
  * meta. Only changed by `applyEntry` after the matching LevelDB batch is
  * durable (and by the loader on open), so readers never see an
  * unacknowledged write. Sorted listings and the global digest are cached and
  * rebuilt lazily after a change.
+ *
+ * Tokens are `TokenRecord`s, found by the SHA-256 of their secret. Those
+ * loaded from disk are pending until verified (see `TokenRecord`): every
+ * read that hands a token out (`token`, `tokenBySecret`, `accessorBySecret`,
+ * `forEachToken`, `checked`) verifies it first, and drops a token whose
+ * record fails — reported through `onRefused` — so it is unknown from then
+ * on, exactly as if the loader had refused it.
  */
 export class MemoryState implements ReadView {
   index = 0;
   bootstrapIndex = 0;
   replicationCursor = 0;
   readonly tableIndexes: Record<TableName, number> = { acl_token: 0, acl_policy: 0, acl_role: 0 };
-  readonly tokens = new Map<string, ACLToken>();
-  /** SecretID → token: token resolution is one Map lookup. */
-  readonly secrets = new Map<string, ACLToken>();
+  readonly tokens = new Map<string, TokenRecord>();
+  /** Hex SHA-256 of the SecretID → token. */
+  readonly secrets = new Map<string, TokenRecord>();
+  /** Bounded: secret → token, checked against `tokens` on every hit. */
+  readonly #recent = new Map<string, TokenRecord>();
+  /** Loaded tokens not verified yet. */
+  #pending = 0;
+  /** Where `verifySome` goes on. */
+  #sweep: Iterator<TokenRecord> | undefined;
+  /** A loaded token whose record failed its MAC was dropped (memory only: the record stays on disk). */
+  onRefused: (accessor: string) => void = () => {};
   readonly policies = new Map<string, ACLPolicy>();
   /** Policy name → accessors of the tokens naming it. */
   readonly policyTokens = new Map<string, Set<string>>();
@@ -43,11 +63,96 @@ export class MemoryState implements ReadView {
   #digest: string | undefined;
 
   token(accessor: string): ACLToken | undefined {
-    return this.tokens.get(accessor);
+    const t = this.tokens.get(accessor);
+    return t === undefined ? undefined : this.checked(t);
   }
 
   accessorBySecret(secret: string): string | undefined {
-    return this.secrets.get(secret)?.AccessorID;
+    return this.tokenBySecret(secret)?.AccessorID;
+  }
+
+  /** Token resolution: the token whose SecretID is `secret`, verified, or `undefined`. */
+  tokenBySecret(secret: string): TokenRecord | undefined {
+    const recent = this.#recent.get(secret);
+    // Still the stored version of that token (not deleted or replaced since)?
+    if (recent !== undefined && this.tokens.get(recent.AccessorID) === recent) return recent;
+    const t = this.secrets.get(secretIndexKey(secret));
+    if (t === undefined || this.checked(t) === undefined) return undefined;
+    if (this.#recent.size >= RECENT_SECRETS) this.#recent.delete(this.#recent.keys().next().value!);
+    this.#recent.set(secret, t);
+    return t;
+  }
+
+  /** Loaded tokens still pending verification. */
+  get pendingTokens(): number {
+    return this.#pending;
+  }
+
+  /** `t` once its record is verified, or `undefined` (and `t` dropped) when it was edited at rest. */
+  checked(t: TokenRecord): TokenRecord | undefined {
+    if (t.verified) return t;
+    // A version replaced or deleted since is no longer counted or indexed.
+    const current = this.tokens.get(t.AccessorID) === t;
+    if (t.verify()) {
+      if (current) this.#pending--;
+      return t;
+    }
+    if (current) {
+      this.deleteToken(t.AccessorID);
+      this.onRefused(t.AccessorID);
+    }
+    return undefined;
+  }
+
+  /** `list` with every pending token verified and refused ones left out (the same array when none was). */
+  checkedList<T extends ACLToken>(list: readonly T[]): readonly T[] {
+    if (this.#pending === 0) return list;
+    let out: T[] | undefined;
+    list.forEach((t, i) => {
+      const ok = !(t instanceof TokenRecord) || this.checked(t) !== undefined;
+      if (!ok && out === undefined) out = list.slice(0, i);
+      else if (ok && out !== undefined) out.push(t);
+    });
+    return out ?? list;
+  }
+
+  /**
+   * Verifies pending tokens until `deadline` (a `performance.now()` time);
+   * true when none is left. Tokens added later are verified already.
+   */
+  verifySome(deadline: number): boolean {
+    this.#sweep ??= this.tokens.values();
+    let n = 0;
+    while (this.#pending > 0) {
+      const next = this.#sweep.next();
+      if (next.done === true) break;
+      this.checked(next.value);
+      if (++n % 256 === 0 && performance.now() >= deadline) return false;
+    }
+    this.#sweep = undefined;
+    return this.#pending === 0;
+  }
+
+  /**
+   * Adds a token read from disk while loading (before anything reads this
+   * state): expiry entries are sorted once by `finishLoad`. False when
+   * another loaded token claims the same secret hash: the caller verifies
+   * both and keeps the authentic one.
+   */
+  loadToken(t: TokenRecord): boolean {
+    const holder = this.secrets.get(t.secretHash);
+    if (holder !== undefined) return false;
+    this.tokens.set(t.AccessorID, t);
+    this.secrets.set(t.secretHash, t);
+    if (!t.verified) this.#pending++;
+    this.#linkPolicies(t);
+    if (t.ExpirationTime !== null) this.expiry.addUnsorted(expiryKey(t.ExpirationTime), t.AccessorID);
+    return true;
+  }
+
+  /** Ends loading: sorts the expiry index. */
+  finishLoad(): void {
+    this.expiry.sort();
   }
 
   policy(name: string): ACLPolicy | undefined {
@@ -86,7 +191,7 @@ export class MemoryState implements ReadView {
   }
 
   forEachToken(fn: (token: ACLToken) => void): void {
-    for (const t of this.tokens.values()) fn(t);
+    for (const t of this.tokens.values()) if (this.checked(t) !== undefined) fn(t);
   }
 
   forEachPolicy(fn: (policy: ACLPolicy) => void): void {
@@ -94,17 +199,22 @@ export class MemoryState implements ReadView {
   }
 
   putToken(token: ACLToken): void {
-    const prev = this.tokens.get(token.AccessorID);
+    const t = TokenRecord.fromToken(token);
+    const prev = this.tokens.get(t.AccessorID);
     if (prev !== undefined) this.#unindexToken(prev);
-    this.tokens.set(token.AccessorID, token);
-    this.secrets.set(token.SecretID, token);
-    for (const name of token.Policies ?? []) {
+    this.tokens.set(t.AccessorID, t);
+    this.secrets.set(t.secretHash, t);
+    this.#linkPolicies(t);
+    if (t.ExpirationTime !== null) this.expiry.add(expiryKey(t.ExpirationTime), t.AccessorID);
+    this.#tokensChanged(t.Global || prev?.Global === true);
+  }
+
+  #linkPolicies(t: TokenRecord): void {
+    for (const name of t.Policies ?? []) {
       let set = this.policyTokens.get(name);
       if (set === undefined) this.policyTokens.set(name, (set = new Set()));
-      set.add(token.AccessorID);
+      set.add(t.AccessorID);
     }
-    if (token.ExpirationTime !== null) this.expiry.add(expiryKey(token.ExpirationTime), token.AccessorID);
-    this.#tokensChanged(token.Global || prev?.Global === true);
   }
 
   deleteToken(accessor: string): void {
@@ -157,8 +267,9 @@ export class MemoryState implements ReadView {
     if (entry.replicationCursor !== undefined) this.replicationCursor = entry.replicationCursor;
   }
 
-  #unindexToken(prev: ACLToken): void {
-    if (this.secrets.get(prev.SecretID) === prev) this.secrets.delete(prev.SecretID);
+  #unindexToken(prev: TokenRecord): void {
+    if (!prev.verified) this.#pending--;
+    if (this.secrets.get(prev.secretHash) === prev) this.secrets.delete(prev.secretHash);
     for (const name of prev.Policies ?? []) {
       const set = this.policyTokens.get(name);
       if (set === undefined) continue;
@@ -174,7 +285,7 @@ export class MemoryState implements ReadView {
     if (global) this.#digest = undefined;
   }
 
-  /** All tokens by CreateIndex, then AccessorID (Nomad's default list order). */
+  /** All tokens by CreateIndex, then AccessorID (Nomad's default list order); pending ones included. */
   tokensByCreate(): readonly ACLToken[] {
     return (this.#tokensByCreate ??= [...this.tokens.values()].sort(byCreate));
   }
