@@ -63,6 +63,7 @@ export async function loadState(
   log: Logger,
   opts: LoadOptions = {},
 ): Promise<{ mem: MemoryState; feed: ChangeFeed; refusedTokens: Set<string> }> {
+  const started = performance.now();
   const meta = new Map(await readRange(db, PREFIX.meta));
   const format = meta.get(META.format);
   if (format === undefined) {
@@ -192,7 +193,15 @@ export async function loadState(
     log.info({ entries: stale }, 'removed change-feed entries left by an interrupted prune');
   }
   log.info(
-    { path, index: mem.index, tokens: mem.tokens.size, policies: mem.policies.size, roles: mem.roles.size, feed: feed.size },
+    {
+      path,
+      index: mem.index,
+      tokens: mem.tokens.size,
+      policies: mem.policies.size,
+      roles: mem.roles.size,
+      feed: feed.size,
+      seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+    },
     'state store loaded',
   );
   return { mem, feed, refusedTokens };
