@@ -3,10 +3,11 @@
 // same sealed, MAC'd records and index entries a real agent writes; no
 // HTTP), then a real agent process is started on it and timed until it
 // serves (its HTTP port answers and a seeded token resolves), with its RSS.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { BIN, REPO, call, stop } from './common.js';
@@ -17,62 +18,83 @@ const AGENT_BIN = process.env.BENCH_SCALE_BIN ?? BIN;
 
 /** Feed entries a store keeps by default (`changeFeedHorizon`). */
 const FEED_HORIZON = 100_000;
-const BATCH = 5_000;
+/** Tokens per chunk a seed worker makes (one LevelDB batch). */
+const SEED_CHUNK = 5_000;
 
 /**
  * Writes a store of `n` client tokens (naming policy `bench`; every tenth
  * expiring in a year, every other one global) into `dir`, sealed under `key`,
- * with the change-feed tail a store that created them would keep. Returns
- * one seeded token's secret and the seconds it took.
+ * with the change-feed tail a store that created them would keep. The
+ * records are made in worker threads (one per core, `seed-worker.js`) and
+ * written here in batches. Returns one seeded token's secret and the seconds
+ * it took.
  */
 export async function seedStore(dir, key, n) {
   const started = performance.now();
   const { SecretBox } = await state('secret-box.js');
   const L = await state('level-layout.js');
-  const { makeToken, makePolicy } = await state('object-shape.js');
+  const { makePolicy } = await state('object-shape.js');
   const box = new SecretBox(key);
   await mkdir(dir, { recursive: true });
-  const db = new Level(dir, { valueEncoding: 'json' });
+  // Values go in as the JSON text the workers made: what the json encoding writes.
+  const db = new Level(dir, { valueEncoding: 'utf8' });
   await db.open();
   const policy = makePolicy({ Name: 'bench', Description: '', Rules: 'namespace "default" { policy = "read" }', Hash: 'YmVuY2g=', CreateIndex: 1, ModifyIndex: 1 });
-  let batch = db.batch();
-  batch.put(L.META.format, L.FORMAT_VERSION);
-  batch.put(L.META.keyCheck, box.seal(L.KEY_CHECK_PLAINTEXT, L.KEY_CHECK_CONTEXT));
-  batch.put(L.policyKey('bench'), L.signPolicy(policy, box));
-  const created = new Date().toISOString();
-  const expires = new Date(Date.now() + 365 * 86_400_000).toISOString();
+  const json = (v) => JSON.stringify(v);
+  await db.batch([
+    { type: 'put', key: L.META.format, value: json(L.FORMAT_VERSION) },
+    { type: 'put', key: L.META.keyCheck, value: json(box.seal(L.KEY_CHECK_PLAINTEXT, L.KEY_CHECK_CONTEXT)) },
+    { type: 'put', key: L.policyKey('bench'), value: json(L.signPolicy(policy, box)) },
+  ]);
+  const workers = Math.max(1, Math.min(availableParallelism(), Math.ceil(n / SEED_CHUNK)));
+  const share = Math.ceil(n / workers);
+  const common = {
+    repo: REPO,
+    key: key.toString('base64'),
+    n,
+    chunk: SEED_CHUNK,
+    created: new Date().toISOString(),
+    expires: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+    feedHorizon: FEED_HORIZON,
+    probeAt: Math.floor(n / 2),
+  };
   let probe;
-  for (let i = 0; i < n; i++) {
-    const index = i + 2;
-    const t = makeToken({
-      AccessorID: randomUUID(),
-      SecretID: randomUUID(),
-      Name: `seeded token ${i}`,
-      Type: 'client',
-      Policies: ['bench'],
-      Global: i % 2 === 0,
-      Hash: randomBytes(32).toString('base64'),
-      CreateTime: created,
-      ExpirationTime: i % 10 === 0 ? expires : null,
-      ExpirationTTL: 0,
-      CreateIndex: index,
-      ModifyIndex: index,
-    });
-    if (i === Math.floor(n / 2)) probe = t.SecretID;
-    batch.put(L.tokenKey(t.AccessorID), L.sealToken(t, box));
-    for (const k of L.tokenIndexKeys(t)) batch.put(k, L.tokenIndexValue(k, t));
-    if (n - i <= FEED_HORIZON) batch.put(L.feedKey(index, 0), { index, table: 'acl_token', op: 'upsert', key: t.AccessorID, global: t.Global });
-    if (batch.length >= BATCH) {
+  const pool = Array.from({ length: workers }, (_, w) => new Worker(new URL('./seed-worker.js', import.meta.url), {
+    workerData: { ...common, from: w * share, to: Math.min(n, (w + 1) * share) },
+  }));
+  try {
+    // Each worker makes its next chunk while this thread writes the last one.
+    const nextChunk = (worker) =>
+      new Promise((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+        worker.postMessage('more');
+      });
+    const work = pool.map((w, i) => (i * share < n ? nextChunk(w).then((m) => ({ w, m })) : undefined)).filter(Boolean);
+    const live = new Set(work);
+    while (live.size > 0) {
+      const p = await Promise.race([...live].map((x) => x.then((r) => ({ r, x }))));
+      live.delete(p.x);
+      const { w, m } = p.r;
+      if (m.probe !== undefined) probe = m.probe;
+      const batch = db.batch();
+      for (let i = 0; i < m.entries.length; i += 2) batch.put(m.entries[i], m.entries[i + 1]);
+      if (!m.done) live.add(nextChunk(w).then((mm) => ({ w, m: mm })));
       await batch.write();
-      batch = db.batch();
     }
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
   }
   const last = n + 1;
-  batch.put(L.META.index, last);
-  batch.put(L.META.table('acl_token'), last);
-  batch.put(L.META.table('acl_policy'), 1);
-  batch.put(L.META.feedFloor, Math.max(0, last - FEED_HORIZON));
-  await batch.write({ sync: true });
+  await db.batch(
+    [
+      [L.META.index, last],
+      [L.META.table('acl_token'), last],
+      [L.META.table('acl_policy'), 1],
+      [L.META.feedFloor, Math.max(0, last - FEED_HORIZON)],
+    ].map(([k, v]) => ({ type: 'put', key: k, value: json(v) })),
+    { sync: true },
+  );
   await db.close();
   return { probe, seconds: (performance.now() - started) / 1000 };
 }
@@ -106,7 +128,12 @@ async function timeStart(dataDir, keyB64, probe) {
       while ((nl = pending.indexOf('\n')) !== -1) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
-        if (line.includes('"state store loaded"')) loadSeconds = JSON.parse(line).seconds;
+        if (line.includes('"state store loaded"')) {
+          const loaded = JSON.parse(line);
+          loadSeconds = loaded.seconds;
+          // Nothing left to verify (or a build that verifies while loading).
+          if (!(loaded.pendingTokens > 0)) swept(performance.now());
+        }
         if (line.includes('"agent started"')) resolve(JSON.parse(line));
         if (line.includes('verified every token record loaded from disk')) swept(performance.now());
       }
@@ -120,7 +147,9 @@ async function timeStart(dataDir, keyB64, probe) {
     if (typeof self.AccessorID !== 'string') throw new Error('scale bench: the seeded token did not resolve');
     const serving = (performance.now() - started) / 1000;
     const rssServing = await rssMiB(proc.pid);
-    const sweepDone = await Promise.race([sweptAt, new Promise((r) => setTimeout(() => r(undefined), 600_000))]);
+    let timer;
+    const sweepDone = await Promise.race([sweptAt, new Promise((r) => (timer = setTimeout(() => r(undefined), 600_000)))]);
+    clearTimeout(timer);
     const rssSwept = await rssMiB(proc.pid);
     return { serving, load: loadSeconds, rssServing, rssSwept, sweep: sweepDone === undefined ? NaN : (sweepDone - started) / 1000 };
   } finally {

@@ -200,6 +200,7 @@ export async function loadState(
       policies: mem.policies.size,
       roles: mem.roles.size,
       feed: feed.size,
+      pendingTokens: mem.pendingTokens,
       seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
     },
     'state store loaded',
