@@ -135,7 +135,7 @@ async function timeStart(dataDir, keyB64, probe) {
           if (!(loaded.pendingTokens > 0)) swept(performance.now());
         }
         if (line.includes('"agent started"')) resolve(JSON.parse(line));
-        if (line.includes('verified every token record loaded from disk')) swept(performance.now());
+        if (line.includes('settled every token record loaded from disk')) swept(performance.now());
       }
     });
     proc.stderr.on('data', (c) => (out += c));

@@ -58,35 +58,50 @@ describe('tokens loaded without opening their secrets', () => {
     }
   });
 
-  it('opens a secret only when it is read, and verifies the record before', () => {
+  it('parses and authenticates a record only when first used, and opens its secret only when it is read', () => {
+    const settled: string[] = [];
     const opened: string[] = [];
-    const verified: string[] = [];
-    const keeper: TokenKeeper = {
-      open: (sealed, accessor) => (opened.push(accessor), sealed.slice('sealed:'.length)),
-      verify: (accessor) => (verified.push(accessor), true),
-    };
     const t = token();
     const { SecretID, ...fields } = t;
-    const rec = TokenRecord.fromStored({ ...fields, SealedSecretID: `sealed:${SecretID}`, SecretHash: secretIndexKey(SecretID), Mac: 'v1.x' }, keeper);
+    const keeper: TokenKeeper = {
+      settle: (accessor, raw) => (settled.push(accessor), { fields: { ...JSON.parse(raw), SecretID: 'sealed' }, sealed: `sealed:${SecretID}`, secretHash: secretIndexKey(SecretID) }),
+      open: (sealed, accessor) => (opened.push(accessor), sealed.slice('sealed:'.length)),
+    };
+    const rec = TokenRecord.fromRaw(t.AccessorID, secretIndexKey(SecretID), JSON.stringify(fields), keeper);
     expect(rec.secretHash).toBe(secretIndexKey(SecretID));
-    expect(rec.verified).toBe(false);
+    expect(rec.settled).toBe(false);
+    // Pending: no fields yet.
+    expect(Object.keys(rec)).toEqual([]);
+    expect(rec.settle()).toBe(true);
+    expect(settled).toEqual([t.AccessorID]);
+    expect(rec.Name).toBe(t.Name);
     expect(opened).toEqual([]);
     expect(rec.SecretID).toBe(SecretID);
-    expect(verified).toEqual([t.AccessorID]);
     expect(opened).toEqual([t.AccessorID]);
-    // Opened once, kept.
+    // Settled and opened once, kept.
     expect(rec.SecretID).toBe(SecretID);
+    expect(rec.settle()).toBe(true);
+    expect(settled).toHaveLength(1);
     expect(opened).toHaveLength(1);
+    expect(Object.keys(rec)).toEqual(Object.keys(t));
   });
 
-  it('refuses to hand out the secret of a record that fails its MAC, and one whose secret does not match its hash', () => {
+  it('refuses a record the keeper refuses, one found under another secret hash, and one whose secret does not match its hash', () => {
     const t = token();
     const { SecretID, ...fields } = t;
-    const stored = { ...fields, SealedSecretID: SecretID, Mac: 'v1.x' };
-    const bad = TokenRecord.fromStored({ ...stored, SecretHash: secretIndexKey(SecretID) }, { open: (s) => s, verify: () => false });
-    expect(bad.verify()).toBe(false);
-    expect(() => bad.SecretID).toThrow(/integrity check/);
-    const swapped = TokenRecord.fromStored({ ...stored, SecretHash: secretIndexKey('another secret') }, { open: (s) => s, verify: () => true });
+    const raw = JSON.stringify(fields);
+    const good = (hash: string): TokenKeeper => ({
+      settle: () => ({ fields: { ...t, SecretID: 'sealed' }, sealed: SecretID, secretHash: hash }),
+      open: (s) => s,
+    });
+    const bad = TokenRecord.fromRaw(t.AccessorID, secretIndexKey(SecretID), raw, { settle: () => 'its integrity check (MAC) failed', open: (s) => s });
+    expect(bad.settle()).toBe(false);
+    expect(bad.refusedWhy).toBe('its integrity check (MAC) failed');
+    expect(() => bad.SecretID).toThrow(/refused/);
+    const moved = TokenRecord.fromRaw(t.AccessorID, secretIndexKey('another secret'), raw, good(secretIndexKey(SecretID)));
+    expect(moved.settle()).toBe(false);
+    const swapped = TokenRecord.fromRaw(t.AccessorID, secretIndexKey('another secret'), raw, good(secretIndexKey('another secret')));
+    expect(swapped.settle()).toBe(true);
     expect(() => swapped.SecretID).toThrow(/does not match its hash/);
   });
 

@@ -26,11 +26,13 @@ const RECENT_SECRETS = 4096;
  * rebuilt lazily after a change.
  *
  * Tokens are `TokenRecord`s, found by the SHA-256 of their secret. Those
- * loaded from disk are pending until verified (see `TokenRecord`): every
- * read that hands a token out (`token`, `tokenBySecret`, `accessorBySecret`,
- * `forEachToken`, `checked`) verifies it first, and drops a token whose
- * record fails — reported through `onRefused` — so it is unknown from then
- * on, exactly as if the loader had refused it.
+ * loaded from disk are pending until settled (parsed and authenticated, see
+ * `TokenRecord`): a point read (`token`, `tokenBySecret`, `accessorBySecret`)
+ * settles its token, a bulk read (`forEachToken`, the sorted lists, the
+ * digest) settles all of them first, and a token whose record fails is
+ * dropped — reported through `onRefused` — so it is unknown from then on,
+ * exactly as if the loader had refused it. A pending token is in `tokens`
+ * and `secrets` only: the policy and expiry indexes take it once settled.
  */
 export class MemoryState implements ReadView {
   index = 0;
@@ -42,12 +44,12 @@ export class MemoryState implements ReadView {
   readonly secrets = new Map<string, TokenRecord>();
   /** Bounded: secret → token, checked against `tokens` on every hit. */
   readonly #recent = new Map<string, TokenRecord>();
-  /** Loaded tokens not verified yet. */
+  /** Loaded tokens not settled yet. */
   #pending = 0;
-  /** Where `verifySome` goes on. */
+  /** Where `settleSome` goes on. */
   #sweep: Iterator<TokenRecord> | undefined;
-  /** A loaded token whose record failed its MAC was dropped (memory only: the record stays on disk). */
-  onRefused: (accessor: string) => void = () => {};
+  /** A loaded token whose record was refused was dropped (memory only: the record stays on disk). */
+  onRefused: (accessor: string, why: string) => void = () => {};
   readonly policies = new Map<string, ACLPolicy>();
   /** Policy name → accessors of the tokens naming it. */
   readonly policyTokens = new Map<string, Set<string>>();
@@ -83,44 +85,34 @@ export class MemoryState implements ReadView {
     return t;
   }
 
-  /** Loaded tokens still pending verification. */
+  /** Loaded tokens still pending (not settled). */
   get pendingTokens(): number {
     return this.#pending;
   }
 
-  /** `t` once its record is verified, or `undefined` (and `t` dropped) when it was edited at rest. */
+  /** `t` once settled, or `undefined` (and `t` dropped) when its record is refused. */
   checked(t: TokenRecord): TokenRecord | undefined {
-    if (t.verified) return t;
+    if (t.settled) return t;
     // A version replaced or deleted since is no longer counted or indexed.
-    const current = this.tokens.get(t.AccessorID) === t;
-    if (t.verify()) {
-      if (current) this.#pending--;
+    const current = this.tokens.get(t.accessor) === t;
+    const ok = t.settle();
+    if (!current) return ok ? t : undefined;
+    this.#pending--;
+    if (ok) {
+      this.#indexSettled(t);
       return t;
     }
-    if (current) {
-      this.deleteToken(t.AccessorID);
-      this.onRefused(t.AccessorID);
-    }
+    this.tokens.delete(t.accessor);
+    if (this.secrets.get(t.secretHash) === t) this.secrets.delete(t.secretHash);
+    this.onRefused(t.accessor, t.refusedWhy ?? 'refused');
     return undefined;
   }
 
-  /** `list` with every pending token verified and refused ones left out (the same array when none was). */
-  checkedList<T extends ACLToken>(list: readonly T[]): readonly T[] {
-    if (this.#pending === 0) return list;
-    let out: T[] | undefined;
-    list.forEach((t, i) => {
-      const ok = !(t instanceof TokenRecord) || this.checked(t) !== undefined;
-      if (!ok && out === undefined) out = list.slice(0, i);
-      else if (ok && out !== undefined) out.push(t);
-    });
-    return out ?? list;
-  }
-
   /**
-   * Verifies pending tokens until `deadline` (a `performance.now()` time);
-   * true when none is left. Tokens added later are verified already.
+   * Settles pending tokens until `deadline` (a `performance.now()` time);
+   * true when none is left. Tokens added later are settled already.
    */
-  verifySome(deadline: number): boolean {
+  settleSome(deadline: number): boolean {
     this.#sweep ??= this.tokens.values();
     let n = 0;
     while (this.#pending > 0) {
@@ -133,27 +125,25 @@ export class MemoryState implements ReadView {
     return this.#pending === 0;
   }
 
+  /** Settles every pending token now (before a read that needs them all). */
+  settleAll(): void {
+    if (this.#pending > 0) this.settleSome(Infinity);
+  }
+
   /**
-   * Adds a token read from disk while loading (before anything reads this
-   * state): expiry entries are sorted once by `finishLoad`. False when
-   * another loaded token claims the same secret hash: the caller verifies
-   * both and keeps the authentic one.
+   * Adds a token read from disk while loading (pending or settled). False
+   * when another loaded token claims the same secret hash: the caller
+   * settles both and keeps the authentic one.
    */
   loadToken(t: TokenRecord): boolean {
-    const holder = this.secrets.get(t.secretHash);
-    if (holder !== undefined) return false;
-    this.tokens.set(t.AccessorID, t);
+    if (this.secrets.has(t.secretHash)) return false;
+    this.tokens.set(t.accessor, t);
     this.secrets.set(t.secretHash, t);
-    if (!t.verified) this.#pending++;
-    this.#linkPolicies(t);
-    if (t.ExpirationTime !== null) this.expiry.addUnsorted(expiryKey(t.ExpirationTime), t.AccessorID);
+    if (t.settled) this.#indexSettled(t);
+    else this.#pending++;
     return true;
   }
 
-  /** Ends loading: sorts the expiry index. */
-  finishLoad(): void {
-    this.expiry.sort();
-  }
 
   policy(name: string): ACLPolicy | undefined {
     return this.policies.get(name);
@@ -191,7 +181,8 @@ export class MemoryState implements ReadView {
   }
 
   forEachToken(fn: (token: ACLToken) => void): void {
-    for (const t of this.tokens.values()) if (this.checked(t) !== undefined) fn(t);
+    this.settleAll();
+    for (const t of this.tokens.values()) fn(t);
   }
 
   forEachPolicy(fn: (policy: ACLPolicy) => void): void {
@@ -204,17 +195,20 @@ export class MemoryState implements ReadView {
     if (prev !== undefined) this.#unindexToken(prev);
     this.tokens.set(t.AccessorID, t);
     this.secrets.set(t.secretHash, t);
-    this.#linkPolicies(t);
-    if (t.ExpirationTime !== null) this.expiry.add(expiryKey(t.ExpirationTime), t.AccessorID);
+    this.#indexSettled(t, false);
     this.#tokensChanged(t.Global || prev?.Global === true);
   }
 
-  #linkPolicies(t: TokenRecord): void {
+  /** Policy links and expiry of a settled token (`bulk`: expiry entry sorted in later, by the next read). */
+  #indexSettled(t: TokenRecord, bulk = true): void {
     for (const name of t.Policies ?? []) {
       let set = this.policyTokens.get(name);
       if (set === undefined) this.policyTokens.set(name, (set = new Set()));
       set.add(t.AccessorID);
     }
+    if (t.ExpirationTime === null) return;
+    if (bulk) this.expiry.addUnsorted(expiryKey(t.ExpirationTime), t.AccessorID);
+    else this.expiry.add(expiryKey(t.ExpirationTime), t.AccessorID);
   }
 
   deleteToken(accessor: string): void {
@@ -222,7 +216,7 @@ export class MemoryState implements ReadView {
     if (prev === undefined) return;
     this.#unindexToken(prev);
     this.tokens.delete(accessor);
-    this.#tokensChanged(prev.Global);
+    this.#tokensChanged(prev.Global === true);
   }
 
   putPolicy(policy: ACLPolicy): void {
@@ -268,8 +262,12 @@ export class MemoryState implements ReadView {
   }
 
   #unindexToken(prev: TokenRecord): void {
-    if (!prev.verified) this.#pending--;
     if (this.secrets.get(prev.secretHash) === prev) this.secrets.delete(prev.secretHash);
+    if (!prev.settled) {
+      // Pending: only in `tokens` and `secrets` (a refused one is gone already).
+      if (prev.refusedWhy === undefined) this.#pending--;
+      return;
+    }
     for (const name of prev.Policies ?? []) {
       const set = this.policyTokens.get(name);
       if (set === undefined) continue;
@@ -285,13 +283,15 @@ export class MemoryState implements ReadView {
     if (global) this.#digest = undefined;
   }
 
-  /** All tokens by CreateIndex, then AccessorID (Nomad's default list order); pending ones included. */
+  /** All tokens by CreateIndex, then AccessorID (Nomad's default list order). */
   tokensByCreate(): readonly ACLToken[] {
+    this.settleAll();
     return (this.#tokensByCreate ??= [...this.tokens.values()].sort(byCreate));
   }
 
   /** All tokens by AccessorID (Nomad's order when listing with a prefix). */
   tokensByAccessor(): readonly ACLToken[] {
+    this.settleAll();
     return (this.#tokensByAccessor ??= [...this.tokens.values()].sort(byAccessor));
   }
 

@@ -22,8 +22,8 @@ import type { Logger } from './logger.js';
 import { MemoryState } from './memory-state.js';
 import { checkPolicy, checkRole, checkToken } from './object-shape.js';
 import type { SecretBox } from './secret-box.js';
-import { TokenRecord, type TokenKeeper } from './token-record.js';
-import type { Change, TableName } from './types.js';
+import { TokenRecord, type SettledRecord, type TokenKeeper } from './token-record.js';
+import type { ACLToken, Change, TableName } from './types.js';
 
 /** The database type the store uses: string keys, JSON values. */
 export type StateDb = Level<string, unknown>;
@@ -111,53 +111,84 @@ export async function loadState(
 
   // A record whose MAC does not verify was edited (or moved) at rest: it is
   // left out — its token is unknown, its policy grants nothing — so an edit
-  // can only ever take rights away, never add them. Token records are
-  // checked lazily (see `TokenRecord`): the MAC before first use or by the
-  // store's background sweep, the SecretID opened only when an answer shows
-  // it. Records without a `SecretHash` (written before it existed) or of an
-  // unexpected shape take the eager path: verified and opened here.
-  const keeper: TokenKeeper = {
-    open: (sealed, accessor) => box.open(sealed, accessor),
-    verify: (accessor, record, mac) => box.records.verify('token', accessor, record, mac),
-  };
-  mem.onRefused = (accessor) => {
-    refusedTokens.add(accessor);
-    refuse('acl_token', accessor, 'its integrity check (MAC) failed: the record was edited at rest');
-  };
-  const loadEager = (accessor: string, value: unknown): void => {
+  // can only ever take rights away, never add them. Token records are read
+  // as text and kept pending (see `TokenRecord`): parsed and authenticated
+  // before first use or by the store's background sweep, their SecretIDs
+  // opened only when an answer shows one. A record without a `SecretHash`
+  // (written before it existed) is parsed, checked and opened here.
+  const settle = (accessor: string, value: unknown): SettledRecord | string => {
     const { Mac, ...record } = (isRecord(value) ? value : {}) as Partial<StoredToken>;
-    if (!box.records.verify('token', accessor, record, Mac)) {
-      refusedTokens.add(accessor);
-      refuse('acl_token', accessor, 'its integrity check (MAC) failed: the record was edited at rest');
+    if (!box.records.verify('token', accessor, record, Mac)) return 'its integrity check (MAC) failed: the record was edited at rest';
+    const { SealedSecretID, SecretHash, ...rest } = record;
+    if (typeof SealedSecretID !== 'string') return 'it has no sealed SecretID';
+    let fields: ACLToken;
+    try {
+      // The store's own shape check; the secret stays sealed (a placeholder is checked).
+      fields = checkToken({ ...rest, SecretID: 'sealed' }, `stored token ${accessor}`);
+    } catch (err) {
+      return `it is not a valid token: ${(err as Error).message}`;
+    }
+    return { fields, sealed: SealedSecretID, secretHash: typeof SecretHash === 'string' ? SecretHash : '' };
+  };
+  const keeper: TokenKeeper = {
+    settle: (accessor, raw) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        return 'it is not valid JSON';
+      }
+      return settle(accessor, value);
+    },
+    open: (sealed, accessor) => box.open(sealed, accessor),
+  };
+  mem.onRefused = (accessor, why) => {
+    refusedTokens.add(accessor);
+    refuse('acl_token', accessor, why);
+  };
+  const loadEager = (accessor: string, raw: string): void => {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = undefined;
+    }
+    const out = settle(accessor, value);
+    if (typeof out === 'string') {
+      mem.onRefused(accessor, out);
       return;
     }
-    const { SealedSecretID, SecretHash: _hash, ...rest } = record;
     let secret: string;
     try {
-      secret = box.open(String(SealedSecretID), accessor);
+      secret = box.open(out.sealed, accessor);
     } catch {
-      refusedTokens.add(accessor);
-      refuse('acl_token', accessor, 'its SecretID cannot be decrypted');
+      mem.onRefused(accessor, 'its SecretID cannot be decrypted');
       return;
     }
-    const t = TokenRecord.fromToken(checkToken({ ...rest, SecretID: secret }, `stored token ${accessor}`));
-    addLoaded(t);
+    addLoaded(TokenRecord.fromToken({ ...out.fields, SecretID: secret }));
   };
   const addLoaded = (t: TokenRecord): void => {
     if (mem.loadToken(t)) return;
     // Two records claim one secret: at most one is authentic.
     const holder = mem.secrets.get(t.secretHash)!;
     if (mem.checked(holder) !== undefined || !mem.loadToken(t)) {
-      if (t.verify()) log.error({ accessor: t.AccessorID, holder: holder.AccessorID }, 'two stored tokens share one SecretID; the second is left out');
-      else mem.onRefused(t.AccessorID);
+      if (t.settle()) log.error({ accessor: t.accessor, holder: holder.accessor }, 'two stored tokens share one SecretID; the second is left out');
+      else mem.onRefused(t.accessor, t.refusedWhy ?? 'refused');
     }
   };
-  await forEachInRange(db, PREFIX.token, (key, value) => {
-    const accessor = key.slice(PREFIX.token.length);
-    if (isLazyTokenRecord(value, accessor)) addLoaded(TokenRecord.fromStored(value, keeper));
-    else loadEager(accessor, value);
-  });
-  mem.finishLoad();
+  await forEachInRange(
+    db,
+    PREFIX.token,
+    (key, value) => {
+      const accessor = key.slice(PREFIX.token.length);
+      const raw = String(value);
+      const hash = secretHashIn(raw);
+      if (hash === undefined) loadEager(accessor, raw);
+      else addLoaded(TokenRecord.fromRaw(accessor, hash, raw, keeper));
+    },
+    undefined,
+    'utf8',
+  );
   for (const [key, value] of await readRange(db, PREFIX.policy)) {
     const name = key.slice(PREFIX.policy.length);
     const { Mac, ...record } = (isRecord(value) ? value : {}) as Partial<StoredPolicy>;
@@ -217,8 +248,9 @@ async function forEachInRange(
   prefix: string,
   fn: (key: string, value: unknown) => void,
   alive: () => boolean = () => true,
+  valueEncoding: 'json' | 'utf8' = 'json',
 ): Promise<void> {
-  const it = db.iterator(rangeOf(prefix));
+  const it = db.iterator({ ...rangeOf(prefix), valueEncoding });
   try {
     while (alive()) {
       const entries = await it.nextv(READ_CHUNK);
@@ -230,39 +262,22 @@ async function forEachInRange(
   }
 }
 
-const SECRET_HASH_RE = /^[0-9a-f]{64}$/;
-
-function isIndex(v: unknown): boolean {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-}
+const SECRET_HASH_FIELD = '"SecretHash":"';
+const SECRET_HASH_RE = /^[0-9a-f]{64}"/;
 
 /**
- * Whether a stored token record can be loaded pending (see `TokenRecord`):
- * it carries its secret's hash and MAC, names the accessor of its key, and
- * every field the in-memory indexes and sorts read has its type. Anything
- * else is verified on the spot.
+ * The `SecretHash` a stored token record's JSON text carries (the writer
+ * puts it near the end), found without parsing the record; `undefined` when
+ * there is none. Only a hint: settling the record parses it and refuses it
+ * unless its parsed, authenticated `SecretHash` is this one.
  */
-function isLazyTokenRecord(v: unknown, accessor: string): v is Record<string, unknown> {
-  if (!isRecord(v)) return false;
-  const policies = v['Policies'];
-  const expiration = v['ExpirationTime'];
-  return (
-    v['AccessorID'] === accessor &&
-    typeof v['SecretHash'] === 'string' &&
-    SECRET_HASH_RE.test(v['SecretHash']) &&
-    typeof v['SealedSecretID'] === 'string' &&
-    typeof v['Mac'] === 'string' &&
-    (v['Type'] === 'client' || v['Type'] === 'management') &&
-    typeof v['Global'] === 'boolean' &&
-    typeof v['Name'] === 'string' &&
-    typeof v['Hash'] === 'string' &&
-    typeof v['CreateTime'] === 'string' &&
-    typeof v['ExpirationTTL'] === 'number' &&
-    isIndex(v['CreateIndex']) &&
-    isIndex(v['ModifyIndex']) &&
-    (policies === null || (Array.isArray(policies) && policies.every((p) => typeof p === 'string'))) &&
-    (expiration === null || (typeof expiration === 'string' && !Number.isNaN(Date.parse(expiration))))
-  );
+function secretHashIn(raw: string): string | undefined {
+  const at = raw.lastIndexOf(SECRET_HASH_FIELD);
+  if (at < 0) return undefined;
+  const start = at + SECRET_HASH_FIELD.length;
+  if (!SECRET_HASH_RE.test(raw.slice(start, start + 65))) return undefined;
+  // A copy, not a slice: a slice would keep the whole record text alive.
+  return Buffer.from(raw.slice(start, start + 64), 'latin1').toString('latin1');
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

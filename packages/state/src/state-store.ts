@@ -252,10 +252,10 @@ export class StateStore {
     const mem = this.#mem;
     const started = performance.now();
     const pending = mem.pendingTokens;
-    while (this.#status === 'open' && this.#mem === mem && !mem.verifySome(performance.now() + SWEEP_SLICE_MS)) await nextTurn();
+    while (this.#status === 'open' && this.#mem === mem && !mem.settleSome(performance.now() + SWEEP_SLICE_MS)) await nextTurn();
     if (this.#status !== 'open' || this.#mem !== mem) return;
     if (pending > 0) {
-      this.#log.info({ tokens: pending, seconds: (performance.now() - started) / 1000 }, 'verified every token record loaded from disk');
+      this.#log.info({ tokens: pending, seconds: (performance.now() - started) / 1000 }, 'settled every token record loaded from disk');
     }
     try {
       for (let attempt = 0; attempt < INDEX_CHECK_ATTEMPTS; attempt++) {
@@ -362,8 +362,8 @@ export class StateStore {
    */
   listTokens(opts: ListOptions = {}): readonly ACLToken[] {
     this.#assertReadable('listTokens');
-    if (opts.prefix === undefined || opts.prefix === '') return this.#mem.checkedList(this.#mem.tokensByCreate());
-    return this.#mem.checkedList(prefixSlice(this.#mem.tokensByAccessor(), opts.prefix, (t) => t.AccessorID));
+    if (opts.prefix === undefined || opts.prefix === '') return this.#mem.tokensByCreate();
+    return prefixSlice(this.#mem.tokensByAccessor(), opts.prefix, (t) => t.AccessorID);
   }
 
   /** Number of tokens stored. */
@@ -409,6 +409,7 @@ export class StateStore {
   /** AccessorIDs (sorted) of the tokens that name policy `name`, whether or not it exists. */
   tokensByPolicy(name: string): string[] {
     this.#assertReadable('tokensByPolicy');
+    this.#mem.settleAll();
     return [...(this.#mem.policyTokens.get(name) ?? [])].sort();
   }
 
@@ -513,7 +514,7 @@ export class StateStore {
   globalSnapshot(): { tokens: ACLToken[]; policies: ACLPolicy[]; roles: ACLRole[] } {
     this.#assertReadable('globalSnapshot');
     return {
-      tokens: this.#mem.checkedList(this.#mem.tokensByAccessor()).filter((t) => t.Global),
+      tokens: this.#mem.tokensByAccessor().filter((t) => t.Global),
       policies: [...this.#mem.policiesByName()],
       roles: [...this.#mem.rolesById()],
     };

@@ -1,19 +1,27 @@
 import { secretIndexKey } from './secret-box.js';
 import type { ACLToken, ACLTokenRoleLink, TokenType } from './types.js';
 
-/**
- * What a token loaded from disk needs from the store's key, shared by every
- * record of one store: opening its sealed SecretID and checking its MAC.
- */
-export interface TokenKeeper {
-  /** The SecretID sealed as `sealed` for `accessor`; throws when it does not open. */
-  open(sealed: string, accessor: string): string;
-  /** Whether `mac` authenticates `record` (the stored fields, `Mac` left out) as token `accessor`. */
-  verify(accessor: string, record: Readonly<Record<string, unknown>>, mac: string): boolean;
+/** A stored token record, parsed and authenticated: its fields (normalized, without SecretID) and its sealed SecretID. */
+export interface SettledRecord {
+  /** The token's fields as checked (its `SecretID` is a placeholder, never read). */
+  readonly fields: ACLToken;
+  readonly sealed: string;
+  readonly secretHash: string;
 }
 
-/** Fields a stored token record holds besides the token's own (see `StoredToken`). */
-const STORAGE_FIELDS = new Set(['SealedSecretID', 'SecretHash', 'Mac']);
+/**
+ * What a token loaded from disk needs from the store's key, shared by every
+ * record of one store: authenticating its record and opening its secret.
+ */
+export interface TokenKeeper {
+  /**
+   * Parses a stored record (JSON text) of token `accessor` and checks its
+   * MAC and shape: the record, or why it is refused.
+   */
+  settle(accessor: string, raw: string): SettledRecord | string;
+  /** The SecretID sealed as `sealed` for `accessor`; throws when it does not open. */
+  open(sealed: string, accessor: string): string;
+}
 
 /** Interned frozen policy lists: a million tokens name a handful of distinct sets. */
 const policyLists = new Map<string, readonly string[]>();
@@ -34,21 +42,23 @@ function internPolicies(names: readonly string[]): readonly string[] {
 let SECRET_PROPERTY: PropertyDescriptor | undefined;
 
 /**
- * The store's in-memory form of a token: the `ACLToken` fields as own
- * properties in their stored order (so JSON and spreads see a plain token),
- * plus, kept privately, the SHA-256 of the SecretID (token resolution looks
- * tokens up by it) and the SecretID itself — sealed as on disk until an
- * answer needs it.
+ * The store's in-memory form of a token: once settled, the `ACLToken`
+ * fields as own properties in their stored order (so JSON and spreads see a
+ * plain token); kept privately, the hex SHA-256 of the SecretID (token
+ * resolution looks tokens up by it) and the SecretID itself — sealed as on
+ * disk until an answer needs it.
  *
- * A token loaded from disk is *pending*: its SecretID is not opened and its
- * MAC not checked at start (both cost more than the rest of loading it).
- * `verify()` checks the MAC over the fields as loaded; the store calls it
- * before any read hands the token out, and a background sweep calls it for
- * every pending token after start. Reading `SecretID` of a pending token
- * verifies it first and throws if the record was edited at rest.
+ * A token loaded from disk starts *pending*: it holds only its accessor, the
+ * secret hash and the stored record's JSON text, unparsed — parsing,
+ * authenticating (MAC) and indexing a million records is what made start-up
+ * slow. `settle()` parses and authenticates it; the store settles a pending
+ * token before any read hands it out (a point read settles that one, a
+ * bulk read all of them), and a background sweep settles the rest after
+ * start. A record that fails is *refused*: the store drops it. Until settled
+ * a record has no own fields: only `accessor` and `secretHash` may be read.
  *
- * New token fields need nothing here: every field of the stored record is
- * copied as it is (only `STORAGE_FIELDS` are kept aside).
+ * New token fields need nothing here: every field the keeper returns is
+ * copied as it is.
  */
 export class TokenRecord implements ACLToken {
   declare readonly AccessorID: string;
@@ -66,84 +76,103 @@ export class TokenRecord implements ACLToken {
   declare readonly ModifyIndex: number;
   declare readonly SourceIndex?: number;
 
+  readonly #accessor: string;
   /** Hex SHA-256 of the SecretID (the key of the on-disk `s:` index too). */
   readonly #secretHash: string;
-  /** The SecretID: plaintext once `#keeper` is undefined, else its sealed form. */
-  #secret: string;
-  /** Set while the secret is sealed. */
+  /** The SecretID: plaintext once `#keeper` is undefined, else its sealed form (once settled). */
+  #secret = '';
+  /** Set while the record is pending or its secret sealed. */
   #keeper: TokenKeeper | undefined;
-  /** The stored MAC, kept until the record is verified; undefined = verified. */
-  #mac: string | undefined;
+  /** The stored JSON while pending. */
+  #raw: string | undefined;
+  /** Why the record was refused, once it was. */
+  #refused: string | undefined;
 
-  private constructor(fields: Readonly<Record<string, unknown>>, secretHash: string, secret: string, keeper: TokenKeeper | undefined, mac: string | undefined) {
+  private constructor(accessor: string, secretHash: string) {
+    this.#accessor = accessor;
     this.#secretHash = secretHash;
-    this.#secret = secret;
-    this.#keeper = keeper;
-    this.#mac = mac;
+  }
+
+  /** A token written in this process, or opened while loading (its SecretID in hand, nothing to check). */
+  static fromToken(token: ACLToken): TokenRecord {
+    if (token instanceof TokenRecord) return token;
+    const secret = token.SecretID;
+    const t = new TokenRecord(token.AccessorID, secretIndexKey(secret));
+    t.#secret = secret;
+    t.#assign(token as unknown as Record<string, unknown>);
+    return t;
+  }
+
+  /** A pending token: its stored record's JSON `raw`, and the secret hash found in it (trusted only once settled). */
+  static fromRaw(accessor: string, secretHash: string, raw: string, keeper: TokenKeeper): TokenRecord {
+    const t = new TokenRecord(accessor, secretHash);
+    t.#raw = raw;
+    t.#keeper = keeper;
+    return t;
+  }
+
+  /** The AccessorID, also while pending. */
+  get accessor(): string {
+    return this.#accessor;
+  }
+
+  /** Hex SHA-256 of the SecretID, also while pending. */
+  get secretHash(): string {
+    return this.#secretHash;
+  }
+
+  /** True once the fields are there and authentic (always for tokens written in this process). */
+  get settled(): boolean {
+    return this.#raw === undefined && this.#refused === undefined;
+  }
+
+  /** Why the record was refused, or `undefined`. */
+  get refusedWhy(): string | undefined {
+    return this.#refused;
+  }
+
+  /**
+   * Parses and authenticates a pending record (no-op once settled). True
+   * when the token is good; false when its record is refused (edited at
+   * rest, or not a token): the caller must drop it.
+   */
+  settle(): boolean {
+    const raw = this.#raw;
+    if (raw === undefined) return this.#refused === undefined;
+    this.#raw = undefined;
+    const out = this.#keeper!.settle(this.#accessor, raw);
+    if (typeof out === 'string') {
+      this.#refused = out;
+      return false;
+    }
+    if (out.secretHash !== this.#secretHash) {
+      this.#refused = 'its secret hash is not the one its record was found under';
+      return false;
+    }
+    this.#secret = out.sealed;
+    this.#assign(out.fields as unknown as Record<string, unknown>);
+    return true;
+  }
+
+  #assign(fields: Readonly<Record<string, unknown>>): void {
     const self = this as unknown as Record<string, unknown>;
     for (const key in fields) {
-      if (key === 'SecretID' || STORAGE_FIELDS.has(key)) continue;
+      if (key === 'SecretID') continue;
       const value = fields[key];
-      self[key] = key === 'Policies' && Array.isArray(value) ? internPolicies(value as string[]) : value;
+      self[key] = key === 'AccessorID' ? this.#accessor : key === 'Policies' && Array.isArray(value) ? internPolicies(value as string[]) : value;
       // SecretID right after AccessorID, where a plain token has it.
       if (key === 'AccessorID') Object.defineProperty(this, 'SecretID', SECRET_PROPERTY!);
     }
     Object.freeze(this);
   }
 
-  /** A token written in this process, or verified and opened while loading (its SecretID in hand, nothing to verify). */
-  static fromToken(token: ACLToken): TokenRecord {
-    if (token instanceof TokenRecord) return token;
-    const secret = token.SecretID;
-    return new TokenRecord(token as unknown as Record<string, unknown>, secretIndexKey(secret), secret, undefined, undefined);
-  }
-
-  /**
-   * A token as loaded from disk, pending (see the class doc). The caller has
-   * checked the shape of the fields the indexes use and that `SecretHash`,
-   * `SealedSecretID` and `Mac` are strings.
-   */
-  static fromStored(record: Readonly<Record<string, unknown>>, keeper: TokenKeeper): TokenRecord {
-    return new TokenRecord(record, record['SecretHash'] as string, record['SealedSecretID'] as string, keeper, record['Mac'] as string);
-  }
-
-  /** Hex SHA-256 of the SecretID. */
-  get secretHash(): string {
-    return this.#secretHash;
-  }
-
-  /** True once the record's MAC was checked (always for tokens written in this process). */
-  get verified(): boolean {
-    return this.#mac === undefined;
-  }
-
-  /**
-   * Checks a pending record's MAC over its fields as loaded. True when the
-   * record is authentic (from then on `verified`); false when it was edited
-   * at rest: the caller must drop the token.
-   */
-  verify(): boolean {
-    const mac = this.#mac;
-    if (mac === undefined) return true;
-    const keeper = this.#keeper;
-    if (keeper === undefined) return false;
-    const record: Record<string, unknown> = {};
-    const self = this as unknown as Record<string, unknown>;
-    for (const key of Object.keys(this)) if (key !== 'SecretID') record[key] = self[key];
-    record['SealedSecretID'] = this.#secret;
-    record['SecretHash'] = this.#secretHash;
-    if (!keeper.verify(this.AccessorID, record, mac)) return false;
-    this.#mac = undefined;
-    return true;
-  }
-
   /** The SecretID, opened (and kept open) on first use. */
   #openSecret(): string {
+    if (!this.settle()) throw new Error(`token ${this.#accessor} was refused: ${this.#refused}`);
     const keeper = this.#keeper;
     if (keeper === undefined) return this.#secret;
-    if (!this.verify()) throw new Error(`token ${this.AccessorID} failed its integrity check`);
-    const secret = keeper.open(this.#secret, this.AccessorID);
-    if (secretIndexKey(secret) !== this.#secretHash) throw new Error(`token ${this.AccessorID} has a SecretID that does not match its hash`);
+    const secret = keeper.open(this.#secret, this.#accessor);
+    if (secretIndexKey(secret) !== this.#secretHash) throw new Error(`token ${this.#accessor} has a SecretID that does not match its hash`);
     this.#secret = secret;
     this.#keeper = undefined;
     return secret;
@@ -157,10 +186,13 @@ export class TokenRecord implements ACLToken {
       enumerable: true,
       configurable: false,
     };
+    // Also on the prototype: a pending or refused record (no own fields yet)
+    // settles on a SecretID read, or throws — never reads as undefined.
+    Object.defineProperty(TokenRecord.prototype, 'SecretID', { ...SECRET_PROPERTY, enumerable: false });
   }
 }
 
-/** The hex SHA-256 of a token's SecretID, without opening a pending one. */
+/** The hex SHA-256 of a token's SecretID, without opening a sealed one. */
 export function secretHashOf(token: ACLToken): string {
   return token instanceof TokenRecord ? token.secretHash : secretIndexKey(token.SecretID);
 }
