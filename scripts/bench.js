@@ -172,6 +172,8 @@ async function benchAbuseSuite() {
 
 // Start-up cost: store sizes (tokens) of `npm run bench -- scale`.
 const SCALE_SIZES = (process.env.BENCH_SCALE_SIZES ?? '10000,100000,1000000').split(',').map(Number);
+/** Agent starts per size (the machine is noisy: the range of all is printed). */
+const SCALE_RUNS = Number(process.env.BENCH_SCALE_RUNS ?? 2);
 
 // Each suite with the environment that shapes its figures, for the command
 // printed under every figure.
@@ -184,7 +186,10 @@ const suites = {
   failover: { run: benchFailover, env: () => '' },
   abuse: { run: benchAbuseSuite, env: () => `BENCH_SECONDS=${SECONDS}` },
   audit: { run: () => benchAudit({ seconds: SECONDS, report }), env: () => `BENCH_SECONDS=${SECONDS}` },
-  scale: { run: () => benchScale({ sizes: SCALE_SIZES, report: reportFigure }), env: () => `BENCH_SCALE_SIZES=${SCALE_SIZES.join(',')}` },
+  scale: {
+    run: () => benchScale({ sizes: SCALE_SIZES, runs: SCALE_RUNS, report: reportFigure }),
+    env: () => `BENCH_SCALE_SIZES=${SCALE_SIZES.join(',')} BENCH_SCALE_RUNS=${SCALE_RUNS}`,
+  },
 };
 if (process.argv.length > 3 || (only !== undefined && !Object.hasOwn(suites, only))) {
   const what = process.argv.length > 3 ? `one suite at most, got: ${process.argv.slice(2).join(' ')}` : `unknown suite '${only}'`;

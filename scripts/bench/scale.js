@@ -66,8 +66,12 @@ export async function seedStore(dir, key, n) {
     // Each worker makes its next chunk while this thread writes the last one.
     const nextChunk = (worker) =>
       new Promise((resolve, reject) => {
-        worker.once('message', resolve);
-        worker.once('error', reject);
+        const fail = (err) => reject(err);
+        worker.once('error', fail);
+        worker.once('message', (m) => {
+          worker.off('error', fail);
+          resolve(m);
+        });
         worker.postMessage('more');
       });
     const work = pool.map((w, i) => (i * share < n ? nextChunk(w).then((m) => ({ w, m })) : undefined)).filter(Boolean);
