@@ -38,7 +38,6 @@ function internPolicies(names: readonly string[]): readonly string[] {
 
 // The SecretID accessor every record shares; assigned in the class's static
 // block, where the getter can reach the private fields.
-// eslint-disable-next-line prefer-const
 let SECRET_PROPERTY: PropertyDescriptor | undefined;
 
 /**
