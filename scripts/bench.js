@@ -9,6 +9,7 @@ import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
 import { benchHaFailover, benchHaWrites } from './bench/ha.js';
 import { benchAbuse } from './bench/abuse.js';
 import { benchAudit } from './bench/audit.js';
+import { benchScale } from './bench/scale.js';
 
 // Every temp file of the run (agents' data, etcd's, wrk's scripts) under one
 // dir, removed on exit, also when a suite fails or the run is interrupted.
@@ -169,6 +170,11 @@ async function benchAbuseSuite() {
   report('good-client p99 under abuse, vs no abuse', p99(loaded), p99(quiet), 'µs', 'near 1');
 }
 
+// Start-up cost: store sizes (tokens) of `npm run bench -- scale`.
+const SCALE_SIZES = (process.env.BENCH_SCALE_SIZES ?? '10000,100000,1000000').split(',').map(Number);
+/** Agent starts per size (the machine is noisy: the range of all is printed). */
+const SCALE_RUNS = Number(process.env.BENCH_SCALE_RUNS ?? 2);
+
 // Each suite with the environment that shapes its figures, for the command
 // printed under every figure.
 const suites = {
@@ -180,6 +186,10 @@ const suites = {
   failover: { run: benchFailover, env: () => '' },
   abuse: { run: benchAbuseSuite, env: () => `BENCH_SECONDS=${SECONDS}` },
   audit: { run: () => benchAudit({ seconds: SECONDS, report }), env: () => `BENCH_SECONDS=${SECONDS}` },
+  scale: {
+    run: () => benchScale({ sizes: SCALE_SIZES, runs: SCALE_RUNS, report: reportFigure }),
+    env: () => `BENCH_SCALE_SIZES=${SCALE_SIZES.join(',')} BENCH_SCALE_RUNS=${SCALE_RUNS}`,
+  },
 };
 if (process.argv.length > 3 || (only !== undefined && !Object.hasOwn(suites, only))) {
   const what = process.argv.length > 3 ? `one suite at most, got: ${process.argv.slice(2).join(' ')}` : `unknown suite '${only}'`;

@@ -35,12 +35,15 @@ function compare(a: Entry, key: string, accessor: string): number {
  */
 export class ExpiryIndex {
   readonly #entries: Entry[] = [];
+  /** Entries were appended by `addUnsorted` since the last sort. */
+  #unsorted = false;
 
   get size(): number {
     return this.#entries.length;
   }
 
   #lowerBound(key: string, accessor: string): number {
+    if (this.#unsorted) this.sort();
     let lo = 0;
     let hi = this.#entries.length;
     while (lo < hi) {
@@ -58,6 +61,17 @@ export class ExpiryIndex {
     this.#entries.splice(at, 0, { key, accessor });
   }
 
+  /** Appends without keeping the order (bulk loading): the next other call sorts once. */
+  addUnsorted(key: string, accessor: string): void {
+    this.#entries.push({ key, accessor });
+    this.#unsorted = true;
+  }
+
+  sort(): void {
+    this.#entries.sort((a, b) => compare(a, b.key, b.accessor));
+    this.#unsorted = false;
+  }
+
   remove(key: string, accessor: string): void {
     const at = this.#lowerBound(key, accessor);
     const found = this.#entries[at];
@@ -66,6 +80,7 @@ export class ExpiryIndex {
 
   /** Up to `limit` accessors whose key is strictly before `beforeKey`, oldest first. */
   before(beforeKey: string, limit: number, accept?: (accessor: string) => boolean): string[] {
+    if (this.#unsorted) this.sort();
     const out: string[] = [];
     for (const e of this.#entries) {
       if (out.length >= limit || e.key >= beforeKey) break;

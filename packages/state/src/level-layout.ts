@@ -1,8 +1,9 @@
 import type { CommitEntry } from './commit-entry.js';
 import { expiryKey } from './expiry-index.js';
 import type { ReadView } from './read-view.js';
-import { secretIndexKey, type SecretBox } from './secret-box.js';
+import type { SecretBox } from './secret-box.js';
 import { StagedView } from './staged-view.js';
+import { secretHashOf } from './token-record.js';
 import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, Change, TableName } from './types.js';
 
 /**
@@ -69,7 +70,8 @@ export function rangeOf(prefix: string): { gte: string; lt: string } {
 }
 
 export const tokenKey = (accessor: string): string => PREFIX.token + accessor;
-export const secretKey = (secret: string): string => PREFIX.secret + secretIndexKey(secret);
+/** The `s:` key of a secret, by its hex SHA-256 (`secretIndexKey`). */
+export const secretKey = (secretHash: string): string => PREFIX.secret + secretHash;
 export const policyKey = (name: string): string => PREFIX.policy + name;
 export const roleKey = (id: string): string => PREFIX.role + id;
 export const authMethodKey = (name: string): string => PREFIX.authMethod + name;
@@ -79,8 +81,17 @@ export const expiryIndexKey = (time: string, accessor: string): string => `${PRE
 export const feedKey = (index: number, seq: number): string =>
   `${PREFIX.feed}${String(index).padStart(16, '0')}:${String(seq).padStart(8, '0')}`;
 
-/** A token as written to disk: the SecretID replaced by its sealed form, and the record's MAC. */
-export type StoredToken = Omit<ACLToken, 'SecretID'> & { readonly SealedSecretID: string; readonly Mac: string };
+/**
+ * A token as written to disk: the SecretID replaced by its sealed form and
+ * its hex SHA-256 (`SecretHash`, under the MAC, so the store resolves tokens
+ * without opening a secret), and the record's MAC. Records written before
+ * `SecretHash` existed lack it; they are opened while loading.
+ */
+export type StoredToken = Omit<ACLToken, 'SecretID'> & {
+  readonly SealedSecretID: string;
+  readonly SecretHash?: string;
+  readonly Mac: string;
+};
 /** A policy as written to disk: with the record's MAC. */
 export type StoredPolicy = ACLPolicy & { readonly Mac: string };
 /** A role as stored: with the MAC over its fields. */
@@ -138,7 +149,7 @@ export type LevelOp = { type: 'put'; key: string; value: unknown } | { type: 'de
 
 export function sealToken(token: ACLToken, box: SecretBox): StoredToken {
   const { SecretID, ...rest } = token;
-  const record = { ...rest, SealedSecretID: box.seal(SecretID, token.AccessorID) };
+  const record = { ...rest, SealedSecretID: box.seal(SecretID, token.AccessorID), SecretHash: secretHashOf(token) };
   return { ...record, Mac: box.records.sign('token', token.AccessorID, record) };
 }
 
@@ -165,7 +176,7 @@ export function signBindingRule(rule: ACLBindingRule, box: SecretBox): StoredBin
 
 /** Secondary-index keys of one token (secret hash, policy links, expiry). */
 export function tokenIndexKeys(token: ACLToken): string[] {
-  const keys = [secretKey(token.SecretID)];
+  const keys = [secretKey(secretHashOf(token))];
   for (const p of new Set(token.Policies ?? [])) keys.push(linkKey(p, token.AccessorID));
   if (token.ExpirationTime !== null) keys.push(expiryIndexKey(token.ExpirationTime, token.AccessorID));
   return keys;

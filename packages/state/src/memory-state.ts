@@ -3,6 +3,8 @@ import type { CommitEntry } from './commit-entry.js';
 import { ExpiryIndex, expiryKey } from './expiry-index.js';
 import { isChildOf } from './object-shape.js';
 import type { ReadView } from './read-view.js';
+import { secretIndexKey } from './secret-box.js';
+import { TokenRecord } from './token-record.js';
 import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 function byCreate(a: ACLToken, b: ACLToken): number {
@@ -14,12 +16,24 @@ function byAccessor(a: ACLToken, b: ACLToken): number {
   return a.AccessorID < b.AccessorID ? -1 : a.AccessorID > b.AccessorID ? 1 : 0;
 }
 
+/** Secrets resolved lately → their token: the resolution path skips hashing for them. */
+const RECENT_SECRETS = 4096;
+
 /**
  * The committed state, entirely in memory: objects, secondary indexes and
  * meta. Only changed by `applyEntry` after the matching LevelDB batch is
  * durable (and by the loader on open), so readers never see an
  * unacknowledged write. Sorted listings and the global digest are cached and
  * rebuilt lazily after a change.
+ *
+ * Tokens are `TokenRecord`s, found by the SHA-256 of their secret. Those
+ * loaded from disk are pending until settled (parsed and authenticated, see
+ * `TokenRecord`): a point read (`token`, `tokenBySecret`, `accessorBySecret`)
+ * settles its token, a bulk read (`forEachToken`, the sorted lists, the
+ * digest) settles all of them first, and a token whose record fails is
+ * dropped — reported through `onRefused` — so it is unknown from then on,
+ * exactly as if the loader had refused it. A pending token is in `tokens`
+ * and `secrets` only: the policy and expiry indexes take it once settled.
  */
 export class MemoryState implements ReadView {
   index = 0;
@@ -32,9 +46,17 @@ export class MemoryState implements ReadView {
     acl_auth_method: 0,
     acl_binding_rule: 0,
   };
-  readonly tokens = new Map<string, ACLToken>();
-  /** SecretID → token: token resolution is one Map lookup. */
-  readonly secrets = new Map<string, ACLToken>();
+  readonly tokens = new Map<string, TokenRecord>();
+  /** Hex SHA-256 of the SecretID → token. */
+  readonly secrets = new Map<string, TokenRecord>();
+  /** Bounded: secret → token, checked against `tokens` on every hit. */
+  readonly #recent = new Map<string, TokenRecord>();
+  /** Loaded tokens not settled yet. */
+  #pending = 0;
+  /** Where `settleSome` goes on. */
+  #sweep: Iterator<TokenRecord> | undefined;
+  /** A loaded token whose record was refused was dropped (memory only: the record stays on disk). */
+  onRefused: (accessor: string, why: string) => void = () => {};
   readonly policies = new Map<string, ACLPolicy>();
   /** Policy name → accessors of the tokens naming it. */
   readonly policyTokens = new Map<string, Set<string>>();
@@ -58,12 +80,85 @@ export class MemoryState implements ReadView {
   #digest: string | undefined;
 
   token(accessor: string): ACLToken | undefined {
-    return this.tokens.get(accessor);
+    const t = this.tokens.get(accessor);
+    return t === undefined ? undefined : this.checked(t);
   }
 
   accessorBySecret(secret: string): string | undefined {
-    return this.secrets.get(secret)?.AccessorID;
+    return this.tokenBySecret(secret)?.AccessorID;
   }
+
+  /** Token resolution: the token whose SecretID is `secret`, verified, or `undefined`. */
+  tokenBySecret(secret: string): TokenRecord | undefined {
+    const recent = this.#recent.get(secret);
+    // Still the stored version of that token (not deleted or replaced since)?
+    if (recent !== undefined && this.tokens.get(recent.AccessorID) === recent) return recent;
+    const t = this.secrets.get(secretIndexKey(secret));
+    if (t === undefined || this.checked(t) === undefined) return undefined;
+    if (this.#recent.size >= RECENT_SECRETS) this.#recent.delete(this.#recent.keys().next().value!);
+    this.#recent.set(secret, t);
+    return t;
+  }
+
+  /** Loaded tokens still pending (not settled). */
+  get pendingTokens(): number {
+    return this.#pending;
+  }
+
+  /** `t` once settled, or `undefined` (and `t` dropped) when its record is refused. */
+  checked(t: TokenRecord): TokenRecord | undefined {
+    if (t.settled) return t;
+    // A version replaced or deleted since is no longer counted or indexed.
+    const current = this.tokens.get(t.accessor) === t;
+    const ok = t.settle();
+    if (!current) return ok ? t : undefined;
+    this.#pending--;
+    if (ok) {
+      this.#indexSettled(t);
+      return t;
+    }
+    this.tokens.delete(t.accessor);
+    if (this.secrets.get(t.secretHash) === t) this.secrets.delete(t.secretHash);
+    this.onRefused(t.accessor, t.refusedWhy ?? 'refused');
+    return undefined;
+  }
+
+  /**
+   * Settles pending tokens until `deadline` (a `performance.now()` time);
+   * true when none is left. Tokens added later are settled already.
+   */
+  settleSome(deadline: number): boolean {
+    this.#sweep ??= this.tokens.values();
+    let n = 0;
+    while (this.#pending > 0) {
+      const next = this.#sweep.next();
+      if (next.done === true) break;
+      this.checked(next.value);
+      if (++n % 256 === 0 && performance.now() >= deadline) return false;
+    }
+    this.#sweep = undefined;
+    return this.#pending === 0;
+  }
+
+  /** Settles every pending token now (before a read that needs them all). */
+  settleAll(): void {
+    if (this.#pending > 0) this.settleSome(Infinity);
+  }
+
+  /**
+   * Adds a token read from disk while loading (pending or settled). False
+   * when another loaded token claims the same secret hash: the caller
+   * settles both and keeps the authentic one.
+   */
+  loadToken(t: TokenRecord): boolean {
+    if (this.secrets.has(t.secretHash)) return false;
+    this.tokens.set(t.accessor, t);
+    this.secrets.set(t.secretHash, t);
+    if (t.settled) this.#indexSettled(t);
+    else this.#pending++;
+    return true;
+  }
+
 
   policy(name: string): ACLPolicy | undefined {
     return this.policies.get(name);
@@ -141,10 +236,14 @@ export class MemoryState implements ReadView {
   }
 
   forEachToken(fn: (token: ACLToken) => void): void {
+    this.settleAll();
     for (const t of this.tokens.values()) fn(t);
   }
 
   childrenOf(parent: string): readonly string[] {
+    // A pending token's parent is known once it is settled: a revocation
+    // right after start-up settles the rest first (as lists do).
+    this.settleAll();
     const set = this.children.get(parent);
     return set === undefined ? [] : [...set];
   }
@@ -154,23 +253,31 @@ export class MemoryState implements ReadView {
   }
 
   putToken(token: ACLToken): void {
-    const prev = this.tokens.get(token.AccessorID);
+    const t = TokenRecord.fromToken(token);
+    const prev = this.tokens.get(t.AccessorID);
     if (prev !== undefined) this.#unindexToken(prev);
-    this.tokens.set(token.AccessorID, token);
-    this.secrets.set(token.SecretID, token);
-    for (const name of token.Policies ?? []) {
+    this.tokens.set(t.AccessorID, t);
+    this.secrets.set(t.secretHash, t);
+    this.#indexSettled(t, false);
+    this.#tokensChanged(t.Global || prev?.Global === true);
+  }
+
+  /** Policy links and expiry of a settled token (`bulk`: expiry entry sorted in later, by the next read). */
+  #indexSettled(t: TokenRecord, bulk = true): void {
+    for (const name of t.Policies ?? []) {
       let set = this.policyTokens.get(name);
       if (set === undefined) this.policyTokens.set(name, (set = new Set()));
-      set.add(token.AccessorID);
+      set.add(t.AccessorID);
     }
-    if (token.ExpirationTime !== null) this.expiry.add(expiryKey(token.ExpirationTime), token.AccessorID);
-    const parent = token.ParentAccessorID;
-    if (parent !== undefined && isChildOf(token, parent)) {
+    const parent = t.ParentAccessorID;
+    if (parent !== undefined && isChildOf(t, parent)) {
       let set = this.children.get(parent);
       if (set === undefined) this.children.set(parent, (set = new Set()));
-      set.add(token.AccessorID);
+      set.add(t.AccessorID);
     }
-    this.#tokensChanged(token.Global || prev?.Global === true);
+    if (t.ExpirationTime === null) return;
+    if (bulk) this.expiry.addUnsorted(expiryKey(t.ExpirationTime), t.AccessorID);
+    else this.expiry.add(expiryKey(t.ExpirationTime), t.AccessorID);
   }
 
   deleteToken(accessor: string): void {
@@ -178,7 +285,7 @@ export class MemoryState implements ReadView {
     if (prev === undefined) return;
     this.#unindexToken(prev);
     this.tokens.delete(accessor);
-    this.#tokensChanged(prev.Global);
+    this.#tokensChanged(prev.Global === true);
   }
 
   putPolicy(policy: ACLPolicy): void {
@@ -235,8 +342,13 @@ export class MemoryState implements ReadView {
     if (entry.replicationCursor !== undefined) this.replicationCursor = entry.replicationCursor;
   }
 
-  #unindexToken(prev: ACLToken): void {
-    if (this.secrets.get(prev.SecretID) === prev) this.secrets.delete(prev.SecretID);
+  #unindexToken(prev: TokenRecord): void {
+    if (this.secrets.get(prev.secretHash) === prev) this.secrets.delete(prev.secretHash);
+    if (!prev.settled) {
+      // Pending: only in `tokens` and `secrets` (a refused one is gone already).
+      if (prev.refusedWhy === undefined) this.#pending--;
+      return;
+    }
     for (const name of prev.Policies ?? []) {
       const set = this.policyTokens.get(name);
       if (set === undefined) continue;
@@ -260,11 +372,13 @@ export class MemoryState implements ReadView {
 
   /** All tokens by CreateIndex, then AccessorID (Nomad's default list order). */
   tokensByCreate(): readonly ACLToken[] {
+    this.settleAll();
     return (this.#tokensByCreate ??= [...this.tokens.values()].sort(byCreate));
   }
 
   /** All tokens by AccessorID (Nomad's order when listing with a prefix). */
   tokensByAccessor(): readonly ACLToken[] {
+    this.settleAll();
     return (this.#tokensByAccessor ??= [...this.tokens.values()].sort(byAccessor));
   }
 

@@ -1,6 +1,8 @@
 import type { CommitEntry, EntryOp } from './commit-entry.js';
 import { isChildOf } from './object-shape.js';
 import type { ReadView } from './read-view.js';
+import { secretIndexKey } from './secret-box.js';
+import { secretHashOf } from './token-record.js';
 import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken } from './types.js';
 
 /**
@@ -14,6 +16,7 @@ import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken } from
 export class StagedView implements ReadView {
   readonly #base: ReadView;
   readonly #tokens = new Map<string, ACLToken | null>();
+  /** Keyed by the hex SHA-256 of the secret, so a loaded token's sealed secret stays sealed. */
   readonly #secrets = new Map<string, string | null>();
   readonly #policies = new Map<string, ACLPolicy | null>();
   readonly #roles = new Map<string, ACLRole | null>();
@@ -46,7 +49,7 @@ export class StagedView implements ReadView {
   }
 
   accessorBySecret(secret: string): string | undefined {
-    const staged = this.#secrets.get(secret);
+    const staged = this.#secrets.size === 0 ? undefined : this.#secrets.get(secretIndexKey(secret));
     if (staged !== undefined) return staged ?? undefined;
     return this.#base.accessorBySecret(secret);
   }
@@ -129,16 +132,17 @@ export class StagedView implements ReadView {
     switch (op.type) {
       case 'put-token': {
         const prev = this.token(op.token.AccessorID);
-        if (prev !== undefined && prev.SecretID !== op.token.SecretID) this.#secrets.set(prev.SecretID, null);
+        const hash = secretHashOf(op.token);
+        if (prev !== undefined && secretHashOf(prev) !== hash) this.#secrets.set(secretHashOf(prev), null);
         this.#tokens.set(op.token.AccessorID, op.token);
-        this.#secrets.set(op.token.SecretID, op.token.AccessorID);
+        this.#secrets.set(hash, op.token.AccessorID);
         return;
       }
       case 'delete-token': {
         const prev = this.token(op.accessor);
         if (prev === undefined) return;
         this.#tokens.set(op.accessor, null);
-        this.#secrets.set(prev.SecretID, null);
+        this.#secrets.set(secretHashOf(prev), null);
         return;
       }
       case 'put-policy':

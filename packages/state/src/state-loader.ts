@@ -24,7 +24,8 @@ import type { Logger } from './logger.js';
 import { MemoryState } from './memory-state.js';
 import { checkAuthMethod, checkBindingRule, checkPolicy, checkRole, checkToken } from './object-shape.js';
 import type { SecretBox } from './secret-box.js';
-import type { Change, TableName } from './types.js';
+import { TokenRecord, type SettledRecord, type TokenKeeper } from './token-record.js';
+import type { ACLToken, Change, TableName } from './types.js';
 
 /** The database type the store uses: string keys, JSON values. */
 export type StateDb = Level<string, unknown>;
@@ -43,13 +44,11 @@ function num(meta: Map<string, unknown>, key: string): number {
 }
 
 /**
- * Reads a whole data directory into memory: meta, tokens (secrets
- * decrypted), policies, the secondary indexes and the change feed after its
- * floor. A fresh directory is initialized (format + key check).
- *
- * The secondary indexes on disk are checked against the ones rebuilt from
- * the tokens; the tokens are the source of truth, so a mismatch (which only
- * a bug or outside tampering can cause) is logged and repaired.
+ * Reads a whole data directory into memory, streaming each namespace: meta,
+ * tokens (pending: secrets sealed, MACs checked later — see `TokenRecord`),
+ * policies, roles and the change feed after its floor. A fresh directory is
+ * initialized (format + key check). The secondary indexes on disk are not
+ * read here: the store checks them in the background (`planIndexRepair`).
  */
 /** How the loader reports a record it refused, and whether it may upgrade an unsigned store. */
 export interface LoadOptions {
@@ -65,7 +64,8 @@ export async function loadState(
   path: string,
   log: Logger,
   opts: LoadOptions = {},
-): Promise<{ mem: MemoryState; feed: ChangeFeed }> {
+): Promise<{ mem: MemoryState; feed: ChangeFeed; refusedTokens: Set<string> }> {
+  const started = performance.now();
   const meta = new Map(await readRange(db, PREFIX.meta));
   const format = meta.get(META.format);
   if (format === undefined) {
@@ -77,7 +77,7 @@ export async function loadState(
     ];
     await db.batch(init, { sync: true });
     log.info({ path }, 'initialized a new state store');
-    return { mem: new MemoryState(), feed: new ChangeFeed(0) };
+    return { mem: new MemoryState(), feed: new ChangeFeed(0), refusedTokens: new Set() };
   }
   if (format !== FORMAT_VERSION && format !== FORMAT_UNSIGNED) {
     throw new StoreCorruptError(`state store at ${path} has format ${String(format)}; this build reads ${FORMAT_VERSION}`);
@@ -115,26 +115,84 @@ export async function loadState(
 
   // A record whose MAC does not verify was edited (or moved) at rest: it is
   // left out — its token is unknown, its policy grants nothing — so an edit
-  // can only ever take rights away, never add them.
-  for (const [key, value] of await readRange(db, PREFIX.token)) {
-    const accessor = key.slice(PREFIX.token.length);
+  // can only ever take rights away, never add them. Token records are read
+  // as text and kept pending (see `TokenRecord`): parsed and authenticated
+  // before first use or by the store's background sweep, their SecretIDs
+  // opened only when an answer shows one. A record without a `SecretHash`
+  // (written before it existed) is parsed, checked and opened here.
+  const settle = (accessor: string, value: unknown): SettledRecord | string => {
     const { Mac, ...record } = (isRecord(value) ? value : {}) as Partial<StoredToken>;
-    if (!box.records.verify('token', accessor, record, Mac)) {
-      refusedTokens.add(accessor);
-      refuse('acl_token', accessor, 'its integrity check (MAC) failed: the record was edited at rest');
-      continue;
+    if (!box.records.verify('token', accessor, record, Mac)) return 'its integrity check (MAC) failed: the record was edited at rest';
+    const { SealedSecretID, SecretHash, ...rest } = record;
+    if (typeof SealedSecretID !== 'string') return 'it has no sealed SecretID';
+    let fields: ACLToken;
+    try {
+      // The store's own shape check; the secret stays sealed (a placeholder is checked).
+      fields = checkToken({ ...rest, SecretID: 'sealed' }, `stored token ${accessor}`);
+    } catch (err) {
+      return `it is not a valid token: ${(err as Error).message}`;
     }
-    const { SealedSecretID, ...rest } = record;
+    return { fields, sealed: SealedSecretID, secretHash: typeof SecretHash === 'string' ? SecretHash : '' };
+  };
+  const keeper: TokenKeeper = {
+    settle: (accessor, raw) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        return 'it is not valid JSON';
+      }
+      return settle(accessor, value);
+    },
+    open: (sealed, accessor) => box.open(sealed, accessor),
+  };
+  mem.onRefused = (accessor, why) => {
+    refusedTokens.add(accessor);
+    refuse('acl_token', accessor, why);
+  };
+  const loadEager = (accessor: string, raw: string): void => {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = undefined;
+    }
+    const out = settle(accessor, value);
+    if (typeof out === 'string') {
+      mem.onRefused(accessor, out);
+      return;
+    }
     let secret: string;
     try {
-      secret = box.open(String(SealedSecretID), accessor);
+      secret = box.open(out.sealed, accessor);
     } catch {
-      refusedTokens.add(accessor);
-      refuse('acl_token', accessor, 'its SecretID cannot be decrypted');
-      continue;
+      mem.onRefused(accessor, 'its SecretID cannot be decrypted');
+      return;
     }
-    mem.putToken(checkToken({ ...rest, SecretID: secret }, `stored token ${accessor}`));
-  }
+    addLoaded(TokenRecord.fromToken({ ...out.fields, SecretID: secret }));
+  };
+  const addLoaded = (t: TokenRecord): void => {
+    if (mem.loadToken(t)) return;
+    // Two records claim one secret: at most one is authentic.
+    const holder = mem.secrets.get(t.secretHash)!;
+    if (mem.checked(holder) !== undefined || !mem.loadToken(t)) {
+      if (t.settle()) log.error({ accessor: t.accessor, holder: holder.accessor }, 'two stored tokens share one SecretID; the second is left out');
+      else mem.onRefused(t.accessor, t.refusedWhy ?? 'refused');
+    }
+  };
+  await forEachInRange(
+    db,
+    PREFIX.token,
+    (key, value) => {
+      const accessor = key.slice(PREFIX.token.length);
+      const raw = String(value);
+      const hash = secretHashIn(raw);
+      if (hash === undefined) loadEager(accessor, raw);
+      else addLoaded(TokenRecord.fromRaw(accessor, hash, raw, keeper));
+    },
+    undefined,
+    'utf8',
+  );
   for (const [key, value] of await readRange(db, PREFIX.policy)) {
     const name = key.slice(PREFIX.policy.length);
     const { Mac, ...record } = (isRecord(value) ? value : {}) as Partial<StoredPolicy>;
@@ -180,17 +238,15 @@ export async function loadState(
     mem.putBindingRule(checkBindingRule(record, `stored binding rule ${id}`));
   }
 
-  await verifyIndexes(db, mem, log, refusedTokens);
-
   const floor = num(meta, META.feedFloor);
   const feed = new ChangeFeed(floor);
   const leftover = feedKey(floor + 1, 0);
   const changes: Change[] = [];
   let stale = 0;
-  for (const [key, value] of await readRange(db, PREFIX.feed)) {
+  await forEachInRange(db, PREFIX.feed, (key, value) => {
     if (key < leftover) stale++;
     else changes.push(Object.freeze(value as Change));
-  }
+  });
   feed.append(changes);
   if (stale > 0) {
     // A prune writes its floor before clearing; a crash in between leaves these.
@@ -198,10 +254,62 @@ export async function loadState(
     log.info({ entries: stale }, 'removed change-feed entries left by an interrupted prune');
   }
   log.info(
-    { path, index: mem.index, tokens: mem.tokens.size, policies: mem.policies.size, roles: mem.roles.size, authMethods: mem.authMethods.size, bindingRules: mem.bindingRules.size, feed: feed.size },
+    {
+      path,
+      index: mem.index,
+      tokens: mem.tokens.size,
+      policies: mem.policies.size,
+      roles: mem.roles.size,
+      authMethods: mem.authMethods.size,
+      bindingRules: mem.bindingRules.size,
+      feed: feed.size,
+      pendingTokens: mem.pendingTokens,
+      seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+    },
     'state store loaded',
   );
-  return { mem, feed };
+  return { mem, feed, refusedTokens };
+}
+
+/** Entries read per step of a streamed range. */
+const READ_CHUNK = 1024;
+
+/** Calls `fn` for every entry of a namespace, reading it in chunks (never the whole range at once). */
+async function forEachInRange(
+  db: StateDb,
+  prefix: string,
+  fn: (key: string, value: unknown) => void,
+  alive: () => boolean = () => true,
+  valueEncoding: 'json' | 'utf8' = 'json',
+): Promise<void> {
+  const it = db.iterator({ ...rangeOf(prefix), valueEncoding });
+  try {
+    while (alive()) {
+      const entries = await it.nextv(READ_CHUNK);
+      if (entries.length === 0) return;
+      for (const [key, value] of entries) fn(key, value);
+    }
+  } finally {
+    await it.close();
+  }
+}
+
+const SECRET_HASH_FIELD = '"SecretHash":"';
+const SECRET_HASH_RE = /^[0-9a-f]{64}"/;
+
+/**
+ * The `SecretHash` a stored token record's JSON text carries (the writer
+ * puts it near the end), found without parsing the record; `undefined` when
+ * there is none. Only a hint: settling the record parses it and refuses it
+ * unless its parsed, authenticated `SecretHash` is this one.
+ */
+function secretHashIn(raw: string): string | undefined {
+  const at = raw.lastIndexOf(SECRET_HASH_FIELD);
+  if (at < 0) return undefined;
+  const start = at + SECRET_HASH_FIELD.length;
+  if (!SECRET_HASH_RE.test(raw.slice(start, start + 65))) return undefined;
+  // A copy, not a slice: a slice would keep the whole record text alive.
+  return Buffer.from(raw.slice(start, start + 64), 'latin1').toString('latin1');
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -244,23 +352,40 @@ async function upgradeUnsigned(db: StateDb, box: SecretBox, path: string, log: L
   log.warn({ path, records: ops.length - 1 }, `upgraded the state store from format ${FORMAT_UNSIGNED} to ${FORMAT_VERSION}: every record is now authenticated as it was found`);
 }
 
-async function verifyIndexes(db: StateDb, mem: MemoryState, log: Logger, refused: ReadonlySet<string>): Promise<void> {
-  const expected = new Map<string, unknown>();
-  for (const t of mem.tokens.values()) {
-    for (const k of tokenIndexKeys(t)) expected.set(k, tokenIndexValue(k, t));
-  }
+/**
+ * The repairs that make the secondary indexes on disk agree with the tokens
+ * in memory (the source of truth; a disagreement only comes from a bug or
+ * outside tampering), or `undefined` when writes committed while the
+ * indexes were read (the answer would compare two different moments: the
+ * caller tries again later). Run by the store in the background once every
+ * loaded token is verified: it streams the indexes, checking each entry
+ * against memory, and counts them, so it holds nothing but the repairs.
+ */
+export async function planIndexRepair(
+  db: StateDb,
+  mem: MemoryState,
+  refused: ReadonlySet<string>,
+  alive: () => boolean,
+): Promise<LevelOp[] | undefined> {
+  const index = mem.index;
   const repair: LevelOp[] = [];
+  let valid = 0;
   for (const prefix of [PREFIX.secret, PREFIX.link, PREFIX.expiry]) {
-    for (const [key, value] of await readRange(db, prefix)) {
+    await forEachInRange(db, prefix, (key, value) => {
+      const accessor = indexAccessor(key, value);
       // Entries of a refused token stay as they are: the record is evidence, not garbage.
-      if (refused.size > 0 && refused.has(indexAccessor(key, value))) continue;
-      if (!expected.has(key)) repair.push({ type: 'del', key });
-      else if (expected.get(key) === value) expected.delete(key);
-    }
+      if (refused.has(accessor)) return;
+      const t = mem.tokens.get(accessor);
+      if (t !== undefined && tokenIndexKeys(t).includes(key) && tokenIndexValue(key, t) === value) valid++;
+      else repair.push({ type: 'del', key });
+    }, alive);
+    if (mem.index !== index || !alive()) return undefined;
   }
-  for (const [key, value] of expected) repair.push({ type: 'put', key, value });
-  if (repair.length > 0) {
-    log.warn({ operations: repair.length }, 'secondary indexes on disk disagreed with the tokens; repaired');
-    await db.batch(repair, { sync: true });
+  let expected = 0;
+  for (const t of mem.tokens.values()) expected += tokenIndexKeys(t).length;
+  if (valid !== expected) {
+    // Some are missing: put every entry (a put of a present one changes nothing).
+    for (const t of mem.tokens.values()) for (const k of tokenIndexKeys(t)) repair.push({ type: 'put', key: k, value: tokenIndexValue(k, t) });
   }
+  return repair;
 }

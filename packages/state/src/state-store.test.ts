@@ -320,7 +320,7 @@ describe('persistence and lifecycle', () => {
     expect(again.tokenCount()).toBe(1);
   });
 
-  it('repairs secondary indexes on disk that disagree with the tokens, and says so', async () => {
+  it('repairs secondary indexes on disk that disagree with the tokens, in the background after open, and says so', async () => {
     const dir = await tempDir();
     const store = await openStore(dir);
     const t = token({ Policies: ['ops'] });
@@ -337,6 +337,7 @@ describe('persistence and lifecycle', () => {
     const again = await openStore(dir, {
       logger: { debug() {}, info() {}, warn: (_o, m) => warnings.push(m ?? ''), error() {} },
     });
+    await again.whenVerified();
     expect(warnings).toEqual(['secondary indexes on disk disagreed with the tokens; repaired']);
     expect(again.tokenBySecret(t.SecretID)?.AccessorID).toBe(t.AccessorID);
     expect(again.tokensByPolicy('ghost')).toEqual([]);

@@ -5,7 +5,7 @@ import type { CommitEntry } from './commit-entry.js';
 import { CommitFailedError, InvalidArgumentError, StoreClosedError, StoreOpenError } from './errors.js';
 import { expiryKeyOfDate } from './expiry-index.js';
 import { checkCommittedEntry, planSnapshot, type CommittedSnapshot } from './external-apply.js';
-import { META, PREFIX, RECORD_NOUN, encodeEntries, feedKey } from './level-layout.js';
+import { META, PREFIX, RECORD_NOUN, encodeEntries, feedKey, type LevelOp } from './level-layout.js';
 import { noopLogger, type Logger } from './logger.js';
 import { checkStoreDir, type StoreCreateMode } from './open-guard.js';
 import { MemoryState } from './memory-state.js';
@@ -14,7 +14,7 @@ import { planReplicated, type ReplicatedBatch } from './replication-planner.js';
 import { SecretBox } from './secret-box.js';
 import { StagedView } from './staged-view.js';
 import { descendantsOf } from './token-tree.js';
-import { loadState, type StateDb } from './state-loader.js';
+import { loadState, planIndexRepair, type StateDb } from './state-loader.js';
 import { resolveStoreMetrics, type StoreMetrics } from './store-metrics.js';
 import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, Change, Mutation, TableName } from './types.js';
 import { WatchPoint } from './watch-point.js';
@@ -89,6 +89,11 @@ const RECOVER_MAX_MS = 5_000;
 
 /** Greatest number of queued writes one group commit takes. */
 const MAX_GROUP = 1024;
+/** Longest the background integrity sweep holds the event loop at a time. */
+const SWEEP_SLICE_MS = 5;
+/** Tries of the background index check when writes keep landing during it, and the wait between. */
+const INDEX_CHECK_ATTEMPTS = 5;
+const INDEX_CHECK_RETRY_MS = 1_000;
 /** Greatest number of feed entries one background prune step deletes. */
 const PRUNE_CHUNK = 10_000;
 
@@ -144,6 +149,10 @@ export class StateStore {
   readonly #external: boolean;
   #mem = new MemoryState();
   #feed = new ChangeFeed(0);
+  /** Tokens whose records were refused at load or by the sweep: their index entries are left alone. */
+  #refused = new Set<string>();
+  /** The background integrity sweep of a loaded state (see `whenVerified`). */
+  #sweeping: Promise<void> = Promise.resolve();
   #status: StoreStatus = 'opening';
   readonly #path: string;
   #degraded: string | undefined;
@@ -211,20 +220,75 @@ export class StateStore {
     }
     const store = new StateStore(db, opts.path, box, log, resolveStoreMetrics(opts.metrics), horizon, mode === 'external');
     try {
-      const { mem, feed } = await loadState(db, box, opts.path, log, {
+      const { mem, feed, refusedTokens } = await loadState(db, box, opts.path, log, {
         upgradeFormat: opts.upgradeFormat === true,
         onRefused: (table) => store.#metrics.observeRecordRefused(table, 'disk'),
       });
       store.#mem = mem;
       store.#feed = feed;
+      store.#refused = refusedTokens;
     } catch (err) {
       await db.close().catch(() => {});
       store.#status = 'closed';
       throw err;
     }
     store.#status = 'open';
+    store.#sweeping = store.#sweep();
     store.#maybePrune();
     return store;
+  }
+
+  /**
+   * Resolves once the background integrity sweep after open is done: every
+   * token record loaded from disk has had its MAC checked (refused ones are
+   * logged, counted and unknown from then on), and the secondary indexes on
+   * disk were checked against the tokens (and repaired if they disagreed).
+   * Reads never wait for it: a token is verified before any read hands it
+   * out.
+   */
+  whenVerified(): Promise<void> {
+    return this.#sweeping;
+  }
+
+  /** Verifies pending tokens in slices of a few ms, yielding between them; then checks the indexes. */
+  async #sweep(): Promise<void> {
+    const mem = this.#mem;
+    const started = performance.now();
+    const pending = mem.pendingTokens;
+    while (this.#status === 'open' && this.#mem === mem && !mem.settleSome(performance.now() + SWEEP_SLICE_MS)) await nextTurn();
+    if (this.#status !== 'open' || this.#mem !== mem) return;
+    if (pending > 0) {
+      this.#log.info({ tokens: pending, seconds: (performance.now() - started) / 1000 }, 'settled every token record loaded from disk');
+    }
+    try {
+      for (let attempt = 0; attempt < INDEX_CHECK_ATTEMPTS; attempt++) {
+        const repair = await planIndexRepair(this.#db, mem, this.#refused, () => this.#status === 'open');
+        if (this.#status !== 'open' || this.#mem !== mem) return;
+        // Planned against memory as it is now; writes committed during the scan make it retry.
+        if (repair === undefined) {
+          await sleep(INDEX_CHECK_RETRY_MS, undefined, { signal: this.#stopRecovery.signal }).catch(() => {});
+          continue;
+        }
+        if (repair.length > 0) await this.#writeRepair(repair);
+        return;
+      }
+      this.#log.debug({}, 'secondary index check skipped: writes kept coming; it runs again at the next start');
+    } catch (err) {
+      this.#log.warn({ err: String(err) }, 'secondary index check failed; it runs again at the next start');
+    }
+  }
+
+  /** Writes index repairs before any later commit (holding the commit queue), synced. */
+  async #writeRepair(repair: LevelOp[]): Promise<void> {
+    while (this.#flushing !== undefined) await this.#flushing;
+    if (this.#status !== 'open') return;
+    this.#log.warn({ operations: repair.length }, 'secondary indexes on disk disagreed with the tokens; repaired');
+    const write = this.#db.batch(repair, { sync: true });
+    this.#flushing = write.finally(() => {
+      this.#flushing = undefined;
+      if (this.#queue.length > 0) this.#flushing = this.#drainQueue();
+    });
+    await this.#flushing;
   }
 
   /**
@@ -280,7 +344,7 @@ export class StateStore {
   /** The token with this AccessorID, or `undefined`. */
   tokenByAccessor(accessor: string): ACLToken | undefined {
     this.#assertReadable('tokenByAccessor');
-    return this.#mem.tokens.get(accessor);
+    return this.#mem.token(accessor);
   }
 
   /**
@@ -304,12 +368,13 @@ export class StateStore {
   }
 
   /**
-   * The token with this SecretID, or `undefined`: one Map lookup, no
-   * allocation — this is the per-request token resolution path.
+   * The token with this SecretID, or `undefined` — the per-request token
+   * resolution path: a Map lookup for a secret resolved lately, else one
+   * SHA-256 and a Map lookup by hash (secrets are not opened to resolve).
    */
   tokenBySecret(secret: string): ACLToken | undefined {
     if (this.#status === 'closed') throw new StoreClosedError('tokenBySecret');
-    return this.#mem.secrets.get(secret);
+    return this.#mem.tokenBySecret(secret);
   }
 
   /**
@@ -391,6 +456,7 @@ export class StateStore {
   /** AccessorIDs (sorted) of the tokens that name policy `name`, whether or not it exists. */
   tokensByPolicy(name: string): string[] {
     this.#assertReadable('tokensByPolicy');
+    this.#mem.settleAll();
     return [...(this.#mem.policyTokens.get(name) ?? [])].sort();
   }
 
@@ -408,12 +474,15 @@ export class StateStore {
     this.#assertReadable('expiredTokens');
     if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new InvalidArgumentError('now must be a valid Date');
     if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidArgumentError('limit must be a non-negative integer');
-    const tokens = this.#mem.tokens;
+    const mem = this.#mem;
     // The filter applies while walking, so `limit` counts accepted tokens:
     // many rejected ones ahead (e.g. global tokens in a follower) cannot
-    // starve the ones behind them.
-    const accept = filter === undefined ? undefined : (a: string) => filter(tokens.get(a)!);
-    return this.#mem.expiry.before(expiryKeyOfDate(now), limit, accept).map((a) => tokens.get(a)!);
+    // starve the ones behind them. A token refused by its MAC is skipped.
+    const accept = (a: string): boolean => {
+      const t = mem.token(a);
+      return t !== undefined && (filter === undefined || filter(t));
+    };
+    return mem.expiry.before(expiryKeyOfDate(now), limit, accept).map((a) => mem.tokens.get(a)!);
   }
 
 
@@ -768,11 +837,13 @@ export class StateStore {
   /** After recovery found more on disk than in memory: load it and publish the difference. */
   async #reloadFromDisk(): Promise<void> {
     const before = this.#mem.index;
-    const { mem, feed } = await loadState(this.#db, this.#box, this.#path, this.#log, {
+    const { mem, feed, refusedTokens } = await loadState(this.#db, this.#box, this.#path, this.#log, {
       onRefused: (table) => this.#metrics.observeRecordRefused(table, 'disk'),
     });
     this.#mem = mem;
     this.#feed = feed;
+    this.#refused = refusedTokens;
+    this.#sweeping = this.#sweep();
     this.#log.warn({ memoryIndex: before, diskIndex: mem.index }, 'a write reported as failed reached the disk; state reloaded from disk');
     const changes = feed.since(before);
     for (const listener of this.#listeners) {
@@ -847,6 +918,7 @@ export class StateStore {
       while (this.#flushing !== undefined) await this.#flushing;
       while (this.#pruning !== undefined) await this.#pruning;
       while (this.#recovering !== undefined) await this.#recovering;
+      await this.#sweeping;
       this.#indexWatch.releaseAll();
       this.#tableWatch.acl_token.releaseAll();
       this.#tableWatch.acl_policy.releaseAll();
