@@ -86,6 +86,22 @@ describe('token trees', () => {
     expect(again.tokenByAccessor(root.AccessorID)).toBeDefined();
   });
 
+  it('revokes a tree right after a restart, before the background sweep has settled the loaded children', async () => {
+    const { store, dir } = await freshStore();
+    const root = token();
+    const deep = chain(root, 50);
+    const bystander = token();
+    await store.apply({ type: 'token-upsert', tokens: [root, ...deep, bystander] });
+    await store.close();
+    const again = await openStore(dir, { logger: noopLogger });
+    // Loaded tokens are pending: their parents are not indexed until settled.
+    expect(again.tokenByAccessor(root.AccessorID)).toBeDefined();
+    await again.apply({ type: 'token-delete', accessors: [root.AccessorID] });
+    for (const t of deep) expect(again.tokenByAccessor(t.AccessorID)).toBeUndefined();
+    expect(again.tokenByAccessor(bystander.AccessorID)).toBeDefined();
+    expect(again.tokenCount()).toBe(1);
+  });
+
   it('reloads lineage, Meta and lease fields as stored', async () => {
     const { store, dir } = await freshStore();
     const root = token();
