@@ -48,6 +48,16 @@ export const ERROR_CATALOGUE = {
   // limits.request_limits: the answer carries Retry-After.
   TOLLGATE_RATE_LIMITED: { http: 429, grpc: RESOURCE_EXHAUSTED },
   TOLLGATE_TOKEN_EXPIRED: { http: 403, grpc: PERMISSION_DENIED },
+  // OIDC login (auth/oidc-errors.ts): a State never issued here, expired or already used.
+  TOLLGATE_OIDC_STATE: { http: 400, grpc: INVALID_ARGUMENT },
+  // complete-auth's ClientNonce is not the one of its auth-url call.
+  TOLLGATE_OIDC_NONCE: { http: 400, grpc: INVALID_ARGUMENT },
+  // A RedirectURI not in AllowedRedirectURIs, or not the one of the auth-url call.
+  TOLLGATE_OIDC_REDIRECT_URI: { http: 400, grpc: INVALID_ARGUMENT },
+  // The provider refused the code, or its ID token / userinfo failed validation.
+  TOLLGATE_OIDC_PROVIDER_REFUSED: { http: 403, grpc: PERMISSION_DENIED },
+  // The provider could not be reached or answered something unusable (discovery, token endpoint).
+  TOLLGATE_OIDC_PROVIDER_UNAVAILABLE: { http: 502, grpc: UNAVAILABLE },
   TOLLGATE_OBJECT_NOT_FOUND: { http: 404, grpc: INTERNAL },
   TOLLGATE_CONFLICT: { http: 409, grpc: INTERNAL },
   TOLLGATE_VALUE_TOO_LARGE: { http: 413, grpc: INTERNAL },
