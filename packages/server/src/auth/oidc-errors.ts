@@ -7,7 +7,7 @@ export class OidcStateError extends TollgateError {
   readonly reason: OidcStateRefusal;
   constructor(reason: OidcStateRefusal) {
     const why = {
-      unknown: 'was not issued by this region (or was forgotten: start the login again)',
+      unknown: 'was not issued by this region (or was used or forgotten): start the login again',
       expired: 'has expired: start the login again',
       used: 'was used already: start the login again',
     }[reason];
