@@ -5,6 +5,8 @@ export type { ResolvedClientOptions, TollgateClientOptions } from './client-opti
 export { ApiError, ConnectionError, InvalidResponseError, TollgateClientError } from './errors.js';
 export type {
   AclJobACL,
+  AclOidcAuthUrlRequest,
+  AclOidcCompleteAuthRequest,
   AclPolicy,
   AclPolicyListStub,
   AclPolicyWriteRequest,
