@@ -17,6 +17,7 @@ import { aclTokenListCommand } from './commands/acl-token-list.js';
 import { aclTokenSelfCommand } from './commands/acl-token-self.js';
 import { aclTokenUpdateCommand } from './commands/acl-token-update.js';
 import { agentCommand } from './commands/agent.js';
+import { loginCommand } from './commands/login.js';
 import { auditHashCommand } from './commands/audit-hash.js';
 import { auditVerifyCommand } from './commands/audit-verify.js';
 import { statusCommand } from './commands/status.js';
@@ -45,6 +46,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   aclRoleDeleteCommand,
   auditHashCommand,
   auditVerifyCommand,
+  loginCommand,
   statusCommand,
   tlsCaCreateCommand,
   tlsCertCreateCommand,
