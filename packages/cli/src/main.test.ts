@@ -32,6 +32,7 @@ const API_CALLS: [string, string[], string][] = [
   ['acl role list', ['acl', 'role', 'list'], 'Error listing ACL roles'],
   ['acl role delete', ['acl', 'role', 'delete', 'abc'], 'Error deleting ACL role'],
   ['status', ['status'], 'Error querying agent'],
+  ['login', ['login', '-method=corp', '-type=OIDC', '-oidc-callback-addr=127.0.0.1:0'], 'Error performing login'],
   ['audit hash', ['audit', 'hash', '-'], 'Error hashing'],
 ];
 
@@ -52,7 +53,7 @@ describe('every agent command', () => {
     const denied = await startFakeAgent();
     try {
       for (const m of ['GET', 'POST', 'DELETE']) {
-        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health', '/v1/audit/hash', '/v1/acl/role', '/v1/acl/role/abc', '/v1/acl/roles']) {
+        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health', '/v1/audit/hash', '/v1/acl/role', '/v1/acl/role/abc', '/v1/acl/roles', '/v1/acl/oidc/auth-url']) {
           denied.on(m, p, { status: 403, body: 'Permission denied' });
         }
       }
