@@ -1,0 +1,229 @@
+/**
+ * OIDC and JWT logins against a real OpenID provider: the certified
+ * `oidc-provider` package, started here over HTTPS on loopback with a CA
+ * and signing key of its own (so `DiscoveryCaPem` and `JWKSCACert` are
+ * what makes it trusted), a confidential client registered with
+ * Tollgate's redirect URIs, and accounts with `groups` claims. The
+ * provider's login is played over HTTP (its interaction redirects, a login
+ * form post). Two regions: logins happen in the follower, whose global
+ * tokens must be usable there at once.
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestOidcProvider, type TestOidcProvider } from '../packages/server/src/testing/oidc-test-provider.js';
+import { BIN, REPO, api, freePort, startCluster, type Cluster } from './testkit.js';
+
+const API_REDIRECT = 'http://localhost:4649/oidc/callback';
+const NONCE = 'e2e-nonce-0123456789abcdef';
+
+let idp: TestOidcProvider;
+let cluster: Cluster;
+let cliPort: number;
+let leader: string;
+let follower: string;
+
+beforeAll(async () => {
+  cliPort = await freePort();
+  idp = await startTestOidcProvider({
+    redirectUris: [API_REDIRECT, `http://127.0.0.1:${cliPort}/oidc/callback`],
+    accounts: {
+      alice: { email: 'alice@example.com', groups: ['engineering'] },
+      bob: { email: 'bob@example.com', groups: ['ops'] },
+      carol: { email: 'carol@example.com', groups: ['sales'] },
+    },
+  });
+  cluster = await startCluster({ regions: ['global', 'eu-west'] });
+  leader = cluster.agent('global').addr;
+  follower = cluster.agent('eu-west').addr;
+  const m = cluster.management;
+  const ok = async (p: Promise<{ status: number; text: string; body: any }>) => {
+    const r = await p;
+    if (r.status !== 200) throw new Error(`setup: ${r.status} ${r.text}`);
+    return r.body;
+  };
+  await ok(api(leader, 'POST', '/v1/acl/policy/eng-read', { token: m, body: { Name: 'eng-read', Rules: 'namespace "default" { policy = "read" }' } }));
+  await ok(api(leader, 'POST', '/v1/acl/policy/ops-write', { token: m, body: { Name: 'ops-write', Rules: 'namespace "default" { policy = "write" }' } }));
+  await ok(api(leader, 'POST', '/v1/acl/role', { token: m, body: { Name: 'engineering', Policies: [{ Name: 'eng-read' }] } }));
+  await ok(
+    api(leader, 'POST', '/v1/acl/auth-method', {
+      token: m,
+      body: {
+        Name: 'corp',
+        Type: 'OIDC',
+        TokenLocality: 'global',
+        MaxTokenTTL: '1h',
+        Default: true,
+        Config: {
+          OIDCDiscoveryURL: idp.issuer,
+          OIDCClientID: idp.clientId,
+          OIDCClientSecret: idp.clientSecret,
+          OIDCScopes: ['email', 'groups'],
+          AllowedRedirectURIs: [API_REDIRECT, `http://127.0.0.1:${cliPort}/oidc/callback`],
+          DiscoveryCaPem: [idp.caPem],
+          ClaimMappings: { email: 'email' },
+          ListClaimMappings: { groups: 'groups' },
+        },
+      },
+    }),
+  );
+  await ok(
+    api(leader, 'POST', '/v1/acl/binding-rule', {
+      token: m,
+      body: { AuthMethod: 'corp', Selector: '"engineering" in list.groups', BindType: 'role', BindName: 'engineering' },
+    }),
+  );
+  await ok(
+    api(leader, 'POST', '/v1/acl/binding-rule', {
+      token: m,
+      body: { AuthMethod: 'corp', Selector: '"ops" in list.groups', BindType: 'policy', BindName: 'ops-write' },
+    }),
+  );
+  await cluster.waitReplicated();
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.close();
+  await idp?.close();
+});
+
+/** auth-url in `addr`, then `user` logs in at the provider: the complete-auth body. */
+async function loginAt(addr: string, user: string) {
+  const r = await api(addr, 'POST', '/v1/acl/oidc/auth-url', { body: { AuthMethodName: 'corp', RedirectURI: API_REDIRECT, ClientNonce: NONCE } });
+  expect(r.status, r.text).toBe(200);
+  const cb = await idp.login(r.body.AuthURL as string, user);
+  return {
+    AuthMethodName: 'corp',
+    RedirectURI: API_REDIRECT,
+    ClientNonce: NONCE,
+    State: cb.searchParams.get('state')!,
+    Code: cb.searchParams.get('code')!,
+    Iss: cb.searchParams.get('iss') ?? undefined,
+  };
+}
+
+async function tokenCount(): Promise<number> {
+  const r = await api(leader, 'GET', '/v1/acl/tokens', { token: cluster.management });
+  return (r.body as unknown[]).length;
+}
+
+describe('OIDC login with a real provider', () => {
+  it('auth-url answers the provider URL with state, nonce and PKCE', async () => {
+    const r = await api(follower, 'POST', '/v1/acl/oidc/auth-url', { body: { AuthMethodName: 'corp', RedirectURI: API_REDIRECT, ClientNonce: NONCE } });
+    expect(r.status, r.text).toBe(200);
+    const u = new URL(r.body.AuthURL as string);
+    expect(u.origin).toBe(idp.issuer);
+    expect(u.searchParams.get('nonce')).toBe(NONCE);
+    expect(u.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(u.searchParams.get('state')).toBeTruthy();
+  });
+
+  it('a follower login by group claim gets the role, and the global token works there at once', async () => {
+    const body = await loginAt(follower, 'alice');
+    const r = await api(follower, 'POST', '/v1/acl/oidc/complete-auth', { body });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.Global).toBe(true);
+    expect(r.body.Roles.map((x: { Name: string }) => x.Name)).toEqual(['engineering']);
+    expect(r.body.Name).toBe('OIDC-corp');
+    // Usable in the follower on the very next request: no wait, no retry.
+    const self = await api(follower, 'GET', '/v1/acl/token/self', { token: r.body.SecretID });
+    expect(self.status, self.text).toBe(200);
+    expect(self.body.AccessorID).toBe(r.body.AccessorID);
+    const check = await api(follower, 'POST', '/v1/acl/authorize', {
+      token: r.body.SecretID,
+      body: { Checks: [{ Resource: 'namespace', Name: 'default', Capability: 'read-job' }] },
+    });
+    expect(check.body.Results[0].Allowed).toBe(true);
+  });
+
+  it('a policy binding rule gives the policy', async () => {
+    const r = await api(follower, 'POST', '/v1/acl/oidc/complete-auth', { body: await loginAt(follower, 'bob') });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.Policies).toEqual(['ops-write']);
+    expect(r.body.Roles ?? []).toEqual([]);
+  });
+
+  it('a user no binding rule matches gets no token', async () => {
+    const before = await tokenCount();
+    const r = await api(follower, 'POST', '/v1/acl/oidc/complete-auth', { body: await loginAt(follower, 'carol') });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    expect(r.text).not.toContain('sales');
+    expect(await tokenCount()).toBe(before);
+  });
+
+  it('wrong state, wrong nonce, wrong redirect URI and a reused state are refused; nothing is minted', async () => {
+    const before = await tokenCount();
+    const a = await loginAt(follower, 'alice');
+    const wrongState = await api(follower, 'POST', '/v1/acl/oidc/complete-auth', { body: { ...a, State: 'forged' } });
+    expect(wrongState.status).toBe(400);
+    expect(wrongState.headers.get('x-tollgate-error-code')).toBe('TOLLGATE_OIDC_STATE');
+
+    const wrongNonce = await api(follower, 'POST', '/v1/acl/oidc/complete-auth', { body: { ...a, ClientNonce: 'another-nonce-0123456789' } });
+    expect(wrongNonce.status).toBe(400);
+    expect(wrongNonce.headers.get('x-tollgate-error-code')).toBe('TOLLGATE_OIDC_NONCE');
+    // The wrong nonce spent the state: the right one is now refused too.
+    const spent = await api(follower, 'POST', '/v1/acl/oidc/complete-auth', { body: a });
+    expect(spent.headers.get('x-tollgate-error-code')).toBe('TOLLGATE_OIDC_STATE');
+
+    const b = await loginAt(follower, 'alice');
+    const wrongRedirect = await api(follower, 'POST', '/v1/acl/oidc/complete-auth', {
+      body: { ...b, RedirectURI: `http://127.0.0.1:${cliPort}/oidc/callback` },
+    });
+    expect(wrongRedirect.status).toBe(400);
+    expect(wrongRedirect.headers.get('x-tollgate-error-code')).toBe('TOLLGATE_OIDC_REDIRECT_URI');
+
+    const notAllowed = await api(follower, 'POST', '/v1/acl/oidc/auth-url', {
+      body: { AuthMethodName: 'corp', RedirectURI: 'http://evil.example/cb', ClientNonce: NONCE },
+    });
+    expect(notAllowed.status).toBe(400);
+    expect(notAllowed.headers.get('x-tollgate-error-code')).toBe('TOLLGATE_OIDC_REDIRECT_URI');
+
+    const c = await loginAt(follower, 'alice');
+    expect((await api(follower, 'POST', '/v1/acl/oidc/complete-auth', { body: c })).status).toBe(200);
+    const reused = await api(follower, 'POST', '/v1/acl/oidc/complete-auth', { body: c });
+    expect(reused.status).toBe(400);
+    expect(reused.body).toContain('used already');
+    expect(await tokenCount()).toBe(before + 1);
+  });
+
+  it('a state issued in one region is unknown in another', async () => {
+    const a = await loginAt(follower, 'alice');
+    const r = await api(leader, 'POST', '/v1/acl/oidc/complete-auth', { body: a });
+    expect(r.status).toBe(400);
+    expect(r.headers.get('x-tollgate-error-code')).toBe('TOLLGATE_OIDC_STATE');
+  });
+});
+
+describe('tollgate login -type=OIDC', () => {
+  it('listens for the callback, prints the URL, completes the login and prints the token', async () => {
+    const proc = spawn(process.execPath, [BIN, 'login', '-method=corp', '-type=OIDC', `-oidc-callback-addr=127.0.0.1:${cliPort}`], {
+      cwd: REPO,
+      env: { ...process.env, TOLLGATE_ADDR: follower, TOLLGATE_TOKEN: '', NOMAD_TOKEN: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => proc.on('close', resolve));
+    const url = await new Promise<string>((resolve, reject) => {
+      proc.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        const m = /^\s+(https:\/\/\S+)$/m.exec(stdout);
+        if (m !== null) resolve(m[1]!);
+      });
+      void exited.then((code) => reject(new Error(`login exited ${code} before printing a URL: ${stdout}${stderr}`)));
+    });
+    // The browser: the provider's login, then its redirect to the CLI's listener.
+    const callback = await idp.login(url, 'alice');
+    expect(callback.origin).toBe(`http://127.0.0.1:${cliPort}`);
+    const page = await fetch(callback);
+    expect(page.status).toBe(200);
+    expect(await exited, stderr).toBe(0);
+    expect(stdout).toContain('Successfully logged in via OIDC and corp');
+    const secret = /^Secret ID\s+= (\S+)$/m.exec(stdout)?.[1];
+    expect(secret).toBeDefined();
+    const self = await api(follower, 'GET', '/v1/acl/token/self', { token: secret! });
+    expect(self.status).toBe(200);
+    expect(self.body.Roles.map((x: { Name: string }) => x.Name)).toEqual(['engineering']);
+  });
+});
