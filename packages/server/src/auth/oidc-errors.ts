@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { TollgateError } from '../errors.js';
+import { AuthProviderError, TollgateError } from '../errors.js';
 import type { OidcStateRefusal } from './oidc-state-store.js';
 
 /** complete-auth with a `State` never issued in this region, expired, or used already. HTTP 400. */
@@ -37,13 +37,6 @@ export class OidcProviderRefusedError extends TollgateError {
   }
 }
 
-/** The provider could not be reached or answered something unusable. HTTP 502. */
-export class OidcProviderUnavailableError extends TollgateError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('TOLLGATE_OIDC_PROVIDER_UNAVAILABLE', message, options);
-  }
-}
-
 /** openid-client codes that mean "the provider did not answer usably" rather than "it said no". */
 const UNAVAILABLE_CODES = new Set([
   'OAUTH_TIMEOUT',
@@ -75,7 +68,7 @@ export function oidcErrorOf(err: unknown, what: string): TollgateError {
   if (err instanceof oidc.ClientError && !(typeof code === 'string' && UNAVAILABLE_CODES.has(code))) {
     return new OidcProviderRefusedError(`OIDC ${what} failed validation: ${detail}`, { cause: err });
   }
-  return new OidcProviderUnavailableError(`OIDC ${what} failed: ${detail}`, { cause: err });
+  return new AuthProviderError(`OIDC ${what} failed: ${detail}`, { cause: err });
 }
 
 /** The error's message with its causes' (fetch's `fetch failed` says little without them). */

@@ -199,7 +199,7 @@ describe('OIDC flow against a real provider', () => {
   it('without DiscoveryCaPem the provider is not trusted: 502, nothing cached', async () => {
     const { flow } = setup({ DiscoveryCaPem: [] });
     const err = await refusal(flow.authUrl({ AuthMethodName: 'corp', RedirectURI: REDIRECT, ClientNonce: NONCE }));
-    expect(err.code).toBe('TOLLGATE_OIDC_PROVIDER_UNAVAILABLE');
+    expect(err.code).toBe('TOLLGATE_AUTH_PROVIDER');
     expect(err.message).toContain('discovery');
   });
 

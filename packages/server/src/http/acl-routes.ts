@@ -8,6 +8,7 @@ import type { TokenResolver } from '../token-resolver.js';
 import { tokenStub, tokenView } from '../tokens.js';
 import { blockingQuery } from './blocking.js';
 import { POLICY_STUB_SCHEMA, TOKEN_STUB_SCHEMA, listFilter } from './list-filter.js';
+import { registerAuthMethodRoutes } from './auth-method-routes.js';
 import { registerRoleRoutes, type WriteRoute } from './role-routes.js';
 import { route } from './route.js';
 import { queryOptions, secretOf, setReadHeaders } from './request.js';
@@ -160,6 +161,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
   });
 
   registerRoleRoutes(app, ctx, write);
+  registerAuthMethodRoutes(app, ctx, write);
 }
 
 function missing(message: string): never {
