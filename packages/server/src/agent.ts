@@ -349,7 +349,7 @@ export class Agent implements AgentContext {
         ? new MemoryOidcStateStore()
         : new EtcdOidcStateStore({ client: this.#ha.etcdClient, prefix: etcd.prefix, box: new SecretBox(key) });
     return {
-      flow: new OidcFlow({ methodByName: () => undefined, states, discovery: new OidcDiscovery() }),
+      flow: new OidcFlow({ methodByName: (name) => this.#store?.authMethod(name), states, discovery: new OidcDiscovery() }),
       mint: () => Promise.reject(new UnavailableError('OIDC login: the login core is not wired yet')),
     };
   }
