@@ -186,11 +186,11 @@ describe('OIDC login with a real provider', () => {
     expect(await tokenCount()).toBe(before + 1);
   });
 
-  it('a state issued in one region is unknown in another', async () => {
+  it('a global method keeps its pending logins in the authoritative region: started in a follower, completed there', async () => {
     const a = await loginAt(follower, 'alice');
     const r = await api(leader, 'POST', '/v1/acl/oidc/complete-auth', { body: a });
-    expect(r.status).toBe(400);
-    expect(r.headers.get('x-tollgate-error-code')).toBe('TOLLGATE_OIDC_STATE');
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.Global).toBe(true);
   });
 });
 
