@@ -227,3 +227,51 @@ describe('tollgate login -type=OIDC', () => {
     expect(self.body.Roles.map((x: { Name: string }) => x.Name)).toEqual(['engineering']);
   });
 });
+
+describe('JWT auth method verified with the provider JWKS URL', () => {
+  beforeAll(async () => {
+    const m = cluster.management;
+    const method = await api(leader, 'POST', '/v1/acl/auth-method', {
+      token: m,
+      body: {
+        Name: 'ci',
+        Type: 'JWT',
+        TokenLocality: 'local',
+        MaxTokenTTL: '10m',
+        Config: {
+          JWKSURL: idp.jwksUri,
+          JWKSCACert: idp.caPem,
+          BoundIssuer: [idp.issuer],
+          BoundAudiences: ['tollgate-ci'],
+          ClaimMappings: { repository: 'repo' },
+        },
+      },
+    });
+    expect(method.status, method.text).toBe(200);
+    const rule = await api(leader, 'POST', '/v1/acl/binding-rule', {
+      token: m,
+      body: { AuthMethod: 'ci', Selector: 'value.repo == "acme/api"', BindType: 'policy', BindName: 'eng-read' },
+    });
+    expect(rule.status, rule.text).toBe(200);
+    await cluster.waitReplicated();
+  });
+
+  const ciJwt = (claims: Record<string, unknown> = {}) =>
+    idp.signJwt({ sub: 'repo:acme/api:ref:refs/heads/main', aud: 'tollgate-ci', repository: 'acme/api', exp: Math.floor(Date.now() / 1000) + 300, iat: Math.floor(Date.now() / 1000), ...claims });
+
+  it('a workload JWT signed by the provider key logs in (keys fetched over HTTPS with JWKSCACert)', async () => {
+    const r = await api(follower, 'POST', '/v1/acl/login', { body: { AuthMethodName: 'ci', LoginToken: await ciJwt() } });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.Policies).toEqual(['eng-read']);
+    expect(r.body.Global).toBe(false);
+    expect((await api(follower, 'GET', '/v1/acl/token/self', { token: r.body.SecretID })).status).toBe(200);
+  });
+
+  it('a JWT for another audience, or naming a key the provider does not have, is refused', async () => {
+    const wrongAud = await api(follower, 'POST', '/v1/acl/login', { body: { AuthMethodName: 'ci', LoginToken: await ciJwt({ aud: 'someone-else' }) } });
+    expect(wrongAud.status).toBe(401);
+    const unknownKid = await idp.signJwt({ aud: 'tollgate-ci', repository: 'acme/api', exp: Math.floor(Date.now() / 1000) + 300 }, { kid: 'not-a-provider-key' });
+    const r = await api(follower, 'POST', '/v1/acl/login', { body: { AuthMethodName: 'ci', LoginToken: unknownKid } });
+    expect(r.status).toBe(401);
+  });
+});
