@@ -10,6 +10,7 @@ import { UUID_RE, bootstrapToken, buildToken, decodeTokenRequest, tokenView, val
 import { requireAclEnabled } from './acl-enabled.js';
 import { authMethodView, decodeAuthMethodRequest } from './auth/auth-method-request.js';
 import { bindingRuleView, decodeBindingRuleRequest } from './auth/binding-rule-request.js';
+import { loginWithJwt } from './auth/login.js';
 
 /**
  * The ACL write operations, independent of transport (like Nomad's
@@ -46,6 +47,11 @@ export async function runWrite(ctx: AgentContext, secret: string, w: AclWriteOp)
       return upsertBindingRule(ctx, requireManagement(ctx, secret), w.body, w.id);
     case 'binding-rule-delete':
       return deleteBindingRule(ctx, requireManagement(ctx, secret), w.id);
+    case 'login': {
+      // No token needed: the login token is the credential.
+      const { index, body, audit } = await loginWithJwt(ctx, ctx.jwtVerifier, w.body);
+      return { index, body, audit: audit as unknown as Record<string, unknown> };
+    }
   }
 }
 
@@ -68,6 +74,11 @@ export function isGlobalWrite(ctx: AgentContext, w: AclWriteOp): boolean {
       return true;
     case 'token-delete':
       return ctx.store.tokenByAccessor(w.accessor)?.Global === true;
+    case 'login': {
+      // Nomad's ACL.Login: a method making global tokens logs in where global tokens are written.
+      const name = typeof w.body === 'object' && w.body !== null ? (w.body as { AuthMethodName?: unknown }).AuthMethodName : undefined;
+      return typeof name === 'string' && ctx.store.authMethod(name)?.TokenLocality === 'global';
+    }
     case 'token-upsert': {
       if (w.accessor !== undefined) {
         const known = ctx.store.tokenByAccessor(w.accessor);

@@ -9,6 +9,7 @@ import { deriveAuditKey, hmacSecret } from './audit/audit-key.js';
 import { openAuditLog } from './audit/audit-log.js';
 import type { RequestAuditor } from './audit/request-auditor.js';
 import type { AgentContext, AgentHealth } from './agent-context.js';
+import { JwtVerifier } from './auth/jwt-verifier.js';
 import { agentHealth } from './agent-health.js';
 import type { AclWriteOp, AclWriteResult } from './acl-write.js';
 import type { ResolvedAgentConfig } from './config.js';
@@ -102,6 +103,7 @@ export class Agent implements AgentContext {
   readonly metrics: AgentMetrics;
   readonly bootstrapResetFile: string;
   readonly replicationRevision = new StatusRevision();
+  readonly jwtVerifier = new JwtVerifier();
   readonly #lagHistory = new LagHistory();
   #counter: ObjectCounter | undefined;
   #status: AgentStatus = 'new';

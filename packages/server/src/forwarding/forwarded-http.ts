@@ -110,6 +110,9 @@ export function writeRequestFor(w: AclWriteOp): { method: string; path: string; 
       };
     case 'binding-rule-delete':
       return { method: 'DELETE', path: `/v1/acl/binding-rule/${seg(w.id)}`, body: Buffer.alloc(0), idempotent: false };
+    case 'login':
+      // Each login makes a new token: never sent twice.
+      return { method: 'POST', path: '/v1/acl/login', body: json(w.body), idempotent: false };
   }
 }
 

@@ -38,8 +38,13 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
       result = await runWrite(ctx, secret, w);
     }
     reply.header('X-Nomad-Index', String(result.index));
+    if (result.audit !== undefined) ctx.audit?.noteTarget(req.raw, result.audit);
     return result.body;
   };
+
+  route(app, '/v1/acl/login', {
+    POST: (req, reply) => write(req, reply, { op: 'login', body: req.body }),
+  });
 
   route(app, '/v1/acl/bootstrap', {
     POST: (req, reply) => write(req, reply, { op: 'bootstrap', body: req.body }),
