@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { EmbeddedRegionLog, SecretBox, StateStore } from '@tollgate/state';
-import type { Mutation, RegionLog, ReplicatedBatch } from '@tollgate/state';
+import type { ACLAuthMethod, Mutation, RegionLog, ReplicatedBatch } from '@tollgate/state';
 import { runWrite } from './acl-endpoint.js';
 import { deriveAuditKey, hmacSecret } from './audit/audit-key.js';
 import { openAuditLog } from './audit/audit-log.js';
@@ -13,7 +13,7 @@ import { JwtVerifier } from './auth/jwt-verifier.js';
 import { agentHealth } from './agent-health.js';
 import type { AclWriteOp, AclWriteResult } from './acl-write.js';
 import type { ResolvedAgentConfig } from './config.js';
-import { ConfigError, TollgateError, UnavailableError } from './errors.js';
+import { ConfigError, TollgateError } from './errors.js';
 import type { ForwardRequest, ForwardResponse } from './forwarding/forwarded-http.js';
 import { forwardHandlers } from './forwarding/forward-service.js';
 import { Forwarder } from './forwarding/forwarder.js';
@@ -28,7 +28,6 @@ import { HaRuntime } from './ha/ha-runtime.js';
 import { EtcdOidcStateStore } from './auth/etcd-oidc-state-store.js';
 import { OidcDiscovery } from './auth/oidc-discovery.js';
 import { OidcFlow } from './auth/oidc-flow.js';
-import type { OidcLogin } from './auth/oidc-login.js';
 import { MemoryOidcStateStore } from './auth/oidc-state-store.js';
 import { LeaderTasks } from './ha/leader-tasks.js';
 import type { LeaderTask } from './ha/leader-tasks.js';
@@ -127,7 +126,7 @@ export class Agent implements AgentContext {
   // work only the region's leader does (replication, GC, compaction).
   #regionLog: RegionLog | undefined;
   #ha: HaRuntime | undefined;
-  #oidc: OidcLogin | undefined;
+  #oidc: OidcFlow<ACLAuthMethod> | undefined;
   readonly #leaderTasks: LeaderTasks;
   #audit: RequestAuditor | undefined;
   #auditKey: Buffer | undefined;
@@ -287,7 +286,7 @@ export class Agent implements AgentContext {
       this.#regionLog = ha.regionLog;
     }
     this.#resolver = new TokenResolver(this.#store);
-    this.#oidc = this.#makeOidcLogin(key);
+    this.#oidc = this.#makeOidcFlow(key);
     this.#auditKey = deriveAuditKey(key, this.config.region);
     if (this.config.audit.enabled) {
       const store = this.#store;
@@ -334,26 +333,23 @@ export class Agent implements AgentContext {
     );
   }
 
-  get oidc(): OidcLogin {
+  get oidc(): OidcFlow<ACLAuthMethod> {
     if (this.#oidc === undefined) throw new TollgateError('TOLLGATE_AGENT_NOT_STARTED', 'agent not started');
     return this.#oidc;
   }
 
   /**
-   * The OIDC login: pending logins in this agent's memory for a one-agent
+   * The OIDC flow: pending logins in this agent's memory for a one-agent
    * region, in the region's etcd (sealed with the region key) in HA mode
    * so that any agent of the region completes a login another started.
    */
-  #makeOidcLogin(key: Buffer): OidcLogin {
+  #makeOidcFlow(key: Buffer): OidcFlow<ACLAuthMethod> {
     const etcd = this.config.etcd;
     const states =
       this.#ha === undefined || etcd === undefined
         ? new MemoryOidcStateStore()
         : new EtcdOidcStateStore({ client: this.#ha.etcdClient, prefix: etcd.prefix, box: new SecretBox(key) });
-    return {
-      flow: new OidcFlow({ methodByName: (name) => this.#store?.authMethod(name), states, discovery: new OidcDiscovery() }),
-      mint: () => Promise.reject(new UnavailableError('OIDC login: the login core is not wired yet')),
-    };
+    return new OidcFlow({ methodByName: (name) => this.#store?.authMethod(name), states, discovery: new OidcDiscovery() });
   }
 
   get audit(): RequestAuditor | undefined {

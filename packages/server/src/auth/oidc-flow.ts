@@ -30,9 +30,9 @@ export interface OidcCompleteAuthRequest extends OidcAuthUrlRequest {
   readonly Iss?: string | undefined;
 }
 
-/** The identity a completed OIDC login proved. */
-export interface OidcVerifiedLogin {
-  readonly method: OidcAuthMethod;
+/** The identity a completed OIDC login proved, through `method`. */
+export interface OidcVerifiedLogin<M extends OidcAuthMethod = OidcAuthMethod> {
+  readonly method: M;
   /**
    * The ID token's claims, with the userinfo claims over them (except
    * `iss` and `sub`, which stay the ID token's), as Nomad merges them.
@@ -41,9 +41,9 @@ export interface OidcVerifiedLogin {
 }
 
 /** What {@link OidcFlow} needs from the agent. */
-export interface OidcFlowPorts {
+export interface OidcFlowPorts<M extends OidcAuthMethod = OidcAuthMethod> {
   /** The auth method named `name`, or `undefined`. */
-  readonly methodByName: (name: string) => OidcAuthMethod | undefined;
+  readonly methodByName: (name: string) => M | undefined;
   readonly states: OidcStateStore;
   readonly discovery: OidcDiscovery;
   /** The clock (tests). @default Date.now */
@@ -66,13 +66,14 @@ export interface OidcFlowPorts {
  *    (signature by the provider's JWKS, `SigningAlgs`, issuer, audience =
  *    client ID and `BoundAudiences`, `nonce`, `exp`/`iat`), fetches
  *    userinfo unless `OIDCDisableUserInfo`, and returns the merged claims.
- *    Minting the token is the caller's (the login core).
+ *    Minting the token is the caller's (the login core,
+ *    `loginWithVerifiedClaims`).
  */
-export class OidcFlow {
-  readonly #ports: OidcFlowPorts;
+export class OidcFlow<M extends OidcAuthMethod = OidcAuthMethod> {
+  readonly #ports: OidcFlowPorts<M>;
   readonly #now: () => number;
 
-  constructor(ports: OidcFlowPorts) {
+  constructor(ports: OidcFlowPorts<M>) {
     this.#ports = ports;
     this.#now = ports.now ?? Date.now;
   }
@@ -106,7 +107,7 @@ export class OidcFlow {
   }
 
   /** Step 2: the verified identity of the user who came back with `Code`. */
-  async completeAuth(body: unknown): Promise<OidcVerifiedLogin> {
+  async completeAuth(body: unknown): Promise<OidcVerifiedLogin<M>> {
     const req = parseCompleteAuthRequest(body);
     // The state is spent first: a wrong nonce or redirect URI burns it, so
     // a stolen state cannot be tried again with other values.
@@ -168,7 +169,7 @@ export class OidcFlow {
     return { method, claims };
   }
 
-  #method(name: string): OidcAuthMethod {
+  #method(name: string): M {
     const method = this.#ports.methodByName(name);
     if (method === undefined) throw new BadRequestError(`auth-method ${JSON.stringify(name)} not found`);
     if (method.Type !== 'OIDC') {

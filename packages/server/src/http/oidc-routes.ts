@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AgentContext } from '../agent-context.js';
 import { requireAclEnabled } from '../acl-enabled.js';
 import { REQUEST_ID_HEADER } from '../audit/forwarded-origin.js';
+import { loginWithVerifiedClaims } from '../auth/login.js';
 import { RegionUnavailableError } from '../errors.js';
 import { writeResultOf } from '../forwarding/forwarded-http.js';
 import { NoPathToRegionError } from '../forwarding/forwarder.js';
@@ -31,7 +32,7 @@ export function registerOidcRoutes(app: FastifyInstance, ctx: AgentContext): voi
     POST: async (req, reply) => {
       requireAclEnabled(ctx.config);
       if (forwardsToAuthoritative(ctx, req.body)) return (await inAuthoritativeRegion(ctx, req, reply)).body;
-      const answer = await ctx.oidc.flow.authUrl(req.body);
+      const answer = await ctx.oidc.authUrl(req.body);
       // Nothing was written; forwarding reads an index from every answer.
       reply.header('X-Nomad-Index', '0');
       return answer;
@@ -45,10 +46,11 @@ export function registerOidcRoutes(app: FastifyInstance, ctx: AgentContext): voi
         reply.header('X-Nomad-Index', String(result.index));
         return result.body;
       }
-      const login = await ctx.oidc.flow.completeAuth(req.body);
-      const { index, token } = await ctx.oidc.mint(login, req.id);
-      reply.header('X-Nomad-Index', String(index));
-      return token;
+      const login = await ctx.oidc.completeAuth(req.body);
+      const result = await loginWithVerifiedClaims(ctx, login.method, login.claims);
+      ctx.audit?.noteTarget(req.raw, { ...result.audit });
+      reply.header('X-Nomad-Index', String(result.index));
+      return result.body;
     },
   });
 }
