@@ -9,9 +9,11 @@
  * tokens must be usable there at once.
  */
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOidcProvider, type TestOidcProvider } from '../packages/server/src/testing/oidc-test-provider.js';
-import { BIN, REPO, api, freePort, startCluster, type Cluster } from './testkit.js';
+import { BIN, REPO, api, eventually, freePort, startCluster, type Cluster } from './testkit.js';
 
 const API_REDIRECT = 'http://localhost:4649/oidc/callback';
 const NONCE = 'e2e-nonce-0123456789abcdef';
@@ -32,7 +34,7 @@ beforeAll(async () => {
       carol: { email: 'carol@example.com', groups: ['sales'] },
     },
   });
-  cluster = await startCluster({ regions: ['global', 'eu-west'] });
+  cluster = await startCluster({ regions: ['global', 'eu-west'], agentHcl: () => 'audit {\n  enabled = true\n}\n' });
   leader = cluster.agent('global').addr;
   follower = cluster.agent('eu-west').addr;
   const m = cluster.management;
@@ -133,6 +135,17 @@ describe('OIDC login with a real provider', () => {
       body: { Checks: [{ Resource: 'namespace', Name: 'default', Capability: 'read-job' }] },
     });
     expect(check.body.Results[0].Allowed).toBe(true);
+    // The authoritative region made the token: its audit line names the
+    // method and the mapped claims, and holds no secret in clear.
+    const log = join(cluster.agent('global').dataDir, 'audit', 'audit.log');
+    const line = await eventually(async () => {
+      const lines = (await readFile(log, 'utf8')).split('\n').filter((l) => l.includes('"acl.oidc.complete_auth"'));
+      return lines.map((l) => JSON.parse(l) as Record<string, any>).find((l) => l.response?.accessor_id === r.body.AccessorID);
+    });
+    expect(line.target.auth_method).toBe('corp');
+    expect(line.target.claims.list.groups).toEqual(['engineering']);
+    expect(line.response.secret_id).toMatch(/^hmac-sha256:/);
+    expect(await readFile(log, 'utf8')).not.toContain(r.body.SecretID);
   });
 
   it('a policy binding rule gives the policy', async () => {

@@ -88,7 +88,7 @@ function entryOf(audit: RequestAuditor, req: FastifyRequest, reply: FastifyReply
       if (typeof t.AccessorID === 'string') response.accessor_id = t.AccessorID;
       if (typeof t.SecretID === 'string') response.secret_id = audit.hash(t.SecretID);
       if (op === 'acl.token.create' && typeof t.AccessorID === 'string') target = { accessor_id: t.AccessorID };
-      if (op === 'acl.login' && typeof t.AccessorID === 'string') target = { ...target, accessor_id: t.AccessorID };
+      if ((op === 'acl.login' || op === 'acl.oidc.complete_auth') && typeof t.AccessorID === 'string') target = { ...target, accessor_id: t.AccessorID };
     }
   }
   const rawIndex = reply.getHeader('x-nomad-index');
@@ -112,7 +112,7 @@ function entryOf(audit: RequestAuditor, req: FastifyRequest, reply: FastifyReply
   };
 }
 
-const SECRET_OPS = new Set(['acl.bootstrap', 'acl.token.create', 'acl.token.update', 'acl.token.read', 'acl.token.self', 'acl.login']);
+const SECRET_OPS = new Set(['acl.bootstrap', 'acl.token.create', 'acl.token.update', 'acl.token.read', 'acl.token.self', 'acl.login', 'acl.oidc.complete_auth']);
 
 function payloadText(payload: unknown): string | undefined {
   if (typeof payload === 'string') return payload;
