@@ -142,6 +142,7 @@ describe('OIDC login with a real provider', () => {
       const lines = (await readFile(log, 'utf8')).split('\n').filter((l) => l.includes('"acl.oidc.complete_auth"'));
       return lines.map((l) => JSON.parse(l) as Record<string, any>).find((l) => l.response?.accessor_id === r.body.AccessorID);
     });
+    if (line === undefined) throw new Error('no audit line for the login');
     expect(line.target.auth_method).toBe('corp');
     expect(line.target.claims.list.groups).toEqual(['engineering']);
     expect(line.response.secret_id).toMatch(/^hmac-sha256:/);
@@ -208,8 +209,9 @@ describe('OIDC login with a real provider', () => {
 });
 
 describe('tollgate login -type=OIDC', () => {
-  it('listens for the callback, prints the URL, completes the login and prints the token', async () => {
-    const proc = spawn(process.execPath, [BIN, 'login', '-method=corp', '-type=OIDC', `-oidc-callback-addr=127.0.0.1:${cliPort}`], {
+  /** Runs `tollgate login` and plays the browser: the printed URL, the provider's login, its redirect to the CLI. */
+  async function cliLogin(args: string[], user: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const proc = spawn(process.execPath, [BIN, 'login', ...args, `-oidc-callback-addr=127.0.0.1:${cliPort}`], {
       cwd: REPO,
       env: { ...process.env, TOLLGATE_ADDR: follower, TOLLGATE_TOKEN: '', NOMAD_TOKEN: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -218,26 +220,42 @@ describe('tollgate login -type=OIDC', () => {
     let stderr = '';
     proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => proc.on('close', resolve));
-    const url = await new Promise<string>((resolve, reject) => {
-      proc.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-        const m = /^\s+(https:\/\/\S+)$/m.exec(stdout);
-        if (m !== null) resolve(m[1]!);
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        proc.stdout.on('data', (c: Buffer) => {
+          stdout += c.toString();
+          const m = /^\s+(https:\/\/\S+)$/m.exec(stdout);
+          if (m !== null) resolve(m[1]!);
+        });
+        void exited.then((code) => reject(new Error(`login exited ${code} before printing a URL: ${stdout}${stderr}`)));
       });
-      void exited.then((code) => reject(new Error(`login exited ${code} before printing a URL: ${stdout}${stderr}`)));
-    });
-    // The browser: the provider's login, then its redirect to the CLI's listener.
-    const callback = await idp.login(url, 'alice');
-    expect(callback.origin).toBe(`http://127.0.0.1:${cliPort}`);
-    const page = await fetch(callback);
-    expect(page.status).toBe(200);
-    expect(await exited, stderr).toBe(0);
-    expect(stdout).toContain('Successfully logged in via OIDC and corp');
-    const secret = /^Secret ID\s+= (\S+)$/m.exec(stdout)?.[1];
+      const callback = await idp.login(url, user);
+      expect(callback.origin).toBe(`http://127.0.0.1:${cliPort}`);
+      const page = await fetch(callback);
+      expect(page.status).toBe(200);
+      return { code: await exited, stdout, stderr };
+    } finally {
+      proc.kill();
+    }
+  }
+
+  it('listens for the callback, prints the URL, completes the login and prints the token', async () => {
+    const r = await cliLogin(['-method=corp', '-type=OIDC'], 'alice');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Successfully logged in via OIDC and corp');
+    const secret = /^Secret ID\s+= (\S+)$/m.exec(r.stdout)?.[1];
     expect(secret).toBeDefined();
     const self = await api(follower, 'GET', '/v1/acl/token/self', { token: secret! });
     expect(self.status).toBe(200);
     expect(self.body.Roles.map((x: { Name: string }) => x.Name)).toEqual(['engineering']);
+  });
+
+  it('without -method and -type uses the default method, and -json prints the token as JSON', async () => {
+    const r = await cliLogin(['-json'], 'bob');
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+    expect(json.Policies).toEqual(['ops-write']);
+    expect(json.Name).toBe('OIDC-corp');
   });
 });
 

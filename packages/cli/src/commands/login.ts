@@ -1,4 +1,4 @@
-import type { AclToken, TollgateClient } from '@tollgate/client';
+import type { AclAuthMethodListStub, AclToken, TollgateClient } from '@tollgate/client';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { formatJson } from '../format.js';
 import { JSON_FLAG } from '../general-flags.js';
@@ -9,69 +9,87 @@ import { formatToken } from '../token-output.js';
 /** How long the CLI waits for the browser to come back: the agent's state lifetime. */
 const OIDC_WAIT_MS = 10 * 60_000;
 
-/** `tollgate login`: exchanges an external identity for a Tollgate token, as `nomad login`. */
+/**
+ * `tollgate login [-method=NAME] [-type=OIDC|JWT] [-login-token=…]`:
+ * exchanges an external identity for a Tollgate token (Nomad's `nomad
+ * login`). Without `-method` the default method (of `-type`, when given)
+ * is used; without `-type` the method's own. JWT: the signed token is
+ * exchanged at `/v1/acl/login`. OIDC: a browser login through the provider
+ * (auth-url, the local callback listener, complete-auth).
+ */
 export const loginCommand: CommandSpec = {
   name: 'login',
   synopsis: 'Login to Tollgate using an auth method',
   usage: 'tollgate login [options]',
   description:
-    'The login command will exchange the provided third party credentials with the\n' +
-    'requested auth method for a newly minted Tollgate ACL token.\n\n' +
+    'Login is used to exchange an identity from an auth method (a signed JWT, or an\n' +
+    'OIDC login in the browser) for a Tollgate ACL token. The token is printed;\n' +
+    'export its Secret ID as TOLLGATE_TOKEN (or NOMAD_TOKEN) to use it.\n\n' +
     'For an OIDC method it listens on -oidc-callback-addr for the provider to send\n' +
     'the browser back, prints the provider URL to visit (and opens a browser when\n' +
     'run in a terminal on a desktop), then completes the login.',
   optionsTitle: 'Login Options',
   flags: [
-    {
-      name: 'method',
-      kind: 'string',
-      help: 'The name of the ACL auth method to login to. If the cluster administrator\nhas configured a default, this flag is optional.',
-    },
-    { name: 'type', kind: 'string', help: 'The type of the auth method: OIDC or JWT. Read from the method when not given.' },
+    { name: 'method', kind: 'string', help: 'The name of the ACL auth method to login to. If the cluster administrator\nhas configured a default, this flag is optional.' },
+    { name: 'type', kind: 'string', help: 'Type of the auth method to login to (OIDC or JWT). Looked up from the method\nwhen omitted.' },
     {
       name: 'oidc-callback-addr',
       kind: 'string',
       help: `The address to use for the local OIDC callback server. This should be given\nin the form of <IP>:<PORT> and defaults to "${DEFAULT_OIDC_CALLBACK_ADDR}".`,
     },
-    {
-      name: 'login-token',
-      kind: 'string',
-      help: 'Login token used for authentication that will be exchanged for a Tollgate ACL\nToken. It is only required if using auth method type other than OIDC.',
-    },
+    { name: 'login-token', kind: 'string', help: 'Login token used for authentication: the signed JWT. Only for JWT methods.' },
     { ...JSON_FLAG, help: 'Output the ACL token in JSON format.' },
   ],
   clientFlags: true,
   async run(ctx) {
     if (ctx.args.length !== 0) return ctx.usageError('This command takes no arguments');
-    const type = (ctx.flags.string('type') ?? '').toUpperCase();
-    if (type !== '' && type !== 'OIDC' && type !== 'JWT') return ctx.usageError(`Unsupported authentication type "${type}"`);
     const client = ctx.client();
     if (!client) return 1;
-    const method = ctx.flags.string('method') ?? '';
-    if (method === '') {
-      ctx.err('Must specify an auth method name, no default found');
-      return 1;
-    }
-    if (type === '') {
-      ctx.err('Must specify the auth method type with -type=OIDC or -type=JWT');
-      return 1;
-    }
-    if (type === 'JWT') {
-      ctx.err('JWT login is not available in this build');
-      return 1;
-    }
-    let token: AclToken;
+    let methodName = ctx.flags.string('method') ?? '';
+    let type = (ctx.flags.string('type') ?? '').toUpperCase();
+    if (type !== '' && type !== 'JWT' && type !== 'OIDC') return ctx.usageError(`Unsupported auth method type: ${type}`);
+    let methods: AclAuthMethodListStub[];
     try {
-      token = await loginOidc(ctx, client, method);
+      methods = (await client.listAuthMethods()).data;
     } catch (err) {
-      return ctx.fail('Error performing login', err);
+      return ctx.fail('Error listing ACL auth methods', err);
     }
-    if (ctx.flags.bool('json')) {
-      ctx.out(formatJson(token));
-      return 0;
+    if (methodName === '') {
+      const defaults = methods.filter((m) => m.Default && (type === '' || m.Type === type));
+      if (defaults.length !== 1) {
+        ctx.err('Error: Must specify an auth method name, no default found');
+        return 1;
+      }
+      methodName = (defaults[0] as AclAuthMethodListStub).Name;
     }
-    ctx.out(`Successfully logged in via ${type} and ${method}\n`);
-    ctx.out(formatToken(token));
+    const method = methods.find((m) => m.Name === methodName);
+    if (method === undefined) {
+      ctx.err(`Error: auth-method "${methodName}" not found`);
+      return 1;
+    }
+    if (type === '') type = method.Type;
+    if (type !== method.Type) {
+      ctx.err(`Error: Specified type: ${type} does not match the type of the auth method: ${method.Type}`);
+      return 1;
+    }
+    let data: AclToken;
+    if (type === 'JWT') {
+      const loginToken = ctx.flags.string('login-token') ?? '';
+      if (loginToken === '') return ctx.usageError('You need to provide a login token (-login-token) for JWT login');
+      try {
+        data = (await client.login({ AuthMethodName: methodName, LoginToken: loginToken })).data;
+      } catch (err) {
+        return ctx.fail('Error performing login', err);
+      }
+    } else {
+      try {
+        data = await loginOidc(ctx, client, methodName);
+      } catch (err) {
+        return ctx.fail('Error performing login', err);
+      }
+    }
+    if (ctx.flags.bool('json')) ctx.out(formatJson(data));
+    else ctx.out(`Successfully logged in via ${type} and ${methodName}\n\n${formatToken(data)}`);
     return 0;
   },
 };
