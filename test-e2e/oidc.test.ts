@@ -9,11 +9,12 @@
  * tokens must be usable there at once.
  */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOidcProvider, type TestOidcProvider } from '../packages/server/src/testing/oidc-test-provider.js';
-import { BIN, REPO, api, eventually, freePort, startCluster, type Cluster } from './testkit.js';
+import { etcdSkipReason, regionKey, startEtcd, startHaAgent, type EtcdProcess } from './ha-kit.js';
+import { BIN, REPO, api, eventually, freePort, startCluster, type Cluster, type RunningAgent } from './testkit.js';
 
 const API_REDIRECT = 'http://localhost:4649/oidc/callback';
 const NONCE = 'e2e-nonce-0123456789abcdef';
@@ -304,5 +305,62 @@ describe('JWT auth method verified with the provider JWKS URL', () => {
     const unknownKid = await idp.signJwt({ aud: 'tollgate-ci', repository: 'acme/api', exp: Math.floor(Date.now() / 1000) + 300 }, { kid: 'not-a-provider-key' });
     const r = await api(follower, 'POST', '/v1/acl/login', { body: { AuthMethodName: 'ci', LoginToken: unknownKid } });
     expect(r.status).toBe(401);
+  });
+});
+
+const ETCD_SKIP = etcdSkipReason('oidc-ha');
+
+describe.skipIf(ETCD_SKIP !== undefined)(`OIDC in an HA region${ETCD_SKIP === undefined ? '' : ` — ${ETCD_SKIP}`}`, () => {
+  let etcd: EtcdProcess;
+  const agents: RunningAgent[] = [];
+  beforeAll(async () => {
+    etcd = await startEtcd();
+    const key = regionKey();
+    for (let i = 0; i < 2; i++) agents.push(await startHaAgent({ region: 'ha', key, endpoints: [etcd.endpoint] }));
+  });
+  afterAll(async () => {
+    for (const a of agents) {
+      await a.kill();
+      await rm(a.dataDir, { recursive: true, force: true });
+    }
+    await etcd?.close();
+  });
+
+  it('auth-url on one agent, complete-auth on another: the pending login is in etcd, and used once', async () => {
+    const [a, b] = agents as [RunningAgent, RunningAgent];
+    const root = (await api(a.addr, 'POST', '/v1/acl/bootstrap')).body.SecretID as string;
+    const setup = [
+      await api(a.addr, 'POST', '/v1/acl/policy/ha-read', { token: root, body: { Name: 'ha-read', Rules: 'namespace "default" { policy = "read" }' } }),
+      await api(a.addr, 'POST', '/v1/acl/auth-method', {
+        token: root,
+        body: {
+          Name: 'corp',
+          Type: 'OIDC',
+          TokenLocality: 'local',
+          MaxTokenTTL: '1h',
+          Config: {
+            OIDCDiscoveryURL: idp.issuer,
+            OIDCClientID: idp.clientId,
+            OIDCClientSecret: idp.clientSecret,
+            OIDCScopes: ['groups'],
+            AllowedRedirectURIs: [API_REDIRECT],
+            DiscoveryCaPem: [idp.caPem],
+            ListClaimMappings: { groups: 'groups' },
+          },
+        },
+      }),
+      await api(a.addr, 'POST', '/v1/acl/binding-rule', {
+        token: root,
+        body: { AuthMethod: 'corp', Selector: '"engineering" in list.groups', BindType: 'policy', BindName: 'ha-read' },
+      }),
+    ];
+    for (const r of setup) expect(r.status, r.text).toBe(200);
+    const body = await loginAt(a.addr, 'alice');
+    const done = await api(b.addr, 'POST', '/v1/acl/oidc/complete-auth', { body });
+    expect(done.status, done.text).toBe(200);
+    expect(done.body.Policies).toEqual(['ha-read']);
+    const again = await api(a.addr, 'POST', '/v1/acl/oidc/complete-auth', { body });
+    expect(again.status).toBe(400);
+    expect(again.headers.get('x-tollgate-error-code')).toBe('TOLLGATE_OIDC_STATE');
   });
 });
