@@ -189,6 +189,66 @@ if (SKIP !== undefined) {
       }
     });
 
+    it('stores auth methods (client secret sealed) and binding rules in etcd, followed by other agents; one default per type across racing agents', async () => {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      const a = await agent(etcd, prefix);
+      const b = await agent(etcd, prefix);
+      const secret = `secret-${randomUUID()}`;
+      const method = (name: string, Default = false) => ({
+        Name: name,
+        Type: 'OIDC',
+        TokenLocality: 'global',
+        MaxTokenTTL: 60_000_000_000,
+        TokenNameFormat: '',
+        DisplayName: '',
+        Default,
+        Config: { OIDCDiscoveryURL: 'https://idp.example', OIDCClientID: 'c', OIDCClientSecret: secret } as never,
+        Hash: 'h',
+        CreateTime: '2026-01-01T00:00:00Z',
+        ModifyTime: '2026-01-01T00:00:00Z',
+        CreateIndex: 0,
+        ModifyIndex: 0,
+      });
+      const synced = async (x: Agent): Promise<void> => {
+        await x.store.waitForIndex(await x.log.readIndex(), AbortSignal.timeout(5000));
+      };
+      try {
+        const { index } = await a.log.apply({ type: 'auth-method-upsert', methods: [method('sso')], mode: 'create' });
+        const kv = (await a.client.get(`${prefix}data/a/sso`).exec()).kvs[0]!;
+        expect(Number(kv.create_revision)).toBe(index);
+        expect(kv.value.toString()).not.toContain(secret);
+        expect(JSON.parse(kv.value.toString())).toMatchObject({ SealedOIDCClientSecret: expect.stringMatching(/^v1\./), Mac: expect.any(String) });
+        const rule = { ID: randomUUID(), Description: '', AuthMethod: 'sso', Selector: '', BindType: 'management', BindName: '', Hash: 'h', CreateTime: '', ModifyTime: '', CreateIndex: 0, ModifyIndex: 0 };
+        await a.log.apply({ type: 'binding-rule-upsert', rules: [rule], mode: 'create' });
+        await synced(b);
+        expect(b.store.authMethod('sso')?.Config.OIDCClientSecret).toBe(secret);
+        expect(b.store.bindingRule(rule.ID)).toMatchObject({ AuthMethod: 'sso' });
+
+        // Two agents make two different methods of one type the default at once: one wins.
+        await synced(a);
+        const results = await Promise.allSettled([
+          a.log.apply({ type: 'auth-method-upsert', methods: [method('one', true)], mode: 'create' }),
+          b.log.apply({ type: 'auth-method-upsert', methods: [method('two', true)], mode: 'create' }),
+        ]);
+        expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+        await synced(a);
+        expect(a.store.listAuthMethods().filter((m) => m.Default)).toHaveLength(1);
+
+        // A fresh agent lists the region.
+        const c = await agent(etcd, prefix);
+        try {
+          await synced(c);
+          expect(c.store.authMethod('sso')?.Config.OIDCClientSecret).toBe(secret);
+          expect(c.store.listBindingRules().map((r) => r.ID)).toEqual([rule.ID]);
+        } finally {
+          await c.close();
+        }
+      } finally {
+        await b.close();
+        await a.close();
+      }
+    });
+
     it('refuses a leader-only write from an agent that does not lead, and one whose fence went stale in etcd', async () => {
       const prefix = `/tollgate/t-${randomUUID()}/`;
       const leader = await agent(etcd, prefix, { lead: true });

@@ -383,11 +383,13 @@ export class EtcdRegionLog extends RegionLog {
           const m = op.method;
           const compares = [pin(L.authMethod(m.Name), store.authMethod(m.Name)?.ModifyIndex)];
           if (m.Default && mutation?.type === 'auth-method-upsert') {
-            // The plan checked no other method of the type is the default:
-            // pin the others, so one made default meanwhile fails this write.
-            for (const o of store.listAuthMethods()) {
-              if (o.Type === m.Type && o.Name !== m.Name) compares.push(pin(L.authMethod(o.Name), o.ModifyIndex));
-            }
+            // The plan checked no other method of the type is the default.
+            // Pin the auth method table: any method written meanwhile by
+            // another agent (a racing second default included) moves it, so
+            // this write is re-planned on the newer state (revision 1 is
+            // etcd's own: the table was never written).
+            const seen = store.tableIndex('acl_auth_method');
+            compares.push(pin(L.table('acl_auth_method'), seen <= 1 ? undefined : seen));
           }
           step(compares, [{ type: 'put', key: L.authMethod(m.Name), value: encodeAuthMethod(m, this.#box) }]);
           break;
