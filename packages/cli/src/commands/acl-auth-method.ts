@@ -3,8 +3,9 @@ import type { CommandContext, CommandSpec } from '../command.js';
 import type { FlagSpec } from '../flags.js';
 import { formatAuthMethod, formatAuthMethods } from '../auth-method-output.js';
 import { formatJson } from '../format.js';
-import { FILTER_FLAG, JSON_FLAG, filterOption } from '../general-flags.js';
+import { JSON_FLAG } from '../general-flags.js';
 import { readFileOrStdin } from '../read-input.js';
+import { deleteCommand, infoCommand, listCommand } from './object-commands.js';
 
 /**
  * `tollgate acl auth-method create|update|info|list|delete`, as Nomad's
@@ -134,69 +135,8 @@ export const aclAuthMethodUpdateCommand: CommandSpec = {
   },
 };
 
-export const aclAuthMethodInfoCommand: CommandSpec = {
-  name: 'acl auth-method info',
-  synopsis: 'Fetch information on an existing ACL auth method',
-  usage: 'tollgate acl auth-method info [options] <auth-method_name>',
-  description: 'Info is used to fetch information on an existing ACL auth method. Requires a\nmanagement token.',
-  optionsTitle: 'ACL Info Options',
-  flags: [{ ...JSON_FLAG, help: 'Output the ACL auth-method in a JSON format.' }],
-  clientFlags: true,
-  async run(ctx) {
-    const name = ctx.args[0];
-    if (ctx.args.length !== 1 || name === undefined) return ctx.usageError('This command takes one argument: <auth-method_name>');
-    const client = ctx.client();
-    if (!client) return 1;
-    try {
-      const { data } = await client.readAuthMethod(name);
-      ctx.out(ctx.flags.bool('json') ? formatJson(data) : formatAuthMethod(data));
-      return 0;
-    } catch (err) {
-      return ctx.fail('Error reading ACL auth method', err);
-    }
-  },
-};
+const TEXT = { group: 'acl auth-method', argName: 'auth-method_name', noun: 'ACL auth method', plural: 'ACL auth methods', jsonNoun: 'auth-method' };
 
-export const aclAuthMethodListCommand: CommandSpec = {
-  name: 'acl auth-method list',
-  synopsis: 'List ACL auth methods',
-  usage: 'tollgate acl auth-method list [options]',
-  description: 'List is used to list existing ACL auth methods.',
-  optionsTitle: 'ACL List Options',
-  flags: [{ ...JSON_FLAG, help: 'Output the ACL auth-methods in a JSON format.' }, FILTER_FLAG],
-  clientFlags: true,
-  async run(ctx) {
-    if (ctx.args.length !== 0) return ctx.usageError('This command takes no arguments');
-    const client = ctx.client();
-    if (!client) return 1;
-    try {
-      const { data } = await client.listAuthMethods(filterOption(ctx.flags.string('filter')));
-      ctx.out(ctx.flags.bool('json') ? formatJson(data) : formatAuthMethods(data));
-      return 0;
-    } catch (err) {
-      return ctx.fail('Error listing ACL auth methods', err);
-    }
-  },
-};
-
-export const aclAuthMethodDeleteCommand: CommandSpec = {
-  name: 'acl auth-method delete',
-  synopsis: 'Delete an existing ACL auth method',
-  usage: 'tollgate acl auth-method delete [options] <auth-method_name>',
-  description: 'Delete is used to delete an existing ACL auth method. Requires a management\ntoken.',
-  flags: [],
-  clientFlags: true,
-  async run(ctx) {
-    const name = ctx.args[0];
-    if (ctx.args.length !== 1 || name === undefined) return ctx.usageError('This command takes one argument: <auth-method_name>');
-    const client = ctx.client();
-    if (!client) return 1;
-    try {
-      await client.deleteAuthMethod(name);
-      ctx.out(`ACL auth method ${name} successfully deleted`);
-      return 0;
-    } catch (err) {
-      return ctx.fail('Error deleting ACL auth method', err);
-    }
-  },
-};
+export const aclAuthMethodInfoCommand = infoCommand(TEXT, (client, name) => client.readAuthMethod(name), formatAuthMethod);
+export const aclAuthMethodListCommand = listCommand(TEXT, (client, filter) => client.listAuthMethods(filter), formatAuthMethods);
+export const aclAuthMethodDeleteCommand = deleteCommand(TEXT, (client, name) => client.deleteAuthMethod(name));

@@ -3,7 +3,8 @@ import type { CommandContext, CommandSpec } from '../command.js';
 import type { FlagSpec } from '../flags.js';
 import { formatBindingRule, formatBindingRules } from '../auth-method-output.js';
 import { formatJson } from '../format.js';
-import { FILTER_FLAG, JSON_FLAG, filterOption } from '../general-flags.js';
+import { JSON_FLAG } from '../general-flags.js';
+import { deleteCommand, infoCommand, listCommand } from './object-commands.js';
 
 /** `tollgate acl binding-rule create|update|info|list|delete`, as Nomad's (command/acl_binding_rule_*.go). */
 
@@ -87,69 +88,8 @@ export const aclBindingRuleUpdateCommand: CommandSpec = {
   },
 };
 
-export const aclBindingRuleInfoCommand: CommandSpec = {
-  name: 'acl binding-rule info',
-  synopsis: 'Fetch information on an existing ACL binding rule',
-  usage: 'tollgate acl binding-rule info [options] <acl_binding_rule_id>',
-  description: 'Info is used to fetch information on an existing ACL binding rule. Requires a\nmanagement token.',
-  optionsTitle: 'ACL Info Options',
-  flags: [{ ...JSON_FLAG, help: 'Output the ACL binding-rule in a JSON format.' }],
-  clientFlags: true,
-  async run(ctx) {
-    const id = ctx.args[0];
-    if (ctx.args.length !== 1 || id === undefined) return ctx.usageError('This command takes one argument: <acl_binding_rule_id>');
-    const client = ctx.client();
-    if (!client) return 1;
-    try {
-      const { data } = await client.readBindingRule(id);
-      ctx.out(ctx.flags.bool('json') ? formatJson(data) : formatBindingRule(data));
-      return 0;
-    } catch (err) {
-      return ctx.fail('Error reading ACL binding rule', err);
-    }
-  },
-};
+const TEXT = { group: 'acl binding-rule', argName: 'acl_binding_rule_id', noun: 'ACL binding rule', plural: 'ACL binding rules', jsonNoun: 'binding-rule' };
 
-export const aclBindingRuleListCommand: CommandSpec = {
-  name: 'acl binding-rule list',
-  synopsis: 'List ACL binding rules',
-  usage: 'tollgate acl binding-rule list [options]',
-  description: 'List is used to list existing ACL binding rules. Requires a management token.',
-  optionsTitle: 'ACL List Options',
-  flags: [{ ...JSON_FLAG, help: 'Output the ACL binding-rules in a JSON format.' }, FILTER_FLAG],
-  clientFlags: true,
-  async run(ctx) {
-    if (ctx.args.length !== 0) return ctx.usageError('This command takes no arguments');
-    const client = ctx.client();
-    if (!client) return 1;
-    try {
-      const { data } = await client.listBindingRules(filterOption(ctx.flags.string('filter')));
-      ctx.out(ctx.flags.bool('json') ? formatJson(data) : formatBindingRules(data));
-      return 0;
-    } catch (err) {
-      return ctx.fail('Error listing ACL binding rules', err);
-    }
-  },
-};
-
-export const aclBindingRuleDeleteCommand: CommandSpec = {
-  name: 'acl binding-rule delete',
-  synopsis: 'Delete an existing ACL binding rule',
-  usage: 'tollgate acl binding-rule delete [options] <acl_binding_rule_id>',
-  description: 'Delete is used to delete an existing ACL binding rule. Requires a management\ntoken.',
-  flags: [],
-  clientFlags: true,
-  async run(ctx) {
-    const id = ctx.args[0];
-    if (ctx.args.length !== 1 || id === undefined) return ctx.usageError('This command takes one argument: <acl_binding_rule_id>');
-    const client = ctx.client();
-    if (!client) return 1;
-    try {
-      await client.deleteBindingRule(id);
-      ctx.out(`ACL binding rule ${id} successfully deleted`);
-      return 0;
-    } catch (err) {
-      return ctx.fail('Error deleting ACL binding rule', err);
-    }
-  },
-};
+export const aclBindingRuleInfoCommand = infoCommand(TEXT, (client, id) => client.readBindingRule(id), formatBindingRule);
+export const aclBindingRuleListCommand = listCommand(TEXT, (client, filter) => client.listBindingRules(filter), formatBindingRules);
+export const aclBindingRuleDeleteCommand = deleteCommand(TEXT, (client, id) => client.deleteBindingRule(id));

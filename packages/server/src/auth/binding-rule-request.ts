@@ -107,19 +107,9 @@ export function bindingRuleHash(r: Pick<ACLBindingRule, 'ID' | 'Description' | '
 export type BindingRuleView = Omit<ACLBindingRule, 'SourceIndex'>;
 
 export function bindingRuleView(r: ACLBindingRule): BindingRuleView {
-  return {
-    ID: r.ID,
-    Description: r.Description,
-    AuthMethod: r.AuthMethod,
-    Selector: r.Selector,
-    BindType: r.BindType,
-    BindName: r.BindName,
-    Hash: r.Hash,
-    CreateTime: r.CreateTime,
-    ModifyTime: r.ModifyTime,
-    CreateIndex: r.CreateIndex,
-    ModifyIndex: r.ModifyIndex,
-  };
+  // The stored rule is already in Nomad's field order; only the replica's bookkeeping goes.
+  const { SourceIndex: _source, ...view } = r;
+  return view;
 }
 
 /** `GET /v1/acl/binding-rules` entries (Nomad's `ACLBindingRuleListStub`). */
