@@ -13,7 +13,7 @@ export type { Logger } from './logger.js';
 export { noopLogger } from './logger.js';
 export type { StoreMetrics } from './store-metrics.js';
 export { noopStoreMetrics } from './store-metrics.js';
-export { MAX_OBJECT_BYTES, checkAuthMethodConfig } from './object-shape.js';
+export { MAX_OBJECT_BYTES, checkAuthMethod, checkAuthMethodConfig } from './object-shape.js';
 export { openAuthMethodRecord, sealedAuthMethodRecord } from './level-layout.js';
 export {
   BootstrapError,

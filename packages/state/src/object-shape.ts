@@ -346,6 +346,8 @@ export function checkAuthMethodConfig(value: unknown, field: string): ACLAuthMet
 export function checkAuthMethod(value: unknown, field: string): ACLAuthMethod {
   if (!isRecord(value)) throw new InvalidArgumentError(`${field} must be an object`);
   if (typeof value['Default'] !== 'boolean') throw new InvalidArgumentError(`${field}.Default must be a boolean`);
+  // A stored method always has its Config object: a missing one is damage, not "defaults".
+  if (!isRecord(value['Config'])) throw new InvalidArgumentError(`${field}.Config must be an object`);
   const sourceIndex = index(value, 'SourceIndex', field);
   return makeAuthMethod({
     Name: str(value, 'Name', field, true),

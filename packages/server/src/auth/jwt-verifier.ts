@@ -142,8 +142,12 @@ export class JwtVerifier {
   }
 }
 
-function invalid(reason: string, cause?: unknown): LoginInvalidError {
-  return new LoginInvalidError(`unable to validate provided token: ${reason}`, cause === undefined ? undefined : { cause });
+/**
+ * A refusal. jose's error is deliberately not kept as the cause: its
+ * claim errors carry the token's payload, which must never reach a log.
+ */
+function invalid(reason: string, _joseError?: unknown): LoginInvalidError {
+  return new LoginInvalidError(`unable to validate provided token: ${reason}`);
 }
 
 /** jose's error as Nomad-style text that names no claim value. */

@@ -1,9 +1,19 @@
-import type { ACLPolicy, ACLToken } from '@tollgate/state';
+import { checkAuthMethod, checkAuthMethodConfig } from '@tollgate/state';
+import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLToken } from '@tollgate/state';
 import * as protoLoader from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
 import type { WatchEvent, WatchEvent__Output } from '../generated/tollgate/v1/WatchEvent.js';
 import { LOADER_OPTIONS, PROTO_FILES } from '../grpc/proto-definitions.js';
-import { policyFromWire, policyToWire, tokenFromWire, tokenToWire } from './wire-objects.js';
+import {
+  authMethodFromWire,
+  authMethodToWire,
+  bindingRuleFromWire,
+  bindingRuleToWire,
+  policyFromWire,
+  policyToWire,
+  tokenFromWire,
+  tokenToWire,
+} from './wire-objects.js';
 
 const definition = protoLoader.loadSync([...PROTO_FILES], LOADER_OPTIONS);
 const watch = (definition['tollgate.v1.Replication'] as protoLoader.ServiceDefinition)['Watch']!;
@@ -77,5 +87,52 @@ describe('wire objects', () => {
     expect(viaPolicy(p)).toEqual(p);
     const plain = viaPolicy({ Name: 'ops', Description: '', Rules: '', Hash: 'x', CreateIndex: 1, ModifyIndex: 1 });
     expect(plain.JobACL ?? null).toBeNull();
+  });
+});
+
+describe('auth methods and binding rules on the wire', () => {
+  const method: ACLAuthMethod = {
+    Name: 'sso',
+    Type: 'OIDC',
+    TokenLocality: 'global',
+    MaxTokenTTL: 3_600_000_000_000,
+    TokenNameFormat: '${auth_method_type}-${auth_method_name}',
+    DisplayName: 'SSO',
+    Default: true,
+    Config: checkAuthMethodConfig(
+      { OIDCDiscoveryURL: 'https://idp', OIDCClientID: 'c', OIDCClientSecret: 's3cret', ClaimMappings: { email: 'email' }, ExpirationLeeway: 5_000_000_000 },
+      'Config',
+    ),
+    Hash: 'aA==',
+    CreateTime: '2026-01-01T00:00:00.000Z',
+    ModifyTime: '2026-01-02T00:00:00.000Z',
+    CreateIndex: 4,
+    ModifyIndex: 7,
+  };
+  const rule: ACLBindingRule = {
+    ID: 'r1',
+    Description: 'd',
+    AuthMethod: 'sso',
+    Selector: '"admins" in list.groups',
+    BindType: 'role',
+    BindName: '${value.team}-ops',
+    Hash: 'aA==',
+    CreateTime: '2026-01-01T00:00:00.000Z',
+    ModifyTime: '2026-01-01T00:00:00.000Z',
+    CreateIndex: 5,
+    ModifyIndex: 5,
+  };
+
+  it('carries every field of a method (client secret included) and of a rule through a real serialization', () => {
+    const out = roundTrip({ batch: { upsert_auth_methods: [authMethodToWire(method)], upsert_binding_rules: [bindingRuleToWire(rule)], delete_auth_methods: ['old'] } }).batch!;
+    expect(authMethodFromWire(out.upsert_auth_methods[0]!)).toEqual(method);
+    expect(bindingRuleFromWire(out.upsert_binding_rules[0]!)).toEqual(rule);
+    expect(out.delete_auth_methods).toEqual(['old']);
+  });
+
+  it.each(['{not json', '"a string"', 'null', ''])('turns config_json %j into a method the store refuses', (configJson) => {
+    const wire = { ...authMethodToWire(method), config_json: configJson };
+    const decoded = authMethodFromWire(roundTrip({ batch: { upsert_auth_methods: [wire] } }).batch!.upsert_auth_methods[0]!);
+    expect(() => checkAuthMethod(decoded, 'm')).toThrow('m.Config must be an object');
   });
 });

@@ -134,11 +134,11 @@ export function authMethodToWire(m: ACLAuthMethod): AuthMethod {
 
 /**
  * A received auth method as the store's `ACLAuthMethod`. A `config_json`
- * that is not JSON becomes `null`, which the store's shape check refuses
- * with the batch.
+ * that is not a JSON object leaves `Config` undefined or not an object,
+ * which the store's shape check refuses, with the batch.
  */
 export function authMethodFromWire(m: AuthMethod__Output): ACLAuthMethod {
-  let config: unknown = null;
+  let config: unknown;
   try {
     config = JSON.parse(m.config_json);
   } catch {
@@ -152,7 +152,8 @@ export function authMethodFromWire(m: AuthMethod__Output): ACLAuthMethod {
     TokenNameFormat: m.token_name_format,
     DisplayName: m.display_name,
     Default: m.default,
-    Config: (typeof config === 'object' && config !== null ? config : { invalid: true }) as ACLAuthMethodConfig,
+    // Anything but an object is refused by the store's shape check (the whole batch with it).
+    Config: config as ACLAuthMethodConfig,
     Hash: m.hash,
     CreateTime: m.create_time,
     ModifyTime: m.modify_time,
