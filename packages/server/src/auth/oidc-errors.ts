@@ -30,10 +30,14 @@ export class OidcRedirectUriError extends TollgateError {
   }
 }
 
-/** The provider refused the code, or its answer failed validation. HTTP 403. */
+/**
+ * The provider refused the code, or its answer failed validation. HTTP 403.
+ * Keeps no cause: openid-client's validation errors carry the ID token's
+ * claims, which must not reach a log.
+ */
 export class OidcProviderRefusedError extends TollgateError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('TOLLGATE_OIDC_PROVIDER_REFUSED', message, options);
+  constructor(message: string) {
+    super('TOLLGATE_OIDC_PROVIDER_REFUSED', message);
   }
 }
 
@@ -58,15 +62,15 @@ export function oidcErrorOf(err: unknown, what: string): TollgateError {
   if (err instanceof TollgateError) return err;
   if (err instanceof oidc.ResponseBodyError || err instanceof oidc.AuthorizationResponseError) {
     const desc = err.error_description === undefined ? '' : `: ${err.error_description}`;
-    return new OidcProviderRefusedError(`OIDC ${what} refused by the provider: ${err.error}${desc}`, { cause: err });
+    return new OidcProviderRefusedError(`OIDC ${what} refused by the provider: ${err.error}${desc}`);
   }
   if (err instanceof oidc.WWWAuthenticateChallengeError) {
-    return new OidcProviderRefusedError(`OIDC ${what} refused by the provider (status ${err.status})`, { cause: err });
+    return new OidcProviderRefusedError(`OIDC ${what} refused by the provider (status ${err.status})`);
   }
   const code = (err as { code?: unknown } | null)?.code;
   const detail = describe(err);
   if (err instanceof oidc.ClientError && !(typeof code === 'string' && UNAVAILABLE_CODES.has(code))) {
-    return new OidcProviderRefusedError(`OIDC ${what} failed validation: ${detail}`, { cause: err });
+    return new OidcProviderRefusedError(`OIDC ${what} failed validation: ${detail}`);
   }
   return new AuthProviderError(`OIDC ${what} failed: ${detail}`, { cause: err });
 }

@@ -186,6 +186,9 @@ describe('OIDC flow against a real provider', () => {
     const { body } = await start(flow);
     const err = await refusal(flow.completeAuth(body));
     expect(err.code).toBe('TOLLGATE_OIDC_PROVIDER_REFUSED');
+    // openid-client's error holds the token's claims: it is not kept.
+    expect((err as { cause?: unknown }).cause).toBeUndefined();
+    expect(err.message).not.toContain('alice');
   });
 
   it('a code the provider does not know is refused by the provider', async () => {
