@@ -301,3 +301,37 @@ describe('JWT verification with a JWKS URL over HTTPS', () => {
     await expect(verifier.verify(method({ JWKSURL: url }, { Name: 'sys' }), await sign({}, { kid: 'k1' }))).rejects.toMatchObject({ code: 'TOLLGATE_AUTH_PROVIDER' });
   });
 });
+
+describe('JWT verification through OIDC discovery over HTTPS', () => {
+  const ca = createCa();
+  const cert = createCert({ ca, kind: 'server', region: 'global' });
+  let server: Server;
+  let base: string;
+  const paths: string[] = [];
+
+  beforeAll(async () => {
+    const jwks = { keys: [{ ...(await exportJWK(rsa.publicKey)), kid: 'd1', alg: 'RS256', use: 'sig' }] };
+    server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(req.url === '/.well-known/openid-configuration' ? { issuer: base, jwks_uri: `${base}/keys` } : jwks));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it("finds the key set from the issuer's discovery document, trusting DiscoveryCaPem", async () => {
+    const verifier = new JwtVerifier();
+    const m = method({ OIDCDiscoveryURL: `${base}/`, DiscoveryCaPem: [ca.certPem] });
+    await expect(verifier.verify(m, await sign({ team: 'ops' }, { kid: 'd1' }))).resolves.toMatchObject({ team: 'ops' });
+    expect(paths).toEqual(['/.well-known/openid-configuration', '/keys']);
+    await expect(verifier.verify(method({ OIDCDiscoveryURL: base }, { Name: 'untrusted' }), await sign({}, { kid: 'd1' }))).rejects.toMatchObject({
+      code: 'TOLLGATE_AUTH_PROVIDER',
+      message: expect.stringMatching(/^unable to get validation keys from OIDC provider: /),
+    });
+  });
+});
