@@ -13,6 +13,8 @@ export type {
   AclBindingRuleWriteRequest,
   AclLoginRequest,
   AclJobACL,
+  AclOidcAuthUrlRequest,
+  AclOidcCompleteAuthRequest,
   AclPolicy,
   AclPolicyListStub,
   AclPolicyWriteRequest,

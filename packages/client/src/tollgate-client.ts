@@ -1,6 +1,7 @@
 import { ApiError, ConnectionError, InvalidResponseError } from './errors.js';
 import { resolveClientOptions } from './client-options.js';
 import type { ResolvedClientOptions, TollgateClientOptions } from './client-options.js';
+import type { AclOidcAuthUrlRequest, AclOidcCompleteAuthRequest } from './types.js';
 import type {
   AclAuthMethod,
   AclAuthMethodListStub,
@@ -372,6 +373,23 @@ export class TollgateClient {
   async auditHash(input: string, opts?: RequestOptions): Promise<ApiResponse<{ Hash: string }>> {
     if (typeof input !== 'string' || input === '') throw new TypeError('input must be a non-empty string');
     return this.#call({ method: 'POST', path: '/v1/audit/hash', expect: 'object', body: { Input: input }, opts });
+  }
+
+  /**
+   * `POST /v1/acl/oidc/auth-url`: starts an OIDC login; answers the
+   * provider URL to send the user to. No token needed.
+   */
+  async oidcAuthUrl(req: AclOidcAuthUrlRequest, opts?: RequestOptions): Promise<ApiResponse<{ AuthURL: string }>> {
+    return this.#call({ method: 'POST', path: '/v1/acl/oidc/auth-url', expect: 'object', body: req, opts });
+  }
+
+  /**
+   * `POST /v1/acl/oidc/complete-auth`: ends an OIDC login with the code
+   * and state the provider sent to the redirect URI; answers the new token
+   * (SecretID included). No token needed.
+   */
+  async oidcCompleteAuth(req: AclOidcCompleteAuthRequest, opts?: RequestOptions): Promise<ApiResponse<AclToken>> {
+    return this.#call({ method: 'POST', path: '/v1/acl/oidc/complete-auth', expect: 'object', body: req, opts });
   }
 
   /** `GET /v1/agent/health`: 200 with `{ status: "ok" }` when the agent serves requests. No token needed. */

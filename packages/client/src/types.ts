@@ -356,3 +356,22 @@ export interface AclLoginRequest {
   AuthMethodName: string;
   LoginToken: string;
 }
+
+/** Body of `POST /v1/acl/oidc/auth-url` (Nomad's `ACLOIDCAuthURLRequest`). */
+export interface AclOidcAuthUrlRequest {
+  AuthMethodName: string;
+  /** Must be one of the method's `AllowedRedirectURIs`. */
+  RedirectURI: string;
+  /** A random string (at least 16 characters) the client keeps until complete-auth; the ID token must carry it. */
+  ClientNonce: string;
+}
+
+/** Body of `POST /v1/acl/oidc/complete-auth` (Nomad's `ACLOIDCCompleteAuthRequest`). */
+export interface AclOidcCompleteAuthRequest extends AclOidcAuthUrlRequest {
+  /** The `state` the provider sent to the redirect URI. */
+  State: string;
+  /** The `code` the provider sent to the redirect URI. */
+  Code: string;
+  /** The `iss` the provider sent to the redirect URI, when it sent one (RFC 9207). */
+  Iss?: string;
+}

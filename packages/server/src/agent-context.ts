@@ -1,8 +1,9 @@
-import type { Mutation, StateStore } from '@tollgate/state';
+import type { ACLAuthMethod, Mutation, StateStore } from '@tollgate/state';
 import type { RequestAuditor } from './audit/request-auditor.js';
 import type { JwtVerifier } from './auth/jwt-verifier.js';
 import type { ResolvedAgentConfig } from './config.js';
 import type { AclWriteOp, AclWriteResult } from './acl-write.js';
+import type { OidcFlow } from './auth/oidc-flow.js';
 import type { ForwardRequest, ForwardResponse } from './forwarding/forwarded-http.js';
 import type { HaContext } from './ha/ha-context.js';
 import type { Logger } from './logger.js';
@@ -28,6 +29,8 @@ export interface AgentContext {
    * status. `undefined` with one agent per region.
    */
   readonly ha?: HaContext | undefined;
+  /** The provider side of the OIDC login (`/v1/acl/oidc/auth-url`, `/v1/acl/oidc/complete-auth`). */
+  readonly oidc: OidcFlow<ACLAuthMethod>;
   /** The audit log (`audit { enabled = true }`); `undefined` when it is off. */
   readonly audit?: RequestAuditor | undefined;
   /** `hmac-sha256:<hex>` of a secret under this region's audit key (`POST /v1/audit/hash`). */

@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { EmbeddedRegionLog, StateStore } from '@tollgate/state';
-import type { Mutation, RegionLog, ReplicatedBatch } from '@tollgate/state';
+import { EmbeddedRegionLog, SecretBox, StateStore } from '@tollgate/state';
+import type { ACLAuthMethod, Mutation, RegionLog, ReplicatedBatch } from '@tollgate/state';
 import { runWrite } from './acl-endpoint.js';
 import { deriveAuditKey, hmacSecret } from './audit/audit-key.js';
 import { openAuditLog } from './audit/audit-log.js';
@@ -25,6 +25,10 @@ import { loadTollgateProto } from './grpc/proto-definitions.js';
 import type { HaContext, HaStatus } from './ha/ha-context.js';
 import { registerHaMetrics } from './ha/ha-metrics.js';
 import { HaRuntime } from './ha/ha-runtime.js';
+import { EtcdOidcStateStore } from './auth/etcd-oidc-state-store.js';
+import { OidcDiscovery } from './auth/oidc-discovery.js';
+import { OidcFlow } from './auth/oidc-flow.js';
+import { MemoryOidcStateStore } from './auth/oidc-state-store.js';
 import { LeaderTasks } from './ha/leader-tasks.js';
 import type { LeaderTask } from './ha/leader-tasks.js';
 import { createHttpServer } from './http/http-server.js';
@@ -122,6 +126,7 @@ export class Agent implements AgentContext {
   // work only the region's leader does (replication, GC, compaction).
   #regionLog: RegionLog | undefined;
   #ha: HaRuntime | undefined;
+  #oidc: OidcFlow<ACLAuthMethod> | undefined;
   readonly #leaderTasks: LeaderTasks;
   #audit: RequestAuditor | undefined;
   #auditKey: Buffer | undefined;
@@ -281,6 +286,7 @@ export class Agent implements AgentContext {
       this.#regionLog = ha.regionLog;
     }
     this.#resolver = new TokenResolver(this.#store);
+    this.#oidc = this.#makeOidcFlow(key);
     this.#auditKey = deriveAuditKey(key, this.config.region);
     if (this.config.audit.enabled) {
       const store = this.#store;
@@ -325,6 +331,25 @@ export class Agent implements AgentContext {
       },
       'agent started',
     );
+  }
+
+  get oidc(): OidcFlow<ACLAuthMethod> {
+    if (this.#oidc === undefined) throw new TollgateError('TOLLGATE_AGENT_NOT_STARTED', 'agent not started');
+    return this.#oidc;
+  }
+
+  /**
+   * The OIDC flow: pending logins in this agent's memory for a one-agent
+   * region, in the region's etcd (sealed with the region key) in HA mode
+   * so that any agent of the region completes a login another started.
+   */
+  #makeOidcFlow(key: Buffer): OidcFlow<ACLAuthMethod> {
+    const etcd = this.config.etcd;
+    const states =
+      this.#ha === undefined || etcd === undefined
+        ? new MemoryOidcStateStore()
+        : new EtcdOidcStateStore({ client: this.#ha.etcdClient, prefix: etcd.prefix, box: new SecretBox(key) });
+    return new OidcFlow({ methodByName: (name) => this.#store?.authMethod(name), states, discovery: new OidcDiscovery() });
   }
 
   get audit(): RequestAuditor | undefined {

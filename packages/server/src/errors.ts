@@ -55,6 +55,14 @@ export const ERROR_CATALOGUE = {
   TOLLGATE_LOGIN_INVALID: { http: 401, grpc: PERMISSION_DENIED },
   TOLLGATE_LOGIN_NO_BINDING: { http: 403, grpc: PERMISSION_DENIED },
   TOLLGATE_AUTH_PROVIDER: { http: 502, grpc: UNAVAILABLE },
+  // OIDC login (auth/oidc-errors.ts): a State never issued here, expired or already used.
+  TOLLGATE_OIDC_STATE: { http: 400, grpc: INVALID_ARGUMENT },
+  // complete-auth's ClientNonce is not the one of its auth-url call.
+  TOLLGATE_OIDC_NONCE: { http: 400, grpc: INVALID_ARGUMENT },
+  // A RedirectURI not in AllowedRedirectURIs, or not the one of the auth-url call.
+  TOLLGATE_OIDC_REDIRECT_URI: { http: 400, grpc: INVALID_ARGUMENT },
+  // The provider refused the code, or its ID token / userinfo failed validation.
+  TOLLGATE_OIDC_PROVIDER_REFUSED: { http: 403, grpc: PERMISSION_DENIED },
   TOLLGATE_OBJECT_NOT_FOUND: { http: 404, grpc: INTERNAL },
   TOLLGATE_CONFLICT: { http: 409, grpc: INTERNAL },
   TOLLGATE_VALUE_TOO_LARGE: { http: 413, grpc: INTERNAL },

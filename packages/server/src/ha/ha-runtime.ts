@@ -53,6 +53,11 @@ export class HaRuntime implements HaContext {
   #timer: NodeJS.Timeout | undefined;
   #wasLeading = false;
 
+  /** The region's etcd client (other users of the region's etcd: the OIDC state store). */
+  get etcdClient(): Etcd3 {
+    return this.#client;
+  }
+
   private constructor(opts: HaRuntimeOptions, agentId: string, client: Etcd3, log: EtcdRegionLog) {
     this.agentId = agentId;
     this.#o = opts;

@@ -92,7 +92,7 @@ function entryOf(audit: RequestAuditor, req: FastifyRequest, reply: FastifyReply
       if ((op === 'acl.token.create' || (op === 'acl.token.renew' && target === undefined)) && typeof t.AccessorID === 'string') {
         target = { accessor_id: t.AccessorID };
       }
-      if (op === 'acl.login' && typeof t.AccessorID === 'string') target = { ...target, accessor_id: t.AccessorID };
+      if ((op === 'acl.login' || op === 'acl.oidc.complete_auth') && typeof t.AccessorID === 'string') target = { ...target, accessor_id: t.AccessorID };
     }
   }
   const rawIndex = reply.getHeader('x-nomad-index');
@@ -116,7 +116,7 @@ function entryOf(audit: RequestAuditor, req: FastifyRequest, reply: FastifyReply
   };
 }
 
-const SECRET_OPS = new Set(['acl.bootstrap', 'acl.token.create', 'acl.token.update', 'acl.token.read', 'acl.token.self', 'acl.token.renew', 'acl.login']);
+const SECRET_OPS = new Set(['acl.bootstrap', 'acl.token.create', 'acl.token.update', 'acl.token.read', 'acl.token.self', 'acl.token.renew', 'acl.login', 'acl.oidc.complete_auth']);
 
 function payloadText(payload: unknown): string | undefined {
   if (typeof payload === 'string') return payload;

@@ -10,6 +10,7 @@ import { registerAuditRoutes } from './audit-routes.js';
 import { createRequestIds } from '../audit/request-id.js';
 import { ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
 import { registerAclRoutes } from './acl-routes.js';
+import { registerOidcRoutes } from './oidc-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { createAuthorizer, registerAuthorizeRoute } from './authorize-route.js';
 import { createAuthorizeFastPath } from './fast-path.js';
@@ -141,6 +142,7 @@ export function createHttpServer(ctx: AgentContext, tls?: AgentTls): FastifyInst
   registerAuthorizeRoute(app, authorize);
   registerAuditRoutes(app, ctx);
   registerAclRoutes(app, ctx);
+  registerOidcRoutes(app, ctx);
   registerAgentRoutes(app, ctx);
   registerValidateRoutes(app, ctx);
   registerUiRoutes(app, ctx);
