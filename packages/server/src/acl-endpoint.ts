@@ -161,7 +161,8 @@ async function deleteToken(ctx: AgentContext, caller: Identity, accessor: string
 
 async function upsertPolicy(ctx: AgentContext, caller: Identity, name: string, body: unknown): Promise<AclWriteResult> {
   if (body === undefined || body === null) throw new BadRequestError('Request body is empty');
-  const policy = decodePolicyRequest(body, name);
+  // Parsed off the event loop; the parsed form is kept for the first check.
+  const policy = await decodePolicyRequest(body, name, (rules) => ctx.resolver.parseForWrite(rules));
   const { index } = await ctx.apply({ type: 'policy-upsert', policies: [policy] });
   ctx.log.info({ policy: name, index, by: caller.token.AccessorID }, 'policy written');
   return { index };

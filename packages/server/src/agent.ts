@@ -42,6 +42,7 @@ import { ObjectCounter } from './replication/object-counts.js';
 import { StatusRevision } from './replication/status-revision.js';
 import type { ReplicationStatusView } from './replication/replication-status.js';
 import { TokenGc, GC_BATCH, HA_GC_BATCH } from './token-gc.js';
+import { PolicyParsePool } from '@tollgate/acl';
 import { TokenResolver } from './token-resolver.js';
 import { FORWARD_ENVELOPE_BYTES } from './grpc/grpc-server.js';
 import { AgentTls } from './tls/agent-tls.js';
@@ -103,6 +104,7 @@ export class Agent implements AgentContext {
   readonly #upgradeState: boolean;
   #store: StateStore | undefined;
   #resolver: TokenResolver | undefined;
+  #policyParser: PolicyParsePool | undefined;
   #http: FastifyInstance | undefined;
   #tokenGc: TokenGc | undefined;
   // Between regions: the RPC listener, clients of other regions' agents,
@@ -278,7 +280,11 @@ export class Agent implements AgentContext {
       this.#ha = ha;
       this.#regionLog = ha.regionLog;
     }
-    this.#resolver = new TokenResolver(this.#store);
+    this.#policyParser = new PolicyParsePool();
+    this.#resolver = new TokenResolver(this.#store, { parser: this.#policyParser });
+    // Parse every stored policy on the parser thread before serving, so no
+    // check after start-up parses on the event loop.
+    await this.#resolver.prepare(this.#store.listPolicies());
     this.#auditKey = deriveAuditKey(key, this.config.region);
     if (this.config.audit.enabled) {
       const store = this.#store;
@@ -354,7 +360,8 @@ export class Agent implements AgentContext {
   }
 
   /** Applies a batch replicated from the authoritative region through the region log (leader-only in HA mode). */
-  applyReplicated(batch: ReplicatedBatch): Promise<{ index: number }> {
+  async applyReplicated(batch: ReplicatedBatch): Promise<{ index: number }> {
+    await this.resolver.prepare(batch.upsertPolicies);
     return this.regionLog.applyReplicated(batch);
   }
 
@@ -427,7 +434,12 @@ export class Agent implements AgentContext {
       replicationCursor: () => store.replicationCursor(),
       globalDigest: () => store.globalDigest(),
       waitForReplication: (index, signal) => store.waitForReplication(index, signal),
-      applyReplicated: (batch) => log.applyReplicated(batch),
+      // Replicated policies are parsed (off the event loop) before they are
+      // applied, so the first check after a policy change does not parse.
+      applyReplicated: async (batch) => {
+        await this.resolver.prepare(batch.upsertPolicies);
+        return log.applyReplicated(batch);
+      },
     };
     let bound = false;
     let sampler: NodeJS.Timeout | undefined;
@@ -546,6 +558,7 @@ export class Agent implements AgentContext {
       { name: 'audit log', close: () => this.#audit?.writer.close(), closeOnly: true },
       { name: 'region log', close: () => this.#regionLog?.close(), closeOnly: true },
       { name: 'store', close: () => this.#store?.close(), closeOnly: true },
+      { name: 'policy parser', close: () => this.#policyParser?.close(), closeOnly: true },
     ];
   }
 
