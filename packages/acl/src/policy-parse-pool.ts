@@ -50,7 +50,7 @@ export interface PolicyParsePoolOptions {
   readonly timeoutMs?: number;
   /**
    * A thread idle this long is terminated, giving its memory back; the next
-   * parse starts a new one.
+   * parse starts a new one. `Infinity`: threads stay.
    * @default 30_000
    */
   readonly idleMs?: number;
@@ -112,7 +112,7 @@ export class PolicyParsePool implements PolicyParser {
     this.#size = positive(opts.size ?? 1, 'size');
     this.#maxQueue = nonNegative(opts.maxQueue ?? 64, 'maxQueue');
     this.#timeoutMs = positive(opts.timeoutMs ?? 10_000, 'timeoutMs');
-    this.#idleMs = positive(opts.idleMs ?? 30_000, 'idleMs');
+    this.#idleMs = opts.idleMs === Infinity ? Infinity : positive(opts.idleMs ?? 30_000, 'idleMs');
     this.#maxHeapMb = positive(opts.maxHeapMb ?? 256, 'maxHeapMb');
     this.#workerUrl = opts.workerUrl ?? defaultWorkerUrl();
     for (let i = 0; i < this.#size; i++) {
@@ -143,6 +143,14 @@ export class PolicyParsePool implements PolicyParser {
       if (free === undefined) this.#queue.push(job);
       else this.#run(free, job);
     });
+  }
+
+  /**
+   * Starts the threads and loads the parser in each, so the first real
+   * parse does not pay for it. Never rejects.
+   */
+  async warm(): Promise<void> {
+    await Promise.all(this.#slots.map(() => this.parse('agent { policy = "read" }').catch(() => undefined)));
   }
 
   /** Terminates every thread; waiting and running parses reject with `PolicyParserBusyError`. */
@@ -226,7 +234,7 @@ export class PolicyParsePool implements PolicyParser {
       return;
     }
     const worker = slot.worker;
-    if (worker === undefined) return;
+    if (worker === undefined || this.#idleMs === Infinity) return;
     slot.idle = setTimeout(() => {
       if (slot.worker !== worker || slot.job !== undefined) return;
       slot.worker = undefined;

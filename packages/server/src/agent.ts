@@ -52,6 +52,12 @@ import type { TlsMetrics } from './tls/tls-metrics.js';
 /** The agent's lifecycle. */
 export type AgentStatus = 'new' | 'starting' | 'running' | 'draining' | 'closed';
 
+/**
+ * Longest a replicated batch waits for its policies to be parsed before it
+ * is applied anyway (see `Agent.applyReplicated`).
+ */
+const REPLICATED_PARSE_WAIT_MS = 1000;
+
 /** Options that are not configuration: injected for tests and embedding. */
 export interface AgentOptions {
   /** A logger to use instead of a new pino root logger on stdout. */
@@ -280,11 +286,15 @@ export class Agent implements AgentContext {
       this.#ha = ha;
       this.#regionLog = ha.regionLog;
     }
-    this.#policyParser = new PolicyParsePool();
+    // One parser thread, kept warm (loading the parser costs it ~150 ms,
+    // 30 MB): started now, in the background, when there is nothing to parse.
+    this.#policyParser = new PolicyParsePool({ idleMs: Infinity });
     this.#resolver = new TokenResolver(this.#store, { parser: this.#policyParser });
     // Parse every stored policy on the parser thread before serving, so no
     // check after start-up parses on the event loop.
-    await this.#resolver.prepare(this.#store.listPolicies());
+    const stored = this.#store.listPolicies();
+    if (stored.length === 0) void this.#policyParser.warm();
+    else await this.#resolver.prepare(stored);
     this.#auditKey = deriveAuditKey(key, this.config.region);
     if (this.config.audit.enabled) {
       const store = this.#store;
@@ -361,8 +371,28 @@ export class Agent implements AgentContext {
 
   /** Applies a batch replicated from the authoritative region through the region log (leader-only in HA mode). */
   async applyReplicated(batch: ReplicatedBatch): Promise<{ index: number }> {
-    await this.resolver.prepare(batch.upsertPolicies);
+    await this.#prepareReplicated(batch);
     return this.regionLog.applyReplicated(batch);
+  }
+
+  /**
+   * Parses a replicated batch's policies on the parser thread before the
+   * batch is applied, so that the first check after a policy change does
+   * not parse on the event loop; waiting at most
+   * REPLICATED_PARSE_WAIT_MS, so a slow parse (a 64 KiB policy, a parser
+   * still starting) delays replication by that much at most. What is not
+   * parsed by then goes on in the background (`TokenResolver`).
+   */
+  async #prepareReplicated(batch: ReplicatedBatch): Promise<void> {
+    if (batch.upsertPolicies.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.resolver.prepare(batch.upsertPolicies),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, REPLICATED_PARSE_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /**
@@ -437,7 +467,7 @@ export class Agent implements AgentContext {
       // Replicated policies are parsed (off the event loop) before they are
       // applied, so the first check after a policy change does not parse.
       applyReplicated: async (batch) => {
-        await this.resolver.prepare(batch.upsertPolicies);
+        await this.#prepareReplicated(batch);
         return log.applyReplicated(batch);
       },
     };
