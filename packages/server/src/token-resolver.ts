@@ -131,7 +131,11 @@ export class TokenResolver {
       const hit = this.#parsed.get(p.Name);
       if ((hit !== undefined && hit.policy.raw === p.Rules) || this.#prepared.has(p.Rules)) continue;
       try {
-        this.#keepPrepared(p.Rules, await this.#parser.parse(p.Rules, { strict: false }));
+        const policy = await this.#parser.parse(p.Rules, { strict: false });
+        // Already committed (start-up, a commit this follows): cached as used.
+        const stored = this.#store.status === 'open' ? this.#store.policy(p.Name) : undefined;
+        if (stored?.Rules === p.Rules) this.#parsed.set(p.Name, { modifyIndex: stored.ModifyIndex, policy });
+        else this.#keepPrepared(p.Rules, policy);
       } catch {
         // See above: the check parses it.
       }
@@ -303,12 +307,18 @@ export class TokenResolver {
   }
 
   #isParsed(name: string, modifyIndex: number, rules: string): boolean {
-    return this.#parsed.get(name)?.modifyIndex === modifyIndex || this.#prepared.has(rules);
+    const hit = this.#parsed.get(name);
+    return (hit !== undefined && (hit.modifyIndex === modifyIndex || hit.policy.raw === rules)) || this.#prepared.has(rules);
   }
 
   #parse(name: string, modifyIndex: number, rules: string): Policy {
     const hit = this.#parsed.get(name);
     if (hit !== undefined && hit.modifyIndex === modifyIndex) return hit.policy;
+    // Same rules, another version (its description changed): no new parse.
+    if (hit !== undefined && hit.policy.raw === rules) {
+      hit.modifyIndex = modifyIndex;
+      return hit.policy;
+    }
     // Prepared entries stay (two policies may share their rules); the
     // prepared map is bounded.
     let policy = this.#prepared.get(rules);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CommitEntry } from './commit-entry.js';
 import { ExpiryIndex, expiryKey } from './expiry-index.js';
 import type { ReadView } from './read-view.js';
+import { SortedTokens } from './sorted-tokens.js';
 import type { ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 function byCreate(a: ACLToken, b: ACLToken): number {
@@ -36,8 +37,8 @@ export class MemoryState implements ReadView {
   /** Role name → ID (names are unique). */
   readonly roleNames = new Map<string, string>();
 
-  #tokensByCreate: readonly ACLToken[] | undefined;
-  #tokensByAccessor: readonly ACLToken[] | undefined;
+  readonly #tokensByCreate = new SortedTokens(byCreate);
+  readonly #tokensByAccessor = new SortedTokens(byAccessor);
   #policiesByName: readonly ACLPolicy[] | undefined;
   #rolesById: readonly ACLRole[] | undefined;
   #digest: string | undefined;
@@ -104,7 +105,7 @@ export class MemoryState implements ReadView {
       set.add(token.AccessorID);
     }
     if (token.ExpirationTime !== null) this.expiry.add(expiryKey(token.ExpirationTime), token.AccessorID);
-    this.#tokensChanged(token.Global || prev?.Global === true);
+    this.#tokensChanged(token.AccessorID, token.Global || prev?.Global === true);
   }
 
   deleteToken(accessor: string): void {
@@ -112,7 +113,7 @@ export class MemoryState implements ReadView {
     if (prev === undefined) return;
     this.#unindexToken(prev);
     this.tokens.delete(accessor);
-    this.#tokensChanged(prev.Global);
+    this.#tokensChanged(accessor, prev.Global);
   }
 
   putPolicy(policy: ACLPolicy): void {
@@ -168,20 +169,20 @@ export class MemoryState implements ReadView {
     if (prev.ExpirationTime !== null) this.expiry.remove(expiryKey(prev.ExpirationTime), prev.AccessorID);
   }
 
-  #tokensChanged(global: boolean): void {
-    this.#tokensByCreate = undefined;
-    this.#tokensByAccessor = undefined;
+  #tokensChanged(accessor: string, global: boolean): void {
+    this.#tokensByCreate.changed(accessor);
+    this.#tokensByAccessor.changed(accessor);
     if (global) this.#digest = undefined;
   }
 
-  /** All tokens by CreateIndex, then AccessorID (Nomad's default list order). */
+  /** All tokens by CreateIndex, then AccessorID (Nomad's default list order). Never changes once returned. */
   tokensByCreate(): readonly ACLToken[] {
-    return (this.#tokensByCreate ??= [...this.tokens.values()].sort(byCreate));
+    return this.#tokensByCreate.get(this.tokens);
   }
 
-  /** All tokens by AccessorID (Nomad's order when listing with a prefix). */
+  /** All tokens by AccessorID (Nomad's order when listing with a prefix). Never changes once returned. */
   tokensByAccessor(): readonly ACLToken[] {
-    return (this.#tokensByAccessor ??= [...this.tokens.values()].sort(byAccessor));
+    return this.#tokensByAccessor.get(this.tokens);
   }
 
   policiesByName(): readonly ACLPolicy[] {
