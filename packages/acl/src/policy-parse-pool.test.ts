@@ -68,6 +68,12 @@ function mutated(count: number): string[] {
   return out;
 }
 
+function expectDeeplyFrozen(value: unknown, path = 'policy'): void {
+  if (value === null || typeof value !== 'object') return;
+  expect(Object.isFrozen(value), path).toBe(true);
+  for (const [k, v] of Object.entries(value)) expectDeeplyFrozen(v, `${path}.${k}`);
+}
+
 type Outcome = { ok: true; policy: Policy } | { ok: false; error: string };
 
 function inProcess(rules: string, strict: boolean): Outcome {
@@ -122,8 +128,7 @@ describe('PolicyParsePool', () => {
         if (got.ok && want.ok) {
           valid++;
           expect(Object.isFrozen(got.policy)).toBe(true);
-          expect(Object.isFrozen(got.policy.namespaces)).toBe(true);
-          for (const ns of got.policy.namespaces) expect(Object.isFrozen(ns.capabilities)).toBe(true);
+          expectDeeplyFrozen(got.policy);
           expect(decisions(got.policy)).toEqual(decisions(want.policy));
         }
       }
