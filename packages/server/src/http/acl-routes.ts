@@ -5,7 +5,7 @@ import type { AgentContext } from '../agent-context.js';
 import { isGlobalWrite, roleById, runWrite } from '../acl-endpoint.js';
 import { BadRequestError, ObjectNotFoundError, PermissionDeniedError } from '../errors.js';
 import type { TokenResolver } from '../token-resolver.js';
-import { tokenStub, tokenView } from '../tokens.js';
+import { tokenStub, tokenView, type TokenStub } from '../tokens.js';
 import { blockingQuery } from './blocking.js';
 import { POLICY_STUB_SCHEMA, TOKEN_STUB_SCHEMA, listFilter } from './list-filter.js';
 import { registerRoleRoutes, type WriteRoute } from './role-routes.js';
@@ -59,15 +59,11 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
       setReadHeaders(reply, index);
       // The filter runs before pagination, on the entries as answered. Only
       // the page's tokens become stubs; a big page is streamed in chunks.
-      const page = await tokenPage(
-        data,
-        { byAccessor: q.prefix !== '', perPage: q.perPage, nextToken: q.nextToken, reverse: q.reverse },
-        (t) => tokenStub(t, roles),
-        keep,
-      );
+      const stub = (t: ACLToken): TokenStub => tokenStub(t, roles);
+      const page = await tokenPage(data, { byAccessor: q.prefix !== '', perPage: q.perPage, nextToken: q.nextToken, reverse: q.reverse }, stub, keep);
       if (page.next !== undefined) reply.header('X-Nomad-NextToken', page.next);
-      if (page.items.length <= STREAM_CHUNK) return page.items;
-      return reply.type('application/json; charset=utf-8').send(jsonArrayStream(page.items));
+      if (page.tokens.length <= STREAM_CHUNK) return page.tokens.map(stub);
+      return reply.type('application/json; charset=utf-8').send(jsonArrayStream(page.tokens, stub));
     },
   });
 

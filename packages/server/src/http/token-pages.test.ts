@@ -112,25 +112,32 @@ describe('GET /v1/acl/tokens pages', () => {
 describe('jsonArrayStream and tokenPage', () => {
   async function text(items: readonly unknown[]): Promise<string> {
     let out = '';
-    for await (const chunk of jsonArrayStream(items)) out += String(chunk);
+    for await (const chunk of jsonArrayStream(items, (x) => ({ ...(x as object), mapped: true }))) out += String(chunk);
     return out;
   }
 
-  it('writes exactly JSON.stringify of the array, for empty, one-chunk and many-chunk arrays', async () => {
+  it('writes exactly JSON.stringify of the mapped array, for empty, one-chunk and many-chunk arrays', async () => {
     for (const n of [0, 1, STREAM_CHUNK - 1, STREAM_CHUNK, STREAM_CHUNK + 1, 3 * STREAM_CHUNK + 7]) {
       const items = Array.from({ length: n }, (_, i) => ({ i, s: `x"${i}` }));
-      expect(await text(items)).toBe(JSON.stringify(items));
+      expect(await text(items)).toBe(JSON.stringify(items.map((x) => ({ ...x, mapped: true }))));
     }
   });
 
   it('starts a page at next_token even when that token is gone, and ends with no next token', async () => {
     const sorted = [1, 2, 4, 5].map((i) => ({ ...token(`t${i}`), AccessorID: `a${i}`, CreateIndex: i }));
     const q = { byAccessor: false, perPage: 2, reverse: false };
+    const names = (p: { tokens: readonly ACLToken[]; next: string | undefined }): { names: string[]; next: string | undefined } => ({
+      names: p.tokens.map((x) => x.Name),
+      next: p.next,
+    });
     const page = await tokenPage(sorted, { ...q, nextToken: '3.a3' }, (x) => x.Name);
-    expect(page).toEqual({ items: ['t4', 't5'], next: undefined });
+    expect(names(page)).toEqual({ names: ['t4', 't5'], next: undefined });
     const back = await tokenPage(sorted, { ...q, reverse: true, nextToken: '3.a3' }, (x) => x.Name);
-    expect(back).toEqual({ items: ['t2', 't1'], next: undefined });
+    expect(names(back)).toEqual({ names: ['t2', 't1'], next: undefined });
     const first = await tokenPage(sorted, { ...q, nextToken: '' }, (x) => x.Name);
-    expect(first).toEqual({ items: ['t1', 't2'], next: '4.a4' });
+    expect(names(first)).toEqual({ names: ['t1', 't2'], next: '4.a4' });
+    // A filter (on the stubs) that keeps odd ones: the page is cut after the filter.
+    const odd = await tokenPage(sorted, { ...q, nextToken: '' }, (x) => x.Name, (name) => ['t1', 't5'].includes(name));
+    expect(names(odd)).toEqual({ names: ['t1', 't5'], next: undefined });
   });
 });
