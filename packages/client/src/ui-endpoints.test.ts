@@ -63,7 +63,7 @@ describe('what the web UI asks of the client', () => {
 
 describe('listAllTokens', () => {
   it('follows X-Nomad-NextToken until the last page and returns every token once, with the last index', async () => {
-    const pages = [
+    const pages: Array<{ body: unknown; headers: Record<string, string> }> = [
       { body: [{ AccessorID: 'a' }, { AccessorID: 'b' }], headers: { 'X-Nomad-Index': '7', 'X-Nomad-NextToken': '5.c' } },
       { body: [{ AccessorID: 'c' }], headers: { 'X-Nomad-Index': '8', 'X-Nomad-NextToken': '9.d' } },
       { body: [{ AccessorID: 'd' }], headers: { 'X-Nomad-Index': '9' } },
