@@ -177,16 +177,16 @@ describe('PolicyParsePool', () => {
     }
   });
 
-  it('fails a parse that outlives its timeout with a PolicyError and terminates that thread', async () => {
+  it('fails a parse that outlives its timeout with PolicyParserBusyError (retry) and terminates that thread', async () => {
     // Loading the GopherJS parser alone takes far longer than 1 ms.
     const slow = new PolicyParsePool({ timeoutMs: 1 });
     try {
       const err = await slow.parse('agent { policy = "read" }').catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(PolicyError);
-      expect((err as Error).message).toBe('Failed to parse ACL Policy: parsing took longer than 1 ms');
+      expect(err).toBeInstanceOf(PolicyParserBusyError);
+      expect((err as Error).message).toBe('the policy parser took longer than 1 ms; retry later');
       expect(slow.threads).toBe(0);
       // The pool keeps taking work (each parse on a fresh thread).
-      await expect(slow.parse('node { policy = "read" }')).rejects.toBeInstanceOf(PolicyError);
+      await expect(slow.parse('node { policy = "read" }')).rejects.toBeInstanceOf(PolicyParserBusyError);
     } finally {
       await slow.close();
     }

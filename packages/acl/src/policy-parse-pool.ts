@@ -44,8 +44,11 @@ export interface PolicyParsePoolOptions {
   readonly maxQueue?: number;
   /**
    * Longest one parse may run; the thread is then terminated (a fresh one
-   * takes the next parse) and the parse rejects with a `PolicyError`.
-   * @default 10_000
+   * takes the next parse) and the parse rejects with
+   * `PolicyParserBusyError`: rules are bounded (64 KiB, 50 levels), so a
+   * parse that long means an overloaded machine, worth a retry, not bad
+   * rules.
+   * @default 60_000
    */
   readonly timeoutMs?: number;
   /**
@@ -111,7 +114,7 @@ export class PolicyParsePool implements PolicyParser {
   constructor(opts: PolicyParsePoolOptions = {}) {
     this.#size = positive(opts.size ?? 1, 'size');
     this.#maxQueue = nonNegative(opts.maxQueue ?? 64, 'maxQueue');
-    this.#timeoutMs = positive(opts.timeoutMs ?? 10_000, 'timeoutMs');
+    this.#timeoutMs = positive(opts.timeoutMs ?? 60_000, 'timeoutMs');
     this.#idleMs = opts.idleMs === Infinity ? Infinity : positive(opts.idleMs ?? 30_000, 'idleMs');
     this.#maxHeapMb = positive(opts.maxHeapMb ?? 256, 'maxHeapMb');
     this.#workerUrl = opts.workerUrl ?? defaultWorkerUrl();
@@ -216,7 +219,7 @@ export class PolicyParsePool implements PolicyParser {
     slot.worker = undefined;
     this.#release(slot);
     if (worker !== undefined) void worker.terminate();
-    job?.reject(new PolicyError(`Failed to parse ACL Policy: parsing took longer than ${this.#timeoutMs} ms`));
+    job?.reject(new PolicyParserBusyError(`the policy parser took longer than ${this.#timeoutMs} ms; retry later`));
     this.#next(slot);
   }
 
