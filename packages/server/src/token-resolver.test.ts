@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { StateStore, type ACLPolicy, type ACLToken } from '@tollgate/state';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { policyHash } from './policies.js';
 import { TokenResolver } from './token-resolver.js';
+import { clientTokenFixture } from './testing/token-fixture.js';
 
 const KEY = randomBytes(32);
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -31,20 +32,7 @@ function policy(name: string, rules: string): ACLPolicy {
 }
 
 function client(policies: string[]): ACLToken {
-  return {
-    AccessorID: randomUUID(),
-    SecretID: randomUUID(),
-    Name: 't',
-    Type: 'client',
-    Policies: policies,
-    Global: false,
-    Hash: 'aGFzaA==',
-    CreateTime: '2026-01-01T00:00:00Z',
-    ExpirationTime: null,
-    ExpirationTTL: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-  };
+  return clientTokenFixture(policies);
 }
 
 const READ_DEFAULT = 'namespace "default" { policy = "read" }';

@@ -22,16 +22,10 @@ function token(accessor: string, createIndex: number): ACLToken {
 const byCreate = (a: ACLToken, b: ACLToken): number =>
   a.CreateIndex - b.CreateIndex || (a.AccessorID < b.AccessorID ? -1 : a.AccessorID > b.AccessorID ? 1 : 0);
 
-// Deterministic PRNG (mulberry32).
+// Deterministic pseudo-random numbers in [0, 1) (an LCG): a failure is reproducible.
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  let x = seed;
+  return () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
 describe('SortedTokens', () => {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { ACLToken } from '@tollgate/state';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAgent, type TestAgent } from '../testing/test-agent.js';
+import { clientTokenFixture } from '../testing/token-fixture.js';
 import { STREAM_CHUNK, jsonArrayStream, tokenPage } from './token-pages.js';
 
 /** Token lists: pages by `next_token`, big pages streamed, under concurrent writes. */
@@ -10,20 +10,7 @@ let t: TestAgent;
 let root: string;
 
 function token(name: string): ACLToken {
-  return {
-    AccessorID: randomUUID(),
-    SecretID: randomUUID(),
-    Name: name,
-    Type: 'client',
-    Policies: ['p'],
-    Global: false,
-    Hash: 'aGFzaA==',
-    CreateTime: '2026-01-01T00:00:00Z',
-    ExpirationTime: null,
-    ExpirationTTL: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-  };
+  return clientTokenFixture(['p'], { Name: name });
 }
 
 async function createMany(prefix: string, n: number, batch = 200): Promise<ACLToken[]> {
