@@ -2,6 +2,7 @@
  * Debian's chromium driven by playwright-core, for the UI's browser tests:
  * never a browser download, a fresh profile per browser, removed on close.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,12 +35,29 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<TestBrowser> {
+/**
+ * `trustCaFile`: a CA certificate (PEM) this browser trusts as a root, as an
+ * operator would install their CA: it goes into an NSS database in the
+ * browser's own temp HOME (`certutil`, Debian's libnss3-tools), where
+ * chromium on Linux reads user-trusted roots. Certificates are then checked
+ * in full — chain to that CA, validity, the host name or IP against the
+ * SANs — and nothing else is relaxed (no --ignore-certificate-errors).
+ */
+export async function launchBrowser(opts: { colorScheme?: 'light' | 'dark'; trustCaFile?: string } = {}): Promise<TestBrowser> {
   const profile = await mkdtemp(join(tmpdir(), 'tollgate-chromium-'));
+  // A HOME of its own: chromium reads ~/.pki/nssdb, never the real user's.
+  const home = join(profile, 'home');
+  const nssdb = join(home, '.pki', 'nssdb');
+  await mkdir(nssdb, { recursive: true });
+  if (opts.trustCaFile !== undefined) {
+    execFileSync('certutil', ['-d', `sql:${nssdb}`, '-N', '--empty-password'], { stdio: 'pipe' });
+    execFileSync('certutil', ['-d', `sql:${nssdb}`, '-A', '-t', 'C,,', '-n', 'tollgate-test-ca', '-i', opts.trustCaFile], { stdio: 'pipe' });
+  }
   const shots = process.env.TOLLGATE_UI_SCREENSHOTS === '1' ? join(REPO, 'docs/ui') : join(profile, 'shots');
   await mkdir(shots, { recursive: true });
-  const context = await chromium.launchPersistentContext(profile, {
+  const context = await chromium.launchPersistentContext(join(profile, 'chromium'), {
     executablePath: CHROMIUM,
+    env: { ...process.env, HOME: home },
     headless: true,
     args: CHROMIUM_FLAGS,
     viewport: { width: 1280, height: 800 },
@@ -71,4 +89,23 @@ export async function launchBrowser(opts: { colorScheme?: 'light' | 'dark' } = {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Signs in on the UI at `addr` with a SecretID and waits for the tokens page. */
+export async function signIn(page: Page, addr: string, secret: string): Promise<void> {
+  await page.goto(`${addr}/ui/#/sign-in`);
+  await page.getByLabel('Secret ID').fill(secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/#\/tokens$/);
+}
+
+/**
+ * On the "Token created" page: the SecretID shown once, copied with its
+ * button; returns what the page showed and what the clipboard then holds.
+ */
+export async function copyNewSecret(page: Page): Promise<{ shown: string; copied: unknown }> {
+  const shown = (await page.locator('#new-secret').textContent())!.trim();
+  await page.getByRole('button', { name: 'Copy Secret ID' }).click();
+  await page.getByText('Copied').waitFor();
+  return { shown, copied: await page.evaluate('navigator.clipboard.readText()') };
 }

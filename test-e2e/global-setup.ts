@@ -6,13 +6,15 @@ import { REPO } from './testkit.js';
 /**
  * Debian packages the e2e tests drive for real. Installed here when missing
  * (the machines are Debian and tests run as root); a user without root
- * installs them once by hand: `apt-get install -y etcd-server prometheus chromium`.
+ * installs them once by hand: `apt-get install -y etcd-server prometheus chromium libnss3-tools`.
  */
 const SYSTEM_PACKAGES: ReadonlyArray<{ bin: string; pkg: string }> = [
   { bin: 'etcd', pkg: 'etcd-server' },
   { bin: 'prometheus', pkg: 'prometheus' },
   // The UI's browser tests drive Debian's chromium (never a browser download).
   { bin: 'chromium', pkg: 'chromium' },
+  // certutil: the HTTPS browser test trusts its test CA the way an operator would (browser.ts).
+  { bin: 'certutil', pkg: 'libnss3-tools' },
 ];
 
 export default function setup(): void {

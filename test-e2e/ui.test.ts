@@ -5,9 +5,8 @@
  * live while a follower stops and starts.
  */
 import { rm } from 'node:fs/promises';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from './browser.js';
+import { copyNewSecret, launchBrowser, signIn } from './browser.js';
 import type { TestBrowser } from './browser.js';
 import { api, startCluster } from './testkit.js';
 import type { Cluster } from './testkit.js';
@@ -27,13 +26,6 @@ afterAll(async () => {
   await cluster?.close();
   await Promise.all(dataDirs.map((d) => rm(d, { recursive: true, force: true })));
 });
-
-async function signIn(page: Page, addr: string, secret: string): Promise<void> {
-  await page.goto(`${addr}/ui/#/sign-in`);
-  await page.getByLabel('Secret ID').fill(secret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/#\/tokens$/);
-}
 
 describe('web UI', () => {
   it('serves the UI with a strict CSP, and the operator flow works against a follower region', async () => {
@@ -96,11 +88,9 @@ describe('web UI', () => {
     await page.getByRole('checkbox', { name: 'ui-app' }).check();
     await browser.screenshot(page, 'token-create');
     await page.getByRole('button', { name: 'Create' }).click();
-    const secret = (await page.locator('#new-secret').textContent())!.trim();
+    const { shown: secret, copied } = await copyNewSecret(page);
     expect(secret).toMatch(/^[0-9a-f-]{36}$/);
-    await page.getByRole('button', { name: 'Copy Secret ID' }).click();
-    await page.getByText('Copied').waitFor();
-    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
+    expect(copied).toBe(secret);
     await browser.screenshot(page, 'token-created');
     await page.getByRole('link', { name: 'open the token' }).click();
     await page.getByRole('heading', { name: 'ui-ci' }).waitFor();
@@ -121,19 +111,15 @@ describe('web UI', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
     expect(await page.locator('tbody tr').textContent()).toContain('ui-ci');
-    // By go-bexpr filter where the agent filters lists; where it does not, the field says so.
-    const form = page.getByRole('search');
-    await expect.poll(() => form.getAttribute('data-filter')).not.toBe('probing');
-    if ((await form.getAttribute('data-filter')) === 'true') {
-      await page.getByLabel('Accessor ID prefix').fill('');
-      await page.getByRole('textbox', { name: /^Filter/ }).fill('Name == "ui-ci"');
-      await page.getByRole('button', { name: 'Search' }).click();
-      await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
-      expect(await page.locator('tbody tr').textContent()).toContain(accessor);
-    } else {
-      expect(await page.getByRole('textbox', { name: /^Filter/ }).isDisabled()).toBe(true);
-      await page.getByText('This agent does not filter token lists yet').waitFor();
-    }
+    // By go-bexpr filter, on the server; a bad expression is the agent's 400, in its words.
+    await page.getByLabel('Accessor ID prefix').fill('');
+    await page.getByRole('textbox', { name: /^Filter/ }).fill('Name == "ui-ci"');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    expect(await page.locator('tbody tr').textContent()).toContain(accessor);
+    await page.getByRole('textbox', { name: /^Filter/ }).fill('SecretID == "x"');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('alert').filter({ hasText: /^400/ }).filter({ hasText: 'unknown field "SecretID"' }).waitFor();
 
     // The playground: Allowed with the policy that allowed it, Denied with why.
     await page.goto(`${eu}/ui/#/playground`);
@@ -182,6 +168,220 @@ describe('web UI', () => {
     await page.goto(`${eu}/ui/#/policies/ui-app`);
     await page.locator('.hl-block').first().waitFor();
     await browser.screenshot(page, 'policy-detail-narrow-dark');
+    expect(browser.problems).toEqual([]);
+    await page.close();
+  });
+
+  it('anonymous browsing shows what the anonymous policy allows', async () => {
+    const eu = cluster.agent('eu-west').addr;
+    const global = cluster.agent('global').addr;
+    const body = { Name: 'anonymous', Description: 'What anyone may do', Rules: 'namespace "default" {\n  policy = "read"\n}\n' };
+    expect((await api(global, 'POST', '/v1/acl/policy/anonymous', { token: cluster.management, body })).status).toBe(200);
+    await cluster.waitReplicated();
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${eu}/ui/#/policies`);
+      await expect.poll(() => page.getByTestId('whoami').textContent()).toContain('anonymous');
+      // The anonymous token's policy is listed and readable, with its rules.
+      await page.getByRole('main').getByRole('link', { name: 'anonymous' }).click();
+      await page.locator('.hl-block', { hasText: 'namespace' }).first().waitFor();
+      // The playground checks the anonymous token when nobody is signed in.
+      await page.goto(`${eu}/ui/#/playground`);
+      await page.getByRole('button', { name: 'Check', exact: true }).click();
+      await expect.poll(() => page.locator('ol.results li').first().textContent()).toMatch(/Allowed.*allowed by policy "anonymous"/s);
+      expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    } finally {
+      await page.close();
+      expect((await api(global, 'DELETE', '/v1/acl/policy/anonymous', { token: cluster.management })).status).toBe(200);
+      await cluster.waitReplicated();
+    }
+  });
+
+  it("roles: list and filter, create (with the API's words for a bad one), edit, link to a token, delete — against a follower", async () => {
+    const eu = cluster.agent('eu-west').addr;
+    const global = cluster.agent('global').addr;
+    const management = { token: cluster.management };
+    for (const [name, ns] of [['ui-role-read', 'default'], ['ui-role-ops', 'ops']] as const) {
+      const body = { Name: name, Rules: `namespace "${ns}" {\n  policy = "read"\n}\n` };
+      expect((await api(global, 'POST', `/v1/acl/policy/${name}`, { ...management, body })).status).toBe(200);
+    }
+    const page = await browser.newPage();
+    await signIn(page, eu, cluster.management);
+
+    // Without a policy the agent refuses the role, and the form shows its words.
+    await page.getByRole('link', { name: 'Roles' }).click();
+    await page.getByRole('link', { name: 'Create role' }).click();
+    await page.getByLabel('Name').fill('ui-deployers');
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await page.getByRole('alert').filter({ hasText: /^400/ }).filter({ hasText: 'at least one policy should be specified' }).waitFor();
+    await browser.screenshot(page, 'role-create');
+    // With one: created through the follower (forwarded), then shown with its policy as a link.
+    await page.getByLabel('Description').fill('Deploys to default');
+    await page.getByRole('checkbox', { name: 'ui-role-read' }).check();
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await page.getByRole('heading', { name: 'ui-deployers' }).waitFor();
+    const roleId = decodeURIComponent(page.url().split('/').pop()!);
+    expect(roleId).toMatch(/^[0-9a-f-]{36}$/);
+    const stored = await api(global, 'GET', `/v1/acl/role/${roleId}`, management);
+    expect(stored.body).toMatchObject({ Name: 'ui-deployers', Description: 'Deploys to default', Policies: [{ Name: 'ui-role-read' }] });
+
+    // Edited: a second policy; the page reads the agent's answer back.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('checkbox', { name: 'ui-role-ops' }).check();
+    await page.getByRole('button', { name: 'Save role' }).click();
+    await page.waitForURL(new RegExp(`#/roles/${roleId}$`));
+    await page.locator('dd').getByRole('link', { name: 'ui-role-ops' }).waitFor();
+    expect((await api(global, 'GET', `/v1/acl/role/${roleId}`, management)).body.Policies).toEqual([{ Name: 'ui-role-read' }, { Name: 'ui-role-ops' }]);
+
+    // Assigned on the tokens page: the token shows the role as a link, and the role its token.
+    await page.goto(`${eu}/ui/#/tokens/new`);
+    await page.getByLabel('Name').fill('ui-deployer-1');
+    await page.getByRole('group', { name: 'Roles' }).getByRole('checkbox', { name: 'ui-deployers' }).check();
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.locator('#new-secret').waitFor();
+    await page.getByRole('link', { name: 'open the token' }).click();
+    await page.getByRole('heading', { name: 'ui-deployer-1' }).waitFor();
+    const accessor = page.url().split('/').pop()!;
+    expect((await api(eu, 'GET', `/v1/acl/token/${accessor}`, management)).body.Roles).toEqual([{ ID: roleId, Name: 'ui-deployers' }]);
+    await page.getByRole('link', { name: 'ui-deployers' }).click();
+    await page.waitForURL(new RegExp(`#/roles/${roleId}$`));
+    await page.locator('tbody tr', { hasText: 'ui-deployer-1' }).waitFor();
+    await browser.screenshot(page, 'role-detail');
+    // The policy lists the role that uses it.
+    await page.locator('dd').getByRole('link', { name: 'ui-role-ops' }).click();
+    await page.getByRole('heading', { name: 'Used by roles' }).waitFor();
+    await page.getByRole('link', { name: 'ui-deployers' }).waitFor();
+    // The playground names the role that granted a check.
+    await page.goto(`${eu}/ui/#/playground`);
+    await page.getByLabel('Token to check').selectOption(accessor);
+    await page.locator('input[name="name-0"]').fill('ops');
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect.poll(() => page.locator('ol.results li').first().textContent()).toMatch(/Allowed.*policy "ui-role-ops".*role "ui-deployers"/s);
+
+    // Listed and filtered on the agent (go-bexpr); a bad expression is the agent's 400.
+    const other = { Name: 'ui-auditors', Description: '', Policies: [{ Name: 'ui-role-read' }] };
+    expect((await api(global, 'POST', '/v1/acl/role', { ...management, body: other })).status).toBe(200);
+    await cluster.waitReplicated();
+    await page.goto(`${eu}/ui/#/roles`);
+    const rows = page.locator('tbody tr');
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(2);
+    await page.getByRole('textbox', { name: /^Filter/ }).fill('Name contains "deploy"');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.textContent()).toContain('ui-deployers');
+    await browser.screenshot(page, 'roles');
+    await page.getByRole('textbox', { name: /^Filter/ }).fill('Nope == "x"');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('alert').filter({ hasText: /^400/ }).waitFor();
+
+    // Deleted after a confirmation; the token no longer links it.
+    await page.goto(`${eu}/ui/#/roles/${roleId}`);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete role' }).click();
+    await page.waitForURL(/#\/roles$/);
+    expect((await api(global, 'GET', `/v1/acl/role/${roleId}`, management)).status).toBe(404);
+    await page.goto(`${eu}/ui/#/tokens/${accessor}`);
+    await page.getByRole('heading', { name: 'ui-deployer-1' }).waitFor();
+    await expect.poll(() => page.locator('.facts div', { hasText: 'Roles' }).locator('dd').textContent(), { timeout: 10_000 }).toBe('none');
+    expect(browser.problems).toEqual([]);
+    await page.close();
+  });
+
+  it("auth methods and binding rules: create (with the agent's errors), view, edit, delete — the OIDC client secret never shown", async () => {
+    const eu = cluster.agent('eu-west').addr;
+    const global = cluster.agent('global').addr;
+    const management = { token: cluster.management };
+    const clientSecret = `ui-oidc-secret-${Date.now()}`;
+    const page = await browser.newPage();
+    // Everything the agent answers, to show the secret is never sent back.
+    const answers: Array<Promise<string>> = [];
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/v1/')) answers.push(r.text().catch(() => ''));
+    });
+    await signIn(page, eu, cluster.management);
+    const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
+
+    // A JWT method without a key source: the agent's 400, as worded.
+    await nav('Auth methods').click();
+    await page.getByRole('link', { name: 'Create auth method' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('ui-sso');
+    await page.getByLabel('Config (JSON)').fill('{}');
+    await page.getByRole('button', { name: 'Create auth method' }).click();
+    await page.getByRole('alert').filter({ hasText: /^400/ }).filter({ hasText: 'one of JWTValidationPubKeys, JWKSURL or OIDCDiscoveryURL is required' }).waitFor();
+    // An OIDC method, its client secret typed in its own masked field; created through the follower.
+    await page.getByRole('radio', { name: 'OIDC' }).check();
+    await page.getByLabel('Display name').fill('Corp SSO');
+    const config = { OIDCDiscoveryURL: 'https://idp.example.com', OIDCClientID: 'tollgate', AllowedRedirectURIs: ['http://localhost:4649/oidc/callback'], ListClaimMappings: { groups: 'groups' } };
+    await page.getByLabel('Config (JSON)').fill(JSON.stringify(config, null, 2));
+    const secretField = page.getByLabel(/^OIDC client secret/);
+    expect(await secretField.getAttribute('type')).toBe('password');
+    await secretField.fill(clientSecret);
+    await page.getByRole('button', { name: 'Create auth method' }).click();
+    await page.getByRole('heading', { name: 'ui-sso' }).waitFor();
+    await page.locator('.facts div', { hasText: 'OIDCClientSecret' }).getByText('set (never shown)').waitFor();
+    await page.locator('.facts', { hasText: 'OIDCDiscoveryURL' }).getByText('https://idp.example.com').waitFor();
+    expect(await page.content()).not.toContain(clientSecret);
+    await browser.screenshot(page, 'auth-method-detail');
+    const stored = await api(global, 'GET', '/v1/acl/auth-method/ui-sso', management);
+    expect(stored.body).toMatchObject({ Type: 'OIDC', DisplayName: 'Corp SSO', TokenLocality: 'local', Config: { OIDCClientID: 'tollgate', OIDCClientSecret: 'redacted' } });
+
+    // Edited without retyping the secret: the agent keeps it (the form sends `redacted`, never the value).
+    await page.getByRole('link', { name: 'Edit' }).click();
+    expect(await page.getByLabel('Config (JSON)').inputValue()).not.toContain('OIDCClientSecret');
+    expect(await page.getByLabel(/^OIDC client secret/).inputValue()).toBe('');
+    await page.getByLabel('Display name').fill('Corporate SSO');
+    await page.getByRole('button', { name: 'Save auth method' }).click();
+    await page.getByRole('heading', { name: 'ui-sso' }).waitFor();
+    await page.getByText('Corporate SSO').waitFor();
+    expect((await api(global, 'GET', '/v1/acl/auth-method/ui-sso', management)).body.Config.OIDCClientSecret).toBe('redacted');
+    await nav('Auth methods').click();
+    await page.locator('tbody tr', { hasText: 'ui-sso' }).getByText('OIDC').waitFor();
+    await browser.screenshot(page, 'auth-methods');
+
+    // A binding rule: a bad selector is the agent's 400; then a role rule for the engineering group.
+    await nav('Binding rules').click();
+    await page.getByRole('link', { name: 'Create binding rule' }).click();
+    await expect.poll(() => page.getByLabel('Auth method').inputValue()).toBe('ui-sso');
+    await page.getByLabel('Description').fill('engineers deploy');
+    await page.getByLabel(/^Selector/).fill('list.groups ==');
+    await page.getByLabel(/^Bind name/).fill('${value.team}-deployers');
+    await page.getByRole('button', { name: 'Create binding rule' }).click();
+    await page.getByRole('alert').filter({ hasText: /^400/ }).filter({ hasText: 'selector is invalid' }).waitFor();
+    await page.getByLabel(/^Selector/).fill('"engineering" in list.groups');
+    await browser.screenshot(page, 'binding-rule-create');
+    await page.getByRole('button', { name: 'Create binding rule' }).click();
+    await page.getByRole('heading', { name: 'engineers deploy' }).waitFor();
+    const ruleId = decodeURIComponent(page.url().split('/').pop()!);
+    expect((await api(global, 'GET', `/v1/acl/binding-rule/${ruleId}`, management)).body).toMatchObject({
+      AuthMethod: 'ui-sso',
+      Selector: '"engineering" in list.groups',
+      BindType: 'role',
+      BindName: '${value.team}-deployers',
+    });
+    // The method lists its rule; the list filters on the agent.
+    await page.getByRole('main').getByRole('link', { name: 'ui-sso' }).click();
+    await page.locator('tbody tr', { hasText: 'engineers deploy' }).waitFor();
+    await page.goto(`${eu}/ui/#/binding-rules`);
+    await page.getByRole('textbox', { name: /^Filter/ }).fill('AuthMethod == "ui-sso"');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    await browser.screenshot(page, 'binding-rules');
+
+    // Deleted after confirmations: the rule, then the method.
+    await page.getByRole('link', { name: ruleId }).click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete binding rule' }).click();
+    await page.waitForURL(/#\/binding-rules$/);
+    expect((await api(global, 'GET', `/v1/acl/binding-rule/${ruleId}`, management)).status).toBe(404);
+    await page.goto(`${eu}/ui/#/auth-methods/ui-sso`);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete auth method' }).click();
+    await page.waitForURL(/#\/auth-methods$/);
+    expect((await api(global, 'GET', '/v1/acl/auth-method/ui-sso', management)).status).toBe(404);
+
+    // The client secret went to the agent once, in the create, and never came back.
+    for (const text of await Promise.all(answers)) expect(text).not.toContain(clientSecret);
+    expect(answers.length).toBeGreaterThan(10);
     expect(browser.problems).toEqual([]);
     await page.close();
   });

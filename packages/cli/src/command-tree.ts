@@ -1,4 +1,18 @@
 import type { CommandGroup, CommandSpec } from './command.js';
+import {
+  aclAuthMethodCreateCommand,
+  aclAuthMethodDeleteCommand,
+  aclAuthMethodInfoCommand,
+  aclAuthMethodListCommand,
+  aclAuthMethodUpdateCommand,
+} from './commands/acl-auth-method.js';
+import {
+  aclBindingRuleCreateCommand,
+  aclBindingRuleDeleteCommand,
+  aclBindingRuleInfoCommand,
+  aclBindingRuleListCommand,
+  aclBindingRuleUpdateCommand,
+} from './commands/acl-binding-rule.js';
 import { aclBootstrapCommand } from './commands/acl-bootstrap.js';
 import { aclPolicyApplyCommand } from './commands/acl-policy-apply.js';
 import { aclPolicyDeleteCommand } from './commands/acl-policy-delete.js';
@@ -19,6 +33,7 @@ import { aclTokenUpdateCommand } from './commands/acl-token-update.js';
 import { agentCommand } from './commands/agent.js';
 import { auditHashCommand } from './commands/audit-hash.js';
 import { auditVerifyCommand } from './commands/audit-verify.js';
+import { loginCommand } from './commands/login.js';
 import { statusCommand } from './commands/status.js';
 import { tlsCaCreateCommand, tlsCertCreateCommand } from './commands/tls.js';
 import { versionCommand } from './commands/version.js';
@@ -43,6 +58,17 @@ export const COMMANDS: readonly CommandSpec[] = [
   aclRoleInfoCommand,
   aclRoleListCommand,
   aclRoleDeleteCommand,
+  aclAuthMethodCreateCommand,
+  aclAuthMethodUpdateCommand,
+  aclAuthMethodInfoCommand,
+  aclAuthMethodListCommand,
+  aclAuthMethodDeleteCommand,
+  aclBindingRuleCreateCommand,
+  aclBindingRuleUpdateCommand,
+  aclBindingRuleInfoCommand,
+  aclBindingRuleListCommand,
+  aclBindingRuleDeleteCommand,
+  loginCommand,
   auditHashCommand,
   auditVerifyCommand,
   statusCommand,
@@ -62,7 +88,7 @@ export const GROUPS: readonly CommandGroup[] = [
   },
   {
     name: 'acl',
-    synopsis: 'Interact with ACL policies, roles and tokens',
+    synopsis: 'Interact with ACL policies, roles, tokens, auth methods and binding rules',
     description:
       'This command groups subcommands for interacting with ACL policies and tokens.\n' +
       'Users can bootstrap the ACL system, create policies that restrict access, and\n' +
@@ -86,6 +112,20 @@ export const GROUPS: readonly CommandGroup[] = [
     description:
       'This command groups subcommands for interacting with ACL roles. ACL roles are\n' +
       'named sets of ACL policies that tokens link to.',
+  },
+  {
+    name: 'acl auth-method',
+    synopsis: 'Interact with ACL auth methods',
+    description:
+      'This command groups subcommands for interacting with ACL auth methods: how\n' +
+      'external identities (a signed JWT, an OIDC login) become Tollgate tokens.',
+  },
+  {
+    name: 'acl binding-rule',
+    synopsis: 'Interact with ACL binding rules',
+    description:
+      'This command groups subcommands for interacting with ACL binding rules: which\n' +
+      'roles and policies a login through an auth method gets.',
   },
   {
     name: 'acl token',

@@ -31,6 +31,17 @@ const API_CALLS: [string, string[], string][] = [
   ['acl role info', ['acl', 'role', 'info', 'abc'], 'Error reading ACL role'],
   ['acl role list', ['acl', 'role', 'list'], 'Error listing ACL roles'],
   ['acl role delete', ['acl', 'role', 'delete', 'abc'], 'Error deleting ACL role'],
+  ['acl auth-method create', ['acl', 'auth-method', 'create', '-name=m', '-type=JWT', '-max-token-ttl=1h', '-token-locality=local', '-config={}'], 'Error creating ACL auth method'],
+  ['acl auth-method update', ['acl', 'auth-method', 'update', 'm'], 'Error updating ACL auth method'],
+  ['acl auth-method info', ['acl', 'auth-method', 'info', 'm'], 'Error reading ACL auth method'],
+  ['acl auth-method list', ['acl', 'auth-method', 'list'], 'Error listing ACL auth methods'],
+  ['acl auth-method delete', ['acl', 'auth-method', 'delete', 'm'], 'Error deleting ACL auth method'],
+  ['acl binding-rule create', ['acl', 'binding-rule', 'create', '-auth-method=m', '-bind-type=management'], 'Error creating ACL binding rule'],
+  ['acl binding-rule update', ['acl', 'binding-rule', 'update', 'abc'], 'Error updating ACL binding rule'],
+  ['acl binding-rule info', ['acl', 'binding-rule', 'info', 'abc'], 'Error reading ACL binding rule'],
+  ['acl binding-rule list', ['acl', 'binding-rule', 'list'], 'Error listing ACL binding rules'],
+  ['acl binding-rule delete', ['acl', 'binding-rule', 'delete', 'abc'], 'Error deleting ACL binding rule'],
+  ['login', ['login', '-method=m', '-login-token=x.y.z'], 'Error listing ACL auth methods'],
   ['status', ['status'], 'Error querying agent'],
   ['audit hash', ['audit', 'hash', '-'], 'Error hashing'],
 ];
@@ -52,7 +63,7 @@ describe('every agent command', () => {
     const denied = await startFakeAgent();
     try {
       for (const m of ['GET', 'POST', 'DELETE']) {
-        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health', '/v1/audit/hash', '/v1/acl/role', '/v1/acl/role/abc', '/v1/acl/roles']) {
+        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health', '/v1/audit/hash', '/v1/acl/role', '/v1/acl/role/abc', '/v1/acl/roles', '/v1/acl/auth-method', '/v1/acl/auth-method/m', '/v1/acl/auth-methods', '/v1/acl/binding-rule', '/v1/acl/binding-rule/abc', '/v1/acl/binding-rules']) {
           denied.on(m, p, { status: 403, body: 'Permission denied' });
         }
       }
@@ -100,7 +111,7 @@ describe('tollgate dispatch', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^Usage: tollgate <subcommand>/);
-    expect(r.stderr).toContain('    acl        Interact with ACL policies, roles and tokens\n');
+    expect(r.stderr).toContain('    acl        Interact with ACL policies, roles, tokens, auth methods and binding rules\n');
   });
 
   it('lists a group\'s subcommands on -h with exit 0', async () => {

@@ -4,6 +4,14 @@ export { DEFAULT_ADDRESS, DEFAULT_TIMEOUT_MS, resolveClientOptions } from './cli
 export type { ResolvedClientOptions, TollgateClientOptions } from './client-options.js';
 export { ApiError, ConnectionError, InvalidResponseError, TollgateClientError } from './errors.js';
 export type {
+  AclAuthMethod,
+  AclAuthMethodConfig,
+  AclAuthMethodListStub,
+  AclAuthMethodWriteRequest,
+  AclBindingRule,
+  AclBindingRuleListStub,
+  AclBindingRuleWriteRequest,
+  AclLoginRequest,
   AclJobACL,
   AclPolicy,
   AclPolicyListStub,

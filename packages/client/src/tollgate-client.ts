@@ -2,6 +2,13 @@ import { ApiError, ConnectionError, InvalidResponseError } from './errors.js';
 import { resolveClientOptions } from './client-options.js';
 import type { ResolvedClientOptions, TollgateClientOptions } from './client-options.js';
 import type {
+  AclAuthMethod,
+  AclAuthMethodListStub,
+  AclAuthMethodWriteRequest,
+  AclBindingRule,
+  AclBindingRuleListStub,
+  AclBindingRuleWriteRequest,
+  AclLoginRequest,
   AclRole,
   AclRoleListStub,
   AclRoleWriteRequest,
@@ -256,6 +263,71 @@ export class TollgateClient {
   async deleteRole(id: string, opts?: RequestOptions): Promise<ApiResponse<void>> {
     const path = `/v1/acl/role/${segment('id', id)}`;
     return this.#call({ method: 'DELETE', path, expect: 'none', opts });
+  }
+
+  /** `GET /v1/acl/auth-methods`: every auth method (no token needed; `?filter=` as `query.filter`). */
+  async listAuthMethods(query?: QueryOptions): Promise<ApiResponse<AclAuthMethodListStub[]>> {
+    return this.#call({ method: 'GET', path: '/v1/acl/auth-methods', expect: 'array', query });
+  }
+
+  /** `POST /v1/acl/auth-method`: creates (or, naming a stored method, updates) an auth method. Needs management. */
+  async createAuthMethod(req: AclAuthMethodWriteRequest, opts?: RequestOptions): Promise<ApiResponse<AclAuthMethod>> {
+    return this.#call({ method: 'POST', path: '/v1/acl/auth-method', expect: 'object', body: req, opts });
+  }
+
+  /** `POST /v1/acl/auth-method/:name`: updates a stored method (omitted Type, TokenLocality, MaxTokenTTL, Config are kept). Needs management. */
+  async updateAuthMethod(req: AclAuthMethodWriteRequest, opts?: RequestOptions): Promise<ApiResponse<AclAuthMethod>> {
+    const path = `/v1/acl/auth-method/${segment('Name', req.Name)}`;
+    return this.#call({ method: 'POST', path, expect: 'object', body: req, opts });
+  }
+
+  /** `GET /v1/acl/auth-method/:name` (the OIDC client secret reads `redacted`). Needs management. */
+  async readAuthMethod(name: string, query?: QueryOptions): Promise<ApiResponse<AclAuthMethod>> {
+    const path = `/v1/acl/auth-method/${segment('name', name)}`;
+    return this.#call({ method: 'GET', path, expect: 'object', query });
+  }
+
+  /** `DELETE /v1/acl/auth-method/:name`. Needs management; an unknown name is a 400 `ACL auth method not found`. */
+  async deleteAuthMethod(name: string, opts?: RequestOptions): Promise<ApiResponse<void>> {
+    const path = `/v1/acl/auth-method/${segment('name', name)}`;
+    return this.#call({ method: 'DELETE', path, expect: 'none', opts });
+  }
+
+  /** `GET /v1/acl/binding-rules`. Needs management. */
+  async listBindingRules(query?: QueryOptions): Promise<ApiResponse<AclBindingRuleListStub[]>> {
+    return this.#call({ method: 'GET', path: '/v1/acl/binding-rules', expect: 'array', query });
+  }
+
+  /** `POST /v1/acl/binding-rule`: creates a rule (the server picks its ID). Needs management. */
+  async createBindingRule(req: AclBindingRuleWriteRequest, opts?: RequestOptions): Promise<ApiResponse<AclBindingRule>> {
+    if (req.ID !== undefined && req.ID !== '') throw new TypeError('createBindingRule: ID must not be set (use updateBindingRule)');
+    return this.#call({ method: 'POST', path: '/v1/acl/binding-rule', expect: 'object', body: req, opts });
+  }
+
+  /** `POST /v1/acl/binding-rule/:id`: updates a rule (omitted BindType, BindName, AuthMethod are kept). Needs management. */
+  async updateBindingRule(req: AclBindingRuleWriteRequest & { ID: string }, opts?: RequestOptions): Promise<ApiResponse<AclBindingRule>> {
+    const path = `/v1/acl/binding-rule/${segment('ID', req.ID)}`;
+    return this.#call({ method: 'POST', path, expect: 'object', body: req, opts });
+  }
+
+  /** `GET /v1/acl/binding-rule/:id`. Needs management. */
+  async readBindingRule(id: string, query?: QueryOptions): Promise<ApiResponse<AclBindingRule>> {
+    const path = `/v1/acl/binding-rule/${segment('id', id)}`;
+    return this.#call({ method: 'GET', path, expect: 'object', query });
+  }
+
+  /** `DELETE /v1/acl/binding-rule/:id`. Needs management. */
+  async deleteBindingRule(id: string, opts?: RequestOptions): Promise<ApiResponse<void>> {
+    const path = `/v1/acl/binding-rule/${segment('id', id)}`;
+    return this.#call({ method: 'DELETE', path, expect: 'none', opts });
+  }
+
+  /**
+   * `POST /v1/acl/login`: exchanges a JWT for a token through a JWT auth
+   * method (no token needed). Answers the new token, secret included.
+   */
+  async login(req: AclLoginRequest, opts?: RequestOptions): Promise<ApiResponse<AclToken>> {
+    return this.#call({ method: 'POST', path: '/v1/acl/login', expect: 'object', body: req, opts });
   }
 
   /**

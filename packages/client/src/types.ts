@@ -221,3 +221,112 @@ export interface PolicyValidation {
   /** 1-based line and column the error points at, when known. */
   readonly Position: { readonly Line: number; readonly Column: number } | null;
 }
+
+/** An auth method's provider settings (Nomad's `ACLAuthMethodConfig`); durations as Go strings. */
+export interface AclAuthMethodConfig {
+  JWTValidationPubKeys?: readonly string[];
+  JWKSURL?: string;
+  JWKSCACert?: string;
+  OIDCDiscoveryURL?: string;
+  OIDCClientID?: string;
+  /** Write-only: reads answer `redacted`; sending `redacted` back keeps the stored secret. */
+  OIDCClientSecret?: string;
+  OIDCScopes?: readonly string[];
+  OIDCDisableUserInfo?: boolean;
+  BoundAudiences?: readonly string[];
+  BoundIssuer?: readonly string[];
+  AllowedRedirectURIs?: readonly string[];
+  DiscoveryCaPem?: readonly string[];
+  SigningAlgs?: readonly string[];
+  ExpirationLeeway?: string;
+  NotBeforeLeeway?: string;
+  ClockSkewLeeway?: string;
+  ClaimMappings?: Readonly<Record<string, string>>;
+  ListClaimMappings?: Readonly<Record<string, string>>;
+}
+
+/** An ACL auth method (Nomad ≥ 1.5) as the API answers it. */
+export interface AclAuthMethod {
+  readonly Name: string;
+  /** `JWT` or `OIDC`. */
+  readonly Type: string;
+  readonly DisplayName?: string;
+  /** `local` or `global`. */
+  readonly TokenLocality: string;
+  readonly TokenNameFormat: string;
+  /** Go duration, e.g. `1h0m0s`. */
+  readonly MaxTokenTTL: string;
+  readonly Default: boolean;
+  readonly Config: Required<AclAuthMethodConfig>;
+  readonly Hash?: string;
+  readonly CreateTime?: string;
+  readonly ModifyTime?: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+}
+
+/** An entry of `GET /v1/acl/auth-methods`. */
+export interface AclAuthMethodListStub {
+  readonly Name: string;
+  readonly DisplayName?: string;
+  readonly Type: string;
+  readonly Default: boolean;
+  readonly Hash?: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+}
+
+/** Body of `POST /v1/acl/auth-method[/:name]`; an update keeps `Type`, `TokenLocality`, `MaxTokenTTL` and `Config` when omitted. */
+export interface AclAuthMethodWriteRequest {
+  Name: string;
+  Type?: string;
+  DisplayName?: string;
+  TokenLocality?: string;
+  TokenNameFormat?: string;
+  /** Go duration string (`"1h"`) or nanoseconds. */
+  MaxTokenTTL?: string | number;
+  Default?: boolean;
+  Config?: AclAuthMethodConfig;
+}
+
+/** An ACL binding rule (Nomad ≥ 1.5). */
+export interface AclBindingRule {
+  readonly ID: string;
+  readonly Description: string;
+  readonly AuthMethod: string;
+  readonly Selector: string;
+  /** `role`, `policy` or `management`. */
+  readonly BindType: string;
+  readonly BindName: string;
+  readonly Hash?: string;
+  readonly CreateTime?: string;
+  readonly ModifyTime?: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+}
+
+/** An entry of `GET /v1/acl/binding-rules`. */
+export interface AclBindingRuleListStub {
+  readonly ID: string;
+  readonly Description: string;
+  readonly AuthMethod: string;
+  readonly Hash?: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+}
+
+/** Body of `POST /v1/acl/binding-rule[/:id]`; an update keeps `BindType`, `BindName` and `AuthMethod` when omitted. */
+export interface AclBindingRuleWriteRequest {
+  ID?: string;
+  Description?: string;
+  AuthMethod?: string;
+  Selector?: string;
+  BindType?: string;
+  BindName?: string;
+}
+
+/** Body of `POST /v1/acl/login`. */
+export interface AclLoginRequest {
+  AuthMethodName: string;
+  LoginToken: string;
+}

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { ACLToken } from '@tollgate/state';
+import type { ACLBindingRule, ACLToken } from '@tollgate/state';
 import type { AgentContext } from './agent-context.js';
 import type { AclWriteOp, AclWriteResult } from './acl-write.js';
 import { BadRequestError, ObjectNotFoundError, PermissionDeniedError } from './errors.js';
@@ -8,6 +8,9 @@ import { decodeRoleRequest, resolveRoleLinks, roleView } from './roles.js';
 import type { Identity } from './token-resolver.js';
 import { UUID_RE, bootstrapToken, buildToken, decodeTokenRequest, tokenView, validateToken } from './tokens.js';
 import { requireAclEnabled } from './acl-enabled.js';
+import { authMethodView, decodeAuthMethodRequest } from './auth/auth-method-request.js';
+import { bindingRuleView, decodeBindingRuleRequest } from './auth/binding-rule-request.js';
+import { loginWithJwt } from './auth/login.js';
 
 /**
  * The ACL write operations, independent of transport (like Nomad's
@@ -36,6 +39,19 @@ export async function runWrite(ctx: AgentContext, secret: string, w: AclWriteOp)
       return upsertRole(ctx, requireManagement(ctx, secret), w.body, w.id);
     case 'role-delete':
       return deleteRole(ctx, requireManagement(ctx, secret), w.id);
+    case 'auth-method-upsert':
+      return upsertAuthMethod(ctx, requireManagement(ctx, secret), w.body, w.name);
+    case 'auth-method-delete':
+      return deleteAuthMethod(ctx, requireManagement(ctx, secret), w.name);
+    case 'binding-rule-upsert':
+      return upsertBindingRule(ctx, requireManagement(ctx, secret), w.body, w.id);
+    case 'binding-rule-delete':
+      return deleteBindingRule(ctx, requireManagement(ctx, secret), w.id);
+    case 'login': {
+      // No token needed: the login token is the credential.
+      const { index, body, audit } = await loginWithJwt(ctx, ctx.jwtVerifier, w.body);
+      return { index, body, audit: audit as unknown as Record<string, unknown> };
+    }
   }
 }
 
@@ -51,9 +67,18 @@ export function isGlobalWrite(ctx: AgentContext, w: AclWriteOp): boolean {
     case 'policy-delete':
     case 'role-upsert':
     case 'role-delete':
+    case 'auth-method-upsert':
+    case 'auth-method-delete':
+    case 'binding-rule-upsert':
+    case 'binding-rule-delete':
       return true;
     case 'token-delete':
       return ctx.store.tokenByAccessor(w.accessor)?.Global === true;
+    case 'login': {
+      // Nomad's ACL.Login: a method making global tokens logs in where global tokens are written.
+      const name = typeof w.body === 'object' && w.body !== null ? (w.body as { AuthMethodName?: unknown }).AuthMethodName : undefined;
+      return typeof name === 'string' && ctx.store.authMethod(name)?.TokenLocality === 'global';
+    }
     case 'token-upsert': {
       if (w.accessor !== undefined) {
         const known = ctx.store.tokenByAccessor(w.accessor);
@@ -196,6 +221,60 @@ async function upsertRole(ctx: AgentContext, caller: Identity, body: unknown, pa
 async function deleteRole(ctx: AgentContext, caller: Identity, id: string): Promise<AclWriteResult> {
   const { index } = await ctx.apply({ type: 'role-delete', ids: [id] });
   ctx.log.info({ role: id, index, by: caller.token.AccessorID }, 'role deleted');
+  return { index };
+}
+
+/**
+ * Nomad's UpsertAuthMethods: a body naming a stored method updates it
+ * (merged into the stored one, also through `POST /v1/acl/auth-method`, as
+ * Nomad); `POST /v1/acl/auth-method/:name` needs the method to exist. The
+ * store checks again in the commit (one default per type).
+ */
+async function upsertAuthMethod(ctx: AgentContext, caller: Identity, body: unknown, pathName?: string): Promise<AclWriteResult> {
+  if (body === undefined || body === null) throw new BadRequestError('Request body is empty');
+  const given = typeof body === 'object' && !Array.isArray(body) ? (body as { Name?: unknown }).Name : undefined;
+  const name = pathName ?? (typeof given === 'string' ? given : '');
+  if (pathName !== undefined && given !== pathName) throw new BadRequestError('ACL auth method name does not match request path');
+  const existing = ctx.store.authMethod(name);
+  if (pathName !== undefined && existing === undefined) throw new BadRequestError(`cannot find auth method ${name.slice(0, 140)}`);
+  const bounds = { minMs: ctx.config.acl.tokenMinExpirationTtlMs, maxMs: ctx.config.acl.tokenMaxExpirationTtlMs };
+  const method = decodeAuthMethodRequest(body, pathName, existing, bounds, new Date());
+  const creating = existing === undefined;
+  const { index } = await ctx.apply({ type: 'auth-method-upsert', methods: [method], mode: creating ? 'create' : 'update' });
+  ctx.log.info({ authMethod: method.Name, type: method.Type, index, by: caller.token.AccessorID }, creating ? 'auth method created' : 'auth method updated');
+  const saved = ctx.store.authMethod(method.Name);
+  if (saved === undefined) throw new ObjectNotFoundError('ACL auth method not found');
+  return { index, body: authMethodView(saved) };
+}
+
+async function deleteAuthMethod(ctx: AgentContext, caller: Identity, name: string): Promise<AclWriteResult> {
+  const { index } = await ctx.apply({ type: 'auth-method-delete', names: [name] });
+  ctx.log.info({ authMethod: name, index, by: caller.token.AccessorID }, 'auth method deleted');
+  return { index };
+}
+
+/** Nomad's UpsertBindingRules: a body or path with an ID updates that rule; the method must exist (checked in the commit). */
+async function upsertBindingRule(ctx: AgentContext, caller: Identity, body: unknown, pathId?: string): Promise<AclWriteResult> {
+  if (body === undefined || body === null) throw new BadRequestError('Request body is empty');
+  const givenId = typeof body === 'object' && !Array.isArray(body) ? (body as { ID?: unknown }).ID : undefined;
+  const id = pathId ?? (typeof givenId === 'string' ? givenId : '');
+  let existing: ACLBindingRule | undefined;
+  if (id !== '') {
+    existing = ctx.store.bindingRule(id);
+    if (existing === undefined) throw new BadRequestError(`cannot find binding rule ${id.slice(0, 64)}`);
+  }
+  const rule = decodeBindingRuleRequest(body, pathId, existing, new Date());
+  const creating = existing === undefined;
+  const { index } = await ctx.apply({ type: 'binding-rule-upsert', rules: [rule], mode: creating ? 'create' : 'update' });
+  ctx.log.info({ bindingRule: rule.ID, authMethod: rule.AuthMethod, index, by: caller.token.AccessorID }, creating ? 'binding rule created' : 'binding rule updated');
+  const saved = ctx.store.bindingRule(rule.ID);
+  if (saved === undefined) throw new ObjectNotFoundError('ACL binding rule not found');
+  return { index, body: bindingRuleView(saved) };
+}
+
+async function deleteBindingRule(ctx: AgentContext, caller: Identity, id: string): Promise<AclWriteResult> {
+  const { index } = await ctx.apply({ type: 'binding-rule-delete', ids: [id] });
+  ctx.log.info({ bindingRule: id, index, by: caller.token.AccessorID }, 'binding rule deleted');
   return { index };
 }
 

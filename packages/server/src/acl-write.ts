@@ -14,12 +14,22 @@ export type AclWriteOp =
   | { readonly op: 'policy-delete'; readonly name: string }
   /** `id` undefined = create (`POST /v1/acl/role`), else update of that role. */
   | { readonly op: 'role-upsert'; readonly body: unknown; readonly id?: string }
-  | { readonly op: 'role-delete'; readonly id: string };
+  | { readonly op: 'role-delete'; readonly id: string }
+  /** `name` undefined = create (`POST /v1/acl/auth-method`), else update of that method. */
+  | { readonly op: 'auth-method-upsert'; readonly body: unknown; readonly name?: string }
+  | { readonly op: 'auth-method-delete'; readonly name: string }
+  /** `id` undefined = create (`POST /v1/acl/binding-rule`), else update of that rule. */
+  | { readonly op: 'binding-rule-upsert'; readonly body: unknown; readonly id?: string }
+  | { readonly op: 'binding-rule-delete'; readonly id: string }
+  /** `POST /v1/acl/login` (JWT): global when the named method makes global tokens. */
+  | { readonly op: 'login'; readonly body: unknown };
 
 /** What a write answers: the index it committed at and the JSON body. */
 export interface AclWriteResult {
   readonly index: number;
   /** `undefined` = empty body (policy writes, deletes). */
   readonly body?: unknown;
+  /** Details for this request's audit line (a login's method and mapped claims); never secrets. */
+  readonly audit?: Readonly<Record<string, unknown>>;
 }
 

@@ -1,5 +1,6 @@
 import type { Mutation, StateStore } from '@tollgate/state';
 import type { RequestAuditor } from './audit/request-auditor.js';
+import type { JwtVerifier } from './auth/jwt-verifier.js';
 import type { ResolvedAgentConfig } from './config.js';
 import type { AclWriteOp, AclWriteResult } from './acl-write.js';
 import type { ForwardRequest, ForwardResponse } from './forwarding/forwarded-http.js';
@@ -31,6 +32,8 @@ export interface AgentContext {
   readonly audit?: RequestAuditor | undefined;
   /** `hmac-sha256:<hex>` of a secret under this region's audit key (`POST /v1/audit/hash`). */
   auditHash(input: string): string;
+  /** Verifies login JWTs (key sets cached across logins). */
+  readonly jwtVerifier: JwtVerifier;
   /** Commits a mutation in this region (durable and applied here on return). */
   apply(m: Mutation): Promise<{ index: number }>;
   /** Whether this agent's region is the authoritative one. */

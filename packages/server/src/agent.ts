@@ -9,6 +9,7 @@ import { deriveAuditKey, hmacSecret } from './audit/audit-key.js';
 import { openAuditLog } from './audit/audit-log.js';
 import type { RequestAuditor } from './audit/request-auditor.js';
 import type { AgentContext, AgentHealth } from './agent-context.js';
+import { JwtVerifier } from './auth/jwt-verifier.js';
 import { agentHealth } from './agent-health.js';
 import type { AclWriteOp, AclWriteResult } from './acl-write.js';
 import type { ResolvedAgentConfig } from './config.js';
@@ -51,12 +52,6 @@ import type { TlsMetrics } from './tls/tls-metrics.js';
 
 /** The agent's lifecycle. */
 export type AgentStatus = 'new' | 'starting' | 'running' | 'draining' | 'closed';
-
-/**
- * Longest a replicated batch waits for its policies to be parsed before it
- * is applied anyway (see `Agent.applyReplicated`).
- */
-const REPLICATED_PARSE_WAIT_MS = 1000;
 
 /** Options that are not configuration: injected for tests and embedding. */
 export interface AgentOptions {
@@ -104,6 +99,7 @@ export class Agent implements AgentContext {
   readonly metrics: AgentMetrics;
   readonly bootstrapResetFile: string;
   readonly replicationRevision = new StatusRevision();
+  readonly jwtVerifier = new JwtVerifier();
   readonly #lagHistory = new LagHistory();
   #counter: ObjectCounter | undefined;
   #status: AgentStatus = 'new';
@@ -377,22 +373,14 @@ export class Agent implements AgentContext {
 
   /**
    * Parses a replicated batch's policies on the parser thread before the
-   * batch is applied, so that the first check after a policy change does
-   * not parse on the event loop; waiting at most
-   * REPLICATED_PARSE_WAIT_MS, so a slow parse (a 64 KiB policy, a parser
-   * still starting) delays replication by that much at most. What is not
-   * parsed by then goes on in the background (`TokenResolver`).
+   * batch is applied, so that no check after the change parses on the event
+   * loop: a policy change reaches this region once it is parsed (a parse is
+   * bounded by the parser's own timeout). A capped wait was tried: under
+   * load a 62 KiB policy took seconds to parse, the batch went in first, and
+   * the first check parsed it on the loop, blocking it for seconds.
    */
   async #prepareReplicated(batch: ReplicatedBatch): Promise<void> {
-    if (batch.upsertPolicies.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.resolver.prepare(batch.upsertPolicies),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, REPLICATED_PARSE_WAIT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    if (batch.upsertPolicies.length > 0) await this.resolver.prepare(batch.upsertPolicies);
   }
 
   /**

@@ -48,6 +48,9 @@ export const ERROR_CATALOGUE = {
   // limits.request_limits: the answer carries Retry-After.
   TOLLGATE_RATE_LIMITED: { http: 429, grpc: RESOURCE_EXHAUSTED },
   TOLLGATE_TOKEN_EXPIRED: { http: 403, grpc: PERMISSION_DENIED },
+  TOLLGATE_LOGIN_INVALID: { http: 401, grpc: PERMISSION_DENIED },
+  TOLLGATE_LOGIN_NO_BINDING: { http: 403, grpc: PERMISSION_DENIED },
+  TOLLGATE_AUTH_PROVIDER: { http: 502, grpc: UNAVAILABLE },
   TOLLGATE_OBJECT_NOT_FOUND: { http: 404, grpc: INTERNAL },
   TOLLGATE_CONFLICT: { http: 409, grpc: INTERNAL },
   TOLLGATE_VALUE_TOO_LARGE: { http: 413, grpc: INTERNAL },
@@ -152,6 +155,32 @@ export class BadRequestError extends TollgateError {
 export class PermissionDeniedError extends TollgateError {
   constructor(message = 'Permission denied') {
     super('TOLLGATE_PERMISSION_DENIED', message);
+  }
+}
+
+/**
+ * A login token was refused: bad signature, expired, not yet valid, wrong
+ * issuer, audience or algorithm. HTTP 401 (Nomad's
+ * `unable to validate provided token: …`). The message never holds the
+ * token or a claim value.
+ */
+export class LoginInvalidError extends TollgateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOLLGATE_LOGIN_INVALID', message, options);
+  }
+}
+
+/** A verified login matched no binding rule (or only rules naming missing roles/policies). HTTP 403. */
+export class LoginNoBindingError extends TollgateError {
+  constructor(message: string) {
+    super('TOLLGATE_LOGIN_NO_BINDING', message);
+  }
+}
+
+/** The identity provider (JWKS URL, OIDC discovery) could not be reached or answered badly. HTTP 502. */
+export class AuthProviderError extends TollgateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOLLGATE_AUTH_PROVIDER', message, options);
   }
 }
 

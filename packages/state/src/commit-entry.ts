@@ -1,4 +1,4 @@
-import type { ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
+import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 /**
  * One write to an object, with its final value: planners have already applied
@@ -10,7 +10,11 @@ export type EntryOp =
   | { readonly type: 'put-policy'; readonly policy: ACLPolicy }
   | { readonly type: 'delete-policy'; readonly name: string }
   | { readonly type: 'put-role'; readonly role: ACLRole }
-  | { readonly type: 'delete-role'; readonly id: string };
+  | { readonly type: 'delete-role'; readonly id: string }
+  | { readonly type: 'put-auth-method'; readonly method: ACLAuthMethod }
+  | { readonly type: 'delete-auth-method'; readonly name: string }
+  | { readonly type: 'put-binding-rule'; readonly rule: ACLBindingRule }
+  | { readonly type: 'delete-binding-rule'; readonly id: string };
 
 /**
  * Everything one committed write changes at one region index. This is the

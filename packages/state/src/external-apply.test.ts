@@ -80,8 +80,8 @@ describe('external region log apply', () => {
 
   it.each([
     ['an object index beyond the entry', { index: 3, ops: [{ type: 'put-token', token: committed(4) }], tables: [] }, 'entries[0].ops[0].token must have 1 <= CreateIndex <= ModifyIndex <= 3'],
-    ['an unknown op', { index: 3, ops: [{ type: 'frobnicate' }], tables: [] }, 'entries[0].ops[0].type must be put-token, delete-token, put-policy, delete-policy, put-role or delete-role'],
-    ['an unknown table', { index: 3, ops: [], tables: ['acl_roles'] }, 'entries[0].tables must be an array of acl_token / acl_policy / acl_role'],
+    ['an unknown op', { index: 3, ops: [{ type: 'frobnicate' }], tables: [] }, 'entries[0].ops[0].type must be put-/delete- token, policy, role, auth-method or binding-rule'],
+    ['an unknown table', { index: 3, ops: [], tables: ['acl_roles'] }, 'entries[0].tables must be an array of acl_token / acl_policy / acl_role / acl_auth_method / acl_binding_rule'],
     ['a malformed token', { index: 3, ops: [{ type: 'put-token', token: { AccessorID: 'x' } }], tables: [] }, 'entries[0].ops[0].token.Type must be "client" or "management"'],
   ])('refuses %s, naming the field', async (_what, entry, message) => {
     const { store } = await freshStore(external);

@@ -1,9 +1,20 @@
 import type { CommitEntry, EntryOp } from './commit-entry.js';
 import { InvalidArgumentError } from './errors.js';
-import { checkPolicy, checkRole, checkToken, samePolicy, sameRole, sameToken } from './object-shape.js';
+import {
+  checkAuthMethod,
+  checkBindingRule,
+  checkPolicy,
+  checkRole,
+  checkToken,
+  sameAuthMethod,
+  sameBindingRule,
+  samePolicy,
+  sameRole,
+  sameToken,
+} from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
-import type { ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
+import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 /**
  * The whole committed state of an external region log at one position (HA:
@@ -20,13 +31,17 @@ export interface CommittedSnapshot {
   readonly policies: readonly ACLPolicy[];
   /** Every role, with its final indexes from the log (absent = none, for older logs). */
   readonly roles?: readonly ACLRole[];
+  /** Every auth method (absent = none). */
+  readonly authMethods?: readonly ACLAuthMethod[];
+  /** Every binding rule (absent = none). */
+  readonly bindingRules?: readonly ACLBindingRule[];
   /** Index of the last bootstrap; 0 = never bootstrapped. */
   readonly bootstrapIndex: number;
   /** Authoritative index this follower region has applied; 0 = none. */
   readonly replicationCursor: number;
 }
 
-const TABLES: readonly TableName[] = ['acl_token', 'acl_policy', 'acl_role'];
+const TABLES: readonly TableName[] = ['acl_token', 'acl_policy', 'acl_role', 'acl_auth_method', 'acl_binding_rule'];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -97,6 +112,26 @@ export function checkCommittedEntry(view: ReadView, raw: unknown, field: string)
         if (typeof op['id'] !== 'string') throw new InvalidArgumentError(`${f}.id must be a string`);
         checked = { type: 'delete-role', id: op['id'] };
         break;
+      case 'put-auth-method': {
+        const method = checkAuthMethod(op['method'], `${f}.method`);
+        checkIndexes(method, index, `${f}.method`);
+        checked = { type: 'put-auth-method', method };
+        break;
+      }
+      case 'delete-auth-method':
+        if (typeof op['name'] !== 'string') throw new InvalidArgumentError(`${f}.name must be a string`);
+        checked = { type: 'delete-auth-method', name: op['name'] };
+        break;
+      case 'put-binding-rule': {
+        const rule = checkBindingRule(op['rule'], `${f}.rule`);
+        checkIndexes(rule, index, `${f}.rule`);
+        checked = { type: 'put-binding-rule', rule };
+        break;
+      }
+      case 'delete-binding-rule':
+        if (typeof op['id'] !== 'string') throw new InvalidArgumentError(`${f}.id must be a string`);
+        checked = { type: 'delete-binding-rule', id: op['id'] };
+        break;
       case 'delete-token':
         if (typeof op['accessor'] !== 'string') throw new InvalidArgumentError(`${f}.accessor must be a string`);
         checked = { type: 'delete-token', accessor: op['accessor'] };
@@ -106,14 +141,14 @@ export function checkCommittedEntry(view: ReadView, raw: unknown, field: string)
         checked = { type: 'delete-policy', name: op['name'] };
         break;
       default:
-        throw new InvalidArgumentError(`${f}.type must be put-token, delete-token, put-policy, delete-policy, put-role or delete-role`);
+        throw new InvalidArgumentError(`${f}.type must be put-/delete- token, policy, role, auth-method or binding-rule`);
     }
     staged.applyOp(checked);
     return checked;
   });
   const rawTables = raw['tables'] ?? [];
   if (!Array.isArray(rawTables) || !rawTables.every((t) => TABLES.includes(t as TableName))) {
-    throw new InvalidArgumentError(`${field}.tables must be an array of acl_token / acl_policy / acl_role`);
+    throw new InvalidArgumentError(`${field}.tables must be an array of ${TABLES.join(' / ')}`);
   }
   const entry: { -readonly [K in keyof CommitEntry]: CommitEntry[K] } = {
     index,
@@ -175,6 +210,8 @@ export function planSnapshot(view: ReadView, raw: CommittedSnapshot): CommitEntr
     roles.set(role.ID, role);
     roleNames.add(role.Name);
   });
+  const methods = keyedSnapshot(raw.authMethods, 'snapshot.authMethods', index, checkAuthMethod, (m) => m.Name);
+  const rules = keyedSnapshot(raw.bindingRules, 'snapshot.bindingRules', index, checkBindingRule, (r) => r.ID);
   const bootstrapIndex = counter(raw.bootstrapIndex, 'snapshot.bootstrapIndex');
   const replicationCursor = counter(raw.replicationCursor, 'snapshot.replicationCursor');
 
@@ -189,6 +226,20 @@ export function planSnapshot(view: ReadView, raw: CommittedSnapshot): CommitEntr
   view.forEachRole((r) => {
     if (!roles.has(r.ID)) ops.push({ type: 'delete-role', id: r.ID });
   });
+  view.forEachAuthMethod((m) => {
+    if (!methods.has(m.Name)) ops.push({ type: 'delete-auth-method', name: m.Name });
+  });
+  view.forEachBindingRule((r) => {
+    if (!rules.has(r.ID)) ops.push({ type: 'delete-binding-rule', id: r.ID });
+  });
+  for (const m of methods.values()) {
+    const have = view.authMethod(m.Name);
+    if (have === undefined || !sameAuthMethod(have, m) || !sameIndexes(have, m)) ops.push({ type: 'put-auth-method', method: m });
+  }
+  for (const r of rules.values()) {
+    const have = view.bindingRule(r.ID);
+    if (have === undefined || !sameBindingRule(have, r) || !sameIndexes(have, r)) ops.push({ type: 'put-binding-rule', rule: r });
+  }
   for (const t of tokens.values()) {
     const have = view.token(t.AccessorID);
     if (have === undefined || !sameToken(have, t) || !sameIndexes(have, t)) ops.push({ type: 'put-token', token: t });
@@ -202,6 +253,26 @@ export function planSnapshot(view: ReadView, raw: CommittedSnapshot): CommitEntr
     if (have === undefined || !sameRole(have, r) || !sameIndexes(have, r)) ops.push({ type: 'put-role', role: r });
   }
   return { index, ops, tables: [...TABLES], bootstrapIndex, replicationCursor };
+}
+
+/** Checks a snapshot's list of one object type: each object valid, each key once. */
+function keyedSnapshot<T extends { CreateIndex: number; ModifyIndex: number }>(
+  raw: unknown,
+  field: string,
+  index: number,
+  check: (v: unknown, f: string) => T,
+  keyOf: (o: T) => string,
+): Map<string, T> {
+  const list: unknown = raw ?? [];
+  if (!Array.isArray(list)) throw new InvalidArgumentError(`${field} must be an array`);
+  const out = new Map<string, T>();
+  list.forEach((v: unknown, i) => {
+    const o = check(v, `${field}[${i}]`);
+    checkIndexes(o, index, `${field}[${i}]`);
+    if (out.has(keyOf(o))) throw new InvalidArgumentError(`${field} has ${keyOf(o)} twice`);
+    out.set(keyOf(o), o);
+  });
+  return out;
 }
 
 function sameIndexes(

@@ -13,7 +13,8 @@ export type { Logger } from './logger.js';
 export { noopLogger } from './logger.js';
 export type { StoreMetrics } from './store-metrics.js';
 export { noopStoreMetrics } from './store-metrics.js';
-export { MAX_OBJECT_BYTES } from './object-shape.js';
+export { MAX_OBJECT_BYTES, checkAuthMethodConfig } from './object-shape.js';
+export { openAuthMethodRecord, sealedAuthMethodRecord } from './level-layout.js';
 export {
   BootstrapError,
   CommitFailedError,
@@ -32,6 +33,9 @@ export {
 } from './errors.js';
 export type { StateErrorCode } from './errors.js';
 export type {
+  ACLAuthMethod,
+  ACLAuthMethodConfig,
+  ACLBindingRule,
   ACLPolicy,
   ACLRole,
   ACLRolePolicyLink,

@@ -3,7 +3,7 @@ import { expiryKey } from './expiry-index.js';
 import type { ReadView } from './read-view.js';
 import { secretIndexKey, type SecretBox } from './secret-box.js';
 import { StagedView } from './staged-view.js';
-import type { ACLPolicy, ACLRole, ACLToken, Change, TableName } from './types.js';
+import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, Change, TableName } from './types.js';
 
 /**
  * On-disk layout of the embedded state machine: one LevelDB, UTF-8 string
@@ -16,6 +16,8 @@ import type { ACLPolicy, ACLRole, ACLToken, Change, TableName } from './types.js
  * | `s:<hex sha256(SecretID)>`           | AccessorID |
  * | `p:<Name>`                           | `ACLPolicy` |
  * | `r:<ID>`                             | `ACLRole` |
+ * | `a:<Name>`                           | `StoredAuthMethod` (client secret sealed) |
+ * | `b:<ID>`                             | `ACLBindingRule` |
  * | `l:["<policy>","<AccessorID>"]`      | 1 (policy → tokens index) |
  * | `e:<expiryKey>:<AccessorID>`         | 1 (expiry index, fixed-width time key) |
  * | `f:<index, 16 digits>:<seq, 8 digits>` | `Change` (change feed) |
@@ -29,6 +31,8 @@ export const PREFIX = {
   secret: 's:',
   policy: 'p:',
   role: 'r:',
+  authMethod: 'a:',
+  bindingRule: 'b:',
   link: 'l:',
   expiry: 'e:',
   feed: 'f:',
@@ -68,6 +72,8 @@ export const tokenKey = (accessor: string): string => PREFIX.token + accessor;
 export const secretKey = (secret: string): string => PREFIX.secret + secretIndexKey(secret);
 export const policyKey = (name: string): string => PREFIX.policy + name;
 export const roleKey = (id: string): string => PREFIX.role + id;
+export const authMethodKey = (name: string): string => PREFIX.authMethod + name;
+export const bindingRuleKey = (id: string): string => PREFIX.bindingRule + id;
 export const linkKey = (policy: string, accessor: string): string => PREFIX.link + JSON.stringify([policy, accessor]);
 export const expiryIndexKey = (time: string, accessor: string): string => `${PREFIX.expiry}${expiryKey(time)}:${accessor}`;
 export const feedKey = (index: number, seq: number): string =>
@@ -81,7 +87,51 @@ export type StoredPolicy = ACLPolicy & { readonly Mac: string };
 export type StoredRole = ACLRole & { readonly Mac: string };
 
 /** The word for one record of a table, in log lines and errors. */
-export const RECORD_NOUN: Readonly<Record<TableName, string>> = { acl_token: 'token', acl_policy: 'policy', acl_role: 'role' };
+export const RECORD_NOUN: Readonly<Record<TableName, string>> = {
+  acl_token: 'token',
+  acl_policy: 'policy',
+  acl_role: 'role',
+  acl_auth_method: 'auth method',
+  acl_binding_rule: 'binding rule',
+};
+
+/**
+ * An auth method as stored (LevelDB and etcd): `Config.OIDCClientSecret`
+ * emptied and sealed into `SealedOIDCClientSecret` (AES-GCM, bound to the
+ * method's name), and the record's MAC.
+ */
+export type StoredAuthMethod = ACLAuthMethod & { readonly SealedOIDCClientSecret?: string; readonly Mac: string };
+/** A binding rule as stored: with its MAC. */
+export type StoredBindingRule = ACLBindingRule & { readonly Mac: string };
+
+/** The AAD context an auth method's client secret is sealed under. */
+const authMethodContext = (name: string): string => `auth-method:${name}`;
+
+/**
+ * The record of an auth method with its client secret sealed (no MAC):
+ * `fields` are merged in first (the etcd layout leaves the indexes out).
+ */
+export function sealedAuthMethodRecord(method: ACLAuthMethod, box: SecretBox): Record<string, unknown> {
+  const secret = method.Config.OIDCClientSecret;
+  return {
+    ...method,
+    Config: { ...method.Config, OIDCClientSecret: '' },
+    ...(secret === '' ? {} : { SealedOIDCClientSecret: box.seal(secret, authMethodContext(method.Name)) }),
+  };
+}
+
+/**
+ * The inverse of `sealedAuthMethodRecord` (after the MAC was checked): the
+ * record with its client secret opened.
+ * @throws Error when the sealed secret does not open under this key.
+ */
+export function openAuthMethodRecord(record: Record<string, unknown>, name: string, box: SecretBox): Record<string, unknown> {
+  const { SealedOIDCClientSecret, ...rest } = record;
+  if (SealedOIDCClientSecret === undefined) return rest;
+  const secret = box.open(String(SealedOIDCClientSecret), authMethodContext(name));
+  const config = typeof rest['Config'] === 'object' && rest['Config'] !== null ? rest['Config'] : {};
+  return { ...rest, Config: { ...config, OIDCClientSecret: secret } };
+}
 
 /** One LevelDB batch operation (JSON value encoding). */
 export type LevelOp = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
@@ -100,6 +150,17 @@ export function signPolicy(policy: ACLPolicy, box: SecretBox): StoredPolicy {
 /** A role with its MAC, as written to disk. */
 export function signRole(role: ACLRole, box: SecretBox): StoredRole {
   return { ...role, Mac: box.records.sign('role', role.ID, role as unknown as Record<string, unknown>) };
+}
+
+/** An auth method as written to disk: client secret sealed, with its MAC. */
+export function sealAuthMethod(method: ACLAuthMethod, box: SecretBox): StoredAuthMethod {
+  const record = sealedAuthMethodRecord(method, box);
+  return { ...(record as unknown as ACLAuthMethod), Mac: box.records.sign('auth_method', method.Name, record) };
+}
+
+/** A binding rule with its MAC, as written to disk. */
+export function signBindingRule(rule: ACLBindingRule, box: SecretBox): StoredBindingRule {
+  return { ...rule, Mac: box.records.sign('binding_rule', rule.ID, rule as unknown as Record<string, unknown>) };
 }
 
 /** Secondary-index keys of one token (secret hash, policy links, expiry). */
@@ -174,6 +235,24 @@ export function encodeEntries(
           if (stage.role(op.id) === undefined) break;
           ops.push({ type: 'del', key: roleKey(op.id) });
           entryChanges.push({ index: entry.index, table: 'acl_role', op: 'delete', key: op.id, global: true });
+          break;
+        case 'put-auth-method':
+          ops.push({ type: 'put', key: authMethodKey(op.method.Name), value: sealAuthMethod(op.method, box) });
+          entryChanges.push({ index: entry.index, table: 'acl_auth_method', op: 'upsert', key: op.method.Name, global: true });
+          break;
+        case 'delete-auth-method':
+          if (stage.authMethod(op.name) === undefined) break;
+          ops.push({ type: 'del', key: authMethodKey(op.name) });
+          entryChanges.push({ index: entry.index, table: 'acl_auth_method', op: 'delete', key: op.name, global: true });
+          break;
+        case 'put-binding-rule':
+          ops.push({ type: 'put', key: bindingRuleKey(op.rule.ID), value: signBindingRule(op.rule, box) });
+          entryChanges.push({ index: entry.index, table: 'acl_binding_rule', op: 'upsert', key: op.rule.ID, global: true });
+          break;
+        case 'delete-binding-rule':
+          if (stage.bindingRule(op.id) === undefined) break;
+          ops.push({ type: 'del', key: bindingRuleKey(op.id) });
+          entryChanges.push({ index: entry.index, table: 'acl_binding_rule', op: 'delete', key: op.id, global: true });
           break;
       }
       stage.applyOp(op);

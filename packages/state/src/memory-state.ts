@@ -3,7 +3,7 @@ import type { CommitEntry } from './commit-entry.js';
 import { ExpiryIndex, expiryKey } from './expiry-index.js';
 import type { ReadView } from './read-view.js';
 import { SortedTokens } from './sorted-tokens.js';
-import type { ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
+import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 function byCreate(a: ACLToken, b: ACLToken): number {
   if (a.CreateIndex !== b.CreateIndex) return a.CreateIndex - b.CreateIndex;
@@ -25,7 +25,13 @@ export class MemoryState implements ReadView {
   index = 0;
   bootstrapIndex = 0;
   replicationCursor = 0;
-  readonly tableIndexes: Record<TableName, number> = { acl_token: 0, acl_policy: 0, acl_role: 0 };
+  readonly tableIndexes: Record<TableName, number> = {
+    acl_token: 0,
+    acl_policy: 0,
+    acl_role: 0,
+    acl_auth_method: 0,
+    acl_binding_rule: 0,
+  };
   readonly tokens = new Map<string, ACLToken>();
   /** SecretID → token: token resolution is one Map lookup. */
   readonly secrets = new Map<string, ACLToken>();
@@ -36,11 +42,17 @@ export class MemoryState implements ReadView {
   readonly roles = new Map<string, ACLRole>();
   /** Role name → ID (names are unique). */
   readonly roleNames = new Map<string, string>();
+  /** Auth methods by Name. */
+  readonly authMethods = new Map<string, ACLAuthMethod>();
+  /** Binding rules by ID. */
+  readonly bindingRules = new Map<string, ACLBindingRule>();
 
   readonly #tokensByCreate = new SortedTokens(byCreate);
   readonly #tokensByAccessor = new SortedTokens(byAccessor);
   #policiesByName: readonly ACLPolicy[] | undefined;
   #rolesById: readonly ACLRole[] | undefined;
+  #methodsByName: readonly ACLAuthMethod[] | undefined;
+  #rulesById: readonly ACLBindingRule[] | undefined;
   #digest: string | undefined;
 
   token(accessor: string): ACLToken | undefined {
@@ -83,6 +95,46 @@ export class MemoryState implements ReadView {
     this.roles.delete(id);
     if (this.roleNames.get(prev.Name) === id) this.roleNames.delete(prev.Name);
     this.#rolesById = undefined;
+    this.#digest = undefined;
+  }
+
+  authMethod(name: string): ACLAuthMethod | undefined {
+    return this.authMethods.get(name);
+  }
+
+  forEachAuthMethod(fn: (method: ACLAuthMethod) => void): void {
+    for (const m of this.authMethods.values()) fn(m);
+  }
+
+  bindingRule(id: string): ACLBindingRule | undefined {
+    return this.bindingRules.get(id);
+  }
+
+  forEachBindingRule(fn: (rule: ACLBindingRule) => void): void {
+    for (const r of this.bindingRules.values()) fn(r);
+  }
+
+  putAuthMethod(method: ACLAuthMethod): void {
+    this.authMethods.set(method.Name, method);
+    this.#methodsByName = undefined;
+    this.#digest = undefined;
+  }
+
+  deleteAuthMethod(name: string): void {
+    if (!this.authMethods.delete(name)) return;
+    this.#methodsByName = undefined;
+    this.#digest = undefined;
+  }
+
+  putBindingRule(rule: ACLBindingRule): void {
+    this.bindingRules.set(rule.ID, rule);
+    this.#rulesById = undefined;
+    this.#digest = undefined;
+  }
+
+  deleteBindingRule(id: string): void {
+    if (!this.bindingRules.delete(id)) return;
+    this.#rulesById = undefined;
     this.#digest = undefined;
   }
 
@@ -150,6 +202,18 @@ export class MemoryState implements ReadView {
         case 'delete-role':
           this.deleteRole(op.id);
           break;
+        case 'put-auth-method':
+          this.putAuthMethod(op.method);
+          break;
+        case 'delete-auth-method':
+          this.deleteAuthMethod(op.name);
+          break;
+        case 'put-binding-rule':
+          this.putBindingRule(op.rule);
+          break;
+        case 'delete-binding-rule':
+          this.deleteBindingRule(op.id);
+          break;
       }
     }
     this.index = Math.max(this.index, entry.index);
@@ -196,9 +260,21 @@ export class MemoryState implements ReadView {
     return (this.#rolesById ??= [...this.roles.values()].sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0)));
   }
 
+  /** All auth methods by Name (Nomad's ID index order). */
+  authMethodsByName(): readonly ACLAuthMethod[] {
+    return (this.#methodsByName ??= [...this.authMethods.values()].sort((a, b) =>
+      a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0,
+    ));
+  }
+
+  /** All binding rules by ID. */
+  bindingRulesById(): readonly ACLBindingRule[] {
+    return (this.#rulesById ??= [...this.bindingRules.values()].sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0)));
+  }
+
   /**
    * SHA-256 (hex) over every global token's AccessorID and Hash and every
-   * policy's Name and Hash and every role's ID and Hash, each sorted by key, with separators so no two
+   * policy's Name and Hash and every role's ID and Hash (and every auth method's Name and binding rule's ID with their Hash), each sorted by key, with separators so no two
    * different sets can encode alike. Region indexes are left out, so an
    * authoritative region and an in-sync follower compute the same value.
    */
@@ -210,6 +286,8 @@ export class MemoryState implements ReadView {
     }
     for (const p of this.policiesByName()) h.update(`p\u0000${p.Name}\u0000${p.Hash}\n`);
     for (const r of this.rolesById()) h.update(`r\u0000${r.ID}\u0000${r.Hash}\n`);
+    for (const m of this.authMethodsByName()) h.update(`a\u0000${m.Name}\u0000${m.Hash}\n`);
+    for (const b of this.bindingRulesById()) h.update(`b\u0000${b.ID}\u0000${b.Hash}\n`);
     return (this.#digest = h.digest('hex'));
   }
 }

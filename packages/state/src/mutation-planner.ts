@@ -1,6 +1,18 @@
 import type { CommitEntry, EntryOp } from './commit-entry.js';
 import { BootstrapError, ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
-import { assertObjectSize, checkPolicy, checkRole, checkToken, makePolicy, makeRole, makeToken } from './object-shape.js';
+import {
+  assertObjectSize,
+  checkAuthMethod,
+  checkBindingRule,
+  checkPolicy,
+  checkRole,
+  checkToken,
+  makeAuthMethod,
+  makeBindingRule,
+  makePolicy,
+  makeRole,
+  makeToken,
+} from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
 import type { ACLToken, Mutation } from './types.js';
@@ -30,11 +42,19 @@ export function planMutation(view: ReadView, mutation: Mutation, index: number):
       return planRoleUpsert(view, mutation.roles, index, mutation.mode);
     case 'role-delete':
       return planRoleDelete(view, mutation.ids, index);
+    case 'auth-method-upsert':
+      return planAuthMethodUpsert(view, mutation.methods, index, mutation.mode);
+    case 'auth-method-delete':
+      return planAuthMethodDelete(view, mutation.names, index);
+    case 'binding-rule-upsert':
+      return planBindingRuleUpsert(view, mutation.rules, index, mutation.mode);
+    case 'binding-rule-delete':
+      return planBindingRuleDelete(view, mutation.ids, index);
     case 'bootstrap':
       return planBootstrap(view, mutation.token, mutation.resetIndex, index);
     default:
       throw new InvalidArgumentError(
-        `mutation.type must be one of token-upsert, token-delete, policy-upsert, policy-delete, role-upsert, role-delete, bootstrap`,
+        `mutation.type must be one of token-upsert, token-delete, policy-upsert, policy-delete, role-upsert, role-delete, auth-method-upsert, auth-method-delete, binding-rule-upsert, binding-rule-delete, bootstrap`,
       );
   }
 }
@@ -190,6 +210,97 @@ function planRoleDelete(view: ReadView, ids: unknown, index: number): CommitEntr
   // Nomad's deleteACLRoleByIDTxn: any unknown ID fails the whole delete.
   if (missing.length > 0) throw new NotFoundError('ACL role not found', missing);
   return { index, ops: unique.map((id) => ({ type: 'delete-role', id }) as const), tables: ['acl_role'] };
+}
+
+/** Unique strings of a non-empty array, in order. */
+function uniqueStrings(values: unknown, field: string): string[] {
+  const unique: string[] = [];
+  nonEmptyArray(values, field).forEach((v, i) => {
+    if (typeof v !== 'string') throw new InvalidArgumentError(`${field}[${i}] must be a string`);
+    if (!unique.includes(v)) unique.push(v);
+  });
+  return unique;
+}
+
+/**
+ * Nomad's UpsertACLAuthMethods state rules, inside the serialized commit:
+ * at most one `Default` method per type (a racing second default is
+ * refused here even if both passed the server's check), CreateIndex and
+ * CreateTime kept on update.
+ */
+function planAuthMethodUpsert(view: ReadView, methods: unknown, index: number, mode: 'create' | 'update' | undefined): CommitEntry {
+  const given = nonEmptyArray(methods, 'mutation.methods');
+  const staged = new StagedView(view);
+  const ops: EntryOp[] = [];
+  given.forEach((raw, i) => {
+    const m = checkAuthMethod(raw, `mutation.methods[${i}]`);
+    const existing = staged.authMethod(m.Name);
+    if (mode === 'update' && existing === undefined) throw new NotFoundError(`cannot find auth method ${m.Name}`, [m.Name]);
+    if (mode === 'create' && existing !== undefined) throw new ConflictError(`auth method ${m.Name} already exists`);
+    if (m.Default) {
+      let other: string | undefined;
+      staged.forEachAuthMethod((o) => {
+        if (o.Default && o.Type === m.Type && o.Name !== m.Name) other = o.Name;
+      });
+      if (other !== undefined) throw new InvalidArgumentError(`default method already exists: ${other}`);
+    }
+    const method = makeAuthMethod({
+      ...m,
+      CreateTime: existing?.CreateTime ?? m.CreateTime,
+      CreateIndex: existing?.CreateIndex ?? index,
+      ModifyIndex: index,
+      SourceIndex: 0,
+    });
+    assertObjectSize(method, `auth method ${method.Name}`);
+    const op: EntryOp = { type: 'put-auth-method', method };
+    staged.applyOp(op);
+    ops.push(op);
+  });
+  return { index, ops, tables: ['acl_auth_method'] };
+}
+
+function planAuthMethodDelete(view: ReadView, names: unknown, index: number): CommitEntry {
+  const unique = uniqueStrings(names, 'mutation.names');
+  const missing = unique.filter((n) => view.authMethod(n) === undefined);
+  // Nomad's deleteACLAuthMethodTxn: any unknown name fails the whole delete.
+  // Its binding rules stay (as in Nomad); they match nothing without it.
+  if (missing.length > 0) throw new NotFoundError('ACL auth method not found', missing);
+  return { index, ops: unique.map((name) => ({ type: 'delete-auth-method', name }) as const), tables: ['acl_auth_method'] };
+}
+
+/** Nomad's UpsertACLBindingRules: the auth method must exist when the rule is written (checked in the commit). */
+function planBindingRuleUpsert(view: ReadView, rules: unknown, index: number, mode: 'create' | 'update' | undefined): CommitEntry {
+  const given = nonEmptyArray(rules, 'mutation.rules');
+  const staged = new StagedView(view);
+  const ops: EntryOp[] = [];
+  given.forEach((raw, i) => {
+    const r = checkBindingRule(raw, `mutation.rules[${i}]`);
+    const existing = staged.bindingRule(r.ID);
+    if (mode === 'update' && existing === undefined) throw new NotFoundError(`cannot find binding rule ${r.ID}`, [r.ID]);
+    if (mode === 'create' && existing !== undefined) throw new ConflictError(`binding rule ${r.ID} already exists`);
+    if (mode !== undefined && staged.authMethod(r.AuthMethod) === undefined) {
+      throw new InvalidArgumentError(`ACL auth method ${r.AuthMethod} not found`);
+    }
+    const rule = makeBindingRule({
+      ...r,
+      CreateTime: existing?.CreateTime ?? r.CreateTime,
+      CreateIndex: existing?.CreateIndex ?? index,
+      ModifyIndex: index,
+      SourceIndex: 0,
+    });
+    assertObjectSize(rule, `binding rule ${rule.ID}`);
+    const op: EntryOp = { type: 'put-binding-rule', rule };
+    staged.applyOp(op);
+    ops.push(op);
+  });
+  return { index, ops, tables: ['acl_binding_rule'] };
+}
+
+function planBindingRuleDelete(view: ReadView, ids: unknown, index: number): CommitEntry {
+  const unique = uniqueStrings(ids, 'mutation.ids');
+  const missing = unique.filter((id) => view.bindingRule(id) === undefined);
+  if (missing.length > 0) throw new NotFoundError('ACL binding rule not found', missing);
+  return { index, ops: unique.map((id) => ({ type: 'delete-binding-rule', id }) as const), tables: ['acl_binding_rule'] };
 }
 
 function planBootstrap(

@@ -1,5 +1,16 @@
 import { InvalidArgumentError, ValueTooLargeError } from './errors.js';
-import type { ACLPolicy, ACLRole, ACLRolePolicyLink, ACLToken, ACLTokenRoleLink, JobACL } from './types.js';
+import { canonicalJson } from './record-mac.js';
+import type {
+  ACLAuthMethod,
+  ACLAuthMethodConfig,
+  ACLBindingRule,
+  ACLPolicy,
+  ACLRole,
+  ACLRolePolicyLink,
+  ACLToken,
+  ACLTokenRoleLink,
+  JobACL,
+} from './types.js';
 
 /** Largest JSON encoding of one stored object, in bytes (1 MiB). */
 export const MAX_OBJECT_BYTES = 1024 * 1024;
@@ -213,7 +224,7 @@ export function makePolicy(p: ACLPolicy): ACLPolicy {
  * Refuses an object whose JSON exceeds `MAX_OBJECT_BYTES`. `what` names it
  * publicly (`token <accessor>`, `policy <name>`), never by secret.
  */
-export function assertObjectSize(obj: ACLToken | ACLPolicy | ACLRole, what: string): void {
+export function assertObjectSize(obj: ACLToken | ACLPolicy | ACLRole | ACLAuthMethod | ACLBindingRule, what: string): void {
   const bytes = Buffer.byteLength(JSON.stringify(obj), 'utf8');
   if (bytes > MAX_OBJECT_BYTES) {
     throw new ValueTooLargeError(`${what} is too large: ${bytes} bytes (limit ${MAX_OBJECT_BYTES})`);
@@ -261,4 +272,174 @@ function samePolicies(a: readonly string[] | null, b: readonly string[] | null):
 function sameRoleLinks(a: readonly ACLTokenRoleLink[] | null, b: readonly ACLTokenRoleLink[] | null): boolean {
   if (a === null || b === null) return a === b;
   return a.length === b.length && a.every((l, i) => l.ID === b[i]?.ID && l.Name === b[i]?.Name);
+}
+
+function strList(o: Record<string, unknown>, key: string, field: string): readonly string[] {
+  const v = o[key];
+  if (v === undefined || v === null) return Object.freeze([]);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+    throw new InvalidArgumentError(`${field}.${key} must be an array of strings`);
+  }
+  return Object.freeze([...(v as string[])]);
+}
+
+function strMap(o: Record<string, unknown>, key: string, field: string): Readonly<Record<string, string>> {
+  const v = o[key];
+  if (v === undefined || v === null) return Object.freeze({});
+  if (!isRecord(v) || !Object.values(v).every((x) => typeof x === 'string')) {
+    throw new InvalidArgumentError(`${field}.${key} must be an object of strings`);
+  }
+  // Sorted keys: a stable shape whatever order the writer used.
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(v).sort()) out[k] = v[k] as string;
+  return Object.freeze(out);
+}
+
+function optStr(o: Record<string, unknown>, key: string, field: string): string {
+  const v = o[key];
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string') throw new InvalidArgumentError(`${field}.${key} must be a string`);
+  return v;
+}
+
+function nanos(o: Record<string, unknown>, key: string, field: string): number {
+  const v = o[key];
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw new InvalidArgumentError(`${field}.${key} must be a non-negative integer (nanoseconds)`);
+  }
+  return v;
+}
+
+/** Checks an auth method's `Config` and returns a normalized, frozen copy (every field present). */
+export function checkAuthMethodConfig(value: unknown, field: string): ACLAuthMethodConfig {
+  const c = value === undefined || value === null ? {} : value;
+  if (!isRecord(c)) throw new InvalidArgumentError(`${field} must be an object`);
+  const disable = c['OIDCDisableUserInfo'] ?? false;
+  if (typeof disable !== 'boolean') throw new InvalidArgumentError(`${field}.OIDCDisableUserInfo must be a boolean`);
+  return Object.freeze({
+    JWTValidationPubKeys: strList(c, 'JWTValidationPubKeys', field),
+    JWKSURL: optStr(c, 'JWKSURL', field),
+    JWKSCACert: optStr(c, 'JWKSCACert', field),
+    OIDCDiscoveryURL: optStr(c, 'OIDCDiscoveryURL', field),
+    OIDCClientID: optStr(c, 'OIDCClientID', field),
+    OIDCClientSecret: optStr(c, 'OIDCClientSecret', field),
+    OIDCScopes: strList(c, 'OIDCScopes', field),
+    OIDCDisableUserInfo: disable,
+    BoundAudiences: strList(c, 'BoundAudiences', field),
+    BoundIssuer: strList(c, 'BoundIssuer', field),
+    AllowedRedirectURIs: strList(c, 'AllowedRedirectURIs', field),
+    DiscoveryCaPem: strList(c, 'DiscoveryCaPem', field),
+    SigningAlgs: strList(c, 'SigningAlgs', field),
+    ExpirationLeeway: nanos(c, 'ExpirationLeeway', field),
+    NotBeforeLeeway: nanos(c, 'NotBeforeLeeway', field),
+    ClockSkewLeeway: nanos(c, 'ClockSkewLeeway', field),
+    ClaimMappings: strMap(c, 'ClaimMappings', field),
+    ListClaimMappings: strMap(c, 'ListClaimMappings', field),
+  });
+}
+
+/**
+ * Same as `checkToken`, for auth methods: the shape only (the server checks
+ * Nomad's rules: name, type, locality, TTL bounds, config per type).
+ */
+export function checkAuthMethod(value: unknown, field: string): ACLAuthMethod {
+  if (!isRecord(value)) throw new InvalidArgumentError(`${field} must be an object`);
+  if (typeof value['Default'] !== 'boolean') throw new InvalidArgumentError(`${field}.Default must be a boolean`);
+  const sourceIndex = index(value, 'SourceIndex', field);
+  return makeAuthMethod({
+    Name: str(value, 'Name', field, true),
+    Type: str(value, 'Type', field, true),
+    TokenLocality: str(value, 'TokenLocality', field),
+    MaxTokenTTL: nanos(value, 'MaxTokenTTL', field),
+    TokenNameFormat: optStr(value, 'TokenNameFormat', field),
+    DisplayName: optStr(value, 'DisplayName', field),
+    Default: value['Default'],
+    Config: checkAuthMethodConfig(value['Config'], `${field}.Config`),
+    Hash: str(value, 'Hash', field),
+    CreateTime: str(value, 'CreateTime', field),
+    ModifyTime: str(value, 'ModifyTime', field),
+    CreateIndex: index(value, 'CreateIndex', field),
+    ModifyIndex: index(value, 'ModifyIndex', field),
+    ...(sourceIndex > 0 ? { SourceIndex: sourceIndex } : {}),
+  });
+}
+
+/** Builds the frozen auth method the store keeps (Nomad's field order). */
+export function makeAuthMethod(m: ACLAuthMethod): ACLAuthMethod {
+  return Object.freeze({
+    Name: m.Name,
+    Type: m.Type,
+    TokenLocality: m.TokenLocality,
+    MaxTokenTTL: m.MaxTokenTTL,
+    TokenNameFormat: m.TokenNameFormat,
+    DisplayName: m.DisplayName,
+    Default: m.Default,
+    Config: checkAuthMethodConfig(m.Config, 'Config'),
+    Hash: m.Hash,
+    CreateTime: m.CreateTime,
+    ModifyTime: m.ModifyTime,
+    CreateIndex: m.CreateIndex,
+    ModifyIndex: m.ModifyIndex,
+    ...(m.SourceIndex !== undefined && m.SourceIndex > 0 ? { SourceIndex: m.SourceIndex } : {}),
+  });
+}
+
+/** True when two auth methods are equal in everything but their region indexes (the client secret included). */
+export function sameAuthMethod(a: ACLAuthMethod, b: ACLAuthMethod): boolean {
+  const strip = ({ CreateIndex: _c, ModifyIndex: _m, SourceIndex: _s, ...rest }: ACLAuthMethod): unknown => rest;
+  return canonicalJson(strip(a)) === canonicalJson(strip(b));
+}
+
+/** Same as `checkToken`, for binding rules (the server checks Nomad's rules). */
+export function checkBindingRule(value: unknown, field: string): ACLBindingRule {
+  if (!isRecord(value)) throw new InvalidArgumentError(`${field} must be an object`);
+  const sourceIndex = index(value, 'SourceIndex', field);
+  return makeBindingRule({
+    ID: str(value, 'ID', field, true),
+    Description: optStr(value, 'Description', field),
+    AuthMethod: str(value, 'AuthMethod', field, true),
+    Selector: optStr(value, 'Selector', field),
+    BindType: str(value, 'BindType', field, true),
+    BindName: optStr(value, 'BindName', field),
+    Hash: str(value, 'Hash', field),
+    CreateTime: str(value, 'CreateTime', field),
+    ModifyTime: str(value, 'ModifyTime', field),
+    CreateIndex: index(value, 'CreateIndex', field),
+    ModifyIndex: index(value, 'ModifyIndex', field),
+    ...(sourceIndex > 0 ? { SourceIndex: sourceIndex } : {}),
+  });
+}
+
+/** Builds the frozen binding rule the store keeps (Nomad's field order). */
+export function makeBindingRule(r: ACLBindingRule): ACLBindingRule {
+  return Object.freeze({
+    ID: r.ID,
+    Description: r.Description,
+    AuthMethod: r.AuthMethod,
+    Selector: r.Selector,
+    BindType: r.BindType,
+    BindName: r.BindName,
+    Hash: r.Hash,
+    CreateTime: r.CreateTime,
+    ModifyTime: r.ModifyTime,
+    CreateIndex: r.CreateIndex,
+    ModifyIndex: r.ModifyIndex,
+    ...(r.SourceIndex !== undefined && r.SourceIndex > 0 ? { SourceIndex: r.SourceIndex } : {}),
+  });
+}
+
+/** True when two binding rules are equal in everything but their region indexes. */
+export function sameBindingRule(a: ACLBindingRule, b: ACLBindingRule): boolean {
+  return (
+    a.ID === b.ID &&
+    a.Description === b.Description &&
+    a.AuthMethod === b.AuthMethod &&
+    a.Selector === b.Selector &&
+    a.BindType === b.BindType &&
+    a.BindName === b.BindName &&
+    a.Hash === b.Hash &&
+    a.CreateTime === b.CreateTime &&
+    a.ModifyTime === b.ModifyTime
+  );
 }

@@ -1,4 +1,4 @@
-import type { ACLPolicy, ACLRole, ACLToken } from './types.js';
+import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken } from './types.js';
 
 /**
  * What planners may read: the committed state, or a staged view on top of it
@@ -18,4 +18,8 @@ export interface ReadView {
   role(id: string): ACLRole | undefined;
   roleByName(name: string): ACLRole | undefined;
   forEachRole(fn: (role: ACLRole) => void): void;
+  authMethod(name: string): ACLAuthMethod | undefined;
+  forEachAuthMethod(fn: (method: ACLAuthMethod) => void): void;
+  bindingRule(id: string): ACLBindingRule | undefined;
+  forEachBindingRule(fn: (rule: ACLBindingRule) => void): void;
 }

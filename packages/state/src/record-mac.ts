@@ -1,7 +1,7 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
 /** Which kind of record a MAC covers; part of the MAC input, so a token can never pass as a policy. */
-export type RecordKind = 'token' | 'policy' | 'role';
+export type RecordKind = 'token' | 'policy' | 'role' | 'auth_method' | 'binding_rule';
 
 /**
  * Authenticates stored token and policy records with HMAC-SHA256 under a key

@@ -3,19 +3,25 @@ import { InvalidArgumentError } from './errors.js';
 import type { Logger } from './logger.js';
 import {
   assertObjectSize,
+  checkAuthMethod,
+  checkBindingRule,
   checkPolicy,
   checkRole,
   checkToken,
+  makeAuthMethod,
+  makeBindingRule,
   makePolicy,
   makeRole,
   makeToken,
+  sameAuthMethod,
+  sameBindingRule,
   samePolicy,
   sameRole,
   sameToken,
 } from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
-import type { ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
+import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 /**
  * A batch of global changes from the authoritative region, applied by a
@@ -39,9 +45,17 @@ export interface ReplicatedBatch {
   readonly upsertRoles?: readonly ACLRole[];
   /** IDs of deleted roles; unknown ones are ignored (absent = none). */
   readonly deleteRoles?: readonly string[];
+  /** Auth methods as stored upstream, client secret in clear (absent = none). */
+  readonly upsertAuthMethods?: readonly ACLAuthMethod[];
+  /** Names of deleted auth methods; unknown ones are ignored (absent = none). */
+  readonly deleteAuthMethods?: readonly string[];
+  /** Binding rules as stored upstream (absent = none). */
+  readonly upsertBindingRules?: readonly ACLBindingRule[];
+  /** IDs of deleted binding rules; unknown ones are ignored (absent = none). */
+  readonly deleteBindingRules?: readonly string[];
   /**
    * `true`: the batch is a full snapshot of the authoritative region's global
-   * state, and every global token, policy and role not in it is deleted here.
+   * state, and every global token, policy, role, auth method and binding rule not in it is deleted here.
    * @default false
    */
   readonly reset?: boolean;
@@ -106,6 +120,19 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
     roles.set(r.ID, r);
   });
 
+  const deleteMethods = stringArray(batch.deleteAuthMethods ?? [], 'batch.deleteAuthMethods');
+  const methods = new Map<string, ACLAuthMethod>();
+  objectArray(batch.upsertAuthMethods ?? [], 'batch.upsertAuthMethods').forEach((raw, i) => {
+    const m = checkAuthMethod(raw, `batch.upsertAuthMethods[${i}]`);
+    methods.set(m.Name, m);
+  });
+  const deleteRules = stringArray(batch.deleteBindingRules ?? [], 'batch.deleteBindingRules');
+  const rules = new Map<string, ACLBindingRule>();
+  objectArray(batch.upsertBindingRules ?? [], 'batch.upsertBindingRules').forEach((raw, i) => {
+    const r = checkBindingRule(raw, `batch.upsertBindingRules[${i}]`);
+    rules.set(r.ID, r);
+  });
+
   const staged = new StagedView(view);
   const ops: EntryOp[] = [];
   const push = (op: EntryOp): void => {
@@ -128,6 +155,12 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
   }
   for (const id of new Set(deleteRoles)) {
     if (staged.role(id) !== undefined) push({ type: 'delete-role', id });
+  }
+  for (const name of new Set(deleteMethods)) {
+    if (staged.authMethod(name) !== undefined) push({ type: 'delete-auth-method', name });
+  }
+  for (const id of new Set(deleteRules)) {
+    if (staged.bindingRule(id) !== undefined) push({ type: 'delete-binding-rule', id });
   }
 
   for (const t of tokens.values()) {
@@ -190,6 +223,33 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
     push({ type: 'put-role', role });
   }
 
+  // Upstream enforced its rules (one default per type, the rule's method
+  // existing when written): copies are taken as they are.
+  for (const m of methods.values()) {
+    const existing = staged.authMethod(m.Name);
+    if (existing !== undefined && sameAuthMethod(existing, m)) continue;
+    const method = makeAuthMethod({
+      ...m,
+      CreateIndex: existing?.CreateIndex ?? index,
+      ModifyIndex: index,
+      SourceIndex: sourceOf(m.ModifyIndex),
+    });
+    assertObjectSize(method, `auth method ${method.Name}`);
+    push({ type: 'put-auth-method', method });
+  }
+  for (const r of rules.values()) {
+    const existing = staged.bindingRule(r.ID);
+    if (existing !== undefined && sameBindingRule(existing, r)) continue;
+    const rule = makeBindingRule({
+      ...r,
+      CreateIndex: existing?.CreateIndex ?? index,
+      ModifyIndex: index,
+      SourceIndex: sourceOf(r.ModifyIndex),
+    });
+    assertObjectSize(rule, `binding rule ${rule.ID}`);
+    push({ type: 'put-binding-rule', rule });
+  }
+
   if (reset) {
     const goneTokens: string[] = [];
     staged.forEachToken((t) => {
@@ -206,6 +266,16 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
     for (const accessor of goneTokens) push({ type: 'delete-token', accessor });
     for (const name of gonePolicies) push({ type: 'delete-policy', name });
     for (const id of goneRoles) push({ type: 'delete-role', id });
+    const goneMethods: string[] = [];
+    staged.forEachAuthMethod((m) => {
+      if (!methods.has(m.Name)) goneMethods.push(m.Name);
+    });
+    const goneRules: string[] = [];
+    staged.forEachBindingRule((r) => {
+      if (!rules.has(r.ID)) goneRules.push(r.ID);
+    });
+    for (const name of goneMethods) push({ type: 'delete-auth-method', name });
+    for (const id of goneRules) push({ type: 'delete-binding-rule', id });
   }
 
   if (ops.length === 0) {
@@ -228,5 +298,11 @@ function tableOf(op: EntryOp): TableName {
     case 'put-role':
     case 'delete-role':
       return 'acl_role';
+    case 'put-auth-method':
+    case 'delete-auth-method':
+      return 'acl_auth_method';
+    case 'put-binding-rule':
+    case 'delete-binding-rule':
+      return 'acl_binding_rule';
   }
 }

@@ -1,6 +1,6 @@
 import type { CommitEntry, EntryOp } from './commit-entry.js';
 import type { ReadView } from './read-view.js';
-import type { ACLPolicy, ACLRole, ACLToken } from './types.js';
+import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken } from './types.js';
 
 /**
  * A copy-on-write overlay over another view. Group commit plans each queued
@@ -16,6 +16,8 @@ export class StagedView implements ReadView {
   readonly #secrets = new Map<string, string | null>();
   readonly #policies = new Map<string, ACLPolicy | null>();
   readonly #roles = new Map<string, ACLRole | null>();
+  readonly #methods = new Map<string, ACLAuthMethod | null>();
+  readonly #rules = new Map<string, ACLBindingRule | null>();
   #index: number | undefined;
   #bootstrapIndex: number | undefined;
   #replicationCursor: number | undefined;
@@ -74,6 +76,32 @@ export class StagedView implements ReadView {
     });
   }
 
+  authMethod(name: string): ACLAuthMethod | undefined {
+    const staged = this.#methods.get(name);
+    if (staged !== undefined) return staged ?? undefined;
+    return this.#base.authMethod(name);
+  }
+
+  forEachAuthMethod(fn: (method: ACLAuthMethod) => void): void {
+    for (const m of this.#methods.values()) if (m !== null) fn(m);
+    this.#base.forEachAuthMethod((m) => {
+      if (!this.#methods.has(m.Name)) fn(m);
+    });
+  }
+
+  bindingRule(id: string): ACLBindingRule | undefined {
+    const staged = this.#rules.get(id);
+    if (staged !== undefined) return staged ?? undefined;
+    return this.#base.bindingRule(id);
+  }
+
+  forEachBindingRule(fn: (rule: ACLBindingRule) => void): void {
+    for (const r of this.#rules.values()) if (r !== null) fn(r);
+    this.#base.forEachBindingRule((r) => {
+      if (!this.#rules.has(r.ID)) fn(r);
+    });
+  }
+
   forEachToken(fn: (token: ACLToken) => void): void {
     for (const t of this.#tokens.values()) if (t !== null) fn(t);
     this.#base.forEachToken((t) => {
@@ -116,6 +144,18 @@ export class StagedView implements ReadView {
         return;
       case 'delete-role':
         this.#roles.set(op.id, null);
+        return;
+      case 'put-auth-method':
+        this.#methods.set(op.method.Name, op.method);
+        return;
+      case 'delete-auth-method':
+        this.#methods.set(op.name, null);
+        return;
+      case 'put-binding-rule':
+        this.#rules.set(op.rule.ID, op.rule);
+        return;
+      case 'delete-binding-rule':
+        this.#rules.set(op.id, null);
         return;
     }
   }

@@ -16,11 +16,13 @@ import {
   type StoredPolicy,
   type StoredRole,
   RECORD_NOUN,
+  openAuthMethodRecord,
+  type StoredBindingRule,
   type StoredToken,
 } from './level-layout.js';
 import type { Logger } from './logger.js';
 import { MemoryState } from './memory-state.js';
-import { checkPolicy, checkRole, checkToken } from './object-shape.js';
+import { checkAuthMethod, checkBindingRule, checkPolicy, checkRole, checkToken } from './object-shape.js';
 import type { SecretBox } from './secret-box.js';
 import type { Change, TableName } from './types.js';
 
@@ -108,6 +110,8 @@ export async function loadState(
   mem.tableIndexes.acl_token = num(meta, META.table('acl_token'));
   mem.tableIndexes.acl_policy = num(meta, META.table('acl_policy'));
   mem.tableIndexes.acl_role = num(meta, META.table('acl_role'));
+  mem.tableIndexes.acl_auth_method = num(meta, META.table('acl_auth_method'));
+  mem.tableIndexes.acl_binding_rule = num(meta, META.table('acl_binding_rule'));
 
   // A record whose MAC does not verify was edited (or moved) at rest: it is
   // left out — its token is unknown, its policy grants nothing — so an edit
@@ -150,6 +154,32 @@ export async function loadState(
     mem.putRole(checkRole(record, `stored role ${id}`));
   }
 
+  for (const [key, value] of await readRange(db, PREFIX.authMethod)) {
+    const name = key.slice(PREFIX.authMethod.length);
+    const { Mac, ...record } = isRecord(value) ? value : {};
+    if (!box.records.verify('auth_method', name, record, Mac)) {
+      refuse('acl_auth_method', name, 'its integrity check (MAC) failed: the record was edited at rest');
+      continue;
+    }
+    let opened: Record<string, unknown>;
+    try {
+      opened = openAuthMethodRecord(record, name, box);
+    } catch {
+      refuse('acl_auth_method', name, 'its OIDC client secret cannot be decrypted');
+      continue;
+    }
+    mem.putAuthMethod(checkAuthMethod(opened, `stored auth method ${name}`));
+  }
+  for (const [key, value] of await readRange(db, PREFIX.bindingRule)) {
+    const id = key.slice(PREFIX.bindingRule.length);
+    const { Mac, ...record } = (isRecord(value) ? value : {}) as Partial<StoredBindingRule>;
+    if (!box.records.verify('binding_rule', id, record, Mac)) {
+      refuse('acl_binding_rule', id, 'its integrity check (MAC) failed: the record was edited at rest');
+      continue;
+    }
+    mem.putBindingRule(checkBindingRule(record, `stored binding rule ${id}`));
+  }
+
   await verifyIndexes(db, mem, log, refusedTokens);
 
   const floor = num(meta, META.feedFloor);
@@ -168,7 +198,7 @@ export async function loadState(
     log.info({ entries: stale }, 'removed change-feed entries left by an interrupted prune');
   }
   log.info(
-    { path, index: mem.index, tokens: mem.tokens.size, policies: mem.policies.size, roles: mem.roles.size, feed: feed.size },
+    { path, index: mem.index, tokens: mem.tokens.size, policies: mem.policies.size, roles: mem.roles.size, authMethods: mem.authMethods.size, bindingRules: mem.bindingRules.size, feed: feed.size },
     'state store loaded',
   );
   return { mem, feed };

@@ -15,7 +15,7 @@ import { SecretBox } from './secret-box.js';
 import { StagedView } from './staged-view.js';
 import { loadState, type StateDb } from './state-loader.js';
 import { resolveStoreMetrics, type StoreMetrics } from './store-metrics.js';
-import type { ACLPolicy, ACLRole, ACLToken, Change, Mutation, TableName } from './types.js';
+import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, Change, Mutation, TableName } from './types.js';
 import { WatchPoint } from './watch-point.js';
 
 /** Options of `StateStore.open`. */
@@ -158,6 +158,8 @@ export class StateStore {
     acl_token: new WatchPoint(() => Math.max(1, this.#mem.tableIndexes.acl_token)),
     acl_policy: new WatchPoint(() => Math.max(1, this.#mem.tableIndexes.acl_policy)),
     acl_role: new WatchPoint(() => Math.max(1, this.#mem.tableIndexes.acl_role)),
+    acl_auth_method: new WatchPoint(() => Math.max(1, this.#mem.tableIndexes.acl_auth_method)),
+    acl_binding_rule: new WatchPoint(() => Math.max(1, this.#mem.tableIndexes.acl_binding_rule)),
   };
   readonly #indexWatch = new WatchPoint(() => this.#mem.index);
   readonly #cursorWatch = new WatchPoint(() => this.#mem.replicationCursor);
@@ -270,7 +272,7 @@ export class StateStore {
   tableIndex(table: TableName): number {
     this.#assertReadable('tableIndex');
     const i = this.#mem.tableIndexes[table];
-    if (i === undefined) throw new InvalidArgumentError(`table must be acl_token, acl_policy or acl_role`);
+    if (i === undefined) throw new InvalidArgumentError(`table must be one of ${Object.keys(this.#tableWatch).join(', ')}`);
     return Math.max(1, i);
   }
 
@@ -341,6 +343,30 @@ export class StateStore {
     return prefixSlice(all, opts.prefix, (r) => r.ID);
   }
 
+  /** The auth method with this name, or `undefined` (client secret in clear: never return it as is). */
+  authMethod(name: string): ACLAuthMethod | undefined {
+    this.#assertReadable('authMethod');
+    return this.#mem.authMethods.get(name);
+  }
+
+  /** All auth methods by name. Shared; do not modify. */
+  listAuthMethods(): readonly ACLAuthMethod[] {
+    this.#assertReadable('listAuthMethods');
+    return this.#mem.authMethodsByName();
+  }
+
+  /** The binding rule with this ID, or `undefined`. */
+  bindingRule(id: string): ACLBindingRule | undefined {
+    this.#assertReadable('bindingRule');
+    return this.#mem.bindingRules.get(id);
+  }
+
+  /** All binding rules by ID. Shared; do not modify. */
+  listBindingRules(): readonly ACLBindingRule[] {
+    this.#assertReadable('listBindingRules');
+    return this.#mem.bindingRulesById();
+  }
+
   /** AccessorIDs (sorted) of the tokens that name policy `name`, whether or not it exists. */
   tokensByPolicy(name: string): string[] {
     this.#assertReadable('tokensByPolicy');
@@ -405,7 +431,7 @@ export class StateStore {
   async waitForTable(table: TableName, afterIndex: number, signal: AbortSignal): Promise<number> {
     this.#assertReadable('waitForTable');
     const watch = this.#tableWatch[table];
-    if (watch === undefined) throw new InvalidArgumentError('table must be acl_token, acl_policy or acl_role');
+    if (watch === undefined) throw new InvalidArgumentError(`table must be one of ${Object.keys(this.#tableWatch).join(', ')}`);
     return watch.wait((v) => v > afterIndex || this.#status !== 'open', signal);
   }
 
@@ -442,12 +468,20 @@ export class StateStore {
   }
 
   /** Every global token (by AccessorID), policy (by name) and role (by ID): the replication snapshot. */
-  globalSnapshot(): { tokens: ACLToken[]; policies: ACLPolicy[]; roles: ACLRole[] } {
+  globalSnapshot(): {
+    tokens: ACLToken[];
+    policies: ACLPolicy[];
+    roles: ACLRole[];
+    authMethods: ACLAuthMethod[];
+    bindingRules: ACLBindingRule[];
+  } {
     this.#assertReadable('globalSnapshot');
     return {
       tokens: this.#mem.tokensByAccessor().filter((t) => t.Global),
       policies: [...this.#mem.policiesByName()],
       roles: [...this.#mem.rolesById()],
+      authMethods: [...this.#mem.authMethodsByName()],
+      bindingRules: [...this.#mem.bindingRulesById()],
     };
   }
 
@@ -735,6 +769,8 @@ export class StateStore {
     this.#tableWatch.acl_token.notify();
     this.#tableWatch.acl_policy.notify();
     this.#tableWatch.acl_role.notify();
+    this.#tableWatch.acl_auth_method.notify();
+    this.#tableWatch.acl_binding_rule.notify();
     this.#cursorWatch.notify();
   }
 
@@ -794,6 +830,8 @@ export class StateStore {
       this.#tableWatch.acl_token.releaseAll();
       this.#tableWatch.acl_policy.releaseAll();
       this.#tableWatch.acl_role.releaseAll();
+      this.#tableWatch.acl_auth_method.releaseAll();
+      this.#tableWatch.acl_binding_rule.releaseAll();
       this.#cursorWatch.releaseAll();
       this.#listeners.clear();
       try {

@@ -72,6 +72,81 @@ export interface ACLRole {
   readonly SourceIndex?: number;
 }
 
+/**
+ * The provider settings of an auth method (Nomad's `ACLAuthMethodConfig`).
+ * Durations are nanoseconds (the API shows them as Go duration strings).
+ * `OIDCClientSecret` is sealed at rest (like SecretIDs) and never returned
+ * by the API in clear.
+ */
+export interface ACLAuthMethodConfig {
+  readonly JWTValidationPubKeys: readonly string[];
+  readonly JWKSURL: string;
+  readonly JWKSCACert: string;
+  readonly OIDCDiscoveryURL: string;
+  readonly OIDCClientID: string;
+  readonly OIDCClientSecret: string;
+  readonly OIDCScopes: readonly string[];
+  readonly OIDCDisableUserInfo: boolean;
+  readonly BoundAudiences: readonly string[];
+  readonly BoundIssuer: readonly string[];
+  readonly AllowedRedirectURIs: readonly string[];
+  readonly DiscoveryCaPem: readonly string[];
+  readonly SigningAlgs: readonly string[];
+  readonly ExpirationLeeway: number;
+  readonly NotBeforeLeeway: number;
+  readonly ClockSkewLeeway: number;
+  readonly ClaimMappings: Readonly<Record<string, string>>;
+  readonly ListClaimMappings: Readonly<Record<string, string>>;
+}
+
+/**
+ * An ACL auth method (Nomad ≥ 1.5): how external identities (a JWT, an OIDC
+ * login) become tokens. Global: written in the authoritative region,
+ * replicated. Keyed by `Name`.
+ */
+export interface ACLAuthMethod {
+  readonly Name: string;
+  /** `JWT` or `OIDC`. */
+  readonly Type: string;
+  /** `local` or `global`: the kind of token a login makes. */
+  readonly TokenLocality: string;
+  /** Nanoseconds. */
+  readonly MaxTokenTTL: number;
+  readonly TokenNameFormat: string;
+  readonly DisplayName: string;
+  /** At most one default method per `Type`. */
+  readonly Default: boolean;
+  readonly Config: ACLAuthMethodConfig;
+  readonly Hash: string;
+  /** RFC 3339. */
+  readonly CreateTime: string;
+  readonly ModifyTime: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+  readonly SourceIndex?: number;
+}
+
+/**
+ * An ACL binding rule (Nomad ≥ 1.5): at login through `AuthMethod`, when
+ * `Selector` matches the mapped claims, the token gets `BindName` as a role
+ * or policy (or is a management token). Global; keyed by `ID`.
+ */
+export interface ACLBindingRule {
+  readonly ID: string;
+  readonly Description: string;
+  readonly AuthMethod: string;
+  readonly Selector: string;
+  /** `role`, `policy` or `management`. */
+  readonly BindType: string;
+  readonly BindName: string;
+  readonly Hash: string;
+  readonly CreateTime: string;
+  readonly ModifyTime: string;
+  readonly CreateIndex: number;
+  readonly ModifyIndex: number;
+  readonly SourceIndex?: number;
+}
+
 /** `GET /v1/acl/tokens` entries: a token without its secret. */
 export type ACLTokenStub = Omit<ACLToken, 'SecretID' | 'ExpirationTTL' | 'SourceIndex'>;
 
@@ -106,7 +181,7 @@ export interface ACLPolicy {
 export type ACLPolicyStub = Omit<ACLPolicy, 'Rules' | 'SourceIndex'>;
 
 /** Tables whose index blocking queries watch (Nomad's memdb table indexes). */
-export type TableName = 'acl_token' | 'acl_policy' | 'acl_role';
+export type TableName = 'acl_token' | 'acl_policy' | 'acl_role' | 'acl_auth_method' | 'acl_binding_rule';
 
 /**
  * A write to the region, applied atomically with one new region index.
@@ -160,6 +235,38 @@ export type Mutation =
       readonly ids: readonly string[];
     }
   | {
+      readonly type: 'auth-method-upsert';
+      /**
+       * Full methods, keyed by Name. `create`: the names must be new;
+       * `update`: they must exist (`cannot find auth method <n>`). A second
+       * `Default` method of one Type is refused
+       * (`default method already exists: <name>`). Omitted = upsert.
+       */
+      readonly methods: readonly ACLAuthMethod[];
+      readonly mode?: 'create' | 'update';
+    }
+  | {
+      readonly type: 'auth-method-delete';
+      /** Unknown names are refused (`ACL auth method not found`), as in Nomad. */
+      readonly names: readonly string[];
+    }
+  | {
+      readonly type: 'binding-rule-upsert';
+      /**
+       * Full rules, keyed by ID. `create`: the IDs must be new; `update`:
+       * they must exist (`cannot find binding rule <id>`). The auth method
+       * must exist (`ACL auth method <n> not found`). Omitted = upsert
+       * (replication: rules may arrive before their method).
+       */
+      readonly rules: readonly ACLBindingRule[];
+      readonly mode?: 'create' | 'update';
+    }
+  | {
+      readonly type: 'binding-rule-delete';
+      /** Unknown IDs are refused (`ACL binding rule not found`). */
+      readonly ids: readonly string[];
+    }
+  | {
       readonly type: 'bootstrap';
       readonly token: ACLToken;
       /**
@@ -175,8 +282,8 @@ export interface Change {
   readonly index: number;
   readonly table: TableName;
   readonly op: 'upsert' | 'delete';
-  /** AccessorID, policy Name or role ID. */
+  /** AccessorID, policy Name, role ID, auth method Name or binding rule ID. */
   readonly key: string;
-  /** Global tokens, all policies and all roles are global; local tokens are not. */
+  /** Global tokens, all policies, roles, auth methods and binding rules are global; local tokens are not. */
   readonly global: boolean;
 }

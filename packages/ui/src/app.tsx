@@ -1,6 +1,7 @@
 import { api } from './api';
 import { ErrorBox, Time, useLoad } from './components';
 import { PAGES } from './pages';
+import { PolicyLinks, RoleLinks } from './pages/links';
 import { href, matchRoute, navigate, usePath } from './router';
 import { signOut, useSecret } from './session';
 
@@ -54,7 +55,7 @@ export function App() {
   );
 }
 
-/** The caller's token (`/v1/acl/token/self`): name, type, policies, expiry. */
+/** The caller's token (`/v1/acl/token/self`): name, type, policies, roles, expiry. */
 function WhoAmI({ secret }: { secret: string | undefined }) {
   const self = useLoad(() => api().readSelfToken(), [secret]);
   const t = self.data?.data;
@@ -70,11 +71,21 @@ function WhoAmI({ secret }: { secret: string | undefined }) {
             <div>
               Accessor <code>{t.AccessorID}</code>
             </div>
-            <div>Policies: {t.Type === 'management' ? 'all (management)' : (t.Policies ?? []).join(', ') || 'none'}</div>
+            <div>
+              Policies: {t.Type === 'management' ? 'all (management)' : <PolicyLinks names={t.Policies ?? []} />}
+            </div>
+            <div>
+              Roles: <RoleLinks roles={t.Roles} />
+            </div>
             <div>
               Expires: <Time value={t.ExpirationTime} />
             </div>
             <div>Scope: {t.Global ? 'global' : 'local'}</div>
+            {parentOf(t) && (
+              <div>
+                Parent: <a href={href(`/tokens/${encodeURIComponent(parentOf(t)!)}`)}>{parentOf(t)!.slice(0, 8)}</a>
+              </div>
+            )}
           </div>
         </details>
       )}
@@ -95,4 +106,10 @@ function WhoAmI({ secret }: { secret: string | undefined }) {
       )}
     </div>
   );
+}
+
+/** The token's parent (token leases, issue 13), when the agent sends one. */
+function parentOf(t: object): string | undefined {
+  const p = (t as { ParentAccessorID?: unknown }).ParentAccessorID;
+  return typeof p === 'string' && p !== '' ? p : undefined;
 }

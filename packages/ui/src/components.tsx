@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { apiMessage } from './api';
+import { href } from './router';
 
 /** An API error as the API worded it, announced to screen readers. */
 export function ErrorBox({ error, title }: { error: unknown; title?: string }) {
@@ -140,4 +141,78 @@ export function useTitle(title: string): void {
   useEffect(() => {
     document.title = `${title} · Tollgate`;
   }, [title]);
+}
+
+/**
+ * A detail page's title with its Edit link and its destructive action
+ * (delete, revoke) behind a confirmation.
+ */
+export function DetailTitle(props: {
+  title: string;
+  editPath: string;
+  remove: { label: string; confirm: string; question: ComponentChildren; onConfirm: () => Promise<void> };
+}) {
+  return (
+    <div class="title-row">
+      <h1>{props.title}</h1>
+      <div class="actions">
+        <a class="button" href={href(props.editPath)}>
+          Edit
+        </a>
+        <ConfirmButton danger {...props.remove} />
+      </div>
+    </div>
+  );
+}
+
+/** A search form with one go-bexpr `filter` field; `onSearch` gets the trimmed expression. */
+export function FilterSearch({ onSearch, example }: { onSearch: (filter: string) => void; example: ComponentChildren }) {
+  const [filter, setFilter] = useState('');
+  return (
+    <form
+      class="search"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSearch(filter.trim());
+      }}
+    >
+      <FilterField value={filter} onInput={setFilter} example={example} />
+      <button type="submit">Search</button>
+    </form>
+  );
+}
+
+/** A go-bexpr `filter` field for a list searched on the agent. */
+export function FilterField({ value, onInput, example }: { value: string; onInput: (v: string) => void; example: ComponentChildren }) {
+  return (
+    <label>
+      <span>
+        Filter <small class="muted">go-bexpr, e.g. {example}</small>
+      </span>
+      <input name="filter" value={value} spellcheck={false} onInput={(e) => onInput(e.currentTarget.value)} />
+    </label>
+  );
+}
+
+/**
+ * A form's submit: runs `action` once per submit, `busy` meanwhile, and
+ * keeps its error to show (as the API words it).
+ */
+export function useSubmit(action: () => Promise<void>): { submit: (e: Event) => void; busy: boolean; error: unknown } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const submit = (e: Event): void => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    action().then(
+      () => setBusy(false),
+      (err: unknown) => {
+        setError(err);
+        setBusy(false);
+      },
+    );
+  };
+  return { submit, busy, error };
 }

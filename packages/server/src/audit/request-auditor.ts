@@ -35,10 +35,35 @@ const OPS: Readonly<Record<string, string>> = {
   'DELETE /v1/acl/policy/:name': 'acl.policy.delete',
   'GET /v1/acl/replication': 'acl.replication.read',
   'POST /v1/audit/hash': 'audit.hash',
+  'POST /v1/acl/login': 'acl.login',
+  'GET /v1/acl/auth-methods': 'acl.auth_method.list',
+  'POST /v1/acl/auth-method': 'acl.auth_method.create',
+  'GET /v1/acl/auth-method/:name': 'acl.auth_method.read',
+  'POST /v1/acl/auth-method/:name': 'acl.auth_method.update',
+  'DELETE /v1/acl/auth-method/:name': 'acl.auth_method.delete',
+  'GET /v1/acl/binding-rules': 'acl.binding_rule.list',
+  'POST /v1/acl/binding-rule': 'acl.binding_rule.create',
+  'GET /v1/acl/binding-rule/:id': 'acl.binding_rule.read',
+  'POST /v1/acl/binding-rule/:id': 'acl.binding_rule.update',
+  'DELETE /v1/acl/binding-rule/:id': 'acl.binding_rule.delete',
 };
 
 /** Operations that change state: their line is durable before the answer (fail-closed). */
-const WRITE_OPS = new Set(['acl.bootstrap', 'acl.token.create', 'acl.token.update', 'acl.token.delete', 'acl.policy.write', 'acl.policy.delete']);
+const WRITE_OPS = new Set([
+  'acl.bootstrap',
+  'acl.token.create',
+  'acl.token.update',
+  'acl.token.delete',
+  'acl.policy.write',
+  'acl.policy.delete',
+  'acl.login',
+  'acl.auth_method.create',
+  'acl.auth_method.update',
+  'acl.auth_method.delete',
+  'acl.binding_rule.create',
+  'acl.binding_rule.update',
+  'acl.binding_rule.delete',
+]);
 
 
 /** Whether requests to `url` (a path or route pattern) are audited: the ACL system and the audit API. */
@@ -99,6 +124,7 @@ export class RequestAuditor {
   readonly #o: RequestAuditorOptions;
   readonly #hmacs = new WeakMap<ACLToken, string>();
   readonly #forwardedTo = new WeakMap<IncomingMessage, string>();
+  readonly #targets = new WeakMap<IncomingMessage, Readonly<Record<string, unknown>>>();
   /** `"auth":{…}` per token object: the same for every request of a token. */
   readonly #authJson = new WeakMap<ACLToken, string>();
   /** `","region":…,"agent":…,"request_id":"` */
@@ -140,6 +166,19 @@ export class RequestAuditor {
   }
 
   /** Marks a request this agent forwards to another region (its line says `arrived`). */
+  /**
+   * Details of what a request did, for its line's `target` (a login's auth
+   * method and mapped claims). Never a secret or a raw token.
+   */
+  noteTarget(req: IncomingMessage, target: Readonly<Record<string, unknown>>): void {
+    this.#targets.set(req, target);
+  }
+
+  /** What `noteTarget` recorded for this request. */
+  targetOf(req: IncomingMessage): Readonly<Record<string, unknown>> | undefined {
+    return this.#targets.get(req);
+  }
+
   noteForwarded(req: IncomingMessage, toRegion: string): void {
     this.#forwardedTo.set(req, toRegion);
   }

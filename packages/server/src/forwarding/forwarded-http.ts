@@ -90,6 +90,29 @@ export function writeRequestFor(w: AclWriteOp): { method: string; path: string; 
     case 'role-delete':
       // A repeat answers 400 "ACL role not found".
       return { method: 'DELETE', path: `/v1/acl/role/${seg(w.id)}`, body: Buffer.alloc(0), idempotent: false };
+    case 'auth-method-upsert':
+      return {
+        method: 'POST',
+        path: w.name === undefined ? '/v1/acl/auth-method' : `/v1/acl/auth-method/${seg(w.name)}`,
+        body: json(w.body),
+        // Keyed by name either way: the same write twice is the same (a
+        // create's repeat answers 409, having changed nothing).
+        idempotent: w.name !== undefined,
+      };
+    case 'auth-method-delete':
+      return { method: 'DELETE', path: `/v1/acl/auth-method/${seg(w.name)}`, body: Buffer.alloc(0), idempotent: false };
+    case 'binding-rule-upsert':
+      return {
+        method: 'POST',
+        path: w.id === undefined ? '/v1/acl/binding-rule' : `/v1/acl/binding-rule/${seg(w.id)}`,
+        body: json(w.body),
+        idempotent: w.id !== undefined,
+      };
+    case 'binding-rule-delete':
+      return { method: 'DELETE', path: `/v1/acl/binding-rule/${seg(w.id)}`, body: Buffer.alloc(0), idempotent: false };
+    case 'login':
+      // Each login makes a new token: never sent twice.
+      return { method: 'POST', path: '/v1/acl/login', body: json(w.body), idempotent: false };
   }
 }
 

@@ -1,6 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AuthMethod as _tollgate_v1_AuthMethod, AuthMethod__Output as _tollgate_v1_AuthMethod__Output } from './tollgate/v1/AuthMethod.js';
+import type { BindingRule as _tollgate_v1_BindingRule, BindingRule__Output as _tollgate_v1_BindingRule__Output } from './tollgate/v1/BindingRule.js';
 import type { ChangeBatch as _tollgate_v1_ChangeBatch, ChangeBatch__Output as _tollgate_v1_ChangeBatch__Output } from './tollgate/v1/ChangeBatch.js';
 import type { DigestRequest as _tollgate_v1_DigestRequest, DigestRequest__Output as _tollgate_v1_DigestRequest__Output } from './tollgate/v1/DigestRequest.js';
 import type { DigestResponse as _tollgate_v1_DigestResponse, DigestResponse__Output as _tollgate_v1_DigestResponse__Output } from './tollgate/v1/DigestResponse.js';
@@ -28,6 +30,8 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   tollgate: {
     v1: {
+      AuthMethod: MessageTypeDefinition<_tollgate_v1_AuthMethod, _tollgate_v1_AuthMethod__Output>
+      BindingRule: MessageTypeDefinition<_tollgate_v1_BindingRule, _tollgate_v1_BindingRule__Output>
       ChangeBatch: MessageTypeDefinition<_tollgate_v1_ChangeBatch, _tollgate_v1_ChangeBatch__Output>
       DigestRequest: MessageTypeDefinition<_tollgate_v1_DigestRequest, _tollgate_v1_DigestRequest__Output>
       DigestResponse: MessageTypeDefinition<_tollgate_v1_DigestResponse, _tollgate_v1_DigestResponse__Output>

@@ -134,6 +134,6 @@ describe('etcd layout', () => {
       20,
       box,
     );
-    expect(snap).toEqual({ index: 20, tokens: [{ ...t, CreateIndex: 3, ModifyIndex: 4 }], policies: [], roles: [], bootstrapIndex: 8, replicationCursor: 77 });
+    expect(snap).toEqual({ index: 20, tokens: [{ ...t, CreateIndex: 3, ModifyIndex: 4 }], policies: [], roles: [], authMethods: [], bindingRules: [], bootstrapIndex: 8, replicationCursor: 77 });
   });
 });

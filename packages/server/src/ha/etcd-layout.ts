@@ -1,5 +1,5 @@
-import { secretIndexKey } from '@tollgate/state';
-import type { ACLPolicy, ACLRole, ACLToken, CommitEntry, CommittedSnapshot, EntryOp, RecordKind, SecretBox, TableName } from '@tollgate/state';
+import { openAuthMethodRecord, sealedAuthMethodRecord, secretIndexKey } from '@tollgate/state';
+import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, CommitEntry, CommittedSnapshot, EntryOp, RecordKind, SecretBox, TableName } from '@tollgate/state';
 import type { IKeyValue } from 'etcd3';
 import type { ErrorCode } from '../errors.js';
 
@@ -16,6 +16,8 @@ import type { ErrorCode } from '../errors.js';
  * | `data/p/<Name>`              | policy JSON, no indexes | |
  * | `data/r/<ID>`                | role JSON, no indexes | |
  * | `data/rn/<Name>`             | role ID | role name uniqueness (`create_revision == 0` compare); not followed |
+ * | `data/a/<Name>`              | auth method JSON, OIDC client secret sealed, no indexes | |
+ * | `data/b/<ID>`                | binding rule JSON, no indexes | |
  * | `data/bootstrap`             | `{"AccessorID"}` | bootstrap-once; its mod revision is the reset index |
  * | `data/cursor`                | decimal authoritative index | follower-region replication cursor |
  * | `data/table/<table>`         | empty | its mod revision is the table index (moves on no-op writes too) |
@@ -39,6 +41,8 @@ export class EtcdLayout {
   readonly #policy: string;
   readonly #role: string;
   readonly #roleName: string;
+  readonly #authMethod: string;
+  readonly #bindingRule: string;
   readonly #table: string;
 
   /** @param prefix ends with `/`, e.g. `/tollgate/global/`. */
@@ -53,6 +57,8 @@ export class EtcdLayout {
     this.#policy = `${this.data}p/`;
     this.#role = `${this.data}r/`;
     this.#roleName = `${this.data}rn/`;
+    this.#authMethod = `${this.data}a/`;
+    this.#bindingRule = `${this.data}b/`;
     this.#table = `${this.data}table/`;
     this.rev = `${this.data}rev`;
     this.bootstrap = `${this.data}bootstrap`;
@@ -80,6 +86,14 @@ export class EtcdLayout {
     return this.#roleName + name;
   }
 
+  authMethod(name: string): string {
+    return this.#authMethod + name;
+  }
+
+  bindingRule(id: string): string {
+    return this.#bindingRule + id;
+  }
+
   table(table: TableName): string {
     return this.#table + table;
   }
@@ -91,6 +105,8 @@ export class EtcdLayout {
     | { kind: 'token'; id: string }
     | { kind: 'policy'; id: string }
     | { kind: 'role'; id: string }
+    | { kind: 'auth_method'; id: string }
+    | { kind: 'binding_rule'; id: string }
     | { kind: 'table'; id: TableName }
     | { kind: 'bootstrap' | 'cursor' | 'rev' }
     | undefined {
@@ -98,9 +114,11 @@ export class EtcdLayout {
     if (key.startsWith(this.#policy)) return { kind: 'policy', id: key.slice(this.#policy.length) };
     // `rn/` also starts with `r`, but not with `r/`: the name index is not followed.
     if (key.startsWith(this.#role)) return { kind: 'role', id: key.slice(this.#role.length) };
+    if (key.startsWith(this.#authMethod)) return { kind: 'auth_method', id: key.slice(this.#authMethod.length) };
+    if (key.startsWith(this.#bindingRule)) return { kind: 'binding_rule', id: key.slice(this.#bindingRule.length) };
     if (key.startsWith(this.#table)) {
       const id = key.slice(this.#table.length);
-      return id === 'acl_token' || id === 'acl_policy' || id === 'acl_role' ? { kind: 'table', id } : undefined;
+      return TABLES.has(id) ? { kind: 'table', id: id as TableName } : undefined;
     }
     if (key === this.bootstrap) return { kind: 'bootstrap' };
     if (key === this.cursor) return { kind: 'cursor' };
@@ -108,6 +126,8 @@ export class EtcdLayout {
     return undefined;
   }
 }
+
+const TABLES: ReadonlySet<string> = new Set<TableName>(['acl_token', 'acl_policy', 'acl_role', 'acl_auth_method', 'acl_binding_rule']);
 
 /** The etcd value of a token: no SecretID (sealed instead), no indexes. */
 export function encodeToken(token: ACLToken, box: SecretBox): string {
@@ -154,6 +174,21 @@ export function encodeRole(role: ACLRole, box: SecretBox): string {
     Hash: role.Hash,
     ...(role.SourceIndex !== undefined && role.SourceIndex > 0 ? { SourceIndex: role.SourceIndex } : {}),
   });
+}
+
+/** The etcd value of an auth method: OIDC client secret sealed, no indexes. */
+export function encodeAuthMethod(method: ACLAuthMethod, box: SecretBox): string {
+  const { CreateIndex: _c, ModifyIndex: _m, SourceIndex, ...rest } = method;
+  return signed(box, 'auth_method', method.Name, {
+    ...sealedAuthMethodRecord(rest as ACLAuthMethod, box),
+    ...(SourceIndex !== undefined && SourceIndex > 0 ? { SourceIndex } : {}),
+  });
+}
+
+/** The etcd value of a binding rule: no indexes. */
+export function encodeBindingRule(rule: ACLBindingRule, box: SecretBox): string {
+  const { CreateIndex: _c, ModifyIndex: _m, SourceIndex, ...rest } = rule;
+  return signed(box, 'binding_rule', rule.ID, { ...rest, ...(SourceIndex !== undefined && SourceIndex > 0 ? { SourceIndex } : {}) });
 }
 
 /** A value etcd holds that this agent cannot read (corrupt, or sealed under another key). */
@@ -258,6 +293,35 @@ export function decodeRole(kv: IKeyValue, id: string, box: SecretBox): ACLRole {
   };
 }
 
+/** An auth method from its etcd key-value: client secret opened, indexes from the key's revisions. */
+export function decodeAuthMethod(kv: IKeyValue, name: string, box: SecretBox): ACLAuthMethod {
+  const key = kv.key.toString();
+  let opened: Record<string, unknown>;
+  try {
+    opened = openAuthMethodRecord(verified(kv, box, 'auth_method', name), name, box);
+  } catch (cause) {
+    if (cause instanceof RecordRefusedError) throw cause;
+    throw new UndecodableValueError(key, "the OIDC client secret does not open with this agent's acl.encryption_key", { cause });
+  }
+  return {
+    ...(opened as unknown as ACLAuthMethod),
+    Name: name,
+    CreateIndex: revision(kv.create_revision, key),
+    ModifyIndex: revision(kv.mod_revision, key),
+  };
+}
+
+/** A binding rule from its etcd key-value, indexes from the key's revisions. */
+export function decodeBindingRule(kv: IKeyValue, id: string, box: SecretBox): ACLBindingRule {
+  const key = kv.key.toString();
+  return {
+    ...(verified(kv, box, 'binding_rule', id) as unknown as ACLBindingRule),
+    ID: id,
+    CreateIndex: revision(kv.create_revision, key),
+    ModifyIndex: revision(kv.mod_revision, key),
+  };
+}
+
 /** A watched event, reduced to what the follower needs. */
 export interface LayoutEvent {
   readonly type: 'Put' | 'Delete';
@@ -310,6 +374,28 @@ export function decodeEvents(layout: EtcdLayout, events: readonly LayoutEvent[],
           put
             ? refusedAs(() => ({ type: 'put-role', role: decodeRole(ev.kv, what.id, box) }), { type: 'delete-role', id: what.id }, onRefused)
             : { type: 'delete-role', id: what.id },
+        );
+        break;
+      case 'auth_method':
+        e.ops.push(
+          put
+            ? refusedAs(
+                () => ({ type: 'put-auth-method', method: decodeAuthMethod(ev.kv, what.id, box) }),
+                { type: 'delete-auth-method', name: what.id },
+                onRefused,
+              )
+            : { type: 'delete-auth-method', name: what.id },
+        );
+        break;
+      case 'binding_rule':
+        e.ops.push(
+          put
+            ? refusedAs(
+                () => ({ type: 'put-binding-rule', rule: decodeBindingRule(ev.kv, what.id, box) }),
+                { type: 'delete-binding-rule', id: what.id },
+                onRefused,
+              )
+            : { type: 'delete-binding-rule', id: what.id },
         );
         break;
       case 'table':
@@ -367,6 +453,8 @@ export function decodeSnapshot(
   const tokens: ACLToken[] = [];
   const policies: ACLPolicy[] = [];
   const roles: ACLRole[] = [];
+  const authMethods: ACLAuthMethod[] = [];
+  const bindingRules: ACLBindingRule[] = [];
   let bootstrapIndex = 0;
   let replicationCursor = 0;
   for (const kv of kvs) {
@@ -384,8 +472,12 @@ export function decodeSnapshot(
         }
         break;
       case 'role':
+      case 'auth_method':
+      case 'binding_rule':
         try {
-          roles.push(decodeRole(kv, what.id, box));
+          if (what.kind === 'role') roles.push(decodeRole(kv, what.id, box));
+          else if (what.kind === 'auth_method') authMethods.push(decodeAuthMethod(kv, what.id, box));
+          else bindingRules.push(decodeBindingRule(kv, what.id, box));
         } catch (err) {
           if (!(err instanceof RecordRefusedError)) throw err;
           onRefused?.(err.table, err.id);
@@ -401,5 +493,5 @@ export function decodeSnapshot(
         break;
     }
   }
-  return { index: revision, tokens, policies, roles, bootstrapIndex, replicationCursor };
+  return { index: revision, tokens, policies, roles, authMethods, bindingRules, bootstrapIndex, replicationCursor };
 }

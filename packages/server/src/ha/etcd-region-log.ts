@@ -5,7 +5,7 @@ import { ConfigError, NotLeaderError, UnavailableError, WaitTimeoutError } from 
 import type { ErrorCode } from '../errors.js';
 import { timeoutSignal } from '../grpc/timeout-signal.js';
 import type { Logger } from '../logger.js';
-import { encodePolicy, encodeRole, encodeToken, EtcdLayout } from './etcd-layout.js';
+import { encodeAuthMethod, encodeBindingRule, encodePolicy, encodeRole, encodeToken, EtcdLayout } from './etcd-layout.js';
 import {
   APPLY_WAIT_MS,
   MAX_TXN_BYTES,
@@ -377,6 +377,41 @@ export class EtcdRegionLog extends RegionLog {
             ],
           );
           releasedNames.add(prev.Name);
+          break;
+        }
+        case 'put-auth-method': {
+          const m = op.method;
+          const compares = [pin(L.authMethod(m.Name), store.authMethod(m.Name)?.ModifyIndex)];
+          if (m.Default && mutation?.type === 'auth-method-upsert') {
+            // The plan checked no other method of the type is the default:
+            // pin the others, so one made default meanwhile fails this write.
+            for (const o of store.listAuthMethods()) {
+              if (o.Type === m.Type && o.Name !== m.Name) compares.push(pin(L.authMethod(o.Name), o.ModifyIndex));
+            }
+          }
+          step(compares, [{ type: 'put', key: L.authMethod(m.Name), value: encodeAuthMethod(m, this.#box) }]);
+          break;
+        }
+        case 'delete-auth-method': {
+          const prev = store.authMethod(op.name);
+          if (prev === undefined) break;
+          step([pin(L.authMethod(op.name), prev.ModifyIndex)], [{ type: 'del', key: L.authMethod(op.name) }]);
+          break;
+        }
+        case 'put-binding-rule': {
+          const r = op.rule;
+          const compares = [pin(L.bindingRule(r.ID), store.bindingRule(r.ID)?.ModifyIndex)];
+          if (mutation?.type === 'binding-rule-upsert') {
+            // The plan checked the auth method exists: pin it.
+            compares.push(pin(L.authMethod(r.AuthMethod), store.authMethod(r.AuthMethod)?.ModifyIndex));
+          }
+          step(compares, [{ type: 'put', key: L.bindingRule(r.ID), value: encodeBindingRule(r, this.#box) }]);
+          break;
+        }
+        case 'delete-binding-rule': {
+          const prev = store.bindingRule(op.id);
+          if (prev === undefined) break;
+          step([pin(L.bindingRule(op.id), prev.ModifyIndex)], [{ type: 'del', key: L.bindingRule(op.id) }]);
           break;
         }
       }

@@ -8,6 +8,7 @@ import type { TokenResolver } from '../token-resolver.js';
 import { tokenStub, tokenView, type TokenStub } from '../tokens.js';
 import { blockingQuery } from './blocking.js';
 import { POLICY_STUB_SCHEMA, TOKEN_STUB_SCHEMA, listFilter } from './list-filter.js';
+import { registerAuthMethodRoutes } from './auth-method-routes.js';
 import { registerRoleRoutes, type WriteRoute } from './role-routes.js';
 import { route } from './route.js';
 import { STREAM_CHUNK, jsonArrayStream, tokenPage } from './token-pages.js';
@@ -38,8 +39,13 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
       result = await runWrite(ctx, secret, w);
     }
     reply.header('X-Nomad-Index', String(result.index));
+    if (result.audit !== undefined) ctx.audit?.noteTarget(req.raw, result.audit);
     return result.body;
   };
+
+  route(app, '/v1/acl/login', {
+    POST: (req, reply) => write(req, reply, { op: 'login', body: req.body }),
+  });
 
   route(app, '/v1/acl/bootstrap', {
     POST: (req, reply) => write(req, reply, { op: 'bootstrap', body: req.body }),
@@ -165,6 +171,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
   });
 
   registerRoleRoutes(app, ctx, write);
+  registerAuthMethodRoutes(app, ctx, write);
 }
 
 function missing(message: string): never {

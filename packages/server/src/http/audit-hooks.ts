@@ -72,9 +72,15 @@ function entryOf(audit: RequestAuditor, req: FastifyRequest, reply: FastifyReply
     if (answer !== undefined) result = answer.Results.every((r) => r.Allowed) ? 'allowed' : 'denied';
   } else if (params.accessor !== undefined) {
     target = { accessor_id: params.accessor };
+  } else if (op.startsWith('acl.auth_method.') && params.name !== undefined) {
+    target = { auth_method: params.name };
+  } else if (op.startsWith('acl.binding_rule.') && params.id !== undefined) {
+    target = { binding_rule: params.id };
   } else if (params.name !== undefined) {
     target = { policy: params.name };
   }
+  const noted = audit.targetOf(req.raw);
+  if (noted !== undefined) target = { ...target, ...noted };
   if (status < 300 && SECRET_OPS.has(op) && text !== undefined) {
     const t = safeJson(text) as { AccessorID?: unknown; SecretID?: unknown } | undefined;
     if (t !== undefined) {
@@ -82,6 +88,7 @@ function entryOf(audit: RequestAuditor, req: FastifyRequest, reply: FastifyReply
       if (typeof t.AccessorID === 'string') response.accessor_id = t.AccessorID;
       if (typeof t.SecretID === 'string') response.secret_id = audit.hash(t.SecretID);
       if (op === 'acl.token.create' && typeof t.AccessorID === 'string') target = { accessor_id: t.AccessorID };
+      if (op === 'acl.login' && typeof t.AccessorID === 'string') target = { ...target, accessor_id: t.AccessorID };
     }
   }
   const rawIndex = reply.getHeader('x-nomad-index');
@@ -105,7 +112,7 @@ function entryOf(audit: RequestAuditor, req: FastifyRequest, reply: FastifyReply
   };
 }
 
-const SECRET_OPS = new Set(['acl.bootstrap', 'acl.token.create', 'acl.token.update', 'acl.token.read', 'acl.token.self']);
+const SECRET_OPS = new Set(['acl.bootstrap', 'acl.token.create', 'acl.token.update', 'acl.token.read', 'acl.token.self', 'acl.login']);
 
 function payloadText(payload: unknown): string | undefined {
   if (typeof payload === 'string') return payload;

@@ -48,6 +48,27 @@ export const ROLE_STUB_SCHEMA: FieldType = struct({
   ModifyIndex: number,
 });
 
+/** The fields of an auth method list entry (`ACLAuthMethodStub`). */
+export const AUTH_METHOD_STUB_SCHEMA: FieldType = struct({
+  Name: string,
+  DisplayName: string,
+  Type: string,
+  Default: bool,
+  Hash: string,
+  CreateIndex: number,
+  ModifyIndex: number,
+});
+
+/** The fields of a binding rule list entry (`ACLBindingRuleListStub`). */
+export const BINDING_RULE_STUB_SCHEMA: FieldType = struct({
+  ID: string,
+  Description: string,
+  AuthMethod: string,
+  Hash: string,
+  CreateIndex: number,
+  ModifyIndex: number,
+});
+
 /** Compiled filters per schema, bounded: pollers repeat the same filter. */
 const MAX_CACHED_FILTERS = 128;
 const cache = new WeakMap<FieldType, Map<string, FilterPredicate>>();

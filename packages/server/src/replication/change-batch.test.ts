@@ -61,6 +61,8 @@ describe('buildChangeBatches', () => {
     role(id: string) {
       return this.roles.get(id);
     },
+    authMethod: () => undefined,
+    bindingRule: () => undefined,
   };
 
   it('carries role upserts and deletes, reading roles at send time', () => {
@@ -135,7 +137,7 @@ describe('mergeBatches', () => {
 describe('toReplicatedBatch', () => {
   it('uses the batch index as the source index the cursor moves to', () => {
     const r = toReplicatedBatch(batch(9, { deleteTokens: ['z'] }));
-    expect(r).toEqual({ sourceIndex: 9, upsertTokens: [], deleteTokens: ['z'], upsertPolicies: [], deletePolicies: [], upsertRoles: [], deleteRoles: [] });
+    expect(r).toEqual({ sourceIndex: 9, upsertTokens: [], deleteTokens: ['z'], upsertPolicies: [], deletePolicies: [], upsertRoles: [], deleteRoles: [], upsertAuthMethods: [], deleteAuthMethods: [], upsertBindingRules: [], deleteBindingRules: [] });
     expect(r.reset).toBeUndefined();
   });
 });

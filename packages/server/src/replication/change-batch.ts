@@ -1,4 +1,4 @@
-import type { ACLPolicy, ACLRole, ACLToken, Change, ReplicatedBatch } from '@tollgate/state';
+import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, Change, ReplicatedBatch } from '@tollgate/state';
 
 /**
  * Replication batches, pure logic: how the authoritative side cuts its change
@@ -24,6 +24,11 @@ export interface ChangeBatchData {
   /** ACL roles; absent = none (heartbeat entries and older tests build batches without them). */
   readonly upsertRoles?: readonly ACLRole[];
   readonly deleteRoles?: readonly string[];
+  /** ACL auth methods and binding rules; absent = none. */
+  readonly upsertAuthMethods?: readonly ACLAuthMethod[];
+  readonly deleteAuthMethods?: readonly string[];
+  readonly upsertBindingRules?: readonly ACLBindingRule[];
+  readonly deleteBindingRules?: readonly string[];
 }
 
 /** Upper bound on a batch's encoded size; a batch ends after the index that crosses it. */
@@ -34,6 +39,8 @@ export interface ObjectSource {
   tokenByAccessor(accessor: string): ACLToken | undefined;
   policy(name: string): ACLPolicy | undefined;
   role(id: string): ACLRole | undefined;
+  authMethod(name: string): ACLAuthMethod | undefined;
+  bindingRule(id: string): ACLBindingRule | undefined;
 }
 
 /**
@@ -46,6 +53,8 @@ export class ChangeAccumulator {
   readonly #tokens = new Map<string, ACLToken | null>();
   readonly #policies = new Map<string, ACLPolicy | null>();
   readonly #roles = new Map<string, ACLRole | null>();
+  readonly #methods = new Map<string, ACLAuthMethod | null>();
+  readonly #rules = new Map<string, ACLBindingRule | null>();
   #bytes = 0;
 
   /** Rough encoded size of everything collected so far (for batch cuts). */
@@ -54,7 +63,7 @@ export class ChangeAccumulator {
   }
 
   get isEmpty(): boolean {
-    return this.#tokens.size === 0 && this.#policies.size === 0 && this.#roles.size === 0;
+    return this.#tokens.size === 0 && this.#policies.size === 0 && this.#roles.size === 0 && this.#methods.size === 0 && this.#rules.size === 0;
   }
 
   upsertToken(t: ACLToken): void {
@@ -87,6 +96,26 @@ export class ChangeAccumulator {
     this.#bytes += id.length + 2;
   }
 
+  upsertAuthMethod(m: ACLAuthMethod): void {
+    this.#methods.set(m.Name, m);
+    this.#bytes += 200 + JSON.stringify(m.Config).length;
+  }
+
+  deleteAuthMethod(name: string): void {
+    this.#methods.set(name, null);
+    this.#bytes += name.length + 2;
+  }
+
+  upsertBindingRule(r: ACLBindingRule): void {
+    this.#rules.set(r.ID, r);
+    this.#bytes += 200 + r.Description.length + r.Selector.length + r.BindName.length;
+  }
+
+  deleteBindingRule(id: string): void {
+    this.#rules.set(id, null);
+    this.#bytes += id.length + 2;
+  }
+
   /** Adds every operation of a batch, in order after what is already here. */
   addBatch(b: ChangeBatchData): void {
     for (const a of b.deleteTokens) this.deleteToken(a);
@@ -95,12 +124,25 @@ export class ChangeAccumulator {
     for (const p of b.upsertPolicies) this.upsertPolicy(p);
     for (const id of b.deleteRoles ?? []) this.deleteRole(id);
     for (const r of b.upsertRoles ?? []) this.upsertRole(r);
+    for (const n of b.deleteAuthMethods ?? []) this.deleteAuthMethod(n);
+    for (const m of b.upsertAuthMethods ?? []) this.upsertAuthMethod(m);
+    for (const id of b.deleteBindingRules ?? []) this.deleteBindingRule(id);
+    for (const r of b.upsertBindingRules ?? []) this.upsertBindingRule(r);
   }
 
   /** The collected operations as lists. */
   lists(): Pick<
     ChangeBatchData,
-    'upsertTokens' | 'deleteTokens' | 'upsertPolicies' | 'deletePolicies' | 'upsertRoles' | 'deleteRoles'
+    | 'upsertTokens'
+    | 'deleteTokens'
+    | 'upsertPolicies'
+    | 'deletePolicies'
+    | 'upsertRoles'
+    | 'deleteRoles'
+    | 'upsertAuthMethods'
+    | 'deleteAuthMethods'
+    | 'upsertBindingRules'
+    | 'deleteBindingRules'
   > {
     const upsertTokens: ACLToken[] = [];
     const deleteTokens: string[] = [];
@@ -120,8 +162,32 @@ export class ChangeAccumulator {
       if (r === null) deleteRoles.push(key);
       else upsertRoles.push(r);
     }
-    return { upsertTokens, deleteTokens, upsertPolicies, deletePolicies, upsertRoles, deleteRoles };
+    const [upsertAuthMethods, deleteAuthMethods] = split(this.#methods);
+    const [upsertBindingRules, deleteBindingRules] = split(this.#rules);
+    return {
+      upsertTokens,
+      deleteTokens,
+      upsertPolicies,
+      deletePolicies,
+      upsertRoles,
+      deleteRoles,
+      upsertAuthMethods,
+      deleteAuthMethods,
+      upsertBindingRules,
+      deleteBindingRules,
+    };
   }
+}
+
+/** Upserts and deleted keys of one last-wins map. */
+function split<T>(m: ReadonlyMap<string, T | null>): [T[], string[]] {
+  const up: T[] = [];
+  const del: string[] = [];
+  for (const [key, v] of m) {
+    if (v === null) del.push(key);
+    else up.push(v);
+  }
+  return [up, del];
 }
 
 function tokenBytes(t: ACLToken): number {
@@ -169,6 +235,14 @@ export function buildChangeBatches(
       const t = c.op === 'upsert' ? source.tokenByAccessor(c.key) : undefined;
       if (t !== undefined) acc.upsertToken(t);
       else acc.deleteToken(c.key);
+    } else if (c.table === 'acl_auth_method') {
+      const m = c.op === 'upsert' ? source.authMethod(c.key) : undefined;
+      if (m !== undefined) acc.upsertAuthMethod(m);
+      else acc.deleteAuthMethod(c.key);
+    } else if (c.table === 'acl_binding_rule') {
+      const r = c.op === 'upsert' ? source.bindingRule(c.key) : undefined;
+      if (r !== undefined) acc.upsertBindingRule(r);
+      else acc.deleteBindingRule(c.key);
     } else if (c.table === 'acl_role') {
       const r = c.op === 'upsert' ? source.role(c.key) : undefined;
       if (r !== undefined) acc.upsertRole(r);
@@ -216,7 +290,11 @@ export function changeCount(b: ChangeBatchData): number {
     b.upsertPolicies.length +
     b.deletePolicies.length +
     (b.upsertRoles?.length ?? 0) +
-    (b.deleteRoles?.length ?? 0)
+    (b.deleteRoles?.length ?? 0) +
+    (b.upsertAuthMethods?.length ?? 0) +
+    (b.deleteAuthMethods?.length ?? 0) +
+    (b.upsertBindingRules?.length ?? 0) +
+    (b.deleteBindingRules?.length ?? 0)
   );
 }
 
@@ -235,5 +313,9 @@ export function toReplicatedBatch(b: ChangeBatchData): ReplicatedBatch {
     deletePolicies: b.deletePolicies,
     upsertRoles: b.upsertRoles ?? [],
     deleteRoles: b.deleteRoles ?? [],
+    upsertAuthMethods: b.upsertAuthMethods ?? [],
+    deleteAuthMethods: b.deleteAuthMethods ?? [],
+    upsertBindingRules: b.upsertBindingRules ?? [],
+    deleteBindingRules: b.deleteBindingRules ?? [],
   };
 }

@@ -2,7 +2,7 @@ import { EventEmitter, on } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type * as grpc from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { ACLPolicy, ACLRole, ACLToken, StateStore } from '@tollgate/state';
+import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, StateStore } from '@tollgate/state';
 import type { DigestResponse__Output } from '../generated/tollgate/v1/DigestResponse.js';
 import type { SnapshotChunk__Output } from '../generated/tollgate/v1/SnapshotChunk.js';
 import type { WatchEvent__Output } from '../generated/tollgate/v1/WatchEvent.js';
@@ -15,7 +15,7 @@ import type { Logger } from '../logger.js';
 import { BatchApplier } from './batch-applier.js';
 import type { ChangeBatchData } from './change-batch.js';
 import { replicationIndexLag, replicationLagSeconds } from './replication-lag.js';
-import { policyFromWire, roleFromWire, tokenFromWire } from './wire-objects.js';
+import { authMethodFromWire, bindingRuleFromWire, policyFromWire, roleFromWire, tokenFromWire } from './wire-objects.js';
 
 /** Lifecycle of a replication loop: `new` → `running` → `closing` → `closed`. */
 export type ReplicationLoopStatus = 'new' | 'running' | 'closing' | 'closed';
@@ -388,6 +388,10 @@ export class ReplicationLoop {
             deletePolicies: b.delete_policies,
             upsertRoles: b.upsert_roles.map(roleFromWire),
             deleteRoles: b.delete_roles,
+            upsertAuthMethods: b.upsert_auth_methods.map(authMethodFromWire),
+            deleteAuthMethods: b.delete_auth_methods,
+            upsertBindingRules: b.upsert_binding_rules.map(bindingRuleFromWire),
+            deleteBindingRules: b.delete_binding_rules,
           };
           this.#sourceIndex = Math.max(this.#sourceIndex, batch.index);
           applier.push(batch);
@@ -464,10 +468,14 @@ export class ReplicationLoop {
     const onAbort = (): void => call.cancel();
     signal.addEventListener('abort', onAbort, { once: true });
     let header: { index: number } | undefined;
-    let end: { token_count: number; policy_count: number; role_count: number; digest: string } | undefined;
+    let end:
+      | { token_count: number; policy_count: number; role_count: number; auth_method_count: number; binding_rule_count: number; digest: string }
+      | undefined;
     const tokens: ACLToken[] = [];
     const policies: ACLPolicy[] = [];
     const roles: ACLRole[] = [];
+    const authMethods: ACLAuthMethod[] = [];
+    const bindingRules: ACLBindingRule[] = [];
     try {
       for await (const raw of call) {
         const chunk = raw as SnapshotChunk__Output;
@@ -479,6 +487,8 @@ export class ReplicationLoop {
           for (const t of chunk.items.tokens) tokens.push(tokenFromWire(t));
           for (const p of chunk.items.policies) policies.push(policyFromWire(p));
           for (const r of chunk.items.roles) roles.push(roleFromWire(r));
+          for (const m of chunk.items.auth_methods) authMethods.push(authMethodFromWire(m));
+          for (const r of chunk.items.binding_rules) bindingRules.push(bindingRuleFromWire(r));
         } else if (chunk.chunk === 'end' && chunk.end) {
           end = chunk.end;
         }
@@ -488,6 +498,12 @@ export class ReplicationLoop {
     }
     if (header === undefined || end === undefined) {
       throw new ReplicationFailure('snapshot_incomplete', 'snapshot stream ended without its header or end marker; nothing applied');
+    }
+    if (end.auth_method_count !== authMethods.length || end.binding_rule_count !== bindingRules.length) {
+      throw new ReplicationFailure(
+        'snapshot_incomplete',
+        `snapshot announced ${end.auth_method_count} auth methods and ${end.binding_rule_count} binding rules but carried ${authMethods.length} and ${bindingRules.length}; nothing applied`,
+      );
     }
     if (end.token_count !== tokens.length || end.policy_count !== policies.length || end.role_count !== roles.length) {
       throw new ReplicationFailure(
@@ -504,6 +520,10 @@ export class ReplicationLoop {
         deletePolicies: [],
         upsertRoles: roles,
         deleteRoles: [],
+        upsertAuthMethods: authMethods,
+        deleteAuthMethods: [],
+        upsertBindingRules: bindingRules,
+        deleteBindingRules: [],
         reset: true,
       });
     } catch (err) {

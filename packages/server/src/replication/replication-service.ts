@@ -21,7 +21,7 @@ import type { Logger } from '../logger.js';
 import { buildChangeBatches } from './change-batch.js';
 import type { ChangeBatchData } from './change-batch.js';
 import type { CommitClock } from './commit-clock.js';
-import { policyToWire, roleToWire, tokenToWire } from './wire-objects.js';
+import { authMethodToWire, bindingRuleToWire, policyToWire, roleToWire, tokenToWire } from './wire-objects.js';
 
 /** A heartbeat goes out at least this often on an idle stream. */
 export const HEARTBEAT_INTERVAL_MS = 1_000;
@@ -381,12 +381,27 @@ export class ReplicationService {
       for (let i = 0; i < snap.roles.length; i += SNAPSHOT_CHUNK_ITEMS) {
         await write(call, { items: { roles: snap.roles.slice(i, i + SNAPSHOT_CHUNK_ITEMS).map(roleToWire) } }, ac.signal);
       }
+      for (let i = 0; i < snap.authMethods.length; i += SNAPSHOT_CHUNK_ITEMS) {
+        await write(call, { items: { auth_methods: snap.authMethods.slice(i, i + SNAPSHOT_CHUNK_ITEMS).map(authMethodToWire) } }, ac.signal);
+      }
+      for (let i = 0; i < snap.bindingRules.length; i += SNAPSHOT_CHUNK_ITEMS) {
+        await write(call, { items: { binding_rules: snap.bindingRules.slice(i, i + SNAPSHOT_CHUNK_ITEMS).map(bindingRuleToWire) } }, ac.signal);
+      }
       for (let i = 0; i < snap.tokens.length; i += SNAPSHOT_CHUNK_ITEMS) {
         await write(call, { items: { tokens: snap.tokens.slice(i, i + SNAPSHOT_CHUNK_ITEMS).map(tokenToWire) } }, ac.signal);
       }
       await write(
         call,
-        { end: { token_count: snap.tokens.length, policy_count: snap.policies.length, role_count: snap.roles.length, digest } },
+        {
+          end: {
+            token_count: snap.tokens.length,
+            policy_count: snap.policies.length,
+            role_count: snap.roles.length,
+            auth_method_count: snap.authMethods.length,
+            binding_rule_count: snap.bindingRules.length,
+            digest,
+          },
+        },
         ac.signal,
       );
       call.end();
@@ -414,6 +429,10 @@ function batchToWire(b: ChangeBatchData): ChangeBatch {
     delete_policies: [...b.deletePolicies],
     upsert_roles: (b.upsertRoles ?? []).map(roleToWire),
     delete_roles: [...(b.deleteRoles ?? [])],
+    upsert_auth_methods: (b.upsertAuthMethods ?? []).map(authMethodToWire),
+    delete_auth_methods: [...(b.deleteAuthMethods ?? [])],
+    upsert_binding_rules: (b.upsertBindingRules ?? []).map(bindingRuleToWire),
+    delete_binding_rules: [...(b.deleteBindingRules ?? [])],
   };
 }
 

@@ -1,4 +1,6 @@
-import type { ACLPolicy, ACLRole, ACLToken, TokenType } from '@tollgate/state';
+import type { ACLAuthMethod, ACLAuthMethodConfig, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, TokenType } from '@tollgate/state';
+import type { AuthMethod, AuthMethod__Output } from '../generated/tollgate/v1/AuthMethod.js';
+import type { BindingRule, BindingRule__Output } from '../generated/tollgate/v1/BindingRule.js';
 import type { Policy, Policy__Output } from '../generated/tollgate/v1/Policy.js';
 import type { Role, Role__Output } from '../generated/tollgate/v1/Role.js';
 import type { Token, Token__Output } from '../generated/tollgate/v1/Token.js';
@@ -106,6 +108,88 @@ export function roleFromWire(r: Role__Output): ACLRole {
     Description: r.description,
     Policies: r.policies.map((name) => ({ Name: name })),
     Hash: r.hash,
+    CreateIndex: r.create_index,
+    ModifyIndex: r.modify_index,
+  };
+}
+
+/** A stored auth method as a `tollgate.v1.AuthMethod` (client secret included, in `config_json`). */
+export function authMethodToWire(m: ACLAuthMethod): AuthMethod {
+  return {
+    name: m.Name,
+    type: m.Type,
+    token_locality: m.TokenLocality,
+    max_token_ttl_ns: m.MaxTokenTTL,
+    token_name_format: m.TokenNameFormat,
+    display_name: m.DisplayName,
+    default: m.Default,
+    config_json: JSON.stringify(m.Config),
+    hash: m.Hash,
+    create_time: m.CreateTime,
+    modify_time: m.ModifyTime,
+    create_index: m.CreateIndex,
+    modify_index: m.ModifyIndex,
+  };
+}
+
+/**
+ * A received auth method as the store's `ACLAuthMethod`. A `config_json`
+ * that is not JSON becomes `null`, which the store's shape check refuses
+ * with the batch.
+ */
+export function authMethodFromWire(m: AuthMethod__Output): ACLAuthMethod {
+  let config: unknown = null;
+  try {
+    config = JSON.parse(m.config_json);
+  } catch {
+    // refused by the store's check below
+  }
+  return {
+    Name: m.name,
+    Type: m.type,
+    TokenLocality: m.token_locality,
+    MaxTokenTTL: m.max_token_ttl_ns,
+    TokenNameFormat: m.token_name_format,
+    DisplayName: m.display_name,
+    Default: m.default,
+    Config: (typeof config === 'object' && config !== null ? config : { invalid: true }) as ACLAuthMethodConfig,
+    Hash: m.hash,
+    CreateTime: m.create_time,
+    ModifyTime: m.modify_time,
+    CreateIndex: m.create_index,
+    ModifyIndex: m.modify_index,
+  };
+}
+
+/** A stored binding rule as a `tollgate.v1.BindingRule`. */
+export function bindingRuleToWire(r: ACLBindingRule): BindingRule {
+  return {
+    id: r.ID,
+    description: r.Description,
+    auth_method: r.AuthMethod,
+    selector: r.Selector,
+    bind_type: r.BindType,
+    bind_name: r.BindName,
+    hash: r.Hash,
+    create_time: r.CreateTime,
+    modify_time: r.ModifyTime,
+    create_index: r.CreateIndex,
+    modify_index: r.ModifyIndex,
+  };
+}
+
+/** A received binding rule as the store's `ACLBindingRule` (the store validates its shape). */
+export function bindingRuleFromWire(r: BindingRule__Output): ACLBindingRule {
+  return {
+    ID: r.id,
+    Description: r.description,
+    AuthMethod: r.auth_method,
+    Selector: r.selector,
+    BindType: r.bind_type,
+    BindName: r.bind_name,
+    Hash: r.hash,
+    CreateTime: r.create_time,
+    ModifyTime: r.modify_time,
     CreateIndex: r.create_index,
     ModifyIndex: r.modify_index,
   };

@@ -1,26 +1,27 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AclToken, AclTokenType } from '@tollgate/client';
 import { api } from '../api';
-import { CopyButton, ErrorBox, Loading, useLoad, useTitle } from '../components';
+import { CopyButton, ErrorBox, Loading, useLoad, useSubmit, useTitle } from '../components';
 import { href, navigate } from '../router';
+import { PolicyPicker, RolePicker } from './name-picker';
 
 /**
- * Create a token (client or management, global, TTL, policies) or update
- * one (name, type, policies; Global and the TTL cannot change). A created
+ * Create a token (client or management, global, TTL, policies, roles) or
+ * update one (name, type, policies, roles; Global and the TTL cannot
+ * change). A created
  * token's SecretID is shown once, here, with a copy button.
  */
 export function TokenFormPage({ id }: { id?: string }) {
   const editing = id !== undefined;
   useTitle(editing ? 'Edit token' : 'Create token');
-  const policies = useLoad(() => api().listPolicies(), []);
   const existing = useLoad(() => (id === undefined ? Promise.resolve(undefined) : api().readToken(id)), [id]);
   const [name, setName] = useState('');
   const [type, setType] = useState<AclTokenType>('client');
   const [global, setGlobal] = useState(false);
   const [ttl, setTtl] = useState('');
   const [chosen, setChosen] = useState<string[]>([]);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  // Role IDs: a token links roles by ID (a renamed role stays linked).
+  const [chosenRoles, setChosenRoles] = useState<string[]>([]);
   const [created, setCreated] = useState<AclToken>();
   const token = existing.data?.data;
   useEffect(() => {
@@ -29,29 +30,30 @@ export function TokenFormPage({ id }: { id?: string }) {
     setType(token.Type);
     setGlobal(token.Global);
     setChosen([...(token.Policies ?? [])]);
+    setChosenRoles((token.Roles ?? []).map((r) => r.ID));
   }, [token]);
 
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const Policies = type === 'management' ? [] : chosen;
-      if (token !== undefined) {
-        // The whole token goes back (Nomad's update replaces every mutable field).
-        const { SecretID: _secret, ...rest } = token;
-        await api().updateToken({ ...rest, Name: name, Type: type, Policies });
-        navigate(`/tokens/${encodeURIComponent(token.AccessorID)}`);
-      } else {
-        const res = await api().createToken({ Name: name, Type: type, Global: global, Policies, ...(ttl.trim() ? { ExpirationTTL: ttl.trim() } : {}) });
-        setCreated(res.data);
-      }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
+  const { submit, busy, error } = useSubmit(async () => {
+    // Management tokens carry neither policies nor roles (the agent refuses them).
+    const Policies = type === 'management' ? [] : chosen;
+    const Roles = type === 'management' ? [] : chosenRoles.map((ID) => ({ ID }));
+    if (token !== undefined) {
+      // The whole token goes back (Nomad's update replaces every mutable field).
+      const { SecretID: _secret, ...rest } = token;
+      await api().updateToken({ ...rest, Name: name, Type: type, Policies, Roles });
+      navigate(`/tokens/${encodeURIComponent(token.AccessorID)}`);
+    } else {
+      const res = await api().createToken({
+        Name: name,
+        Type: type,
+        Global: global,
+        Policies,
+        Roles,
+        ...(ttl.trim() ? { ExpirationTTL: ttl.trim() } : {}),
+      });
+      setCreated(res.data);
     }
-  };
+  });
 
   if (created !== undefined) {
     return (
@@ -83,7 +85,7 @@ export function TokenFormPage({ id }: { id?: string }) {
       </p>
       <h1>{editing ? `Edit ${token?.Name || 'token'}` : 'Create token'}</h1>
       <ErrorBox error={existing.error} />
-      <form onSubmit={(e) => void submit(e)}>
+      <form onSubmit={submit}>
         <label>
           Name
           <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
@@ -111,29 +113,10 @@ export function TokenFormPage({ id }: { id?: string }) {
           </>
         )}
         {type === 'client' && (
-          <fieldset>
-            <legend>Policies</legend>
-            <ErrorBox error={policies.error} />
-            {policies.data?.data.length === 0 && (
-              <p class="muted">
-                No policies yet — <a href={href('/policies/new')}>create one</a>.
-              </p>
-            )}
-            <div class="checks">
-              {policies.data?.data.map((p) => (
-                <label key={p.Name} class="inline">
-                  <input
-                    type="checkbox"
-                    name="policy"
-                    value={p.Name}
-                    checked={chosen.includes(p.Name)}
-                    onChange={(e) => setChosen(e.currentTarget.checked ? [...chosen, p.Name] : chosen.filter((c) => c !== p.Name))}
-                  />{' '}
-                  {p.Name}
-                </label>
-              ))}
-            </div>
-          </fieldset>
+          <>
+            <PolicyPicker chosen={chosen} onChange={setChosen} />
+            <RolePicker chosen={chosenRoles} onChange={setChosenRoles} />
+          </>
         )}
         <ErrorBox error={error} />
         <button type="submit" class="primary" disabled={busy}>

@@ -1,8 +1,7 @@
 import { useState } from 'preact/hooks';
-import { ApiError } from '@tollgate/client';
 import type { AclTokenListStub } from '@tollgate/client';
 import { api } from '../api';
-import { ErrorBox, Loading, Time, useLoad, useTitle } from '../components';
+import { ErrorBox, FilterField, Loading, Time, useLoad, useTitle } from '../components';
 import { href } from '../router';
 
 const PER_PAGE = 25;
@@ -28,7 +27,6 @@ export function TokensPage() {
     setPages(['']);
     setQuery({ prefix: prefix.trim(), filter: filter.trim() });
   };
-  const filterSupport = useLoad(filterSupported, []);
   const next = list.data?.nextToken;
   return (
     <section>
@@ -38,29 +36,12 @@ export function TokensPage() {
           Create token
         </a>
       </div>
-      <form class="search" onSubmit={search} role="search" data-filter={filterSupport.loading ? 'probing' : String(filterSupport.data === true)}>
+      <form class="search" onSubmit={search} role="search">
         <label>
           Accessor ID prefix
           <input name="prefix" value={prefix} spellcheck={false} onInput={(e) => setPrefix(e.currentTarget.value)} />
         </label>
-        <label>
-          <span>
-            Filter <small class="muted">go-bexpr, e.g. <code>Name contains "ci"</code></small>
-          </span>
-          <input
-            name="filter"
-            value={filter}
-            spellcheck={false}
-            disabled={filterSupport.data === false}
-            aria-describedby="filter-note"
-            onInput={(e) => setFilter(e.currentTarget.value)}
-          />
-          {filterSupport.data === false && (
-            <small id="filter-note" class="muted">
-              This agent does not filter token lists yet; search by prefix.
-            </small>
-          )}
-        </label>
+        <FilterField value={filter} onInput={setFilter} example={<code>Name contains "ci"</code>} />
         <button type="submit">Search</button>
       </form>
       <ErrorBox error={list.error} />
@@ -79,21 +60,7 @@ export function TokensPage() {
   );
 }
 
-/**
- * Whether the agent filters token lists: one that does refuses a malformed
- * expression (400); one that does not ignores the parameter (200), and
- * the field must not pretend to work.
- */
-async function filterSupported(): Promise<boolean> {
-  try {
-    await api().listTokens({ perPage: 1, filter: '(' });
-    return false;
-  } catch (err) {
-    return err instanceof ApiError && err.status === 400;
-  }
-}
-
-/** A table of token stubs (also used by a policy's "used by" list). */
+/** A table of token stubs (also a policy's and a role's "used by" list). */
 export function TokenTable({ tokens }: { tokens: readonly AclTokenListStub[] }) {
   if (tokens.length === 0) return <p class="muted">No tokens.</p>;
   return (
@@ -105,6 +72,7 @@ export function TokenTable({ tokens }: { tokens: readonly AclTokenListStub[] }) 
             <th>Accessor ID</th>
             <th>Type</th>
             <th>Policies</th>
+            <th>Roles</th>
             <th>Scope</th>
             <th>Expires</th>
           </tr>
@@ -120,6 +88,7 @@ export function TokenTable({ tokens }: { tokens: readonly AclTokenListStub[] }) 
               </td>
               <td>{t.Type}</td>
               <td>{(t.Policies ?? []).join(', ') || <span class="muted">—</span>}</td>
+              <td>{(t.Roles ?? []).map((r) => r.Name).join(', ') || <span class="muted">—</span>}</td>
               <td>{t.Global ? 'global' : 'local'}</td>
               <td>
                 <Time value={t.ExpirationTime} />

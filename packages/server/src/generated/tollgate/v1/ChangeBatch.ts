@@ -3,6 +3,8 @@
 import type { Token as _tollgate_v1_Token, Token__Output as _tollgate_v1_Token__Output } from '../../tollgate/v1/Token.js';
 import type { Policy as _tollgate_v1_Policy, Policy__Output as _tollgate_v1_Policy__Output } from '../../tollgate/v1/Policy.js';
 import type { Role as _tollgate_v1_Role, Role__Output as _tollgate_v1_Role__Output } from '../../tollgate/v1/Role.js';
+import type { AuthMethod as _tollgate_v1_AuthMethod, AuthMethod__Output as _tollgate_v1_AuthMethod__Output } from '../../tollgate/v1/AuthMethod.js';
+import type { BindingRule as _tollgate_v1_BindingRule, BindingRule__Output as _tollgate_v1_BindingRule__Output } from '../../tollgate/v1/BindingRule.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface ChangeBatch {
@@ -15,6 +17,10 @@ export interface ChangeBatch {
   'delete_policies'?: (string)[];
   'upsert_roles'?: (_tollgate_v1_Role)[];
   'delete_roles'?: (string)[];
+  'upsert_auth_methods'?: (_tollgate_v1_AuthMethod)[];
+  'delete_auth_methods'?: (string)[];
+  'upsert_binding_rules'?: (_tollgate_v1_BindingRule)[];
+  'delete_binding_rules'?: (string)[];
 }
 
 export interface ChangeBatch__Output {
@@ -27,4 +33,8 @@ export interface ChangeBatch__Output {
   'delete_policies': (string)[];
   'upsert_roles': (_tollgate_v1_Role__Output)[];
   'delete_roles': (string)[];
+  'upsert_auth_methods': (_tollgate_v1_AuthMethod__Output)[];
+  'delete_auth_methods': (string)[];
+  'upsert_binding_rules': (_tollgate_v1_BindingRule__Output)[];
+  'delete_binding_rules': (string)[];
 }

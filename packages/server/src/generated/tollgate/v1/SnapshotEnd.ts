@@ -7,6 +7,8 @@ export interface SnapshotEnd {
   'policy_count'?: (number | string | Long);
   'digest'?: (string);
   'role_count'?: (number | string | Long);
+  'auth_method_count'?: (number | string | Long);
+  'binding_rule_count'?: (number | string | Long);
 }
 
 export interface SnapshotEnd__Output {
@@ -14,4 +16,6 @@ export interface SnapshotEnd__Output {
   'policy_count': (number);
   'digest': (string);
   'role_count': (number);
+  'auth_method_count': (number);
+  'binding_rule_count': (number);
 }
