@@ -189,6 +189,9 @@ async function upsertPolicy(ctx: AgentContext, caller: Identity, name: string, b
   // Parsed off the event loop; the parsed form is kept for the first check.
   const policy = await decodePolicyRequest(body, name, (rules) => ctx.resolver.parseForWrite(rules));
   const { index } = await ctx.apply({ type: 'policy-upsert', policies: [policy] });
+  // Answer once the ACLs that used the policy are compiled again (a few ms,
+  // in turns of their own): the writer's next check then finds them ready.
+  await ctx.resolver.settled();
   ctx.log.info({ policy: name, index, by: caller.token.AccessorID }, 'policy written');
   return { index };
 }
