@@ -28,6 +28,7 @@ import { aclTokenCreateCommand } from './commands/acl-token-create.js';
 import { aclTokenDeleteCommand } from './commands/acl-token-delete.js';
 import { aclTokenInfoCommand } from './commands/acl-token-info.js';
 import { aclTokenListCommand } from './commands/acl-token-list.js';
+import { aclTokenRenewCommand } from './commands/acl-token-renew.js';
 import { aclTokenSelfCommand } from './commands/acl-token-self.js';
 import { aclTokenUpdateCommand } from './commands/acl-token-update.js';
 import { agentCommand } from './commands/agent.js';
@@ -48,6 +49,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   aclTokenSelfCommand,
   aclTokenListCommand,
   aclTokenDeleteCommand,
+  aclTokenRenewCommand,
   aclPolicyApplyCommand,
   aclPolicyInfoCommand,
   aclPolicyListCommand,

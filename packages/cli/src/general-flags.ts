@@ -98,3 +98,23 @@ export const ROLE_LINK_FLAGS: readonly FlagSpec[] = [
   { name: 'role-id', kind: 'list', help: 'ID of a role to use for this token. May be specified multiple times.' },
   { name: 'role-name', kind: 'list', help: 'Name of a role to use for this token. May be specified multiple times.' },
 ];
+
+/** `-meta key=value` (repeatable): a token's metadata. */
+export const META_FLAG: FlagSpec = {
+  name: 'meta',
+  kind: 'list',
+  placeholder: 'key=value',
+  help: 'Sets a metadata key on the token (shown in the audit log). May be specified multiple times.',
+};
+
+/** The `Meta` of `-meta key=value` flags; `undefined` when none is given. Throws on a flag without `=`. */
+export function metaOf(values: readonly string[]): Record<string, string> | undefined {
+  if (values.length === 0) return undefined;
+  const meta: Record<string, string> = {};
+  for (const kv of values) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new TypeError(`-meta must be key=value (got "${kv}")`);
+    Object.defineProperty(meta, kv.slice(0, eq), { value: kv.slice(eq + 1), enumerable: true, writable: true, configurable: true });
+  }
+  return meta;
+}

@@ -44,6 +44,7 @@ const API_CALLS: [string, string[], string][] = [
   ['login', ['login', '-method=m', '-login-token=x.y.z'], 'Error listing ACL auth methods'],
   ['status', ['status'], 'Error querying agent'],
   ['audit hash', ['audit', 'hash', '-'], 'Error hashing'],
+  ['acl token renew', ['acl', 'token', 'renew', 'abc'], 'Error renewing token'],
 ];
 
 describe('every agent command', () => {
@@ -63,7 +64,7 @@ describe('every agent command', () => {
     const denied = await startFakeAgent();
     try {
       for (const m of ['GET', 'POST', 'DELETE']) {
-        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health', '/v1/audit/hash', '/v1/acl/role', '/v1/acl/role/abc', '/v1/acl/roles', '/v1/acl/auth-method', '/v1/acl/auth-method/m', '/v1/acl/auth-methods', '/v1/acl/binding-rule', '/v1/acl/binding-rule/abc', '/v1/acl/binding-rules']) {
+        for (const p of ['/v1/acl/bootstrap', '/v1/acl/token', '/v1/acl/token/abc', '/v1/acl/token/self', '/v1/acl/tokens', '/v1/acl/policy/p', '/v1/acl/policies', '/v1/agent/health', '/v1/audit/hash', '/v1/acl/role', '/v1/acl/role/abc', '/v1/acl/roles', '/v1/acl/auth-method', '/v1/acl/auth-method/m', '/v1/acl/auth-methods', '/v1/acl/binding-rule', '/v1/acl/binding-rule/abc', '/v1/acl/binding-rules', '/v1/acl/token/abc/renew']) {
           denied.on(m, p, { status: 403, body: 'Permission denied' });
         }
       }

@@ -1,4 +1,4 @@
-import type { AclRoleLinkRequest, AclToken } from '@tollgate/client';
+import type { AclRoleLinkRequest, AclToken, AclTokenListStub } from '@tollgate/client';
 import { formatGoSlice, formatGoTime, formatKV, formatList } from './format.js';
 
 /**
@@ -25,6 +25,13 @@ export function formatToken(token: AclToken): string {
   ];
   if (token.ExpirationTime) rows.push(['Expiry Time', formatGoTime(token.ExpirationTime)]);
   rows.push(['Create Index', String(token.CreateIndex)], ['Modify Index', String(token.ModifyIndex)]);
+  // Tollgate's lifecycle lines, only when they say something (so tokens
+  // without them read like the seeds): the parent of a child token, a
+  // lease cap, a period, and each Meta key.
+  if (token.ParentAccessorID && token.Orphan !== true) rows.push(['Parent ID', token.ParentAccessorID]);
+  if (token.ExplicitMaxTTL) rows.push(['Explicit Max TTL', token.ExplicitMaxTTL]);
+  if (token.Period) rows.push(['Period', token.Period]);
+  for (const [k, v] of Object.entries(token.Meta ?? {})) rows.push([`Meta[${k}]`, v]);
   const kv = formatKV(rows);
   const roles = token.Roles ?? [];
   if (token.Type === 'management' || roles.length === 0) return kv;
@@ -34,4 +41,12 @@ export function formatToken(token: AclToken): string {
 /** The `Roles` of a token request from `-role-id` and `-role-name` flags (IDs first, as nomad). */
 export function roleLinks(ids: readonly string[], names: readonly string[]): AclRoleLinkRequest[] {
   return [...ids.map((ID) => ({ ID })), ...names.map((Name) => ({ Name }))];
+}
+
+/** Token stubs as a table (`acl token info -children`): accessor, name, type, expiry. */
+export function formatTokenStubs(stubs: readonly AclTokenListStub[]): string {
+  return formatList([
+    ['Accessor ID', 'Name', 'Type', 'Global', 'Expiry Time'],
+    ...stubs.map((t) => [t.AccessorID, t.Name, t.Type, String(t.Global), t.ExpirationTime ? formatGoTime(t.ExpirationTime) : '<none>']),
+  ]);
 }

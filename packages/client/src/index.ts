@@ -27,6 +27,7 @@ export type {
   AclTokenRoleLink,
   AclTokenType,
   AclTokenUpdateRequest,
+  AclTokenRenewRequest,
   AclTokenUploadRequest,
   AgentHealth,
   AuthorizeCheck,

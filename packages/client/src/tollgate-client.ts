@@ -19,6 +19,7 @@ import type {
   AclTokenCreateRequest,
   AclTokenListStub,
   AclTokenUpdateRequest,
+  AclTokenRenewRequest,
   AclTokenUploadRequest,
   AgentHealth,
   AuthorizeCheck,
@@ -197,6 +198,28 @@ export class TollgateClient {
   async deleteToken(accessorId: string, opts?: RequestOptions): Promise<ApiResponse<void>> {
     const path = `/v1/acl/token/${segment('accessorId', accessorId)}`;
     return this.#call({ method: 'DELETE', path, expect: 'none', opts });
+  }
+
+  /**
+   * `POST /v1/acl/token/self/renew` (no accessor) or
+   * `/v1/acl/token/:accessor/renew`: extends the token's lease; answers the
+   * updated token. A token may renew itself; management may renew any.
+   */
+  async renewToken(accessorId?: string, req: AclTokenRenewRequest = {}, opts?: RequestOptions): Promise<ApiResponse<AclToken>> {
+    const path = accessorId === undefined ? '/v1/acl/token/self/renew' : `/v1/acl/token/${segment('accessorId', accessorId)}/renew`;
+    return this.#call({ method: 'POST', path, expect: 'object', body: req, opts });
+  }
+
+  /** `POST /v1/acl/token/:accessor/revoke-orphan`: revokes the token, its children become orphans. Needs management. */
+  async revokeTokenOrphan(accessorId: string, opts?: RequestOptions): Promise<ApiResponse<void>> {
+    const path = `/v1/acl/token/${segment('accessorId', accessorId)}/revoke-orphan`;
+    return this.#call({ method: 'POST', path, expect: 'none', opts });
+  }
+
+  /** `GET /v1/acl/token/:accessor/children`: the token's direct (non-orphan) children, as list stubs. */
+  async tokenChildren(accessorId: string, query?: QueryOptions): Promise<ApiResponse<AclTokenListStub[]>> {
+    const path = `/v1/acl/token/${segment('accessorId', accessorId)}/children`;
+    return this.#call({ method: 'GET', path, expect: 'array', query });
   }
 
   /** `GET /v1/acl/policies`: all policies for management, else those on the caller's token. */

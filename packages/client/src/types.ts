@@ -35,6 +35,16 @@ export interface AclToken {
   readonly ExpirationTTL?: string | number;
   readonly CreateIndex: number;
   readonly ModifyIndex: number;
+  /** Tollgate: the AccessorID of the token that created this one; `""` = none. */
+  readonly ParentAccessorID?: string;
+  /** Tollgate: not revoked with a parent (an orphan, or a token without a parent). */
+  readonly Orphan?: boolean;
+  /** Tollgate: free metadata; `{}` when none. */
+  readonly Meta?: Readonly<Record<string, string>>;
+  /** Tollgate: renewals never pass CreateTime + this (Go duration; `""` = none). */
+  readonly ExplicitMaxTTL?: string;
+  /** Tollgate: a periodic token's lease (Go duration; `""` = not periodic). */
+  readonly Period?: string;
 }
 
 /** A role to link to a token: by ID or by name. */
@@ -75,7 +85,13 @@ export interface AclTokenRoleLink {
 }
 
 /** An entry of `GET /v1/acl/tokens`: a token without its secret. */
-export type AclTokenListStub = Omit<AclToken, 'SecretID' | 'ExpirationTTL'>;
+export type AclTokenListStub = Omit<AclToken, 'SecretID' | 'ExpirationTTL' | 'ExplicitMaxTTL' | 'Period'>;
+
+/** Body of `POST /v1/acl/token/self/renew` and `/v1/acl/token/:accessor/renew`. */
+export interface AclTokenRenewRequest {
+  /** Go duration (`"1h"`); default: the token's TTL (its Period when periodic). */
+  Increment?: string;
+}
 
 /** Body of `POST /v1/acl/token` (create). */
 export interface AclTokenCreateRequest {
@@ -90,6 +106,16 @@ export interface AclTokenCreateRequest {
   ExpirationTTL?: string | number;
   /** Explicit expiry (RFC 3339); wins over ExpirationTTL. */
   ExpirationTime?: string | null;
+  /** Tollgate: at most 64 keys; keys ≤ 128 bytes, values ≤ 512 bytes. On update, absent = kept. */
+  Meta?: Readonly<Record<string, string>> | null;
+  /** Tollgate: a hard cap renewals never pass (create only). */
+  ExplicitMaxTTL?: string | number;
+  /** Tollgate: a periodic token, renewed to now + Period (create only). */
+  Period?: string | number;
+  /** Tollgate: not revoked with its creator (management callers only). */
+  Orphan?: boolean;
+  /** Tollgate: a child of its creator even when `acl.child_tokens` is false. */
+  Child?: boolean;
 }
 
 /**

@@ -7,6 +7,7 @@ import { decodePolicyRequest } from './policies.js';
 import { decodeRoleRequest, resolveRoleLinks, roleView } from './roles.js';
 import type { Identity } from './token-resolver.js';
 import { UUID_RE, bootstrapToken, buildToken, decodeTokenRequest, tokenView, validateToken } from './tokens.js';
+import { cappedExpiry, decodeDurationField, initialTtlMs, lineageFor, renewedExpiry, type Lineage } from './token-lifecycle.js';
 import { requireAclEnabled } from './acl-enabled.js';
 import { authMethodView, decodeAuthMethodRequest } from './auth/auth-method-request.js';
 import { bindingRuleView, decodeBindingRuleRequest } from './auth/binding-rule-request.js';
@@ -30,7 +31,11 @@ export async function runWrite(ctx: AgentContext, secret: string, w: AclWriteOp)
     case 'token-upsert':
       return upsertToken(ctx, requireManagement(ctx, secret), w.body, w.accessor);
     case 'token-delete':
-      return deleteToken(ctx, requireManagement(ctx, secret), w.accessor);
+      return deleteToken(ctx, requireManagement(ctx, secret), w.accessor, 'revoke');
+    case 'token-revoke-orphan':
+      return deleteToken(ctx, requireManagement(ctx, secret), w.accessor, 'orphan');
+    case 'token-renew':
+      return renewToken(ctx, secret, w.body, w.accessor);
     case 'policy-upsert':
       return upsertPolicy(ctx, requireManagement(ctx, secret), w.name, w.body);
     case 'policy-delete':
@@ -60,7 +65,7 @@ export async function runWrite(ctx: AgentContext, secret: string, w: AclWriteOp)
  * policies, roles, and global tokens. A token delete or update is global when the
  * token this region knows is global.
  */
-export function isGlobalWrite(ctx: AgentContext, w: AclWriteOp): boolean {
+export function isGlobalWrite(ctx: AgentContext, w: AclWriteOp, secret = ''): boolean {
   switch (w.op) {
     case 'bootstrap':
     case 'policy-upsert':
@@ -73,12 +78,16 @@ export function isGlobalWrite(ctx: AgentContext, w: AclWriteOp): boolean {
     case 'binding-rule-delete':
       return true;
     case 'token-delete':
+    case 'token-revoke-orphan':
       return ctx.store.tokenByAccessor(w.accessor)?.Global === true;
     case 'login': {
       // Nomad's ACL.Login: a method making global tokens logs in where global tokens are written.
       const name = typeof w.body === 'object' && w.body !== null ? (w.body as { AuthMethodName?: unknown }).AuthMethodName : undefined;
       return typeof name === 'string' && ctx.store.authMethod(name)?.TokenLocality === 'global';
     }
+    case 'token-renew':
+      // `self`: the caller's own token, as this region knows it.
+      return (w.accessor === undefined ? ctx.store.tokenBySecret(secret) : ctx.store.tokenByAccessor(w.accessor))?.Global === true;
     case 'token-upsert': {
       if (w.accessor !== undefined) {
         const known = ctx.store.tokenByAccessor(w.accessor);
@@ -167,9 +176,22 @@ async function upsertToken(ctx: AgentContext, caller: Identity, body: unknown, p
   }
   req.Roles = resolveRoleLinks(req.RolesRaw, ctx.store);
   const now = new Date();
-  const bounds = { minMs: ctx.config.acl.tokenMinExpirationTtlMs, maxMs: ctx.config.acl.tokenMaxExpirationTtlMs };
+  const acl = ctx.config.acl;
+  const bounds = { minMs: acl.tokenMinExpirationTtlMs, maxMs: acl.tokenMaxExpirationTtlMs };
+  let lineage: Lineage | undefined;
+  let parent: ACLToken | undefined;
+  if (existing === undefined) {
+    const lease = { type: req.Type, ttlMs: req.ExpirationTTLMs, expirationTime: req.ExpirationTime, explicitMaxTtlMs: req.ExplicitMaxTTLMs, periodMs: req.PeriodMs };
+    req.ExpirationTTLMs = initialTtlMs(lease, { ...bounds, defaultTtlMs: acl.defaultTokenTtlMs });
+    lineage = lineageFor(req, { token: caller.token, isManagement: caller.acl.isManagement }, acl.childTokens);
+    // A child's lease is capped at its parent's (the caller, whose token this region holds).
+    if (!lineage.Orphan && lineage.ParentAccessorID !== '') parent = caller.token;
+  }
   validateToken(req, existing === undefined ? now : new Date(existing.CreateTime), bounds, existing);
-  const token = buildToken(req, now, existing, upload);
+  let token = buildToken(req, now, existing, upload, lineage);
+  if (existing === undefined) {
+    token = { ...token, ExpirationTime: cappedExpiry(token.ExpirationTime, now, (req.ExplicitMaxTTLMs ?? 0), parent) };
+  }
   const { index } = await ctx.apply({ type: 'token-upsert', tokens: [token], mode: existing === undefined ? 'create' : 'update' });
   ctx.log.info(
     { accessor: token.AccessorID, type: token.Type, global: token.Global, index, by: caller.token.AccessorID },
@@ -178,10 +200,47 @@ async function upsertToken(ctx: AgentContext, caller: Identity, body: unknown, p
   return { index, body: tokenView(stored(ctx, token.AccessorID), roleById(ctx)) };
 }
 
-async function deleteToken(ctx: AgentContext, caller: Identity, accessor: string): Promise<AclWriteResult> {
-  const { index } = await ctx.apply({ type: 'token-delete', accessors: [accessor] });
-  ctx.log.info({ accessor, index, by: caller.token.AccessorID }, 'token deleted');
-  return { index };
+/**
+ * Revokes a token: with every descendant in the same atomic write
+ * (`revoke`), or keeping its children as orphans (`orphan`, revoke-orphan).
+ * `revoked` lists the descendants as this agent sees them now (the store
+ * walks the tree again inside the commit).
+ */
+async function deleteToken(ctx: AgentContext, caller: Identity, accessor: string, children: 'revoke' | 'orphan'): Promise<AclWriteResult> {
+  const revoked = children === 'revoke' && ctx.store.tokenByAccessor(accessor) !== undefined ? ctx.store.tokenDescendants(accessor) : [];
+  const { index } = await ctx.apply({ type: 'token-delete', accessors: [accessor], children });
+  ctx.log.info(
+    { accessor, index, by: caller.token.AccessorID, descendants: revoked.length },
+    children === 'orphan' ? 'token revoked; its children are orphans now' : 'token deleted',
+  );
+  return { index, revoked };
+}
+
+/**
+ * Renews a token's lease (token-lifecycle.ts `renewedExpiry`): the caller's
+ * own token (`accessor` undefined, or its own accessor) or, for management,
+ * any token. The answer is the updated token.
+ */
+async function renewToken(ctx: AgentContext, secret: string, body: unknown, accessor: string | undefined): Promise<AclWriteResult> {
+  const caller = ctx.resolver.resolve(secret);
+  let increment: number | undefined;
+  if (body !== undefined && body !== null) {
+    if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequestError('Request decode failed: expected a JSON object');
+    increment = decodeDurationField(body as Record<string, unknown>, 'Increment');
+  }
+  const target = accessor === undefined ? caller.token : ctx.store.tokenByAccessor(accessor);
+  if (target === undefined || target.AccessorID !== caller.token.AccessorID) {
+    if (!caller.acl.isManagement) throw new PermissionDeniedError();
+    if (target === undefined) throw new BadRequestError(`cannot find token ${(accessor ?? '').slice(0, 64)}`);
+  }
+  if (target.AccessorID === 'anonymous') throw new BadRequestError('the anonymous token has no lease: there is nothing to renew');
+  const parentId = target.Orphan === true ? undefined : target.ParentAccessorID;
+  const parent = parentId === undefined ? undefined : ctx.store.tokenByAccessor(parentId);
+  const acl = ctx.config.acl;
+  const expiration = renewedExpiry(target, parent, increment, new Date(), { minMs: acl.tokenMinExpirationTtlMs, maxMs: acl.tokenMaxExpirationTtlMs });
+  const { index } = await ctx.apply({ type: 'token-upsert', tokens: [{ ...target, ExpirationTime: expiration }], mode: 'update' });
+  ctx.log.info({ accessor: target.AccessorID, index, by: caller.token.AccessorID, expiration }, 'token renewed');
+  return { index, body: tokenView(stored(ctx, target.AccessorID), roleById(ctx)) };
 }
 
 async function upsertPolicy(ctx: AgentContext, caller: Identity, name: string, body: unknown): Promise<AclWriteResult> {

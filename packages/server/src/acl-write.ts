@@ -10,6 +10,10 @@ export type AclWriteOp =
   | { readonly op: 'bootstrap'; readonly body: unknown }
   | { readonly op: 'token-upsert'; readonly body: unknown; readonly accessor?: string }
   | { readonly op: 'token-delete'; readonly accessor: string }
+  /** `accessor` undefined = the caller's own token (`/v1/acl/token/self/renew`). */
+  | { readonly op: 'token-renew'; readonly body: unknown; readonly accessor?: string }
+  /** Revokes the token and keeps its children, as orphans. */
+  | { readonly op: 'token-revoke-orphan'; readonly accessor: string }
   | { readonly op: 'policy-upsert'; readonly name: string; readonly body: unknown }
   | { readonly op: 'policy-delete'; readonly name: string }
   /** `id` undefined = create (`POST /v1/acl/role`), else update of that role. */
@@ -31,5 +35,7 @@ export interface AclWriteResult {
   readonly body?: unknown;
   /** Details for this request's audit line (a login's method and mapped claims); never secrets. */
   readonly audit?: Readonly<Record<string, unknown>>;
+  /** A token revocation: the descendants it revoked with the token (as planned from this agent's state). */
+  readonly revoked?: readonly string[];
 }
 

@@ -152,6 +152,18 @@ const AGENT_CONFIG = {
     /** @default "24h" */
     token_max_expiration_ttl: duration('24h'),
     /**
+     * Tollgate (issue 13): the lease a new client token gets when its
+     * request names no `ExpirationTTL`/`ExpirationTime`; "0s" = none (Nomad's
+     * behaviour). Must lie within the min/max expiration TTLs. @default "0s"
+     */
+    default_token_ttl: duration('0s'),
+    /**
+     * Tollgate: `true` makes a new token the child of the token that created
+     * it (revoked with it) unless it asks for `Orphan`; `false` (Nomad's
+     * behaviour) makes it an orphan unless it asks for `Child`. @default false
+     */
+    child_tokens: withDefault(Type.Boolean(), false),
+    /**
      * base64 of 32 bytes that encrypt SecretIDs at rest. By default a key is
      * generated once into `<data_dir>/server/keyring` (mode 0600).
      */
@@ -178,6 +190,14 @@ const AGENT_CONFIG = {
     /** etcd's own authentication; with `password`. */
     username: optional(Type.String()),
     password: optional(Type.String()),
+    /**
+     * etcd's `--max-txn-ops` as the operator set it: the most operations one
+     * atomic write may carry. A token revocation with its descendants is one
+     * transaction of 2 operations per token plus 4, so a tree of N tokens
+     * needs `--max-txn-ops` ≥ 2N + 4 on every etcd member and this key set to
+     * it; a larger tree is refused (503, nothing revoked). @default 128 (etcd's default)
+     */
+    max_txn_ops: withDefault(Type.Integer({ minimum: 128, maximum: 1_000_000 }), 128, { error: 'must be an integer from 128 (etcd\'s default) to 1000000' }),
   }),
   /** Nomad's `tls` block: HTTPS on the HTTP port, mTLS on the RPC port (README "Securing Tollgate"). */
   tls: block({
@@ -271,6 +291,12 @@ const CROSS_FIELD_RULES: ReadonlyArray<(c: ResolvedAgentConfig) => void> = [
   (c) => {
     if (c.acl.tokenMinExpirationTtlMs > c.acl.tokenMaxExpirationTtlMs) {
       throw new ConfigError('acl.token_min_expiration_ttl: must not exceed acl.token_max_expiration_ttl');
+    }
+  },
+  (c) => {
+    const ttl = c.acl.defaultTokenTtlMs;
+    if (ttl !== 0 && (ttl < c.acl.tokenMinExpirationTtlMs || ttl > c.acl.tokenMaxExpirationTtlMs)) {
+      throw new ConfigError('acl.default_token_ttl: must lie between acl.token_min_expiration_ttl and acl.token_max_expiration_ttl');
     }
   },
   (c) => {

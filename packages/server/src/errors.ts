@@ -41,6 +41,10 @@ export const ERROR_CATALOGUE = {
   TOLLGATE_INVALID_DURATION: { http: 400, grpc: INTERNAL },
   // @tollgate/filter: an invalid `?filter=` expression.
   TOLLGATE_FILTER_INVALID: { http: 400, grpc: INVALID_ARGUMENT },
+  // A token's Meta beyond its bounds (64 keys, 128-byte keys, 512-byte values).
+  TOLLGATE_TOKEN_META_INVALID: { http: 400, grpc: INVALID_ARGUMENT },
+  // A renewal of a token without a lease (it never expires).
+  TOLLGATE_TOKEN_NOT_RENEWABLE: { http: 400, grpc: INVALID_ARGUMENT },
   TOLLGATE_PERMISSION_DENIED: { http: 403, grpc: PERMISSION_DENIED },
   // A browser write from another origin; a non-JSON write without a token header.
   TOLLGATE_ORIGIN_REFUSED: { http: 403, grpc: PERMISSION_DENIED },
@@ -148,6 +152,20 @@ export class ConfigError extends TollgateError {
 export class BadRequestError extends TollgateError {
   constructor(message: string) {
     super('TOLLGATE_BAD_REQUEST', message);
+  }
+}
+
+/** A token's `Meta` beyond its bounds; the message names the key and the bound. HTTP 400. */
+export class TokenMetaError extends TollgateError {
+  constructor(message: string) {
+    super('TOLLGATE_TOKEN_META_INVALID', message);
+  }
+}
+
+/** A renewal of a token that has no lease (never expires). HTTP 400. */
+export class TokenNotRenewableError extends TollgateError {
+  constructor(message: string) {
+    super('TOLLGATE_TOKEN_NOT_RENEWABLE', message);
   }
 }
 

@@ -29,7 +29,10 @@ export interface TokenGcPorts {
 /**
  * Expired-token GC as a leader task (facts §8): it runs only while this
  * agent leads its region (always with one agent per region, while elected
- * in HA mode), one pass every `intervalMs`.
+ * in HA mode), one pass every `intervalMs`. A collected token takes its
+ * descendants with it (the store's `token-delete` revokes trees in the same
+ * write); a global token's deletion replicates, and each follower revokes
+ * that token's local children when it arrives (replication-planner.ts).
  */
 export class TokenGc implements LeaderTask {
   readonly name = 'token-gc';

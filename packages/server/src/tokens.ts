@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { formatGoDuration, formatGoDurationNs, parseGoDuration } from '@tollgate/acl';
+import { formatGoDuration, formatGoDurationNs } from '@tollgate/acl';
 import type { ACLRole, ACLToken, ACLTokenRoleLink, TokenType } from '@tollgate/state';
 import { BadRequestError } from './errors.js';
+import { decodeDurationField, decodeMeta } from './token-lifecycle.js';
 
 /** Nomad's UUID check: hex 8-4-4-4-12, any case, exactly 36 characters. */
 export const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -11,8 +12,6 @@ export const MAX_TOKEN_NAME = 256;
 /** Most policies one token may name (Nomad has no bound; 100,000 were accepted before). */
 export const MAX_TOKEN_POLICIES = 256;
 const NS_PER_MS = 1_000_000;
-/** The longest Go duration, in ms (2^63 - 1 ns). */
-const MAX_DURATION_MS = 9_223_372_036_854;
 
 /** A token write request after type checks, before Nomad's validation. */
 export interface TokenRequest {
@@ -31,6 +30,12 @@ export interface TokenRequest {
   ExpirationTTLMs: number;
   /** Given explicitly by the caller (undefined = not given, null = cleared). */
   ExpirationTime: Date | null | undefined;
+  /** Lifecycle (token-lifecycle.ts); `undefined` = not given. */
+  Meta: Record<string, string> | undefined;
+  ExplicitMaxTTLMs: number | undefined;
+  PeriodMs: number | undefined;
+  Orphan: boolean | undefined;
+  Child: boolean | undefined;
 }
 
 /** The TTL bounds of the region that applies the write. */
@@ -73,28 +78,9 @@ export function decodeTokenRequest(body: unknown): TokenRequest {
   if (b.Roles !== undefined && b.Roles !== null && !Array.isArray(b.Roles)) {
     throw new BadRequestError('Request decode failed: Roles must be a list of role links');
   }
-  let ttlMs = 0;
-  const ttl = b.ExpirationTTL;
   // Nomad's ACLToken.UnmarshalJSON: a Go duration string ("" = none, which
   // the Go client always sends) or a number of nanoseconds.
-  if (ttl === '') ttlMs = 0;
-  else if (typeof ttl === 'string') {
-    try {
-      ttlMs = parseGoDuration(ttl);
-    } catch {
-      throw new BadRequestError(`Request decode failed: ExpirationTTL: invalid duration "${ttl.slice(0, 64)}"`);
-    }
-  } else if (typeof ttl === 'number') {
-    if (!Number.isFinite(ttl)) throw new BadRequestError('Request decode failed: ExpirationTTL must be a duration');
-    ttlMs = ttl / NS_PER_MS;
-  } else if (ttl !== undefined && ttl !== null) {
-    throw new BadRequestError('Request decode failed: ExpirationTTL must be a duration string or nanoseconds');
-  }
-  // Go's time.Duration is an int64 of nanoseconds (about 292 years); beyond
-  // it Nomad's decoder fails, and here dates would stop being representable.
-  if (!Number.isFinite(ttlMs) || Math.abs(ttlMs) > MAX_DURATION_MS) {
-    throw new BadRequestError('Request decode failed: ExpirationTTL is out of range');
-  }
+  const ttlMs = decodeDurationField(b, 'ExpirationTTL') ?? 0;
   let expiration: Date | null | undefined;
   if (b.ExpirationTime === null) expiration = null;
   else if (b.ExpirationTime !== undefined) {
@@ -107,6 +93,9 @@ export function decodeTokenRequest(body: unknown): TokenRequest {
   }
   const accessor = str('AccessorID');
   const secret = str('SecretID');
+  for (const k of ['Orphan', 'Child'] as const) {
+    if (b[k] !== undefined && b[k] !== null && typeof b[k] !== 'boolean') throw new BadRequestError(`Request decode failed: ${k} must be true or false`);
+  }
   return {
     ...(accessor ? { AccessorID: accessor } : {}),
     ...(secret ? { SecretID: secret } : {}),
@@ -118,6 +107,11 @@ export function decodeTokenRequest(body: unknown): TokenRequest {
     Global: b.Global === true,
     ExpirationTTLMs: ttlMs,
     ExpirationTime: expiration,
+    Meta: decodeMeta(b.Meta),
+    ExplicitMaxTTLMs: decodeDurationField(b, 'ExplicitMaxTTL'),
+    PeriodMs: decodeDurationField(b, 'Period'),
+    Orphan: typeof b.Orphan === 'boolean' ? b.Orphan : undefined,
+    Child: typeof b.Child === 'boolean' ? b.Child : undefined,
   };
 }
 
@@ -164,6 +158,10 @@ export function validateToken(req: TokenRequest, createTime: Date, bounds: TtlBo
       const now = req.ExpirationTime === null ? null : req.ExpirationTime.getTime();
       if (was !== now) errs.push('cannot update expiration time');
     }
+    if (req.ExplicitMaxTTLMs !== undefined && Math.round(req.ExplicitMaxTTLMs) !== Math.round((existing.ExplicitMaxTTL ?? 0) / NS_PER_MS)) {
+      errs.push('cannot update explicit max TTL');
+    }
+    if (req.PeriodMs !== undefined && Math.round(req.PeriodMs) !== Math.round((existing.Period ?? 0) / NS_PER_MS)) errs.push('cannot update period');
   }
   if (errs.length > 0) throw new BadRequestError(`token 0 invalid: ${multiError(errs)}`);
 }
@@ -181,7 +179,7 @@ export function multiError(errs: readonly string[]): string {
  * as it is, so the choice only has to be the same in every Tollgate region.
  */
 export function tokenHash(
-  t: Pick<ACLToken, 'Name' | 'Type' | 'Global'> & { Policies: readonly string[] | null; Roles?: readonly ACLTokenRoleLink[] },
+  t: Pick<ACLToken, 'Name' | 'Type' | 'Global' | 'Meta'> & { Policies: readonly string[] | null; Roles?: readonly ACLTokenRoleLink[] },
 ): string {
   const h = createHash('sha256');
   h.update(t.Name);
@@ -190,6 +188,11 @@ export function tokenHash(
   // Tokens without roles keep the hash they had before roles existed.
   for (const r of t.Roles ?? []) h.update(r.ID);
   h.update(t.Global ? 'global' : 'local');
+  // Likewise tokens without Meta; keys sorted, each pair framed by its lengths.
+  for (const k of Object.keys(t.Meta ?? {}).sort()) {
+    const v = t.Meta?.[k] ?? '';
+    h.update(`meta:${k.length}:${k}${v.length}:${v}`);
+  }
   return h.digest('base64');
 }
 
@@ -202,6 +205,7 @@ export function buildToken(
   now: Date,
   existing: ACLToken | undefined,
   ids?: { readonly AccessorID: string; readonly SecretID: string },
+  lineage?: { readonly ParentAccessorID: string; readonly Orphan: boolean },
 ): ACLToken {
   const type = req.Type as TokenType;
   const policies = type === 'management' ? null : [...req.Policies];
@@ -220,17 +224,28 @@ export function buildToken(
     Global: req.Global,
   };
   const roles = type === 'management' ? [] : req.Roles;
+  // An update keeps the lineage and lease shape; Meta is kept unless given.
+  const meta = req.Meta ?? existing?.Meta ?? {};
+  const parent = existing === undefined ? lineage?.ParentAccessorID ?? '' : existing.ParentAccessorID ?? '';
+  const orphan = existing === undefined ? lineage?.Orphan === true : existing.Orphan === true;
+  const explicitMax = existing === undefined ? Math.round((req.ExplicitMaxTTLMs ?? 0) * NS_PER_MS) : existing.ExplicitMaxTTL ?? 0;
+  const period = existing === undefined ? Math.round((req.PeriodMs ?? 0) * NS_PER_MS) : existing.Period ?? 0;
   return {
     AccessorID: existing?.AccessorID ?? ids?.AccessorID ?? randomUUID(),
     SecretID: existing?.SecretID ?? ids?.SecretID ?? randomUUID(),
     ...base,
     ...(roles.length > 0 ? { Roles: roles } : {}),
-    Hash: tokenHash({ ...base, Roles: roles }),
+    Hash: tokenHash({ ...base, Roles: roles, Meta: meta }),
     CreateTime: existing?.CreateTime ?? now.toISOString(),
     ExpirationTime: expiration,
     ExpirationTTL: Math.round(req.ExpirationTTLMs * NS_PER_MS),
     CreateIndex: existing?.CreateIndex ?? 0,
     ModifyIndex: existing?.ModifyIndex ?? 0,
+    ...(parent !== '' ? { ParentAccessorID: parent } : {}),
+    ...(orphan ? { Orphan: true } : {}),
+    ...(Object.keys(meta).length > 0 ? { Meta: meta } : {}),
+    ...(explicitMax > 0 ? { ExplicitMaxTTL: explicitMax } : {}),
+    ...(period > 0 ? { Period: period } : {}),
   };
 }
 
@@ -313,10 +328,21 @@ export interface TokenView {
   readonly ExpirationTTL: string;
   readonly CreateIndex: number;
   readonly ModifyIndex: number;
+  /** Tollgate (issue 13), always present: `""` = no parent. */
+  readonly ParentAccessorID: string;
+  /** Not revoked with a parent: true for orphans and for tokens without a parent. */
+  readonly Orphan: boolean;
+  /** `{}` when none. */
+  readonly Meta: Readonly<Record<string, string>>;
+  /** Go duration strings, `""` = none (as `ExpirationTTL`). */
+  readonly ExplicitMaxTTL: string;
+  readonly Period: string;
 }
 
-/** A list entry: never the secret, no TTL (Nomad's ACLTokenListStub). */
-export type TokenStub = Omit<TokenView, 'SecretID' | 'ExpirationTTL'>;
+/** A list entry: never the secret, no TTLs (Nomad's ACLTokenListStub, plus the lineage and Meta). */
+export type TokenStub = Omit<TokenView, 'SecretID' | 'ExpirationTTL' | 'ExplicitMaxTTL' | 'Period'>;
+
+const NO_META: Readonly<Record<string, string>> = Object.freeze({});
 
 /** A stored TTL (integer nanoseconds) as Nomad's JSON shows it. */
 export function ttlText(ns: number): string {
@@ -339,6 +365,11 @@ export function tokenView(t: ACLToken, roleById: RoleById): TokenView {
     ExpirationTTL: ttlText(t.ExpirationTTL),
     CreateIndex: t.CreateIndex,
     ModifyIndex: t.ModifyIndex,
+    ParentAccessorID: t.ParentAccessorID ?? '',
+    Orphan: t.Orphan === true || (t.ParentAccessorID ?? '') === '',
+    Meta: t.Meta ?? NO_META,
+    ExplicitMaxTTL: ttlText(t.ExplicitMaxTTL ?? 0),
+    Period: ttlText(t.Period ?? 0),
   };
 }
 
@@ -356,5 +387,8 @@ export function tokenStub(t: ACLToken, roleById: RoleById): TokenStub {
     ExpirationTime: t.ExpirationTime,
     CreateIndex: t.CreateIndex,
     ModifyIndex: t.ModifyIndex,
+    ParentAccessorID: t.ParentAccessorID ?? '',
+    Orphan: t.Orphan === true || (t.ParentAccessorID ?? '') === '',
+    Meta: t.Meta ?? NO_META,
   };
 }

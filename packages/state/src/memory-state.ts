@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CommitEntry } from './commit-entry.js';
 import { ExpiryIndex, expiryKey } from './expiry-index.js';
+import { isChildOf } from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import { SortedTokens } from './sorted-tokens.js';
 import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
@@ -46,6 +47,8 @@ export class MemoryState implements ReadView {
   readonly authMethods = new Map<string, ACLAuthMethod>();
   /** Binding rules by ID. */
   readonly bindingRules = new Map<string, ACLBindingRule>();
+  /** Parent AccessorID → accessors of its non-orphan children (revocation walks this). */
+  readonly children = new Map<string, Set<string>>();
 
   readonly #tokensByCreate = new SortedTokens(byCreate);
   readonly #tokensByAccessor = new SortedTokens(byAccessor);
@@ -142,6 +145,11 @@ export class MemoryState implements ReadView {
     for (const t of this.tokens.values()) fn(t);
   }
 
+  childrenOf(parent: string): readonly string[] {
+    const set = this.children.get(parent);
+    return set === undefined ? [] : [...set];
+  }
+
   forEachPolicy(fn: (policy: ACLPolicy) => void): void {
     for (const p of this.policies.values()) fn(p);
   }
@@ -157,6 +165,12 @@ export class MemoryState implements ReadView {
       set.add(token.AccessorID);
     }
     if (token.ExpirationTime !== null) this.expiry.add(expiryKey(token.ExpirationTime), token.AccessorID);
+    const parent = token.ParentAccessorID;
+    if (parent !== undefined && isChildOf(token, parent)) {
+      let set = this.children.get(parent);
+      if (set === undefined) this.children.set(parent, (set = new Set()));
+      set.add(token.AccessorID);
+    }
     this.#tokensChanged(token.AccessorID, token.Global || prev?.Global === true);
   }
 
@@ -231,6 +245,12 @@ export class MemoryState implements ReadView {
       if (set.size === 0) this.policyTokens.delete(name);
     }
     if (prev.ExpirationTime !== null) this.expiry.remove(expiryKey(prev.ExpirationTime), prev.AccessorID);
+    const parent = prev.ParentAccessorID;
+    if (parent !== undefined) {
+      const set = this.children.get(parent);
+      set?.delete(prev.AccessorID);
+      if (set?.size === 0) this.children.delete(parent);
+    }
   }
 
   #tokensChanged(accessor: string, global: boolean): void {

@@ -7,6 +7,7 @@ import {
   checkPolicy,
   checkRole,
   checkToken,
+  isChildOf,
   makeAuthMethod,
   makeBindingRule,
   makePolicy,
@@ -15,6 +16,7 @@ import {
 } from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
+import { descendantsOf } from './token-tree.js';
 import type { ACLToken, Mutation } from './types.js';
 
 /**
@@ -33,7 +35,7 @@ export function planMutation(view: ReadView, mutation: Mutation, index: number):
     case 'token-upsert':
       return planTokenUpsert(view, mutation.tokens, index, mutation.mode);
     case 'token-delete':
-      return planTokenDelete(view, mutation.accessors, index);
+      return planTokenDelete(view, mutation.accessors, index, mutation.children);
     case 'policy-upsert':
       return planPolicyUpsert(view, mutation.policies, index);
     case 'policy-delete':
@@ -85,6 +87,13 @@ function planTokenUpsert(view: ReadView, tokens: unknown, index: number, mode: '
     if (mode === 'create' && existing !== undefined) {
       throw new ConflictError(`token ${t.AccessorID} already exists`);
     }
+    // A new child whose parent was revoked since the writer saw it (a delete
+    // earlier in this group commit, or another HA agent's) would outlive its
+    // tree: refused, like an update of a deleted token.
+    const parent = t.ParentAccessorID;
+    if (mode === 'create' && parent !== undefined && isChildOf(t, parent) && staged.token(parent) === undefined) {
+      throw new NotFoundError(`cannot find token ${parent} (the parent of new token ${t.AccessorID})`, [parent]);
+    }
     const token =
       existing === undefined
         ? newToken(staged, t, index)
@@ -116,7 +125,15 @@ function newToken(view: ReadView, t: ACLToken, index: number): ACLToken {
   return makeToken({ ...t, CreateIndex: index, ModifyIndex: index, SourceIndex: 0 });
 }
 
-function planTokenDelete(view: ReadView, accessors: unknown, index: number): CommitEntry {
+/**
+ * Deletes the tokens and, by default, every descendant in the same entry
+ * (one atomic write: a crash leaves the whole tree or none of it). With
+ * `children: 'orphan'` the direct children stay, marked `Orphan`.
+ */
+function planTokenDelete(view: ReadView, accessors: unknown, index: number, children: unknown): CommitEntry {
+  if (children !== undefined && children !== 'revoke' && children !== 'orphan') {
+    throw new InvalidArgumentError('mutation.children must be "revoke" or "orphan"');
+  }
   const given = nonEmptyArray(accessors, 'mutation.accessors');
   const unique: string[] = [];
   given.forEach((a, i) => {
@@ -127,11 +144,20 @@ function planTokenDelete(view: ReadView, accessors: unknown, index: number): Com
   if (missing.length > 0) {
     throw new NotFoundError(`Cannot delete nonexistent tokens: ${missing.join(', ')}`, missing);
   }
-  return {
-    index,
-    ops: unique.map((accessor) => ({ type: 'delete-token', accessor }) as const),
-    tables: ['acl_token'],
-  };
+  const ops: EntryOp[] = unique.map((accessor) => ({ type: 'delete-token', accessor }) as const);
+  const deleting = new Set(unique);
+  if (children === 'orphan') {
+    for (const root of unique) {
+      for (const child of view.childrenOf(root)) {
+        const t = view.token(child);
+        if (t === undefined || deleting.has(child)) continue;
+        ops.push({ type: 'put-token', token: makeToken({ ...t, Orphan: true, ModifyIndex: index, SourceIndex: 0 }) });
+      }
+    }
+  } else {
+    for (const d of descendantsOf(view, unique)) ops.push({ type: 'delete-token', accessor: d });
+  }
+  return { index, ops, tables: ['acl_token'] };
 }
 
 function planPolicyUpsert(view: ReadView, policies: unknown, index: number): CommitEntry {

@@ -67,6 +67,11 @@ export function checkToken(value: unknown, field: string): ACLToken {
   }
   const roles = checkRoleLinks(value['Roles'], `${field}.Roles`);
   const sourceIndex = index(value, 'SourceIndex', field);
+  const parent = value['ParentAccessorID'] ?? '';
+  if (typeof parent !== 'string') throw new InvalidArgumentError(`${field}.ParentAccessorID must be a string`);
+  const orphan = value['Orphan'] ?? false;
+  if (typeof orphan !== 'boolean') throw new InvalidArgumentError(`${field}.Orphan must be a boolean`);
+  const meta = checkMeta(value['Meta'], `${field}.Meta`);
   return makeToken({
     AccessorID: str(value, 'AccessorID', field, true),
     SecretID: str(value, 'SecretID', field, true),
@@ -82,7 +87,24 @@ export function checkToken(value: unknown, field: string): ACLToken {
     CreateIndex: index(value, 'CreateIndex', field),
     ModifyIndex: index(value, 'ModifyIndex', field),
     ...(sourceIndex > 0 ? { SourceIndex: sourceIndex } : {}),
+    ParentAccessorID: parent,
+    Orphan: orphan,
+    ...(meta === null ? {} : { Meta: meta }),
+    ExplicitMaxTTL: nanos(value, 'ExplicitMaxTTL', field),
+    Period: nanos(value, 'Period', field),
   });
+}
+
+/** A token's Meta: absent, `null` and `{}` all mean none; values must be strings. */
+function checkMeta(value: unknown, field: string): Readonly<Record<string, string>> | null {
+  if (value === undefined || value === null) return null;
+  if (!isRecord(value)) throw new InvalidArgumentError(`${field} must be an object of strings`);
+  const keys = Object.keys(value);
+  if (keys.length === 0) return null;
+  for (const k of keys) {
+    if (typeof value[k] !== 'string') throw new InvalidArgumentError(`${field}.${k} must be a string`);
+  }
+  return value as Record<string, string>;
 }
 
 /** Same as `checkToken`, for policies. */
@@ -200,8 +222,28 @@ export function makeToken(t: ACLToken): ACLToken {
     CreateIndex: t.CreateIndex,
     ModifyIndex: t.ModifyIndex,
     ...(t.SourceIndex !== undefined && t.SourceIndex > 0 ? { SourceIndex: t.SourceIndex } : {}),
+    // Lifecycle fields only when set, so older records keep their shape and MAC.
+    ...(t.ParentAccessorID !== undefined && t.ParentAccessorID !== '' ? { ParentAccessorID: t.ParentAccessorID } : {}),
+    ...(t.Orphan === true ? { Orphan: true } : {}),
+    ...(t.Meta !== undefined && t.Meta !== null && Object.keys(t.Meta).length > 0 ? { Meta: freezeMeta(t.Meta) } : {}),
+    ...(t.ExplicitMaxTTL !== undefined && t.ExplicitMaxTTL > 0 ? { ExplicitMaxTTL: t.ExplicitMaxTTL } : {}),
+    ...(t.Period !== undefined && t.Period > 0 ? { Period: t.Period } : {}),
   };
   return Object.freeze(token);
+}
+
+/** A frozen copy of a Meta map with sorted keys (stable JSON, stable comparisons). */
+function freezeMeta(meta: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  // fromEntries defines own properties, so a key such as `__proto__` stays data.
+  return Object.freeze(Object.fromEntries(Object.keys(meta).sort().map((k) => [k, meta[k] as string])));
+}
+
+/**
+ * Whether `t` is revoked with the token named `parent`: it names it as its
+ * parent and is not an orphan.
+ */
+export function isChildOf(t: ACLToken, parent: string): boolean {
+  return t.ParentAccessorID === parent && t.Orphan !== true;
 }
 
 /** Builds the frozen policy object the store keeps. */
@@ -244,8 +286,19 @@ export function sameToken(a: ACLToken, b: ACLToken): boolean {
     a.Hash === b.Hash &&
     a.CreateTime === b.CreateTime &&
     a.ExpirationTime === b.ExpirationTime &&
-    a.ExpirationTTL === b.ExpirationTTL
+    a.ExpirationTTL === b.ExpirationTTL &&
+    (a.ParentAccessorID ?? '') === (b.ParentAccessorID ?? '') &&
+    (a.Orphan === true) === (b.Orphan === true) &&
+    sameMeta(a.Meta, b.Meta) &&
+    (a.ExplicitMaxTTL ?? 0) === (b.ExplicitMaxTTL ?? 0) &&
+    (a.Period ?? 0) === (b.Period ?? 0)
   );
+}
+
+function sameMeta(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  const ak = Object.keys(a ?? {});
+  const bk = Object.keys(b ?? {});
+  return ak.length === bk.length && ak.every((k) => Object.hasOwn(b ?? {}, k) && a?.[k] === b?.[k]);
 }
 
 /** True when two policies are equal in everything but their region indexes. */
@@ -302,6 +355,7 @@ function optStr(o: Record<string, unknown>, key: string, field: string): string 
   return v;
 }
 
+/** A duration in nanoseconds: absent or null = 0. */
 function nanos(o: Record<string, unknown>, key: string, field: string): number {
   const v = o[key];
   if (v === undefined || v === null) return 0;

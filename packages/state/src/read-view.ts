@@ -14,6 +14,8 @@ export interface ReadView {
   accessorBySecret(secret: string): string | undefined;
   policy(name: string): ACLPolicy | undefined;
   forEachToken(fn: (token: ACLToken) => void): void;
+  /** Accessors of the tokens revoked with `parent` (its non-orphan children), any order. */
+  childrenOf(parent: string): readonly string[];
   forEachPolicy(fn: (policy: ACLPolicy) => void): void;
   role(id: string): ACLRole | undefined;
   roleByName(name: string): ACLRole | undefined;

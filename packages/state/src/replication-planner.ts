@@ -21,6 +21,7 @@ import {
 } from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
+import { descendantsOf } from './token-tree.js';
 import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 /**
@@ -276,6 +277,15 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
     });
     for (const name of goneMethods) push({ type: 'delete-auth-method', name });
     for (const id of goneRules) push({ type: 'delete-binding-rule', id });
+  }
+
+  // A local child of a deleted global token dies with it, here, in the same
+  // write (the authoritative region cannot see this region's local tokens;
+  // global descendants arrive as deletions of their own). Walked after the
+  // upserts, so a child orphaned upstream in the same batch is not taken.
+  const deletedGlobal = ops.flatMap((op) => (op.type === 'delete-token' ? [op.accessor] : []));
+  if (deletedGlobal.length > 0) {
+    for (const accessor of descendantsOf(staged, deletedGlobal, (t) => !t.Global)) push({ type: 'delete-token', accessor });
   }
 
   if (ops.length === 0) {

@@ -1,4 +1,5 @@
 import type { CommitEntry, EntryOp } from './commit-entry.js';
+import { isChildOf } from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken } from './types.js';
 
@@ -107,6 +108,13 @@ export class StagedView implements ReadView {
     this.#base.forEachToken((t) => {
       if (!this.#tokens.has(t.AccessorID)) fn(t);
     });
+  }
+
+  childrenOf(parent: string): readonly string[] {
+    // The base's children not rewritten here, plus staged tokens naming the parent.
+    const out = this.#base.childrenOf(parent).filter((a) => !this.#tokens.has(a));
+    for (const [a, t] of this.#tokens) if (t !== null && isChildOf(t, parent)) out.push(a);
+    return out;
   }
 
   forEachPolicy(fn: (policy: ACLPolicy) => void): void {

@@ -13,6 +13,7 @@ import { planMutation } from './mutation-planner.js';
 import { planReplicated, type ReplicatedBatch } from './replication-planner.js';
 import { SecretBox } from './secret-box.js';
 import { StagedView } from './staged-view.js';
+import { descendantsOf } from './token-tree.js';
 import { loadState, type StateDb } from './state-loader.js';
 import { resolveStoreMetrics, type StoreMetrics } from './store-metrics.js';
 import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, Change, Mutation, TableName } from './types.js';
@@ -280,6 +281,26 @@ export class StateStore {
   tokenByAccessor(accessor: string): ACLToken | undefined {
     this.#assertReadable('tokenByAccessor');
     return this.#mem.tokens.get(accessor);
+  }
+
+  /**
+   * The direct children of a token (non-orphan tokens naming it as parent),
+   * by CreateIndex: what a revocation of it takes along, one level down.
+   */
+  tokenChildren(accessor: string): ACLToken[] {
+    this.#assertReadable('tokenChildren');
+    const out: ACLToken[] = [];
+    for (const a of this.#mem.childrenOf(accessor)) {
+      const t = this.#mem.tokens.get(a);
+      if (t !== undefined) out.push(t);
+    }
+    return out.sort((a, b) => a.CreateIndex - b.CreateIndex || (a.AccessorID < b.AccessorID ? -1 : 1));
+  }
+
+  /** Accessors of every descendant of a token (what revoking it revokes), breadth first. */
+  tokenDescendants(accessor: string): string[] {
+    this.#assertReadable('tokenDescendants');
+    return descendantsOf(this.#mem, [accessor]);
   }
 
   /**

@@ -41,6 +41,27 @@ export interface ACLToken {
    * region's ModifyIndex this copy came from. 0 for objects written here.
    */
   readonly SourceIndex?: number;
+  /**
+   * Lifecycle (issue 13). Each is stored only when it differs from its
+   * default, so records written before these fields existed keep their
+   * shape (and their at-rest MAC) and read as the defaults.
+   *
+   * The AccessorID of the token that created this one; absent = none
+   * (bootstrap, anonymous, login, or a token from before lifecycles).
+   */
+  readonly ParentAccessorID?: string;
+  /**
+   * `true`: not revoked with its parent (created with `Orphan`, made an
+   * orphan by `revoke-orphan` of its parent, or by `acl.child_tokens =
+   * false`). A token with a parent and no `Orphan` is its parent's child.
+   */
+  readonly Orphan?: boolean;
+  /** Free metadata (≤ 64 keys; the server checks the bounds); absent = none. */
+  readonly Meta?: Readonly<Record<string, string>>;
+  /** Nanoseconds after CreateTime that renewals never pass; absent = none. */
+  readonly ExplicitMaxTTL?: number;
+  /** Nanoseconds: a periodic token's renewals set now + Period; absent = not periodic. */
+  readonly Period?: number;
 }
 
 /** A token's link to an ACL role (Nomad's `ACLTokenRoleLink`). */
@@ -211,6 +232,13 @@ export type Mutation =
       readonly type: 'token-delete';
       /** Unknown accessors are refused (`Cannot delete nonexistent tokens: a, b`). */
       readonly accessors: readonly string[];
+      /**
+       * What happens to the tokens' children (non-orphan tokens naming them
+       * as parent): `revoke` (default) deletes every descendant, recursively,
+       * in the same atomic write; `orphan` keeps the direct children and
+       * marks them `Orphan` (`revoke-orphan`).
+       */
+      readonly children?: 'revoke' | 'orphan';
     }
   | { readonly type: 'policy-upsert'; readonly policies: readonly ACLPolicy[] }
   | {

@@ -2,7 +2,7 @@ import { parseGoDuration } from '@tollgate/acl';
 import type { AclTokenCreateRequest, AclTokenType } from '@tollgate/client';
 import type { CommandSpec } from '../command.js';
 import { formatJson } from '../format.js';
-import { JSON_FLAG, ROLE_LINK_FLAGS } from '../general-flags.js';
+import { JSON_FLAG, META_FLAG, ROLE_LINK_FLAGS, metaOf } from '../general-flags.js';
 import { readFileOrStdin } from '../read-input.js';
 import { formatToken, roleLinks } from '../token-output.js';
 
@@ -44,6 +44,11 @@ export const aclTokenCreateCommand: CommandSpec = {
         'a time duration such as "5m" and "1h". By default, tokens will be created\n' +
         'without a TTL and therefore never expire.',
     },
+    META_FLAG,
+    { name: 'orphan', kind: 'bool', help: 'Creates an orphan: not revoked with the token that creates it (management only).' },
+    { name: 'child', kind: 'bool', help: 'Creates a child of the calling token (revoked with it) even when acl.child_tokens is false.' },
+    { name: 'explicit-max-ttl', kind: 'string', help: 'A hard cap on the token\'s life: renewals never pass create time + this (e.g. "720h").' },
+    { name: 'period', kind: 'string', help: 'Makes a periodic token: each renewal sets its lease to now + period, with no max.' },
     {
       name: 'accessor',
       kind: 'string',
@@ -80,6 +85,19 @@ export const aclTokenCreateCommand: CommandSpec = {
       // Sent as nanoseconds, like nomad; the agent enforces its TTL bounds.
       req.ExpirationTTL = Math.round(ms * 1e6);
     }
+    try {
+      const meta = metaOf(ctx.flags.list('meta'));
+      if (meta !== undefined) req.Meta = meta;
+    } catch (err) {
+      return ctx.usageError((err as Error).message);
+    }
+    if (ctx.flags.bool('orphan')) req.Orphan = true;
+    if (ctx.flags.bool('child')) req.Child = true;
+    // Sent as Go duration strings: the agent parses and bounds them.
+    const explicitMax = ctx.flags.string('explicit-max-ttl');
+    if (explicitMax !== undefined && explicitMax !== '') req.ExplicitMaxTTL = explicitMax;
+    const period = ctx.flags.string('period');
+    if (period !== undefined && period !== '') req.Period = period;
     let secret = '';
     if (upload) {
       const path = ctx.args[0] ?? '-';

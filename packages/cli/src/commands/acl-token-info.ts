@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../command.js';
 import { formatJson } from '../format.js';
 import { JSON_FLAG } from '../general-flags.js';
-import { formatToken } from '../token-output.js';
+import { formatToken, formatTokenStubs } from '../token-output.js';
 
 /** `tollgate acl token info <accessor_id>`: shows one token by its accessor. */
 export const aclTokenInfoCommand: CommandSpec = {
@@ -12,7 +12,10 @@ export const aclTokenInfoCommand: CommandSpec = {
     'Info is used to fetch information on an existing ACL token. Requires a management\n' +
     'token, or the token\'s own secret.',
   optionsTitle: 'Info Options',
-  flags: [{ ...JSON_FLAG, help: 'Output the ACL token in JSON format.' }],
+  flags: [
+    { name: 'children', kind: 'bool', help: 'Also list the token\'s direct children (the tokens revoked with it).' },
+    { ...JSON_FLAG, help: 'Output the ACL token in JSON format (with -children: {"Token","Children"}).' },
+  ],
   clientFlags: true,
   async run(ctx) {
     const accessor = ctx.args[0];
@@ -23,7 +26,13 @@ export const aclTokenInfoCommand: CommandSpec = {
     if (!client) return 1;
     try {
       const { data } = await client.readToken(accessor);
-      ctx.out(ctx.flags.bool('json') ? formatJson(data) : formatToken(data));
+      if (!ctx.flags.bool('children')) {
+        ctx.out(ctx.flags.bool('json') ? formatJson(data) : formatToken(data));
+        return 0;
+      }
+      const children = (await client.tokenChildren(accessor)).data;
+      if (ctx.flags.bool('json')) ctx.out(formatJson({ Token: data, Children: children }));
+      else ctx.out(`${formatToken(data)}\n\nChildren\n${children.length === 0 ? '<none>' : formatTokenStubs(children)}`);
       return 0;
     } catch (err) {
       return ctx.fail('Error fetching token', err);

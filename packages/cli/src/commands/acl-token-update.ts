@@ -1,7 +1,7 @@
 import type { AclToken, AclTokenType, AclTokenUpdateRequest } from '@tollgate/client';
 import type { CommandSpec } from '../command.js';
 import { formatJson } from '../format.js';
-import { JSON_FLAG, ROLE_LINK_FLAGS } from '../general-flags.js';
+import { JSON_FLAG, META_FLAG, ROLE_LINK_FLAGS, metaOf } from '../general-flags.js';
 import { formatToken, roleLinks } from '../token-output.js';
 
 /** `tollgate acl token update [options] <accessor_id>`: changes a token's name, type, policies. */
@@ -27,6 +27,7 @@ export const aclTokenUpdateCommand: CommandSpec = {
       help: 'Specifies a policy to associate with the token. Can be specified multiple times,\nbut only with client type tokens. Replaces the token\'s policies.',
     },
     ...ROLE_LINK_FLAGS,
+    { ...META_FLAG, help: 'Replaces the token\'s metadata with these keys (key=value). May be specified multiple times;\nnone given keeps it.' },
     { ...JSON_FLAG, help: 'Output the updated ACL token in JSON format.' },
   ],
   clientFlags: true,
@@ -73,6 +74,12 @@ export const aclTokenUpdateCommand: CommandSpec = {
     const kept = (current.Roles ?? []).map((r) => ({ ID: r.ID }));
     if (roles.length > 0) req.Roles = roles;
     else if (kept.length > 0 && req.Type !== 'management') req.Roles = kept;
+    try {
+      const meta = metaOf(ctx.flags.list('meta'));
+      if (meta !== undefined) req.Meta = meta;
+    } catch (err) {
+      return ctx.usageError((err as Error).message);
+    }
     try {
       const { data } = await client.updateToken(req);
       ctx.out(ctx.flags.bool('json') ? formatJson(data) : formatToken(data));

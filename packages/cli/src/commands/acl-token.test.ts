@@ -335,3 +335,49 @@ describe('tollgate acl token list -filter', () => {
     expect(agent.requests[0]?.query.get('filter')).toBe('"ops" in Policies');
   });
 });
+
+describe('token lifecycle flags', () => {
+  it('create sends -meta (repeatable), -orphan, -child, -explicit-max-ttl and -period, and prints Meta and a child\'s parent', async () => {
+    const parent = '11111111-2222-3333-4444-555555555555';
+    agent.on('POST', '/v1/acl/token', { body: { ...CLIENT1_TOKEN, ParentAccessorID: parent, Orphan: false, Meta: { team: 'payments' }, Period: '1h0m0s' } });
+    const r = await runCli(['acl', 'token', 'create', '-policy=app1', '-meta', 'team=payments', '-meta=note=a=b', '-child', '-explicit-max-ttl=720h', '-period=1h'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(body()).toMatchObject({ Meta: { team: 'payments', note: 'a=b' }, Child: true, ExplicitMaxTTL: '720h', Period: '1h' });
+    expect(r.stdout).toContain(`Parent ID    = ${parent}\n`);
+    expect(r.stdout).toContain('Period       = 1h0m0s\n');
+    expect(r.stdout).toContain('Meta[team]   = payments\n');
+    const o = await runCli(['acl', 'token', 'create', '-policy=app1', '-orphan'], { env });
+    expect(o.code).toBe(0);
+    expect(body(1).Orphan).toBe(true);
+  });
+
+  it('refuses a -meta without "=" before calling the agent', async () => {
+    const r = await runCli(['acl', 'token', 'create', '-policy=app1', '-meta=oops'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('-meta must be key=value (got "oops")');
+    expect(agent.requests).toHaveLength(0);
+  });
+
+  it('renew posts the increment to self/renew, or to the accessor given', async () => {
+    agent.on('POST', '/v1/acl/token/self/renew', { body: { ...CLIENT1_TOKEN, ExpirationTime: '2020-01-23T21:10:11.600915Z' } });
+    const r = await runCli(['acl', 'token', 'renew', '-increment=2h'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(agent.requests[0]?.path).toBe('/v1/acl/token/self/renew');
+    expect(body()).toEqual({ Increment: '2h' });
+    expect(r.stdout).toContain('Expiry Time  = 2020-01-23 21:10:11.600915 +0000 UTC\n');
+    agent.on('POST', `/v1/acl/token/${CLIENT1_TOKEN.AccessorID}/renew`, { body: CLIENT1_TOKEN });
+    const other = await runCli(['acl', 'token', 'renew', CLIENT1_TOKEN.AccessorID], { env });
+    expect(other.code).toBe(0);
+    expect(body(1)).toEqual({});
+  });
+
+  it('info -children lists the direct children after the token', async () => {
+    agent.on('GET', `/v1/acl/token/${CLIENT1_TOKEN.AccessorID}`, { body: CLIENT1_TOKEN });
+    agent.on('GET', `/v1/acl/token/${CLIENT1_TOKEN.AccessorID}/children`, { body: [{ ...BOOTSTRAP_TOKEN, Name: 'kid', ExpirationTime: null }] });
+    const r = await runCli(['acl', 'token', 'info', '-children', CLIENT1_TOKEN.AccessorID], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('\n\nChildren\n');
+    expect(r.stdout).toContain(BOOTSTRAP_TOKEN.AccessorID);
+    expect(r.stdout).toContain('kid');
+  });
+});

@@ -92,6 +92,34 @@ describe('audit lines of requests', () => {
     expect(lines.find((l) => l.op === 'acl.policy.delete')).toMatchObject({ target: { policy: 'tmp' }, result: 'ok' });
   });
 
+  it('logs renewals and revocations (cascade and revoke-orphan) durably, with the caller\'s Meta and parent and no secret', async () => {
+    const parent = await global.call('POST', '/v1/acl/token', { token: root, body: { Name: 'lead', Type: 'management', Meta: { team: 'payments' } } });
+    const kid = await global.call('POST', '/v1/acl/token', { token: parent.body.SecretID, body: { Name: 'kid', Type: 'management', Child: true, ExpirationTTL: '1h' } });
+    const grand = await global.call('POST', '/v1/acl/token', { token: kid.body.SecretID, body: { Name: 'grand', Type: 'client', Policies: ['app'], Child: true } });
+    secrets.push(parent.body.SecretID, kid.body.SecretID, grand.body.SecretID);
+    expect((await global.call('POST', '/v1/acl/token/self/renew', { token: kid.body.SecretID, body: { Increment: '2h' } })).status).toBe(200);
+    expect((await global.call('POST', `/v1/acl/token/${kid.body.AccessorID}/revoke-orphan`, { token: parent.body.SecretID })).status).toBe(200);
+    expect((await global.call('DELETE', `/v1/acl/token/${parent.body.AccessorID}`, { token: root })).status).toBe(200);
+    const lines = (await readFile(auditPath('global'), 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line);
+    expect(lines.find((l) => l.op === 'acl.token.renew')).toMatchObject({
+      auth: { accessor_id: kid.body.AccessorID, parent: parent.body.AccessorID, meta: {} },
+      target: { accessor_id: kid.body.AccessorID },
+      response: { accessor_id: kid.body.AccessorID, secret_id: expect.stringMatching(/^hmac-sha256:/) },
+      result: 'ok',
+      index: expect.any(Number),
+    });
+    expect(lines.find((l) => l.op === 'acl.token.revoke-orphan')).toMatchObject({
+      auth: { accessor_id: parent.body.AccessorID, meta: { team: 'payments' } },
+      target: { accessor_id: kid.body.AccessorID },
+      result: 'ok',
+      index: expect.any(Number),
+    });
+    // kid was revoked without its child: deleting a parent whose tree is gone takes nothing else.
+    const del = lines.find((l) => l.op === 'acl.token.delete' && l.target?.accessor_id === parent.body.AccessorID) as Line;
+    expect(del.target.revoked_descendants).toBeUndefined();
+    expect((await global.call('GET', '/v1/acl/token/self', { token: grand.body.SecretID })).status).toBe(200);
+  });
+
   it('logs allowed and denied checks with each reason, on the fast path and through Fastify', async () => {
     const tok = await global.call('POST', '/v1/acl/token', { token: root, body: { Name: 'checker', Type: 'client', Policies: ['app'] } });
     const secret = tok.body.SecretID as string;

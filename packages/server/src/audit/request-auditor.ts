@@ -29,6 +29,10 @@ const OPS: Readonly<Record<string, string>> = {
   'GET /v1/acl/token/:accessor': 'acl.token.read',
   'POST /v1/acl/token/:accessor': 'acl.token.update',
   'DELETE /v1/acl/token/:accessor': 'acl.token.delete',
+  'POST /v1/acl/token/self/renew': 'acl.token.renew',
+  'POST /v1/acl/token/:accessor/renew': 'acl.token.renew',
+  'POST /v1/acl/token/:accessor/revoke-orphan': 'acl.token.revoke-orphan',
+  'GET /v1/acl/token/:accessor/children': 'acl.token.children',
   'GET /v1/acl/policies': 'acl.policy.list',
   'GET /v1/acl/policy/:name': 'acl.policy.read',
   'POST /v1/acl/policy/:name': 'acl.policy.write',
@@ -54,6 +58,8 @@ const WRITE_OPS = new Set([
   'acl.token.create',
   'acl.token.update',
   'acl.token.delete',
+  'acl.token.renew',
+  'acl.token.revoke-orphan',
   'acl.policy.write',
   'acl.policy.delete',
   'acl.login',
@@ -117,14 +123,15 @@ interface AuthorizeAnswerLike {
  *
  * The caller is named by AccessorID, Name and Type and by the HMAC of its
  * secret (cached per token object), never the secret. `meta` is the caller's
- * token metadata: `{}` until tokens carry `Meta`; a `parent` field will join
- * it when tokens record their parent.
+ * token metadata (`{}` when none) and `parent` its parent's AccessorID (when
+ * it has one).
  */
 export class RequestAuditor {
   readonly #o: RequestAuditorOptions;
   readonly #hmacs = new WeakMap<ACLToken, string>();
   readonly #forwardedTo = new WeakMap<IncomingMessage, string>();
   readonly #targets = new WeakMap<IncomingMessage, Readonly<Record<string, unknown>>>();
+  readonly #revoked = new WeakMap<IncomingMessage, readonly string[]>();
   /** `"auth":{…}` per token object: the same for every request of a token. */
   readonly #authJson = new WeakMap<ACLToken, string>();
   /** `","region":…,"agent":…,"request_id":"` */
@@ -181,6 +188,16 @@ export class RequestAuditor {
 
   noteForwarded(req: IncomingMessage, toRegion: string): void {
     this.#forwardedTo.set(req, toRegion);
+  }
+
+  /** Records the descendants a token revocation took with it (its line's `target.revoked_descendants`). */
+  noteRevoked(req: IncomingMessage, accessors: readonly string[]): void {
+    if (accessors.length > 0) this.#revoked.set(req, accessors);
+  }
+
+  /** The descendants a request's revocation took with it, if any. */
+  revokedBy(req: IncomingMessage): readonly string[] | undefined {
+    return this.#revoked.get(req);
   }
 
   /** The region a request was forwarded to, if it was. */
@@ -280,7 +297,8 @@ export class RequestAuditor {
     if (token === undefined) return { accessor_id: '', secret: this.hash(secret), error: 'ACL token not found' };
     let h = this.#hmacs.get(token);
     if (h === undefined) this.#hmacs.set(token, (h = this.hash(secret)));
-    const auth: Record<string, unknown> = { accessor_id: token.AccessorID, name: token.Name, type: token.Type, meta: {}, secret: h };
+    const auth: Record<string, unknown> = { accessor_id: token.AccessorID, name: token.Name, type: token.Type, meta: token.Meta ?? {}, secret: h };
+    if (token.ParentAccessorID !== undefined) auth.parent = token.ParentAccessorID;
     if (token.ExpirationTime !== null && Date.parse(token.ExpirationTime) <= Date.now()) auth.error = 'ACL token expired';
     return auth;
   }

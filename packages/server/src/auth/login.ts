@@ -104,6 +104,12 @@ export async function loginWithVerifiedClaims(
       Global: method.TokenLocality === 'global',
       ExpirationTTLMs: method.MaxTokenTTL / NS_PER_MS,
       ExpirationTime: undefined,
+      // A login's token has no parent (ParentAccessorID ''), no Meta, and no lease shape beyond MaxTokenTTL.
+      Meta: undefined,
+      ExplicitMaxTTLMs: undefined,
+      PeriodMs: undefined,
+      Orphan: undefined,
+      Child: undefined,
     },
     now,
     undefined,

@@ -75,6 +75,16 @@ export function writeRequestFor(w: AclWriteOp): { method: string; path: string; 
     case 'token-delete':
       // Not idempotent in effect: a repeat answers 400 "nonexistent token".
       return { method: 'DELETE', path: `/v1/acl/token/${seg(w.accessor)}`, body: Buffer.alloc(0), idempotent: false };
+    case 'token-renew':
+      return {
+        method: 'POST',
+        path: w.accessor === undefined ? '/v1/acl/token/self/renew' : `/v1/acl/token/${seg(w.accessor)}/renew`,
+        body: json(w.body),
+        // A repeat renews again (from a later now): harmless, but not the same answer.
+        idempotent: false,
+      };
+    case 'token-revoke-orphan':
+      return { method: 'POST', path: `/v1/acl/token/${seg(w.accessor)}/revoke-orphan`, body: Buffer.alloc(0), idempotent: false };
     case 'policy-upsert':
       return { method: 'POST', path: `/v1/acl/policy/${seg(w.name)}`, body: json(w.body), idempotent: true };
     case 'policy-delete':

@@ -49,6 +49,20 @@ describe('etcd layout', () => {
     ]);
   });
 
+  it('stores and MACs the lifecycle fields (parent, orphan, Meta, explicit max, period), and an edit of one is refused', () => {
+    const t = token({ ParentAccessorID: 'p-1', Orphan: true, Meta: { team: 'payments' }, ExplicitMaxTTL: 7.2e12, Period: 3.6e12 });
+    const value = encodeToken(t, box);
+    const { entries } = decodeEvents(L, [{ type: 'Put', kv: kv(L.token(t.AccessorID), value, 7, 9) }], box);
+    expect(entries[0]?.ops[0]).toEqual({ type: 'put-token', token: { ...t, CreateIndex: 7, ModifyIndex: 9 } });
+    // A token without them keeps the value shape it had before lifecycles.
+    expect(Object.keys(JSON.parse(encodeToken(token(), box)))).not.toContain('Meta');
+    const edited = JSON.stringify({ ...JSON.parse(value), Orphan: false });
+    const refused: string[] = [];
+    const out = decodeEvents(L, [{ type: 'Put', kv: kv(L.token(t.AccessorID), edited, 7, 10) }], box, (table, id) => refused.push(`${table}/${id}`));
+    expect(refused).toEqual([`acl_token/${t.AccessorID}`]);
+    expect(out.entries[0]?.ops[0]).toEqual({ type: 'delete-token', accessor: t.AccessorID });
+  });
+
   it('groups events into one entry per revision, in revision order, with markers, cursor, bootstrap and commit time', () => {
     const p = { Name: 'ops', Description: '', Rules: 'r', Hash: 'h', CreateIndex: 0, ModifyIndex: 0 };
     const { entries, committedAtMs } = decodeEvents(

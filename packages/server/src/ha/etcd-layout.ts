@@ -144,6 +144,12 @@ export function encodeToken(token: ACLToken, box: SecretBox): string {
     ExpirationTime: token.ExpirationTime,
     ExpirationTTL: token.ExpirationTTL,
     ...(token.SourceIndex !== undefined && token.SourceIndex > 0 ? { SourceIndex: token.SourceIndex } : {}),
+    // Lifecycle fields only when set: older values keep their shape and MAC.
+    ...(token.ParentAccessorID !== undefined && token.ParentAccessorID !== '' ? { ParentAccessorID: token.ParentAccessorID } : {}),
+    ...(token.Orphan === true ? { Orphan: true } : {}),
+    ...(token.Meta !== undefined && Object.keys(token.Meta).length > 0 ? { Meta: token.Meta } : {}),
+    ...(token.ExplicitMaxTTL !== undefined && token.ExplicitMaxTTL > 0 ? { ExplicitMaxTTL: token.ExplicitMaxTTL } : {}),
+    ...(token.Period !== undefined && token.Period > 0 ? { Period: token.Period } : {}),
   });
 }
 

@@ -98,7 +98,8 @@ if (SKIP !== undefined) {
 } else {
   let etcd: EtcdProcess;
   beforeAll(async () => {
-    etcd = await startEtcd();
+    // Room for a 1,000-token tree revocation in one transaction (2 ops per token).
+    etcd = await startEtcd({ maxTxnOps: 4096 });
   }, 30_000);
   afterAll(async () => {
     await etcd?.close();
@@ -236,6 +237,36 @@ if (SKIP !== undefined) {
         ).rejects.toMatchObject({ code: 'TOLLGATE_UNAVAILABLE', message: expect.stringContaining('too large for one etcd transaction') });
       } finally {
         await a.close();
+      }
+    });
+
+    it('revokes a 1,000-descendant tree in one transaction when etcd.max_txn_ops allows it, and refuses it whole when not', async () => {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      const small = await agent(etcd, prefix);
+      const big = await agent(etcd, prefix, { extra: { maxTxnOps: 4096 } });
+      try {
+        const root = suiteToken();
+        const tree = [root];
+        // A tree of depth ~10: each token has up to 3 children.
+        for (let i = 1; i <= 1000; i++) tree.push(suiteToken({ ParentAccessorID: tree[Math.floor((i - 1) / 3)]!.AccessorID }));
+        for (let i = 0; i < tree.length; i += 40) await big.log.apply({ type: 'token-upsert', tokens: tree.slice(i, i + 40) });
+        await until(() => small.store.tokenCount() === 1001);
+        expect(small.store.tokenDescendants(root.AccessorID)).toHaveLength(1000);
+        await expect(small.log.apply({ type: 'token-delete', accessors: [root.AccessorID] })).rejects.toMatchObject({
+          code: 'TOLLGATE_UNAVAILABLE',
+          message: expect.stringContaining('etcd.max_txn_ops'),
+        });
+        expect(small.store.tokenCount()).toBe(1001);
+        const { index } = await big.log.apply({ type: 'token-delete', accessors: [root.AccessorID] });
+        // One revision: the other agent sees the whole tree go at once.
+        await until(() => small.store.index() >= index);
+        expect(small.store.tokenCount()).toBe(0);
+        const deletes = small.store.changesSince(index - 1).filter((c) => c.op === 'delete');
+        expect(deletes).toHaveLength(1001);
+        expect(new Set(deletes.map((c) => c.index))).toEqual(new Set([index]));
+      } finally {
+        await big.close();
+        await small.close();
       }
     });
 

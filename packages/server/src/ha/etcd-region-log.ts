@@ -51,6 +51,12 @@ export interface EtcdRegionLogOptions {
    * @default 5000
    */
   readonly syncTimeoutMs?: number;
+  /**
+   * etcd's `--max-txn-ops` (`etcd.max_txn_ops`): the most operations and
+   * compares one transaction carries. A user's write (a token revocation
+   * with its whole tree) must fit one. @default MAX_TXN_OPS (128, etcd's default)
+   */
+  readonly maxTxnOps?: number;
 }
 
 /** A snapshot of the log's health, for `/v1/agent/ha`, health and metrics. */
@@ -313,6 +319,13 @@ export class EtcdRegionLog extends RegionLog {
           const prev = store.tokenByAccessor(t.AccessorID);
           const compares = [pin(L.token(t.AccessorID), prev?.ModifyIndex)];
           const ops: Op[] = [{ type: 'put', key: L.token(t.AccessorID), value: encodeToken(t, this.#box) }];
+          const parent = t.ParentAccessorID;
+          if (prev === undefined && mutation?.type === 'token-upsert' && parent !== undefined && t.Orphan !== true) {
+            // A new child pins its parent: a revocation of the parent's tree by
+            // another agent meanwhile fails this create (re-planned: refused).
+            const p = store.tokenByAccessor(parent);
+            if (p !== undefined) compares.push(pin(L.token(parent), p.ModifyIndex));
+          }
           if (prev === undefined || prev.SecretID !== t.SecretID) {
             // The secret-hash key makes SecretIDs unique across racing agents.
             compares.push(pin(L.secret(t.SecretID), undefined));
@@ -437,6 +450,7 @@ export class EtcdRegionLog extends RegionLog {
     const rev = (): Op => ({ type: 'put', key: L.rev, value: JSON.stringify({ t: Date.now(), a: this.#o.agentId }) });
 
     // Pack the object steps into transactions within etcd's limits.
+    const maxOps = this.#o.maxTxnOps ?? MAX_TXN_OPS;
     const reserveOps = tail.length + 2;
     const reserveCompares = tailCompares.length + always.length;
     const chunks: Step[][] = [[]];
@@ -446,7 +460,7 @@ export class EtcdRegionLog extends RegionLog {
     for (const s of steps) {
       if (
         chunks[chunks.length - 1]!.length > 0 &&
-        (ops + s.ops.length + reserveOps > MAX_TXN_OPS || compares + s.compares.length + reserveCompares > MAX_TXN_OPS || bytes + s.bytes > MAX_TXN_BYTES)
+        (ops + s.ops.length + reserveOps > maxOps || compares + s.compares.length + reserveCompares > maxOps || bytes + s.bytes > MAX_TXN_BYTES)
       ) {
         chunks.push([]);
         ops = compares = bytes = 0;
@@ -458,7 +472,8 @@ export class EtcdRegionLog extends RegionLog {
     }
     if (chunks.length > 1 && fence === undefined) {
       throw new UnavailableError(
-        `the write is too large for one etcd transaction (${steps.length} objects; etcd allows ${MAX_TXN_OPS} operations): split it`,
+        `the write is too large for one etcd transaction (${steps.length} objects; etcd.max_txn_ops allows ${maxOps} operations): ` +
+          'split it, or raise etcd\'s --max-txn-ops and etcd.max_txn_ops (a token revocation takes its whole tree in one transaction)',
       );
     }
     return chunks.map((chunk, i) => {

@@ -81,6 +81,7 @@ export class HaRuntime implements HaContext {
         agentId,
         log: opts.log,
         fence: () => runtime?.fence(),
+        maxTxnOps: opts.etcd.maxTxnOps,
         ...(opts.observer ? { observer: opts.observer } : {}),
       });
       runtime = new HaRuntime(opts, agentId, client, log);

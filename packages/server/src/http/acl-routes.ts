@@ -32,7 +32,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
     enabled();
     const secret = secretOf(req);
     let result;
-    if (isGlobalWrite(ctx, w)) {
+    if (isGlobalWrite(ctx, w, secret)) {
       if (!ctx.isAuthoritative) ctx.audit?.noteForwarded(req.raw, ctx.config.server.authoritativeRegion);
       result = await ctx.writeGlobal(w, secret, req.id);
     } else {
@@ -40,6 +40,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
     }
     reply.header('X-Nomad-Index', String(result.index));
     if (result.audit !== undefined) ctx.audit?.noteTarget(req.raw, result.audit);
+    if (result.revoked !== undefined) ctx.audit?.noteRevoked(req.raw, result.revoked);
     return result.body;
   };
 
@@ -117,6 +118,33 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
     POST: (req, reply) =>
       write(req, reply, { op: 'token-upsert', body: req.body, accessor: (req.params as Params).accessor ?? '' }),
     DELETE: (req, reply) => write(req, reply, { op: 'token-delete', accessor: (req.params as Params).accessor ?? '' }),
+  });
+
+  route(app, '/v1/acl/token/self/renew', {
+    POST: (req, reply) => write(req, reply, { op: 'token-renew', body: req.body }),
+  });
+  route(app, '/v1/acl/token/:accessor/renew', {
+    POST: (req, reply) => write(req, reply, { op: 'token-renew', body: req.body, accessor: (req.params as Params).accessor ?? '' }),
+  });
+  route(app, '/v1/acl/token/:accessor/revoke-orphan', {
+    POST: (req, reply) => write(req, reply, { op: 'token-revoke-orphan', accessor: (req.params as Params).accessor ?? '' }),
+  });
+  route(app, '/v1/acl/token/:accessor/children', {
+    GET: async (req, reply) => {
+      enabled();
+      const accessor = (req.params as Params).accessor ?? '';
+      const caller = resolver.resolve(secretOf(req));
+      // Like reading the token: management, or the token itself.
+      if (!caller.acl.isManagement && caller.token.AccessorID !== accessor) throw new PermissionDeniedError();
+      const q = queryOptions(req, maxWait);
+      const { index, data } = await blockingQuery(store, reply, q, 'acl_token', () => ({
+        index: store.tableIndex('acl_token'),
+        data: store.tokenByAccessor(accessor),
+      }));
+      if (data === undefined) throw new ObjectNotFoundError('ACL token not found');
+      setReadHeaders(reply, Math.max(1, index));
+      return store.tokenChildren(accessor).map((t) => tokenStub(t, roles));
+    },
   });
 
   /** The caller's visible policy stubs: all for management, else its own. */

@@ -72,6 +72,8 @@ function entryOf(audit: RequestAuditor, req: FastifyRequest, reply: FastifyReply
     if (answer !== undefined) result = answer.Results.every((r) => r.Allowed) ? 'allowed' : 'denied';
   } else if (params.accessor !== undefined) {
     target = { accessor_id: params.accessor };
+    const revoked = audit.revokedBy(req.raw);
+    if (revoked !== undefined && status < 300) target.revoked_descendants = revoked;
   } else if (op.startsWith('acl.auth_method.') && params.name !== undefined) {
     target = { auth_method: params.name };
   } else if (op.startsWith('acl.binding_rule.') && params.id !== undefined) {
@@ -87,7 +89,9 @@ function entryOf(audit: RequestAuditor, req: FastifyRequest, reply: FastifyReply
       response = {};
       if (typeof t.AccessorID === 'string') response.accessor_id = t.AccessorID;
       if (typeof t.SecretID === 'string') response.secret_id = audit.hash(t.SecretID);
-      if (op === 'acl.token.create' && typeof t.AccessorID === 'string') target = { accessor_id: t.AccessorID };
+      if ((op === 'acl.token.create' || (op === 'acl.token.renew' && target === undefined)) && typeof t.AccessorID === 'string') {
+        target = { accessor_id: t.AccessorID };
+      }
       if (op === 'acl.login' && typeof t.AccessorID === 'string') target = { ...target, accessor_id: t.AccessorID };
     }
   }
@@ -112,7 +116,7 @@ function entryOf(audit: RequestAuditor, req: FastifyRequest, reply: FastifyReply
   };
 }
 
-const SECRET_OPS = new Set(['acl.bootstrap', 'acl.token.create', 'acl.token.update', 'acl.token.read', 'acl.token.self', 'acl.login']);
+const SECRET_OPS = new Set(['acl.bootstrap', 'acl.token.create', 'acl.token.update', 'acl.token.read', 'acl.token.self', 'acl.token.renew', 'acl.login']);
 
 function payloadText(payload: unknown): string | undefined {
   if (typeof payload === 'string') return payload;

@@ -1,4 +1,4 @@
-import { FilterError, bool, compileFilter, list, number, string, struct } from '@tollgate/filter';
+import { FilterError, bool, compileFilter, list, map, number, string, struct } from '@tollgate/filter';
 import type { FieldType, FilterPredicate } from '@tollgate/filter';
 
 /**
@@ -25,6 +25,9 @@ export const TOKEN_STUB_SCHEMA: FieldType = struct({
   ExpirationTime: string,
   CreateIndex: number,
   ModifyIndex: number,
+  ParentAccessorID: string,
+  Orphan: bool,
+  Meta: map(string),
 });
 
 /** The fields of a policy list entry (`ACLPolicyListStub`). */

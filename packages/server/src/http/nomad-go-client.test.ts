@@ -140,6 +140,8 @@ function decodeGo(v: unknown, type: GoType, at: string): void {
 
 const ROLE_LINK: GoStruct = { fields: { ID: 'string', Name: 'string' } };
 const JOB_ACL: GoStruct = { fields: { Namespace: 'string', JobID: 'string', Group: 'string', Task: 'string' } };
+/** Fields Tollgate adds to every token answer (ignored by Nomad's api structs). */
+const LIFECYCLE_FIELDS = ['ParentAccessorID', 'Orphan', 'Meta', 'ExplicitMaxTTL', 'Period'];
 /** api.ACLToken (+ Hash, which Nomad's server sends). */
 const ACL_TOKEN: GoStruct = {
   fields: {
@@ -157,13 +159,15 @@ const ACL_TOKEN: GoStruct = {
     ModifyIndex: 'uint64',
   },
   optional: ['ExpirationTime', 'ExpirationTTL'],
-  extra: ['Hash'],
+  // Tollgate's lifecycle fields (issue 13) are always sent; api.ACLToken has
+  // no such fields, and Go's decoder ignores fields a struct does not have.
+  extra: ['Hash', ...LIFECYCLE_FIELDS],
 };
 /** api.ACLTokenListStub: the token without SecretID and ExpirationTTL. */
 const ACL_TOKEN_STUB: GoStruct = {
   fields: Object.fromEntries(Object.entries(ACL_TOKEN.fields).filter(([k]) => k !== 'SecretID' && k !== 'ExpirationTTL')),
   optional: ['ExpirationTime'],
-  extra: ['Hash'],
+  extra: ['Hash', 'ParentAccessorID', 'Orphan', 'Meta'],
 };
 /** api.ACLPolicy (+ RulesJSON and Hash from the server's struct). */
 const ACL_POLICY: GoStruct = {
@@ -319,6 +323,24 @@ describe("Nomad's Go api client, replayed byte for byte", () => {
     expect(tok).toMatchObject({ AccessorID: ci.AccessorID, SecretID: ci.SecretID, Name: 'ci-renamed', Policies: ['ops', 'wi'], CreateTime: ci.CreateTime });
     expect(expectWriteMeta(a)).toBe(tok.ModifyIndex);
     expect(tok.ModifyIndex).toBeGreaterThan(ci.ModifyIndex);
+  });
+
+  it('Update keeps what api.ACLToken cannot carry: Tollgate\'s Meta and lineage of the token survive the round trip', async () => {
+    const made = await t.call('POST', '/v1/acl/token', { token: root, body: { Name: 'tagged', Type: 'client', Policies: ['ops'], Meta: { team: 'payments' } } });
+    const tok = made.body as Record<string, any>;
+    const body = goTokenBody({
+      accessor: tok.AccessorID,
+      secret: tok.SecretID,
+      name: 'tagged2',
+      type: 'client',
+      policies: ['ops'],
+      createTime: tok.CreateTime,
+      createIndex: tok.CreateIndex,
+      modifyIndex: tok.ModifyIndex,
+    });
+    expect(body.toString()).not.toContain('Meta');
+    const a = await goRequest('PUT', `/v1/acl/token/${tok.AccessorID}`, { token: root, body });
+    expect(expectDecodes(a, ACL_TOKEN)).toMatchObject({ Name: 'tagged2', Meta: { team: 'payments' }, ParentAccessorID: tok.ParentAccessorID });
   });
 
   it('Update of a TTL token echoes "ExpirationTTL" and ExpirationTime as read, and is accepted', async () => {

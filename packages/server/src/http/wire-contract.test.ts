@@ -58,6 +58,7 @@ describe('Roles on tokens', () => {
     expect(Object.keys(tok)).toEqual([
       'AccessorID', 'SecretID', 'Name', 'Type', 'Policies', 'Roles', 'Global', 'Hash',
       'CreateTime', 'ExpirationTime', 'ExpirationTTL', 'CreateIndex', 'ModifyIndex',
+      'ParentAccessorID', 'Orphan', 'Meta', 'ExplicitMaxTTL', 'Period',
     ]);
     const list = (await t.call('GET', '/v1/acl/tokens', { token: root })).body as Array<Record<string, unknown>>;
     expect(list.every((s) => s.Roles === null && 'Roles' in s)).toBe(true);

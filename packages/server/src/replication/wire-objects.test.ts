@@ -38,6 +38,13 @@ describe('wire objects', () => {
     });
   });
 
+  it('round-trips the lifecycle fields, and reads a token without them (an older peer) as the defaults', () => {
+    const t: ACLToken = { ...management, ParentAccessorID: 'p-1', Orphan: true, Meta: { team: 'payments', env: 'prod' }, ExplicitMaxTTL: 7.2e12, Period: 3.6e12 };
+    expect(viaToken(t)).toEqual(t);
+    const back = viaToken(management);
+    for (const k of ['ParentAccessorID', 'Orphan', 'Meta', 'ExplicitMaxTTL', 'Period']) expect(back).not.toHaveProperty(k);
+  });
+
   it('round-trips a management token with Policies null and no expiry', () => {
     const back = viaToken(management);
     expect(back).toEqual(management);

@@ -29,6 +29,11 @@ export function tokenToWire(t: ACLToken): Token {
     create_index: t.CreateIndex,
     modify_index: t.ModifyIndex,
     roles: (t.Roles ?? []).map((l) => ({ id: l.ID, name: l.Name })),
+    parent_accessor_id: t.ParentAccessorID ?? '',
+    orphan: t.Orphan === true,
+    meta: { ...t.Meta },
+    explicit_max_ttl_ns: t.ExplicitMaxTTL ?? 0,
+    period_ns: t.Period ?? 0,
   };
 }
 
@@ -52,6 +57,12 @@ export function tokenFromWire(t: Token__Output): ACLToken {
     ExpirationTTL: t.expiration_ttl_ns,
     CreateIndex: t.create_index,
     ModifyIndex: t.modify_index,
+    // Absent at defaults (an older authoritative region sends none of these).
+    ...(t.parent_accessor_id !== '' ? { ParentAccessorID: t.parent_accessor_id } : {}),
+    ...(t.orphan ? { Orphan: true } : {}),
+    ...(Object.keys(t.meta).length > 0 ? { Meta: { ...t.meta } } : {}),
+    ...(Number(t.explicit_max_ttl_ns) > 0 ? { ExplicitMaxTTL: Number(t.explicit_max_ttl_ns) } : {}),
+    ...(Number(t.period_ns) > 0 ? { Period: Number(t.period_ns) } : {}),
   };
 }
 

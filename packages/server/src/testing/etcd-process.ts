@@ -30,6 +30,12 @@ export interface StartEtcdOptions {
   /** @default 15000 */
   readonly timeoutMs?: number;
   /**
+   * etcd's `--max-txn-ops` (etcd's default: 128). Token revocations take a
+   * whole tree in one transaction; operators raise this with
+   * `etcd.max_txn_ops` (README "HA regions on etcd").
+   */
+  readonly maxTxnOps?: number;
+  /**
    * Serve clients over TLS with this certificate and require client
    * certificates signed by `caFile` (`--client-cert-auth`); `client` is the
    * certificate the health probe presents.
@@ -102,6 +108,7 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdProces
     '--initial-cluster-state', 'new',
     '--logger', 'zap',
     '--log-outputs', 'stderr',
+    ...(opts.maxTxnOps === undefined ? [] : ['--max-txn-ops', String(opts.maxTxnOps)]),
     ...(tls === undefined
       ? []
       : ['--cert-file', tls.certFile, '--key-file', tls.keyFile, '--trusted-ca-file', tls.caFile, '--client-cert-auth']),

@@ -18,6 +18,11 @@ export interface Token {
   'create_index'?: (number | string | Long);
   'modify_index'?: (number | string | Long);
   'roles'?: (_tollgate_v1_RoleLink)[];
+  'parent_accessor_id'?: (string);
+  'orphan'?: (boolean);
+  'meta'?: ({[key: string]: string});
+  'explicit_max_ttl_ns'?: (number | string | Long);
+  'period_ns'?: (number | string | Long);
 }
 
 export interface Token__Output {
@@ -34,4 +39,9 @@ export interface Token__Output {
   'create_index': (number);
   'modify_index': (number);
   'roles': (_tollgate_v1_RoleLink__Output)[];
+  'parent_accessor_id': (string);
+  'orphan': (boolean);
+  'meta': ({[key: string]: string});
+  'explicit_max_ttl_ns': (number);
+  'period_ns': (number);
 }
