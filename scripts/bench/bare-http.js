@@ -2,14 +2,18 @@
 // answers every request with a fixed JSON body of the same shape as an
 // authorize answer, after reading the request body (as any real handler must).
 // With BENCH_TLS_CERT and BENCH_TLS_KEY it serves HTTPS instead (the baseline
-// of the TLS figure).
+// of the TLS figure). BENCH_BARE_RESULTS=N answers N results (the baseline
+// of the 10-checks figure).
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 
 const body = JSON.stringify({
   AccessorID: '00000000-0000-0000-0000-000000000000',
-  Results: [{ Allowed: true, Reason: 'allowed by policy "bench" namespace "default"' }],
+  Results: Array.from({ length: Number(process.env.BENCH_BARE_RESULTS ?? 1) }, () => ({
+    Allowed: true,
+    Reason: 'allowed by policy "bench" namespace "default"',
+  })),
 });
 const handler = (req, res) => {
   req.resume();

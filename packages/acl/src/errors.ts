@@ -8,10 +8,15 @@
  * | `TOLLGATE_POLICY_INVALID` | {@link PolicyError} | policy rules failed to parse or validate |
  * | `TOLLGATE_BAD_CHECK` | {@link CheckError} | an authorization check request is malformed |
  * | `TOLLGATE_INVALID_DURATION` | {@link DurationError} | a Go duration string is malformed |
+ * | `TOLLGATE_POLICY_PARSER_BUSY` | {@link PolicyParserBusyError} | the policy parser's queue is full |
  */
 
 /** Stable codes of the errors thrown by this package. */
-export type AclErrorCode = 'TOLLGATE_POLICY_INVALID' | 'TOLLGATE_BAD_CHECK' | 'TOLLGATE_INVALID_DURATION';
+export type AclErrorCode =
+  | 'TOLLGATE_POLICY_INVALID'
+  | 'TOLLGATE_BAD_CHECK'
+  | 'TOLLGATE_INVALID_DURATION'
+  | 'TOLLGATE_POLICY_PARSER_BUSY';
 
 /**
  * Policy rules could not be parsed or are invalid.
@@ -52,6 +57,19 @@ export class CheckError extends TypeError {
 export class DurationError extends RangeError {
   readonly code = 'TOLLGATE_INVALID_DURATION' as const;
   override readonly name = 'DurationError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/**
+ * The policy parser's queue is full (see `PolicyParsePool`): too many
+ * policies are waiting to be parsed. Nothing was parsed; retry later.
+ */
+export class PolicyParserBusyError extends Error {
+  readonly code = 'TOLLGATE_POLICY_PARSER_BUSY' as const;
+  override readonly name = 'PolicyParserBusyError';
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

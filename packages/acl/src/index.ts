@@ -26,7 +26,7 @@ export {
   VARIABLE_CAPABILITIES,
 } from './capabilities.js';
 export type { ExpansionTable } from './capabilities.js';
-export { CheckError, DurationError, PolicyError } from './errors.js';
+export { CheckError, DurationError, PolicyError, PolicyParserBusyError } from './errors.js';
 export type { AclErrorCode } from './errors.js';
 export { compileGlob, globMatch } from './glob.js';
 export type { CompiledGlob } from './glob.js';
@@ -35,6 +35,8 @@ export { MAX_NESTING, MAX_RULES_BYTES, decodeHcl } from './hcl-document.js';
 export type { HclValue } from './hcl-document.js';
 export { parsePolicy } from './parse-policy.js';
 export type { ParsePolicyOptions } from './parse-policy.js';
+export { IN_PROCESS_POLICY_PARSER, PolicyParsePool } from './policy-parse-pool.js';
+export type { PolicyParsePoolOptions, PolicyParser } from './policy-parse-pool.js';
 export { EMPTY_POLICY } from './policy.js';
 export type { CapabilityRule, CoarseRule, LabelledRule, NamespaceRule, Policy, VariablePathRule, VariablesRule } from './policy.js';
 export { policyToRulesJSON } from './rules-json.js';

@@ -20,6 +20,8 @@ export interface Canned {
   /** A string is sent as is (plain-text errors); anything else as JSON. */
   body?: unknown;
   index?: number;
+  /** `X-Nomad-NextToken`: another page follows. */
+  nextToken?: string;
 }
 
 export interface FakeAgent {
@@ -45,6 +47,7 @@ export async function startFakeAgent(): Promise<FakeAgent> {
       const c: Canned = route === undefined ? { status: 404, body: `no route for ${rec.method} ${rec.path}` } : typeof route === 'function' ? route(rec) : route;
       const headers: Record<string, string> = {};
       if (c.index !== undefined) headers['X-Nomad-Index'] = String(c.index);
+      if (c.nextToken !== undefined) headers['X-Nomad-NextToken'] = c.nextToken;
       const text = c.body === undefined ? '' : typeof c.body === 'string' ? c.body : JSON.stringify(c.body);
       if (typeof c.body !== 'string' && c.body !== undefined) headers['Content-Type'] = 'application/json';
       res.writeHead(c.status ?? 200, headers).end(text);

@@ -140,6 +140,24 @@ export class TollgateClient {
     return this.#call({ method: 'GET', path: '/v1/acl/tokens', expect: 'array', query });
   }
 
+  /**
+   * Every token of the region, following `X-Nomad-NextToken` page after page
+   * (the agent pages lists, at most 10,000 tokens a page; `perPage` sets the
+   * page size). Tokens created or deleted meanwhile may or may not be in the
+   * answer; no token is listed twice. `index` is the last page's.
+   * Not a blocking query: `index`/`waitMs` and `nextToken` are not taken.
+   */
+  async listAllTokens(query?: Omit<QueryOptions, 'index' | 'waitMs' | 'nextToken'>): Promise<ApiResponse<AclTokenListStub[]>> {
+    const all: AclTokenListStub[] = [];
+    let nextToken: string | undefined;
+    for (;;) {
+      const page = await this.listTokens({ ...query, ...(nextToken === undefined ? {} : { nextToken }) });
+      all.push(...page.data);
+      if (page.nextToken === undefined) return { data: all, index: page.index };
+      nextToken = page.nextToken;
+    }
+  }
+
   /** `POST /v1/acl/token`: creates a token; the answer includes its SecretID. Needs management. */
   async createToken(req: AclTokenCreateRequest, opts?: RequestOptions): Promise<ApiResponse<AclToken>> {
     return this.#call({ method: 'POST', path: '/v1/acl/token', expect: 'object', body: req, opts });

@@ -60,3 +60,32 @@ describe('what the web UI asks of the client', () => {
     expect(JSON.parse(String(requests[1]!.init?.body))).toEqual({ Checks: [{ Resource: 'node', Capability: 'read' }] });
   });
 });
+
+describe('listAllTokens', () => {
+  it('follows X-Nomad-NextToken until the last page and returns every token once, with the last index', async () => {
+    const pages: Array<{ body: unknown; headers: Record<string, string> }> = [
+      { body: [{ AccessorID: 'a' }, { AccessorID: 'b' }], headers: { 'X-Nomad-Index': '7', 'X-Nomad-NextToken': '5.c' } },
+      { body: [{ AccessorID: 'c' }], headers: { 'X-Nomad-Index': '8', 'X-Nomad-NextToken': '9.d' } },
+      { body: [{ AccessorID: 'd' }], headers: { 'X-Nomad-Index': '9' } },
+    ];
+    let n = 0;
+    const { client, requests } = recording(() => {
+      const p = pages[n++]!;
+      return json(p.body, p.headers);
+    });
+    const res = await client.listAllTokens({ filter: 'Name == "x"', perPage: 2 });
+    expect(res.data.map((t) => t.AccessorID)).toEqual(['a', 'b', 'c', 'd']);
+    expect(res.index).toBe(9);
+    expect(res.nextToken).toBeUndefined();
+    expect(requests.map((r) => r.url.searchParams.get('next_token'))).toEqual([null, '5.c', '9.d']);
+    expect(requests.every((r) => r.url.searchParams.get('filter') === 'Name == "x"' && r.url.searchParams.get('per_page') === '2')).toBe(true);
+  });
+
+  it('stops at the first failing page with its error', async () => {
+    let n = 0;
+    const { client } = recording(() =>
+      n++ === 0 ? json([{ AccessorID: 'a' }], { 'X-Nomad-NextToken': 'x' }) : new Response('Permission denied', { status: 403 }),
+    );
+    await expect(client.listAllTokens()).rejects.toThrow(/403/);
+  });
+});

@@ -245,8 +245,12 @@ async function renewToken(ctx: AgentContext, secret: string, body: unknown, acce
 
 async function upsertPolicy(ctx: AgentContext, caller: Identity, name: string, body: unknown): Promise<AclWriteResult> {
   if (body === undefined || body === null) throw new BadRequestError('Request body is empty');
-  const policy = decodePolicyRequest(body, name);
+  // Parsed off the event loop; the parsed form is kept for the first check.
+  const policy = await decodePolicyRequest(body, name, (rules) => ctx.resolver.parseForWrite(rules));
   const { index } = await ctx.apply({ type: 'policy-upsert', policies: [policy] });
+  // Answer once the ACLs that used the policy are compiled again (a few ms,
+  // in turns of their own): the writer's next check then finds them ready.
+  await ctx.resolver.settled();
   ctx.log.info({ policy: name, index, by: caller.token.AccessorID }, 'policy written');
   return { index };
 }

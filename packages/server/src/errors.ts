@@ -67,6 +67,8 @@ export const ERROR_CATALOGUE = {
   TOLLGATE_CONFLICT: { http: 409, grpc: INTERNAL },
   TOLLGATE_VALUE_TOO_LARGE: { http: 413, grpc: INTERNAL },
   TOLLGATE_UNAVAILABLE: { http: 503, grpc: UNAVAILABLE },
+  // @tollgate/acl: too many policies waiting for the parser threads.
+  TOLLGATE_POLICY_PARSER_BUSY: { http: 503, grpc: UNAVAILABLE },
   TOLLGATE_STORE_CLOSED: { http: 503, grpc: UNAVAILABLE },
   // The write was not made durable (disk error): nothing changed, retry.
   TOLLGATE_COMMIT_FAILED: { http: 503, grpc: INTERNAL },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parsePolicy, PolicyError } from '@tollgate/acl';
+import { PolicyError } from '@tollgate/acl';
 import type { ACLPolicy, JobACL } from '@tollgate/state';
 import { BadRequestError } from './errors.js';
 import { multiError } from './tokens.js';
@@ -12,9 +12,16 @@ export const MAX_POLICY_DESCRIPTION_BYTES = 256;
 /**
  * Type-checks and validates a policy body for `POST /v1/acl/policy/:name`
  * and builds the object to store. Errors follow Nomad's
- * `policy 0 invalid: <multierror>` format.
+ * `policy 0 invalid: <multierror>` format. `parseRules` parses the rules
+ * strictly (off the event loop: `TokenResolver.parseForWrite`); its
+ * `PolicyError` becomes part of the 400, anything else (a busy parser)
+ * propagates.
  */
-export function decodePolicyRequest(body: unknown, pathName: string): ACLPolicy {
+export async function decodePolicyRequest(
+  body: unknown,
+  pathName: string,
+  parseRules: (rules: string) => Promise<unknown>,
+): Promise<ACLPolicy> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new BadRequestError('Request decode failed: expected a JSON object');
   }
@@ -32,7 +39,7 @@ export function decodePolicyRequest(body: unknown, pathName: string): ACLPolicy 
   const errs: string[] = [];
   if (!POLICY_NAME_RE.test(name)) errs.push(`invalid name '${name.slice(0, 140)}'`);
   try {
-    parsePolicy(rules, { strict: true });
+    await parseRules(rules);
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
     errs.push(`failed to parse rules: ${err.message}`);

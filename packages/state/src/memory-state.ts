@@ -5,6 +5,7 @@ import { isChildOf } from './object-shape.js';
 import type { ReadView } from './read-view.js';
 import { secretIndexKey } from './secret-box.js';
 import { TokenRecord } from './token-record.js';
+import { SortedTokens } from './sorted-tokens.js';
 import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 function byCreate(a: ACLToken, b: ACLToken): number {
@@ -71,8 +72,8 @@ export class MemoryState implements ReadView {
   /** Parent AccessorID → accessors of its non-orphan children (revocation walks this). */
   readonly children = new Map<string, Set<string>>();
 
-  #tokensByCreate: readonly ACLToken[] | undefined;
-  #tokensByAccessor: readonly ACLToken[] | undefined;
+  readonly #tokensByCreate = new SortedTokens(byCreate);
+  readonly #tokensByAccessor = new SortedTokens(byAccessor);
   #policiesByName: readonly ACLPolicy[] | undefined;
   #rolesById: readonly ACLRole[] | undefined;
   #methodsByName: readonly ACLAuthMethod[] | undefined;
@@ -119,6 +120,7 @@ export class MemoryState implements ReadView {
     }
     this.tokens.delete(t.accessor);
     if (this.secrets.get(t.secretHash) === t) this.secrets.delete(t.secretHash);
+    this.#tokensChanged(t.accessor, true);
     this.onRefused(t.accessor, t.refusedWhy ?? 'refused');
     return undefined;
   }
@@ -259,7 +261,7 @@ export class MemoryState implements ReadView {
     this.tokens.set(t.AccessorID, t);
     this.secrets.set(t.secretHash, t);
     this.#indexSettled(t, false);
-    this.#tokensChanged(t.Global || prev?.Global === true);
+    this.#tokensChanged(t.AccessorID, t.Global || prev?.Global === true);
   }
 
   /** Policy links and expiry of a settled token (`bulk`: expiry entry sorted in later, by the next read). */
@@ -285,7 +287,7 @@ export class MemoryState implements ReadView {
     if (prev === undefined) return;
     this.#unindexToken(prev);
     this.tokens.delete(accessor);
-    this.#tokensChanged(prev.Global === true);
+    this.#tokensChanged(accessor, prev.Global === true);
   }
 
   putPolicy(policy: ACLPolicy): void {
@@ -364,22 +366,22 @@ export class MemoryState implements ReadView {
     }
   }
 
-  #tokensChanged(global: boolean): void {
-    this.#tokensByCreate = undefined;
-    this.#tokensByAccessor = undefined;
+  #tokensChanged(accessor: string, global: boolean): void {
+    this.#tokensByCreate.changed(accessor);
+    this.#tokensByAccessor.changed(accessor);
     if (global) this.#digest = undefined;
   }
 
-  /** All tokens by CreateIndex, then AccessorID (Nomad's default list order). */
+  /** All tokens by CreateIndex, then AccessorID (Nomad's default list order). Never changes once returned. */
   tokensByCreate(): readonly ACLToken[] {
     this.settleAll();
-    return (this.#tokensByCreate ??= [...this.tokens.values()].sort(byCreate));
+    return this.#tokensByCreate.get(this.tokens);
   }
 
-  /** All tokens by AccessorID (Nomad's order when listing with a prefix). */
+  /** All tokens by AccessorID (Nomad's order when listing with a prefix). Never changes once returned. */
   tokensByAccessor(): readonly ACLToken[] {
     this.settleAll();
-    return (this.#tokensByAccessor ??= [...this.tokens.values()].sort(byAccessor));
+    return this.#tokensByAccessor.get(this.tokens);
   }
 
   policiesByName(): readonly ACLPolicy[] {

@@ -21,7 +21,8 @@ export const aclTokenListCommand: CommandSpec = {
     if (!client) return 1;
     let tokens: AclTokenListStub[];
     try {
-      tokens = (await client.listTokens(filterOption(ctx.flags.string('filter')))).data;
+      // Every page: the agent answers at most 10,000 tokens at a time.
+      tokens = (await client.listAllTokens(filterOption(ctx.flags.string('filter')))).data;
     } catch (err) {
       return ctx.fail('Error listing ACL tokens', err);
     }

@@ -177,6 +177,18 @@ describe('tollgate acl token list', () => {
     );
   });
 
+  it('follows X-Nomad-NextToken and lists the tokens of every page', async () => {
+    agent.on('GET', '/v1/acl/tokens', (req) =>
+      req.query.get('next_token') === '8.a7bef400'
+        ? { body: [{ ...CLIENT1_TOKEN, SecretID: undefined }] }
+        : { body: [{ ...BOOTSTRAP_TOKEN, SecretID: undefined }], nextToken: '8.a7bef400' },
+    );
+    const r = await runCli(['acl', 'token', 'list', '-json'], { env });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as Array<{ Name: string }>).map((t) => t.Name)).toEqual(['Bootstrap Token', 'client1']);
+    expect(agent.requests.map((q) => q.query.get('next_token'))).toEqual([null, '8.a7bef400']);
+  });
+
   it('says so when there are no tokens', async () => {
     agent.on('GET', '/v1/acl/tokens', { body: [] });
     expect((await runCli(['acl', 'token', 'list'], { env })).stdout).toBe('No tokens found\n');

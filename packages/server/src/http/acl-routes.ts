@@ -5,12 +5,13 @@ import type { AgentContext } from '../agent-context.js';
 import { isGlobalWrite, roleById, runWrite } from '../acl-endpoint.js';
 import { BadRequestError, ObjectNotFoundError, PermissionDeniedError } from '../errors.js';
 import type { TokenResolver } from '../token-resolver.js';
-import { tokenStub, tokenView } from '../tokens.js';
+import { tokenStub, tokenView, type TokenStub } from '../tokens.js';
 import { blockingQuery } from './blocking.js';
 import { POLICY_STUB_SCHEMA, TOKEN_STUB_SCHEMA, listFilter } from './list-filter.js';
 import { registerAuthMethodRoutes } from './auth-method-routes.js';
 import { registerRoleRoutes, type WriteRoute } from './role-routes.js';
 import { route } from './route.js';
+import { STREAM_CHUNK, jsonArrayStream, tokenPage } from './token-pages.js';
 import { queryOptions, secretOf, setReadHeaders } from './request.js';
 import { requireAclEnabled } from '../acl-enabled.js';
 
@@ -63,9 +64,13 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void
         data: store.listTokens(q.prefix ? { prefix: q.prefix } : undefined),
       }));
       setReadHeaders(reply, index);
-      // The filter runs before pagination, on the entries as answered.
-      const stubs = data.map((t) => tokenStub(t, roles));
-      return paginate(keep === undefined ? stubs : stubs.filter(keep), q.prefix !== '', q.perPage, q.nextToken, q.reverse, reply);
+      // The filter runs before pagination, on the entries as answered. Only
+      // the page's tokens become stubs; a big page is streamed in chunks.
+      const stub = (t: ACLToken): TokenStub => tokenStub(t, roles);
+      const page = await tokenPage(data, { byAccessor: q.prefix !== '', perPage: q.perPage, nextToken: q.nextToken, reverse: q.reverse }, stub, keep);
+      if (page.next !== undefined) reply.header('X-Nomad-NextToken', page.next);
+      if (page.tokens.length <= STREAM_CHUNK) return page.tokens.map(stub);
+      return reply.type('application/json; charset=utf-8').send(jsonArrayStream(page.tokens, stub));
     },
   });
 
@@ -241,46 +246,4 @@ function policyView(p: ACLPolicy, resolver: TokenResolver): unknown {
     CreateIndex: p.CreateIndex,
     ModifyIndex: p.ModifyIndex,
   };
-}
-
-/**
- * Nomad's token-list pagination (facts §4.1): the next token is that of the
- * first item not returned: `<CreateIndex>.<AccessorID>` by default,
- * `<AccessorID>` with a prefix.
- */
-function paginate<T extends Pick<ACLToken, 'AccessorID' | 'CreateIndex'>>(
-  tokens: readonly T[],
-  byAccessor: boolean,
-  perPage: number,
-  nextToken: string,
-  reverse: boolean,
-  reply: FastifyReply,
-): readonly T[] {
-  const key = (t: T): string => (byAccessor ? t.AccessorID : `${t.CreateIndex}.${t.AccessorID}`);
-  let list = reverse ? [...tokens].reverse() : tokens;
-  if (nextToken !== '') {
-    const start = list.findIndex((t) => (reverse ? compareKey(key(t), nextToken) <= 0 : compareKey(key(t), nextToken) >= 0));
-    list = start === -1 ? [] : list.slice(start);
-  }
-  if (perPage > 0 && list.length > perPage) {
-    const next = list[perPage];
-    if (next !== undefined) reply.header('X-Nomad-NextToken', key(next));
-    list = list.slice(0, perPage);
-  }
-  return list;
-}
-
-/** Orders `<CreateIndex>.<AccessorID>` keys numerically by index first. */
-function compareKey(a: string, b: string): number {
-  const [ai, aa = ''] = splitKey(a);
-  const [bi, ba = ''] = splitKey(b);
-  if (ai !== bi) return ai - bi;
-  return aa < ba ? -1 : aa > ba ? 1 : 0;
-}
-
-function splitKey(k: string): [number, string] {
-  const dot = k.indexOf('.');
-  if (dot === -1) return [0, k];
-  const n = Number(k.slice(0, dot));
-  return [Number.isFinite(n) ? n : 0, k.slice(dot + 1)];
 }

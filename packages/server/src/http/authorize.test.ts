@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authorizeAnswerJson } from './authorize-route.js';
 import { startTestAgent } from '../testing/test-agent.js';
 import type { TestAgent } from '../testing/test-agent.js';
 
@@ -177,5 +178,20 @@ describe('POST /v1/acl/authorize', () => {
     const r = await authorize(app.SecretID, { Checks: [{ Resource: 'node', Capability: 'read' }, { Resource: 'node', Capability: 'write' }, { Resource: 'quota', Capability: 'read' }] });
     expect(r.body.Results.map((x: { Allowed: boolean }) => x.Allowed)).toEqual([true, false, false]);
     expect(await counts()).toEqual({ allowed: before.allowed + 1, denied: before.denied + 2 });
+  });
+});
+
+describe('authorizeAnswerJson', () => {
+  it('writes exactly what JSON.stringify writes, for shared (frozen) and fresh decisions, each time', () => {
+    const shared = Object.freeze({ Allowed: true, Reason: 'allowed by policy "a" namespace "d\u00e9fault"' });
+    const fresh = { Allowed: false, Reason: 'no rule matched namespace "x\\"y"' };
+    const answers = [
+      { AccessorID: 'e2bd2c05-7a0f-4e1d-bb3b-5a1a0a6a0c11', Results: [shared] },
+      { AccessorID: '', Results: [shared, fresh, shared] },
+      { AccessorID: 'a', Results: [fresh] },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const a of answers) expect(authorizeAnswerJson(a)).toBe(JSON.stringify(a));
+    }
   });
 });

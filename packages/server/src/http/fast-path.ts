@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentContext } from '../agent-context.js';
 import { AuditUnavailableError, ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
 import { MIN_INDEX_HEADER } from '../forwarding/min-index.js';
-import type { AuthorizeAnswer } from './authorize-route.js';
+import { authorizeAnswerJson, type AuthorizeAnswer } from './authorize-route.js';
 import { DUPLICATE_TOKEN_TEXT, secretFrom } from './request.js';
-import { jsonTooDeep, tooDeepError } from './json-body.js';
+import { isBlank, jsonTooDeep, tooDeepError } from './json-body.js';
 import { rateLimitedText, requestCost, type RequestLimiter } from './request-limiter.js';
 
 
@@ -67,7 +67,7 @@ export function createAuthorizeFastPath(
         const refusal = audit.refusal();
         if (refusal !== undefined) throw new AuditUnavailableError(`audit log unavailable, request refused: ${refusal}`);
       }
-      if (text.trim() !== '') {
+      if (!isBlank(text)) {
         if (jsonTooDeep(text)) throw tooDeepError();
         try {
           body = JSON.parse(text);
@@ -77,7 +77,7 @@ export function createAuthorizeFastPath(
         }
       }
       result = authorize(secret, body);
-      out = JSON.stringify(result);
+      out = authorizeAnswerJson(result);
     } catch (err) {
       status = httpStatusFor(err);
       if (status >= 500 && status !== 503) ctx.log.error({ err, route: ROUTE }, 'request failed');

@@ -35,7 +35,7 @@ const PLACEHOLDER_NAME = 'policy-being-validated';
  */
 export function registerValidateRoutes(app: FastifyInstance, ctx: AgentContext): void {
   route(app, '/v1/validate/acl-policy', {
-    POST: (req) => {
+    POST: async (req) => {
       requireAclEnabled(ctx.config);
       if (!ctx.resolver.resolve(secretOf(req)).acl.isManagement) throw new PermissionDeniedError();
       const body = req.body;
@@ -47,7 +47,7 @@ export function registerValidateRoutes(app: FastifyInstance, ctx: AgentContext):
       if (typeof name !== 'string') throw new BadRequestError('Request decode failed: Name must be a string');
       const rules = typeof b.Rules === 'string' ? b.Rules : '';
       try {
-        decodePolicyRequest({ ...b, Name: name }, name);
+        await decodePolicyRequest({ ...b, Name: name }, name, (r) => ctx.resolver.parseForWrite(r));
       } catch (err) {
         if (!(err instanceof BadRequestError) || err.message.startsWith('Request decode failed')) throw err;
         return { Valid: false, Error: err.message, Position: errorPosition(err.message, rules) } satisfies PolicyValidation;

@@ -189,6 +189,8 @@ describe('?region= and X-Tollgate-Min-Index', () => {
 
   it('waits for the replica to reach the index, and gives up with 504 naming both regions', async () => {
     const eu = await follower({ server: { replication_wait: '300ms' } });
+    // Past the first catch-up (policies are parsed, on a thread just started, before they apply).
+    await until(async () => eu.agent.store.policy('readers') !== undefined);
     const tok = await createToken(global, { Type: 'client', Policies: ['readers'], Global: true });
     const seen = await eu.call('GET', '/v1/acl/token/self', { token: tok.SecretID, headers: { 'X-Tollgate-Min-Index': String(tok.index) } });
     expect(seen.status).toBe(200);
