@@ -1,18 +1,24 @@
+import { useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import type { AclToken } from '@tollgate/client';
 import { api } from '../api';
-import { DetailTitle, ErrorBox, Facts, Loading, Time, useLoad, useTitle } from '../components';
+import { DetailTitle, ErrorBox, Facts, Loading, Time, useLoad, useSubmit, useTitle } from '../components';
 import { href, navigate } from '../router';
 import { PolicyLinks, RoleLinks } from './links';
+import { TokenTable } from './tokens';
 
 /**
- * One token: its fields, policies and roles as links, expiry. The SecretID is never
- * shown here (only once, at creation).
+ * One token: its fields, policies and roles as links, expiry and renewal,
+ * parent and children (token lifecycle), Meta. The SecretID is never shown
+ * here (only once, at creation).
  */
 export function TokenDetailPage({ id }: { id: string }) {
   useTitle(`Token ${id.slice(0, 8)}`);
   const token = useLoad(() => api().readToken(id), [id]);
-  // Lineage and Meta (token leases, issue 13) are shown when the agent sends them.
-  const t = token.data?.data as (AclToken & { ParentAccessorID?: string; Meta?: Readonly<Record<string, string>> }) | undefined;
+  const children = useLoad(() => api().tokenChildren(id), [id]);
+  // A renewal answers the renewed token: shown at once, without a reload.
+  const [renewed, setRenewed] = useState<{ id: string; token: AclToken }>();
+  const t = renewed?.id === id ? renewed.token : token.data?.data;
   return (
     <section>
       <p class="crumbs">
@@ -31,7 +37,8 @@ export function TokenDetailPage({ id }: { id: string }) {
               question: (
                 <>
                   Revoke <strong>{t.Name || t.AccessorID}</strong>? Requests made with it are refused at once
-                  {t.Global ? ', in every region' : ''}. This cannot be undone.
+                  {t.Global ? ', in every region' : ''}
+                  {t.Orphan ? '' : ', and so are its children'}. This cannot be undone.
                 </>
               ),
               onConfirm: async () => {
@@ -51,18 +58,87 @@ export function TokenDetailPage({ id }: { id: string }) {
               ['Roles', <RoleLinks roles={t.Roles} />],
               ['Scope', t.Global ? 'global (replicated to every region)' : 'local (this region only)'],
               ['Created', <Time value={t.CreateTime} />],
-              ['Expires', <Time value={t.ExpirationTime} />],
-              ...(t.ParentAccessorID
-                ? [['Parent', <a class="mono" href={href(`/tokens/${encodeURIComponent(t.ParentAccessorID)}`)}>{t.ParentAccessorID}</a>] as const]
-                : []),
-              ...(t.Meta && Object.keys(t.Meta).length > 0
-                ? [['Meta', <ul class="inline">{Object.entries(t.Meta).map(([k, v]) => <li key={k}><code>{k}={v}</code></li>)}</ul>] as const]
-                : []),
+              ['Expires', <span id="token-expires"><Time value={t.ExpirationTime} /></span>],
+              ...optionalRow('Max TTL', t.ExplicitMaxTTL, <code>{t.ExplicitMaxTTL}</code>),
+              ...optionalRow('Period', t.Period, <code>{t.Period}</code>),
+              [
+                'Parent',
+                t.ParentAccessorID ? (
+                  <a class="mono" id="token-parent" href={href(`/tokens/${encodeURIComponent(t.ParentAccessorID)}`)}>
+                    {t.ParentAccessorID}
+                  </a>
+                ) : (
+                  <span class="muted">none</span>
+                ),
+              ],
+              ['Orphan', t.Orphan ? 'yes (stays when its parent is revoked)' : 'no (revoked with its parent)'],
               ['Create / modify index', `${t.CreateIndex} / ${t.ModifyIndex}`],
             ]}
           />
+          <RenewForm accessor={t.AccessorID} onRenewed={(tok) => setRenewed({ id, token: tok })} />
+          <h2>Meta</h2>
+          <MetaTable meta={t.Meta} />
+          <h2>Children</h2>
+          <ErrorBox error={children.error} />
+          {children.loading && children.data === undefined && <Loading what="the children" />}
+          {children.data && <TokenTable tokens={children.data.data} />}
         </>
       )}
     </section>
+  );
+}
+
+function optionalRow(label: string, value: string | undefined, shown: ComponentChildren): Array<readonly [string, ComponentChildren]> {
+  return value ? [[label, shown] as const] : [];
+}
+
+/** A token's free metadata as a key/value table. */
+function MetaTable({ meta }: { meta: Readonly<Record<string, string>> | undefined }) {
+  const entries = Object.entries(meta ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (entries.length === 0) return <p class="muted">No metadata.</p>;
+  return (
+    <div class="table-wrap">
+      <table id="token-meta">
+        <thead>
+          <tr>
+            <th>Key</th>
+            <th>Value</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map(([k, v]) => (
+            <tr key={k}>
+              <td>
+                <code>{k}</code>
+              </td>
+              <td>{v}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Renews the token's lease (`POST …/renew`, optional Increment); the agent's refusal is shown in its words. */
+function RenewForm({ accessor, onRenewed }: { accessor: string; onRenewed: (t: AclToken) => void }) {
+  const [increment, setIncrement] = useState('');
+  const { submit, busy, error } = useSubmit(async () => {
+    const res = await api().renewToken(accessor, increment.trim() ? { Increment: increment.trim() } : {});
+    onRenewed(res.data);
+  });
+  return (
+    <form class="search" id="renew-form" onSubmit={submit}>
+      <label>
+        <span>
+          Increment <small class="muted">Go duration, e.g. 1h; empty = the token's TTL</small>
+        </span>
+        <input name="increment" value={increment} spellcheck={false} onInput={(e) => setIncrement(e.currentTarget.value)} />
+      </label>
+      <button type="submit" disabled={busy}>
+        Renew
+      </button>
+      <ErrorBox error={error} title="Renew failed:" />
+    </form>
   );
 }

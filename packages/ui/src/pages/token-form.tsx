@@ -2,13 +2,14 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AclToken, AclTokenType } from '@tollgate/client';
 import { api } from '../api';
 import { CopyButton, ErrorBox, Loading, useLoad, useSubmit, useTitle } from '../components';
+import { formatMeta, parseMeta } from '../meta';
 import { href, navigate } from '../router';
 import { PolicyPicker, RolePicker } from './name-picker';
 
 /**
- * Create a token (client or management, global, TTL, policies, roles) or
- * update one (name, type, policies, roles; Global and the TTL cannot
- * change). A created
+ * Create a token (client or management, global, TTL, policies, roles,
+ * Meta) or update one (name, type, policies, roles, Meta; Global and the
+ * TTL cannot change). A created
  * token's SecretID is shown once, here, with a copy button.
  */
 export function TokenFormPage({ id }: { id?: string }) {
@@ -19,6 +20,7 @@ export function TokenFormPage({ id }: { id?: string }) {
   const [type, setType] = useState<AclTokenType>('client');
   const [global, setGlobal] = useState(false);
   const [ttl, setTtl] = useState('');
+  const [meta, setMeta] = useState('');
   const [chosen, setChosen] = useState<string[]>([]);
   // Role IDs: a token links roles by ID (a renamed role stays linked).
   const [chosenRoles, setChosenRoles] = useState<string[]>([]);
@@ -31,16 +33,18 @@ export function TokenFormPage({ id }: { id?: string }) {
     setGlobal(token.Global);
     setChosen([...(token.Policies ?? [])]);
     setChosenRoles((token.Roles ?? []).map((r) => r.ID));
+    setMeta(formatMeta(token.Meta));
   }, [token]);
 
   const { submit, busy, error } = useSubmit(async () => {
     // Management tokens carry neither policies nor roles (the agent refuses them).
     const Policies = type === 'management' ? [] : chosen;
     const Roles = type === 'management' ? [] : chosenRoles.map((ID) => ({ ID }));
+    const Meta = parseMeta(meta);
     if (token !== undefined) {
       // The whole token goes back (Nomad's update replaces every mutable field).
       const { SecretID: _secret, ...rest } = token;
-      await api().updateToken({ ...rest, Name: name, Type: type, Policies, Roles });
+      await api().updateToken({ ...rest, Name: name, Type: type, Policies, Roles, Meta });
       navigate(`/tokens/${encodeURIComponent(token.AccessorID)}`);
     } else {
       const res = await api().createToken({
@@ -49,6 +53,7 @@ export function TokenFormPage({ id }: { id?: string }) {
         Global: global,
         Policies,
         Roles,
+        Meta,
         ...(ttl.trim() ? { ExpirationTTL: ttl.trim() } : {}),
       });
       setCreated(res.data);
@@ -118,6 +123,12 @@ export function TokenFormPage({ id }: { id?: string }) {
             <RolePicker chosen={chosenRoles} onChange={setChosenRoles} />
           </>
         )}
+        <label>
+          <span>
+            Meta <small class="muted">one key=value per line</small>
+          </span>
+          <textarea name="meta" rows={3} spellcheck={false} value={meta} onInput={(e) => setMeta(e.currentTarget.value)} />
+        </label>
         <ErrorBox error={error} />
         <button type="submit" class="primary" disabled={busy}>
           {editing ? 'Save' : 'Create'}
