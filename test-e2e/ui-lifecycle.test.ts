@@ -27,14 +27,16 @@ afterAll(async () => {
 describe('web UI: token lifecycle', () => {
   it('shows Meta, parent and children, renews a lease, and shows the agent\'s refusal to renew a token without one', async () => {
     const boot = (await api(agent.addr, 'POST', '/v1/acl/bootstrap')).body.SecretID as string;
+    const policy = await api(agent.addr, 'POST', '/v1/acl/policy/ui-read', { token: boot, body: { Name: 'ui-read', Rules: 'namespace "default" {\n  policy = "read"\n}\n' } });
+    expect(policy.status, policy.text).toBe(200);
     // A management parent (no lease) and its child: a client token with Meta and a 10-minute TTL.
     const parent = await api(agent.addr, 'POST', '/v1/acl/token', { token: boot, body: { Name: 'ui-parent', Type: 'management' } });
     expect(parent.status).toBe(200);
     const child = await api(agent.addr, 'POST', '/v1/acl/token', {
       token: parent.body.SecretID,
-      body: { Name: 'ui-child', Type: 'client', ExpirationTTL: '10m', Meta: { team: 'payments', env: 'staging' } },
+      body: { Name: 'ui-child', Type: 'client', Policies: ['ui-read'], ExpirationTTL: '10m', Meta: { team: 'payments', env: 'staging' } },
     });
-    expect(child.status).toBe(200);
+    expect(child.status, child.text).toBe(200);
     expect(child.body.ParentAccessorID).toBe(parent.body.AccessorID);
     const childId = child.body.AccessorID as string;
     const parentId = parent.body.AccessorID as string;
@@ -81,6 +83,20 @@ describe('web UI: token lifecycle', () => {
     // And the child link leads back.
     await childRow.getByRole('link', { name: childId }).click();
     await page.getByRole('heading', { name: 'ui-child' }).waitFor();
+
+    // Meta is edited as key=value lines: a line without "=" is refused before sending; a good edit is saved.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    const metaField = page.getByRole('textbox', { name: /^Meta/ });
+    await expect.poll(() => metaField.inputValue()).toBe('env=staging\nteam=payments');
+    await metaField.fill('env=prod\nteam');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Meta line 2: expected key=value, got "team"' }).waitFor();
+    await metaField.fill('env=prod\nowner=ops');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'ui-child' }).waitFor();
+    await expect.poll(() => metaRows.allTextContents()).toEqual(['envprod', 'ownerops']);
+    const saved = await api(agent.addr, 'GET', `/v1/acl/token/${childId}`, { token: boot });
+    expect(saved.body.Meta).toEqual({ env: 'prod', owner: 'ops' });
     await page.close();
   });
 });
