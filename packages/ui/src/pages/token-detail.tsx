@@ -16,9 +16,10 @@ export function TokenDetailPage({ id }: { id: string }) {
   useTitle(`Token ${id.slice(0, 8)}`);
   const token = useLoad(() => api().readToken(id), [id]);
   const children = useLoad(() => api().tokenChildren(id), [id]);
-  // A renewal answers the renewed token: shown at once, without a reload.
+  // A renewal answers the renewed token: shown at once, until a newer read of the token.
   const [renewed, setRenewed] = useState<{ id: string; token: AclToken }>();
-  const t = renewed?.id === id ? renewed.token : token.data?.data;
+  const loaded = token.data?.data;
+  const t = renewed?.id === id && renewed.token.ModifyIndex >= (loaded?.ModifyIndex ?? 0) ? renewed.token : loaded;
   return (
     <section>
       <p class="crumbs">
