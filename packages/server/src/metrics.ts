@@ -3,6 +3,95 @@ import type { StateStore } from '@tollgate/state';
 import { ProtectionMetrics } from './protection-metrics.js';
 import type { ReplicationErrorReason, ReplicationMetricsSink, ReplicationReport, ResyncReason } from './replication/replication-loop.js';
 
+const HTTP_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
+
+/** prom-client's record of one histogram series (not in its typings; pinned by metrics.test.ts). */
+interface HistogramSeries {
+  readonly labels: Record<string, string | number>;
+  readonly bucketValues: Record<number, number>;
+  sum: number;
+  count: number;
+}
+
+/**
+ * One route's requests (count by status code, latency histogram) kept in
+ * typed arrays per request, and added to the prom-client counter and
+ * histogram when they are read (a scrape), so a scrape shows exactly what
+ * `inc` and `observe` per request would have. Why: prom-client hashes the
+ * label set on every `inc`/`observe` (1.4 – 2.5 µs a request on the
+ * authorize hot path); here a request costs two array writes.
+ */
+export class RouteTally {
+  /** Requests by status code (100 – 599) not yet added to the counter. */
+  private readonly codes = new Float64Array(600);
+  /** Observations by bucket (the last: above every bound) not yet added to the histogram. */
+  private readonly buckets: Float64Array;
+  private sum = 0;
+  private count = 0;
+  private pendingCodes = false;
+
+  constructor(
+    private readonly method: string,
+    private readonly route: string,
+    private readonly bounds: readonly number[],
+  ) {
+    this.buckets = new Float64Array(bounds.length + 1);
+  }
+
+  /** One answered request: its status code and its duration in seconds. */
+  record(code: number, seconds: number): void {
+    this.codes[code] = (this.codes[code] as number) + 1;
+    this.pendingCodes = true;
+    const bounds = this.bounds;
+    let i = 0;
+    // As prom-client: the first bucket whose upper bound is ≥ the value.
+    while (i < bounds.length && seconds > (bounds[i] as number)) i++;
+    this.buckets[i] = (this.buckets[i] as number) + 1;
+    this.sum += seconds;
+    this.count++;
+  }
+
+  /** Adds the tallied requests to the counter (its `collect`). */
+  addCounts(counter: Counter<'method' | 'route' | 'code'>): void {
+    if (!this.pendingCodes) return;
+    this.pendingCodes = false;
+    for (let code = 0; code < this.codes.length; code++) {
+      const n = this.codes[code] as number;
+      if (n === 0) continue;
+      this.codes[code] = 0;
+      counter.inc({ method: this.method, route: this.route, code }, n);
+    }
+  }
+
+  /** Adds the tallied durations to the histogram (its `collect`). */
+  addDurations(histogram: Histogram<'route'>): void {
+    if (this.count === 0) return;
+    const series = histogramSeries(histogram, this.route);
+    for (let i = 0; i < this.bounds.length; i++) {
+      const bound = this.bounds[i] as number;
+      series.bucketValues[bound] = (series.bucketValues[bound] ?? 0) + (this.buckets[i] as number);
+    }
+    series.sum += this.sum;
+    series.count += this.count;
+    this.buckets.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
+}
+
+// The histogram's record of the series `{route}`, made (zeroed) if there is none yet.
+function histogramSeries(histogram: Histogram<'route'>, route: string): HistogramSeries {
+  const find = (): HistogramSeries | undefined =>
+    Object.values((histogram as unknown as { hashMap: Record<string, HistogramSeries> }).hashMap).find((s) => s.labels['route'] === route);
+  let series = find();
+  if (series === undefined) {
+    histogram.zero({ route });
+    series = find();
+    if (series === undefined) throw new Error('prom-client histogram: series not found after zero()');
+  }
+  return series;
+}
+
 /**
  * The agent's Prometheus metrics, on one registry per agent (so several
  * agents can live in one test process). Label values never carry secrets:
@@ -23,6 +112,9 @@ export class AgentMetrics {
   readonly replicationAppliedChanges: Counter<'source_region'>;
   /** Limits, disk trouble, integrity at rest (issue 11). */
   readonly protection: ProtectionMetrics;
+  /** Authorization results not yet added to `authorizeChecks` (added when it is read). */
+  readonly authorizeTally = { allowed: 0, denied: 0 };
+  private readonly routeTallies: RouteTally[] = [];
 
   constructor(region: string) {
     this.registry.setDefaultLabels({ region });
@@ -34,19 +126,32 @@ export class AgentMetrics {
       help: 'HTTP requests by method, route pattern and status code.',
       labelNames: ['method', 'route', 'code'],
       registers,
+      collect: () => {
+        for (const tally of this.routeTallies) tally.addCounts(this.httpRequests);
+      },
     });
     this.httpDuration = new Histogram({
       name: 'tollgate_http_request_duration_seconds',
       help: 'HTTP request latency by route pattern.',
       labelNames: ['route'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      buckets: HTTP_DURATION_BUCKETS,
       registers,
+      collect: () => {
+        for (const tally of this.routeTallies) tally.addDurations(this.httpDuration);
+      },
     });
     this.authorizeChecks = new Counter({
       name: 'tollgate_authorize_checks_total',
       help: 'Authorization checks answered, by result.',
       labelNames: ['result'],
       registers,
+      collect: () => {
+        const t = this.authorizeTally;
+        if (t.allowed > 0) this.authorizeChecks.inc({ result: 'allowed' }, t.allowed);
+        if (t.denied > 0) this.authorizeChecks.inc({ result: 'denied' }, t.denied);
+        t.allowed = 0;
+        t.denied = 0;
+      },
     });
     this.commitSeconds = new Histogram({
       name: 'tollgate_state_commit_seconds',
@@ -97,6 +202,17 @@ export class AgentMetrics {
       labelNames: ['source_region'],
       registers,
     });
+  }
+
+  /**
+   * A tally of one route's requests for a hot path: the same series in
+   * `tollgate_http_requests_total` and `tollgate_http_request_duration_seconds`
+   * as `inc`/`observe` per request, added when the metrics are read.
+   */
+  routeTally(method: string, route: string): RouteTally {
+    const tally = new RouteTally(method, route, HTTP_DURATION_BUCKETS);
+    this.routeTallies.push(tally);
+    return tally;
   }
 
   /**

@@ -9,6 +9,23 @@ import { rateLimitedText, requestCost, type RequestLimiter } from './request-lim
 
 
 const ROUTE = '/v1/acl/authorize';
+const READ = Symbol('tollgate.authorizeBody');
+
+/** A request on the fast path, while its body is read. */
+type FastRequest = IncomingMessage & { [READ]?: BodyRead | undefined };
+
+/** What the body's listeners need of the request (one object per request). */
+interface BodyRead {
+  readonly res: ServerResponse;
+  readonly started: number;
+  readonly token: string | undefined;
+  readonly authorization: string | undefined;
+  readonly duplicate: boolean;
+  readonly charged: boolean;
+  chunks: Buffer | Buffer[] | undefined;
+  size: number;
+  refused: boolean;
+}
 const JSON_TYPE = 'application/json';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 
@@ -38,22 +55,15 @@ export function createAuthorizeFastPath(
   const limit = ctx.config.limits.httpMaxBodyBytes;
   // O(1): one Map lookup in the in-memory state.
   const known = (secret: string): boolean => secret !== '' && ctx.store.tokenBySecret(secret) !== undefined;
-  const { httpRequests, httpDuration } = ctx.metrics;
-  const duration = httpDuration.labels({ route: ROUTE });
-  const counters = new Map<number, ReturnType<typeof httpRequests.labels>>();
-  const count = (code: number): void => {
-    let c = counters.get(code);
-    if (c === undefined) counters.set(code, (c = httpRequests.labels({ method: 'POST', route: ROUTE, code })));
-    c.inc();
-  };
+  // Plain numbers per request, added to prom-client's series at each scrape.
+  const tally = ctx.metrics.routeTally('POST', ROUTE);
 
   const finish = (res: ServerResponse, started: number, status: number, body: string, type: string, retryAfter = 0): void => {
     // An explicit length keeps the answer one plain write (no chunked framing).
     if (retryAfter > 0) res.setHeader('retry-after', String(retryAfter));
     res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
     res.end(body);
-    count(status);
-    duration.observe((performance.now() - started) / 1000);
+    tally.record(status, (performance.now() - started) / 1000);
   };
 
   const answer = (req: IncomingMessage, token: string | undefined, authorization: string | undefined, res: ServerResponse, started: number, text: string): void => {
@@ -96,6 +106,55 @@ export function createAuthorizeFastPath(
     );
   };
 
+  const tooLarge = `Request body too large (limit ${limit} bytes)`;
+
+  function onData(this: FastRequest, chunk: Buffer): void {
+    const r = this[READ] as BodyRead;
+    if (r.refused) return;
+    r.size += chunk.length;
+    if (r.size > limit) {
+      r.refused = true;
+      r.chunks = undefined;
+      const { res, started } = r;
+      res.setHeader('connection', 'close');
+      if (audit === undefined) finish(res, started, 413, tooLarge, TEXT_TYPE);
+      else {
+        audit.authorized(requestId(), this.socket.remoteAddress ?? '', secretFrom(r.token, r.authorization), undefined, undefined, 413, tooLarge, () =>
+          finish(res, started, 413, tooLarge, TEXT_TYPE),
+        );
+      }
+      return;
+    }
+    // Nearly always one chunk: an array only for a body that arrives in pieces.
+    if (r.chunks === undefined) r.chunks = chunk;
+    else if (Array.isArray(r.chunks)) r.chunks.push(chunk);
+    else r.chunks = [r.chunks, chunk];
+  }
+
+  function onEnd(this: FastRequest): void {
+    const r = this[READ] as BodyRead;
+    this[READ] = undefined;
+    if (r.refused) return;
+    const { res, started } = r;
+    if (r.duplicate) {
+      res.setHeader(ERROR_CODE_HEADER, 'TOLLGATE_BAD_REQUEST');
+      finish(res, started, 400, DUPLICATE_TOKEN_TEXT, TEXT_TYPE);
+      return;
+    }
+    if (limiter.enabled && !r.charged) {
+      const secret = secretFrom(r.token, r.authorization);
+      const wait = limiter.admit('check', this.socket.remoteAddress ?? '', secret, requestCost(r.size), known(secret));
+      if (wait > 0) {
+        res.setHeader(ERROR_CODE_HEADER, 'TOLLGATE_RATE_LIMITED');
+        finish(res, started, 429, rateLimitedText('check'), TEXT_TYPE, wait);
+        return;
+      }
+    }
+    const chunks = r.chunks;
+    const text = chunks === undefined ? '' : Array.isArray(chunks) ? Buffer.concat(chunks).toString('utf8') : chunks.toString('utf8');
+    answer(this, r.token, r.authorization, res, started, text);
+  }
+
   return (req, res) => {
     if (req.method !== 'POST' || req.url !== ROUTE) return false;
     // Read the two headers that matter from rawHeaders: touching
@@ -127,7 +186,7 @@ export function createAuthorizeFastPath(
     if (declared > limit) {
       // Refused from the header alone: the body is never read.
       res.setHeader('connection', 'close');
-      finish(res, started, 413, `Request body too large (limit ${limit} bytes)`, TEXT_TYPE);
+      finish(res, started, 413, tooLarge, TEXT_TYPE);
       req.resume();
       return true;
     }
@@ -146,44 +205,13 @@ export function createAuthorizeFastPath(
         return true;
       }
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    req.on('data', (chunk: Buffer) => {
-      if (refused) return;
-      size += chunk.length;
-      if (size > limit) {
-        refused = true;
-        res.setHeader('connection', 'close');
-        const text = `Request body too large (limit ${limit} bytes)`;
-        if (audit === undefined) finish(res, started, 413, text, TEXT_TYPE);
-        else audit.authorized(requestId(), req.socket.remoteAddress ?? '', secretFrom(token, authorization), undefined, undefined, 413, text, () => finish(res, started, 413, text, TEXT_TYPE));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (refused) return;
-      if (duplicate) {
-        res.setHeader(ERROR_CODE_HEADER, 'TOLLGATE_BAD_REQUEST');
-        finish(res, started, 400, DUPLICATE_TOKEN_TEXT, TEXT_TYPE);
-        return;
-      }
-      if (limiter.enabled && !charged) {
-        const secret = secretFrom(token, authorization);
-        const wait = limiter.admit('check', req.socket.remoteAddress ?? '', secret, requestCost(size), known(secret));
-        if (wait > 0) {
-          res.setHeader(ERROR_CODE_HEADER, 'TOLLGATE_RATE_LIMITED');
-        finish(res, started, 429, rateLimitedText('check'), TEXT_TYPE, wait);
-          return;
-        }
-      }
-      answer(req, token, authorization, res, started, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', () => {
-      // The client went away mid-body; there is no one to answer.
-      refused = true;
-    });
+    // The body's state lives on the request and the listeners are shared:
+    // no closures per request. No 'error' listener: a client that goes away
+    // mid-body gets no 'end', so no answer (Node emits 'error' on a request
+    // only to listeners).
+    (req as FastRequest)[READ] = { res, started, token, authorization, duplicate, charged, chunks: undefined, size: 0, refused: false };
+    req.on('data', onData);
+    req.on('end', onEnd);
     return true;
   };
 }

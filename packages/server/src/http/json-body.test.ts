@@ -37,6 +37,15 @@ describe('jsonTooDeep', () => {
     }
   });
 
+  it('scans when a body has more opening brackets than the limit, however flat', () => {
+    // The count settles bodies with at most `max` openings; past it the scan decides.
+    expect(jsonTooDeep('{"a":[{}]}', 3)).toBe(false);
+    expect(jsonTooDeep('{"a":[{}],"b":[]}', 3)).toBe(false);
+    expect(jsonTooDeep('{"a":[{"b":[]}]}', 3)).toBe(true);
+    expect(jsonTooDeep(`[${'[],'.repeat(500)}[]]`)).toBe(false);
+    expect(jsonTooDeep(`["${'{'.repeat(500)}"]`)).toBe(false);
+  });
+
   it('does not count brackets inside strings, escaped quotes included', () => {
     const inString = JSON.stringify({ a: `\\"${'['.repeat(200)}` });
     expect(jsonTooDeep(inString)).toBe(false);
