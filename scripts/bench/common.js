@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: agent processes, wrk runs, HTTP helpers.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,6 +137,22 @@ export async function wrk(url, { body, headers = {}, connections = 64, threads =
   const m = /JSON(\{.*\})/.exec(out);
   if (!m) throw new Error(`cannot read wrk output:\n${out}`);
   return JSON.parse(m[1]);
+}
+
+/** User + system CPU seconds a process has used so far (Linux /proc). */
+export async function cpuSeconds(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the full line, in clock ticks (100/s on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A wrk run, with the CPU time `proc` used during it per request (µs) as `cpuUs`. */
+export async function wrkCpu(proc, url, opts) {
+  const before = await cpuSeconds(proc.pid);
+  const res = await wrk(url, opts);
+  const after = await cpuSeconds(proc.pid);
+  return { ...res, cpuUs: ((after - before) * 1e6) / (res.rps * (opts.seconds ?? 10)) };
 }
 
 export function percentile(sorted, p) {

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { ProtectionMetrics } from '../protection-metrics.js';
@@ -96,8 +96,12 @@ export function applyConnectionLimits(server: Server, cfg: ConnectionLimitsConfi
     const socket = req.socket as TrackedSocket;
     socket[IN_FLIGHT] = (socket[IN_FLIGHT] ?? 0) + 1;
     socket[REQUESTS] = (socket[REQUESTS] ?? 0) + 1;
-    res.once('close', () => {
-      socket[IN_FLIGHT] = (socket[IN_FLIGHT] ?? 1) - 1;
-    });
+    // One shared listener (a response closes once): no closure per request.
+    res.on('close', requestClosed);
   });
+}
+
+function requestClosed(this: ServerResponse): void {
+  const socket = this.req.socket as TrackedSocket;
+  socket[IN_FLIGHT] = (socket[IN_FLIGHT] ?? 1) - 1;
 }
