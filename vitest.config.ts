@@ -28,6 +28,7 @@ const alias = [
     replacement: src(`${name}/src/index.ts`),
   })),
   { find: /^@tollgate\/testkit\/region-log$/, replacement: src('testkit/src/region-log-suite.ts') },
+  { find: /^@tollgate\/testkit\/oidc$/, replacement: src('testkit/src/oidc-test-provider.ts') },
 ];
 
 export default defineConfig({

@@ -5,12 +5,12 @@
  * of its own so none of it ships in `@tollgate/server`'s `dist`; packages
  * depend on it as a devDependency, from their tests only.
  *
- * The `RegionLog` conformance suite is `@tollgate/testkit/region-log`.
+ * The `RegionLog` conformance suite is `@tollgate/testkit/region-log`, the
+ * OIDC provider `@tollgate/testkit/oidc` (subpaths, so a test that needs
+ * neither does not load vitest suites or `oidc-provider`).
  */
 export { etcdSkipReason, findEtcd, freePort, startEtcd } from './etcd-process.js';
 export type { EtcdProcess, StartEtcdOptions } from './etcd-process.js';
-export { startTestOidcProvider } from './oidc-test-provider.js';
-export type { TestOidcProvider, TestOidcProviderOptions } from './oidc-test-provider.js';
 export { startTcpProxy } from './tcp-proxy.js';
 export type { TcpProxy } from './tcp-proxy.js';
 export { startTestAgent } from './test-agent.js';

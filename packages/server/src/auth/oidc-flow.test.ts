@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../errors.js';
-import { startTestOidcProvider } from '@tollgate/testkit';
-import type { TestOidcProvider } from '@tollgate/testkit';
+import { startTestOidcProvider } from '@tollgate/testkit/oidc';
+import type { TestOidcProvider } from '@tollgate/testkit/oidc';
 import { OidcDiscovery } from './oidc-discovery.js';
 import { OIDC_STATE_TTL_MS, OidcFlow } from './oidc-flow.js';
 import type { OidcAuthMethod, OidcAuthMethodConfig } from './oidc-method.js';
