@@ -266,7 +266,6 @@ export class Agent implements AgentContext {
       create: initializedBefore ? 'never' : 'if-empty',
       upgradeFormat: this.#upgradeState,
       secretKey: key,
-      regionLog: etcd === undefined ? 'embedded' : 'external',
       logger: this.log.child({ component: 'state' }),
       metrics: {
         observeCommit: (batchSize: number, seconds: number) => {

@@ -8,6 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { policyHash } from './policies.js';
 import { TokenResolver } from './token-resolver.js';
 import { clientTokenFixture } from '@tollgate/testkit';
+import { withEmbeddedLog, type LoggedStore } from '@tollgate/testkit/region-log';
 
 const KEY = randomBytes(32);
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -19,12 +20,12 @@ afterEach(async () => {
 const pool = new PolicyParsePool();
 afterAll(() => pool.close());
 
-async function openStore(): Promise<StateStore> {
+async function openStore(): Promise<LoggedStore> {
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-resolver-'));
   const s = await StateStore.open({ path: dir, secretKey: KEY });
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
   cleanup.push(() => s.close());
-  return s;
+  return withEmbeddedLog(s);
 }
 
 function policy(name: string, rules: string): ACLPolicy {

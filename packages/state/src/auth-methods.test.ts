@@ -135,7 +135,7 @@ describe('replicated auth methods and rules', () => {
 
 describe('external (HA) entries and snapshots', () => {
   it('applies committed puts and deletes and syncs from a snapshot', async () => {
-    const { store } = await freshStore({ regionLog: 'external' });
+    const { store } = await freshStore();
     const m = method('m', { CreateIndex: 1, ModifyIndex: 1 });
     await store.applyCommitted([{ index: 1, ops: [{ type: 'put-auth-method', method: m }], tables: ['acl_auth_method'] }]);
     expect(store.authMethod('m')?.Config.OIDCClientSecret).toBe(SECRET);

@@ -12,11 +12,9 @@ function committed(index: number, overrides: Partial<ACLToken> = {}): ACLToken {
   return token({ CreateIndex: index, ModifyIndex: index, ...overrides });
 }
 
-const external = { regionLog: 'external' } as const;
-
 describe('external region log apply', () => {
   it('applies committed entries at the indexes the log chose, gaps included, with their table indexes', async () => {
-    const { store } = await freshStore(external);
+    const { store } = await freshStore();
     const t = committed(7);
     const r = await store.applyCommitted([
       { index: 7, ops: [{ type: 'put-token', token: t }], tables: ['acl_token'] },
@@ -32,7 +30,7 @@ describe('external region log apply', () => {
 
   it('stores the applied index atomically with the data, so a reopened store resumes after it', async () => {
     const dir = await tempDir();
-    const store = await openStore(dir, external);
+    const store = await openStore(dir);
     const seen = interceptNextBatch();
     const t = committed(30);
     await store.applyCommitted([
@@ -40,7 +38,7 @@ describe('external region log apply', () => {
     ]);
     expect(seen.keys).toEqual(expect.arrayContaining([`t:${t.AccessorID}`, 'm:index', 'm:bootstrap', 'm:cursor']));
     await store.close();
-    const again = await openStore(dir, external);
+    const again = await openStore(dir);
     expect(again.index()).toBe(30);
     expect(again.bootstrapIndex()).toBe(30);
     expect(again.replicationCursor()).toBe(5);
@@ -48,7 +46,7 @@ describe('external region log apply', () => {
   });
 
   it('writes external batches without fsync and embedded ones with it', async () => {
-    const ext = await freshStore(external);
+    const ext = await freshStore();
     const emb = await freshStore();
     const syncs: unknown[] = [];
     const realBatch = Level.prototype.batch as unknown as (this: unknown) => { write(o?: unknown): Promise<void> };
@@ -64,7 +62,7 @@ describe('external region log apply', () => {
   });
 
   it('refuses an entry whose index does not move forward, applying nothing of the call', async () => {
-    const { store } = await freshStore(external);
+    const { store } = await freshStore();
     await store.applyCommitted([{ index: 5, ops: [], tables: ['acl_token'] }]);
     const t = committed(6);
     const err = await store
@@ -84,7 +82,7 @@ describe('external region log apply', () => {
     ['an unknown table', { index: 3, ops: [], tables: ['acl_roles'] }, 'entries[0].tables must be an array of acl_token / acl_policy / acl_role / acl_auth_method / acl_binding_rule'],
     ['a malformed token', { index: 3, ops: [{ type: 'put-token', token: { AccessorID: 'x' } }], tables: [] }, 'entries[0].ops[0].token.Type must be "client" or "management"'],
   ])('refuses %s, naming the field', async (_what, entry, message) => {
-    const { store } = await freshStore(external);
+    const { store } = await freshStore();
     await expect(store.applyCommitted([entry as unknown as CommitEntry])).rejects.toMatchObject({
       code: 'TOLLGATE_INVALID_ARGUMENT',
       message,
@@ -92,7 +90,7 @@ describe('external region log apply', () => {
   });
 
   it('refuses a token that would share its SecretID with another stored token', async () => {
-    const { store } = await freshStore(external);
+    const { store } = await freshStore();
     const a = committed(1);
     await store.applyCommitted([{ index: 1, ops: [{ type: 'put-token', token: a }], tables: ['acl_token'] }]);
     const b = committed(2, { SecretID: a.SecretID });
@@ -107,7 +105,7 @@ describe('external region log apply', () => {
   });
 
   it('turns the store into exactly a snapshot, writing only what differs', async () => {
-    const { store } = await freshStore(external);
+    const { store } = await freshStore();
     const keep = committed(2);
     const gone = committed(3);
     const changed = committed(4);
@@ -146,7 +144,7 @@ describe('external region log apply', () => {
   });
 
   it('refuses a snapshot behind the store, or with two tokens sharing a SecretID', async () => {
-    const { store } = await freshStore(external);
+    const { store } = await freshStore();
     await store.applyCommitted([{ index: 10, ops: [], tables: [] }]);
     await expect(
       store.applySnapshot({ index: 9, tokens: [], policies: [], bootstrapIndex: 0, replicationCursor: 0 }),
@@ -157,22 +155,13 @@ describe('external region log apply', () => {
     ).rejects.toMatchObject({ code: 'TOLLGATE_INVALID_ARGUMENT' });
   });
 
-  it('keeps the two write paths apart: external stores refuse apply, embedded ones refuse applyCommitted', async () => {
-    const ext = await freshStore(external);
-    await expect(ext.store.apply({ type: 'token-upsert', tokens: [token()] })).rejects.toMatchObject({
-      code: 'TOLLGATE_INVALID_ARGUMENT',
-      message: 'apply is refused: this store follows an external region log; write through that log',
-    });
-    const emb = await freshStore();
-    await expect(emb.store.applyCommitted([{ index: 1, ops: [], tables: [] }])).rejects.toMatchObject({
-      code: 'TOLLGATE_INVALID_ARGUMENT',
-      message: 'applyCommitted needs a store opened with regionLog: "external"',
-    });
-    await expect(emb.store.applyCommitted([])).rejects.toMatchObject({ message: 'entries must be a non-empty array' });
+  it('refuses an empty applyCommitted', async () => {
+    const { store } = await freshStore();
+    await expect(store.applyCommitted([])).rejects.toMatchObject({ message: 'entries must be a non-empty array' });
   });
 
   it('plans a mutation against the committed state without writing it', async () => {
-    const { store } = await freshStore(external);
+    const { store } = await freshStore();
     const t = committed(3);
     await store.applyCommitted([{ index: 3, ops: [{ type: 'put-token', token: t }], tables: ['acl_token'] }]);
     const plan = store.planMutation({ type: 'token-upsert', tokens: [{ ...t, Name: 'x', SecretID: 'ignored' }] });

@@ -35,13 +35,18 @@ export interface RegionLogWriteResult {
 
 /**
  * The contract of a region log: where a region's writes are ordered and made
- * durable (DESIGN.md "Region log"). Two backends implement it and pass the
- * same conformance suite (`@tollgate/testkit/region-log`):
+ * durable (DESIGN.md "Region log"). Two symmetric backends implement it and
+ * pass the same conformance suite (`@tollgate/testkit/region-log`); both plan
+ * a write against the `StateStore` (the state machine) with the same
+ * planners and feed the committed entries to the store's one apply path
+ * (its group-commit queue → one LevelDB batch → memory → change feed):
  *
- * - `EmbeddedRegionLog` — the agent's own LevelDB `StateStore`, group-committed
- *   (one agent per region);
- * - `EtcdRegionLog` (in `@tollgate/server`) — etcd transactions; every agent
- *   of the region follows etcd into its own `StateStore`.
+ * - `EmbeddedRegionLog` — the agent's own LevelDB is the log (one agent per
+ *   region): it assigns the next index itself and the store's synced batch
+ *   makes the write durable;
+ * - `EtcdRegionLog` (in `@tollgate/server`) — etcd transactions order and
+ *   persist the writes; every agent of the region follows etcd into its own
+ *   `StateStore` (`applyCommitted` / `applySnapshot`).
  *
  * Either way a write resolves only once it is durable *and* visible in the
  * local state machine (read-your-writes on the agent that took it), and its
@@ -83,9 +88,12 @@ export abstract class RegionLog {
   }
 
   /**
-   * Applies a batch replicated from the authoritative region, with the
-   * replication cursor in the same atomic write (see
-   * `StateStore.applyReplicated` for the rules). Always leader-only.
+   * Follower side of replication: applies a batch of global changes from
+   * the authoritative region at a new index, with the replication cursor
+   * (`batch.sourceIndex`) in the same atomic write. Local tokens are never
+   * touched; deletes of unknown keys are ignored; `reset: true` deletes
+   * every global object absent from the batch. A batch that changes nothing
+   * only moves the cursor. Always leader-only.
    */
   applyReplicated(batch: ReplicatedBatch): Promise<RegionLogWriteResult> {
     if (this.#closing !== undefined) return Promise.reject(new RegionLogClosedError('applyReplicated'));

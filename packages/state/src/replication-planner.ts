@@ -26,7 +26,7 @@ import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, Table
 
 /**
  * A batch of global changes from the authoritative region, applied by a
- * follower's replication loop through `StateStore.applyReplicated`.
+ * follower's replication loop through `RegionLog.applyReplicated`.
  */
 export interface ReplicatedBatch {
   /**

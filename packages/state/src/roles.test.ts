@@ -132,7 +132,7 @@ describe('replicated roles', () => {
 
 describe('external (HA) entries and snapshots', () => {
   it('applies committed role puts and deletes, refuses two roles with one name, and syncs roles from a snapshot', async () => {
-    const { store } = await freshStore({ regionLog: 'external' });
+    const { store } = await freshStore();
     const a = role('a', ['readonly'], { CreateIndex: 1, ModifyIndex: 1 });
     await store.applyCommitted([{ index: 1, ops: [{ type: 'put-role', role: a }], tables: ['acl_role'] }]);
     expect(store.roleByName('a')?.ID).toBe(a.ID);

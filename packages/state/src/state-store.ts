@@ -46,18 +46,6 @@ export interface StateStoreOptions {
    */
   readonly changeFeedHorizon?: number;
   /**
-   * Who orders the region's writes. `embedded`: this store (`apply`,
-   * `applyReplicated`, group commit assigns the indexes). `external`: a
-   * region log outside the store (HA: etcd) has already ordered and made
-   * them durable, and the store only follows it through `applyCommitted` /
-   * `applySnapshot`; `apply` and `applyReplicated` are then refused, and
-   * LevelDB batches are written without fsync, because the log is the
-   * durable copy: a batch lost in a machine crash is replayed from the log,
-   * resuming after the index stored atomically with the data.
-   * @default "embedded"
-   */
-  readonly regionLog?: 'embedded' | 'external';
-  /**
    * Upgrade a format-1 store (records without MACs) by signing every record
    * as it is now. Without it such a store is refused with
    * `StoreRefusedError`: the operator decides to trust its content.
@@ -97,18 +85,35 @@ const INDEX_CHECK_RETRY_MS = 1_000;
 /** Greatest number of feed entries one background prune step deletes. */
 const PRUNE_CHUNK = 10_000;
 
-type Job =
-  | { readonly kind: 'mutation'; readonly mutation: Mutation; resolve(r: WriteResult): void; reject(e: unknown): void }
-  | { readonly kind: 'replicated'; readonly batch: ReplicatedBatch; resolve(r: WriteResult): void; reject(e: unknown): void }
-  | { readonly kind: 'committed'; readonly entries: readonly unknown[]; resolve(r: WriteResult): void; reject(e: unknown): void }
-  | { readonly kind: 'snapshot'; readonly snapshot: CommittedSnapshot; resolve(r: WriteResult): void; reject(e: unknown): void };
+/**
+ * How a region log hands a write to the state machine: `plan` turns it into
+ * the committed entries it makes, checked against the state as staged so far
+ * in this group commit (it throws a coded error to refuse the write, which
+ * leaves the rest of the group alone); `sync` asks for an fsync of the batch
+ * it lands in.
+ */
+export interface PlannedWrite {
+  /** The caller's operation, named in `StoreClosedError`. */
+  readonly operation: string;
+  /**
+   * `true` when this store is the durable copy of the write (the embedded
+   * log's own mutations). A log that is durable elsewhere (etcd; the
+   * authoritative region for replicated batches) passes `false`: a batch
+   * lost in a machine crash is fetched again from there, resuming after the
+   * index stored atomically with the data.
+   */
+  readonly sync: boolean;
+  plan(staged: StagedView, log: Logger): CommitEntry[];
+}
 
-const OPERATION: Record<Job['kind'], string> = {
-  mutation: 'apply',
-  replicated: 'applyReplicated',
-  committed: 'applyCommitted',
-  snapshot: 'applySnapshot',
-};
+type Job = PlannedWrite & { resolve(r: WriteResult): void; reject(e: unknown): void };
+
+/**
+ * The package-internal entry of the apply path for `EmbeddedRegionLog`
+ * (not exported from the package: other logs hand over checked entries
+ * through `applyCommitted` / `applySnapshot`).
+ */
+export const commitPlanned: unique symbol = Symbol('StateStore.commitPlanned');
 
 function codeOf(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
@@ -117,24 +122,22 @@ function codeOf(err: unknown): string {
 
 /**
  * The durable ACL state machine of one agent: LevelDB on disk, everything in
- * memory for reads.
+ * memory for reads. It does not order writes: a `RegionLog` does, and feeds
+ * it — `EmbeddedRegionLog` (this agent's own LevelDB, one agent per region)
+ * or `EtcdRegionLog` (HA) — through one apply path.
  *
- * Writes (`apply`, `applyReplicated`) are serialized through a group-commit
- * queue: while one synced LevelDB batch is being written, new writes queue;
- * the next flush plans all of them in order against a staged view (each
- * gets its own region index and sees the earlier ones), drops those that
- * fail validation, writes ONE batch with `sync: true` and only then makes
- * the result visible and resolves the callers. Reads are synchronous and
+ * The apply path is a group-commit queue: while one LevelDB batch is being
+ * written, new writes queue; the next flush plans all of them in order
+ * against a staged view (each at its own region index, seeing the earlier
+ * ones), drops those refused, writes ONE batch (synced when a write in it
+ * asks for it) and only then applies it to memory, appends the change feed,
+ * notifies and resolves the callers (`#commit`). Reads are synchronous and
  * never see an unacknowledged write.
- *
- * The region-log part (queue, index assignment, planning) is separate from
- * the state-machine part (`#commit`: committed entries → LevelDB batch →
- * memory → change feed → notifications), so an etcd-backed region log can
- * later feed `#commit` with entries built from etcd revisions.
  *
  * ```ts
  * const store = await StateStore.open({ path: dir, secretKey });
- * const { index } = await store.apply({ type: 'policy-upsert', policies: [p] });
+ * const log = new EmbeddedRegionLog(store);
+ * const { index } = await log.apply({ type: 'policy-upsert', policies: [p] });
  * store.policy(p.Name)?.ModifyIndex === index; // true
  * await store.close();
  * ```
@@ -146,7 +149,6 @@ export class StateStore {
   readonly #metrics: StoreMetrics;
   readonly #horizon: number;
   readonly #pruneSlack: number;
-  readonly #external: boolean;
   #mem = new MemoryState();
   #feed = new ChangeFeed(0);
   /** Tokens whose records were refused at load or by the sweep: their index entries are left alone. */
@@ -174,10 +176,9 @@ export class StateStore {
   readonly #indexWatch = new WatchPoint(() => this.#mem.index);
   readonly #cursorWatch = new WatchPoint(() => this.#mem.replicationCursor);
 
-  private constructor(db: StateDb, path: string, box: SecretBox, log: Logger, metrics: StoreMetrics, horizon: number, external: boolean) {
+  private constructor(db: StateDb, path: string, box: SecretBox, log: Logger, metrics: StoreMetrics, horizon: number) {
     this.#db = db;
     this.#path = path;
-    this.#external = external;
     this.#box = box;
     this.#log = log;
     this.#metrics = metrics;
@@ -204,10 +205,6 @@ export class StateStore {
     if (!Number.isSafeInteger(horizon) || horizon < 1) {
       throw new InvalidArgumentError('changeFeedHorizon must be a positive integer');
     }
-    const mode = opts.regionLog ?? 'embedded';
-    if (mode !== 'embedded' && mode !== 'external') {
-      throw new InvalidArgumentError('regionLog must be "embedded" or "external"');
-    }
     const box = new SecretBox(opts.secretKey);
     const log = opts.logger ?? noopLogger;
     const create = await checkStoreDir(opts.path, opts.create ?? 'if-empty');
@@ -218,7 +215,7 @@ export class StateStore {
     } catch (cause) {
       throw new StoreOpenError(opts.path, { cause });
     }
-    const store = new StateStore(db, opts.path, box, log, resolveStoreMetrics(opts.metrics), horizon, mode === 'external');
+    const store = new StateStore(db, opts.path, box, log, resolveStoreMetrics(opts.metrics), horizon);
     try {
       const { mem, feed, refusedTokens } = await loadState(db, box, opts.path, log, {
         upgradeFormat: opts.upgradeFormat === true,
@@ -575,39 +572,25 @@ export class StateStore {
     };
   }
 
-  // --------------------------------------------------------------- writes
+  // ---------------------------------------------------- writes (apply path)
 
   /**
-   * Commits one mutation at a new region index (Nomad semantics: see the
-   * `Mutation` type). Resolves once the write is durable and visible.
-   * @throws (rejects) NotFoundError, ConflictError, BootstrapError,
-   *   ValueTooLargeError, InvalidArgumentError for a refused mutation (the
-   *   rest of its group commit goes on); CommitFailedError when the batch
-   *   write failed; StoreClosedError after `close()`.
+   * The apply path of `EmbeddedRegionLog`: queues `write` for the next group
+   * commit and resolves with the index of its last entry once it is durable
+   * and visible.
+   * @throws (rejects) what `write.plan` throws; CommitFailedError when the
+   *   batch write failed or the store is degraded; StoreClosedError.
    */
-  apply(mutation: Mutation): Promise<WriteResult> {
-    return new Promise((resolve, reject) => this.#enqueue({ kind: 'mutation', mutation, resolve, reject }));
+  [commitPlanned](write: PlannedWrite): Promise<WriteResult> {
+    return new Promise((resolve, reject) => this.#enqueue({ ...write, resolve, reject }));
   }
 
-  /**
-   * Follower side of replication: applies a batch of global changes from the
-   * authoritative region at a new local index, together with the replication
-   * cursor (`batch.sourceIndex`) in the same atomic write, through the same
-   * group-commit queue. Local tokens are never touched; deletes of unknown
-   * keys are ignored; `reset: true` deletes every global object absent from
-   * the batch. A batch that changes nothing only moves the cursor and
-   * resolves with the current index.
-   */
-  applyReplicated(batch: ReplicatedBatch): Promise<WriteResult> {
-    return new Promise((resolve, reject) => this.#enqueue({ kind: 'replicated', batch, resolve, reject }));
-  }
-
-  // ------------------------------------------- external region log (HA)
+  // ------------------------------------ region logs outside the process (HA)
 
   /**
    * Plans `mutation` against the committed state with Nomad's rules, as
-   * `apply` would, without writing anything: what an external region log
-   * turns into its own transaction. Object indexes in the result are
+   * the embedded log would, without writing anything: what a region log
+   * outside the process turns into its own transaction. Object indexes in the result are
    * placeholders (the log assigns the real ones). Pure and synchronous.
    * @throws the same coded errors `apply` rejects with.
    */
@@ -616,18 +599,18 @@ export class StateStore {
     return planMutation(this.#mem, mutation, this.#mem.index + 1);
   }
 
-  /** Like `planMutation`, for a replicated batch (see `applyReplicated`). */
+  /** Like `planMutation`, for a replicated batch (see `RegionLog.applyReplicated`). */
   planReplicated(batch: ReplicatedBatch): CommitEntry {
     this.#assertReadable('planReplicated');
     return planReplicated(this.#mem, batch, this.#mem.index + 1, this.#log);
   }
 
   /**
-   * Applies entries an external region log has already committed, in
-   * order, each at its own index (HA: one etcd revision each), with the
-   * objects' final indexes. The store stores the last index atomically with
-   * the data, so a restart resumes the log after `index()`. Only for a store
-   * opened with `regionLog: "external"`.
+   * Applies entries a region log outside the process has already committed
+   * and made durable, in order, each at its own index (HA: one etcd
+   * revision each), with the objects' final indexes. The store stores the
+   * last index atomically with the data, so a restart resumes the log after
+   * `index()`; the batch is not fsynced (the log is the durable copy).
    * @throws (rejects) InvalidArgumentError for a malformed entry or an index
    *   that does not move forward (nothing of the call is applied);
    *   CommitFailedError; StoreClosedError.
@@ -638,36 +621,35 @@ export class StateStore {
         reject(new InvalidArgumentError('entries must be a non-empty array'));
         return;
       }
-      this.#enqueue({ kind: 'committed', entries, resolve, reject });
+      // All or nothing: a bad entry refuses the whole call.
+      const plan = (staged: StagedView): CommitEntry[] => {
+        const own = new StagedView(staged);
+        return entries.map((raw, i) => {
+          const entry = checkCommittedEntry(own, raw, `entries[${i}]`);
+          own.applyEntry(entry);
+          return entry;
+        });
+      };
+      this.#enqueue({ operation: 'applyCommitted', sync: false, plan, resolve, reject });
     });
   }
 
   /**
-   * Replaces the whole state by an external region log's snapshot in one
-   * atomic write (HA: after etcd compacted the revisions the store would
-   * need, or on first start). Only for a store opened with
-   * `regionLog: "external"`.
+   * Replaces the whole state by the snapshot of a region log outside the
+   * process in one atomic write (HA: after etcd compacted the revisions the
+   * store would need, or on first start); not fsynced, like `applyCommitted`.
    * @throws (rejects) InvalidArgumentError for a malformed snapshot or one
    *   behind the store's index.
    */
   applySnapshot(snapshot: CommittedSnapshot): Promise<WriteResult> {
-    return new Promise((resolve, reject) => this.#enqueue({ kind: 'snapshot', snapshot, resolve, reject }));
+    return new Promise((resolve, reject) =>
+      this.#enqueue({ operation: 'applySnapshot', sync: false, plan: (staged) => [planSnapshot(staged, snapshot)], resolve, reject }),
+    );
   }
 
   #enqueue(job: Job): void {
     if (this.#status !== 'open') {
-      job.reject(new StoreClosedError(OPERATION[job.kind]));
-      return;
-    }
-    const externalJob = job.kind === 'committed' || job.kind === 'snapshot';
-    if (externalJob !== this.#external) {
-      job.reject(
-        new InvalidArgumentError(
-          this.#external
-            ? `${OPERATION[job.kind]} is refused: this store follows an external region log; write through that log`
-            : `${OPERATION[job.kind]} needs a store opened with regionLog: "external"`,
-        ),
-      );
+      job.reject(new StoreClosedError(job.operation));
       return;
     }
     if (this.#degraded !== undefined) {
@@ -696,7 +678,7 @@ export class StateStore {
     for (const job of jobs) {
       let entries: CommitEntry[];
       try {
-        entries = this.#plan(staged, job);
+        entries = job.plan(staged, this.#log);
       } catch (err) {
         this.#metrics.observeRejected(codeOf(err));
         job.reject(err);
@@ -708,13 +690,14 @@ export class StateStore {
       }
     }
     if (accepted.length === 0) return;
-    // Only a flush holding a local write needs its own fsync. Replicated
-    // batches are durable in the authoritative region already, and their
-    // cursor sits in the same atomic batch: a kill -9 keeps them (the OS has
-    // the write), a power cut can only roll data and cursor back together,
-    // and the follower fetches the lost tail again. Skipping the fsync takes
-    // disk stalls out of the replication-lag tail.
-    const sync = !this.#external && accepted.some((a) => a.job.kind === 'mutation');
+    // Only a flush holding a write this store is the durable copy of needs
+    // an fsync (see `PlannedWrite.sync`). Replicated batches are durable in
+    // the authoritative region already, and their cursor sits in the same
+    // atomic batch: a kill -9 keeps them (the OS has the write), a power cut
+    // can only roll data and cursor back together, and the follower fetches
+    // the lost tail again. Skipping the fsync takes disk stalls out of the
+    // replication-lag tail.
+    const sync = accepted.some((a) => a.job.sync);
     try {
       await this.#commit(
         accepted.map((a) => a.entry),
@@ -742,27 +725,6 @@ export class StateStore {
     for (const [job, index] of last) job.resolve({ index });
   }
 
-  /** The entries one queued job commits, checked against `staged`; throws to refuse the job. */
-  #plan(staged: StagedView, job: Job): CommitEntry[] {
-    switch (job.kind) {
-      case 'mutation':
-        return [planMutation(staged, job.mutation, staged.index + 1)];
-      case 'replicated':
-        return [planReplicated(staged, job.batch, staged.index + 1, this.#log)];
-      case 'snapshot':
-        return [planSnapshot(staged, job.snapshot)];
-      case 'committed': {
-        // All or nothing: a bad entry refuses the whole call.
-        const own = new StagedView(staged);
-        return job.entries.map((raw, i) => {
-          const entry = checkCommittedEntry(own, raw, `entries[${i}]`);
-          own.applyEntry(entry);
-          return entry;
-        });
-      }
-    }
-  }
-
   /**
    * State-machine half of a write: turns committed entries into one LevelDB
    * batch (synced when `sync`), and only after it is durable applies them to memory,
@@ -780,7 +742,7 @@ export class StateStore {
       if (op.type === 'put') batch.put(op.key, op.value);
       else batch.del(op.key);
     }
-    // External mode: the region log is the durable copy (see StateStoreOptions.regionLog).
+    // Unsynced when the region log is durable elsewhere (see PlannedWrite.sync).
     await batch.write({ sync });
     this.#metrics.observeCommit(entries.length, (performance.now() - started) / 1000);
     for (const e of entries) this.#mem.applyEntry(e);

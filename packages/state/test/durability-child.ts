@@ -12,11 +12,12 @@
  * printed. The parent kills this process with SIGKILL mid-stream.
  */
 import { randomUUID } from 'node:crypto';
-import { StateStore } from '../src/index.js';
+import { EmbeddedRegionLog, StateStore } from '../src/index.js';
 import { secretFor } from './durability-secret.js';
 
 const [dir, keyHex] = process.argv.slice(2);
 const store = await StateStore.open({ path: dir!, secretKey: Buffer.from(keyHex!, 'hex') });
+const log = new EmbeddedRegionLog(store);
 const created: string[] = [];
 
 async function slot(n: number): Promise<never> {
@@ -24,11 +25,11 @@ async function slot(n: number): Promise<never> {
     if (i % 4 === 3 && created.length > 0) {
       const accessor = created[(n * 7 + i) % created.length]!;
       const current = store.tokenByAccessor(accessor)!;
-      const { index } = await store.apply({ type: 'token-upsert', tokens: [{ ...current, Name: `update ${i}` }] });
+      const { index } = await log.apply({ type: 'token-upsert', tokens: [{ ...current, Name: `update ${i}` }] });
       process.stdout.write(`UPDATE ${accessor} ${index}\n`);
     } else {
       const accessor = randomUUID();
-      const { index } = await store.apply({
+      const { index } = await log.apply({
         type: 'token-upsert',
         tokens: [
           {

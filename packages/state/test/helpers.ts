@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { afterEach, vi } from 'vitest';
+import { withEmbeddedLog, type LoggedStore } from '@tollgate/testkit/region-log';
 import { StateStore, type StateStoreOptions } from '../src/index.js';
 import type { ACLPolicy, ACLToken } from '../src/index.js';
 
@@ -26,18 +27,22 @@ export async function tempDir(): Promise<string> {
   return dir;
 }
 
-/** Opens a store (closed after the test if the test did not). */
+/**
+ * Opens a store (closed after the test if the test did not), written
+ * through an `EmbeddedRegionLog`: `store.apply` / `store.applyReplicated`
+ * are the log's (see `withEmbeddedLog`).
+ */
 export async function openStore(
   path: string,
   opts: Partial<StateStoreOptions> = {},
-): Promise<StateStore> {
+): Promise<LoggedStore> {
   const store = await StateStore.open({ path, secretKey: KEY, ...opts });
   cleanup.push(() => store.close());
-  return store;
+  return withEmbeddedLog(store);
 }
 
 /** A fresh store in a fresh directory. */
-export async function freshStore(opts: Partial<StateStoreOptions> = {}): Promise<{ store: StateStore; dir: string }> {
+export async function freshStore(opts: Partial<StateStoreOptions> = {}): Promise<{ store: LoggedStore; dir: string }> {
   const dir = await tempDir();
   return { store: await openStore(dir, opts), dir };
 }

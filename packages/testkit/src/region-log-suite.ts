@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EmbeddedRegionLog } from '@tollgate/state';
 import type { ACLPolicy, ACLToken, RegionLog, StateStore } from '@tollgate/state';
 import { clientTokenFixture } from './token-fixture.js';
 
@@ -32,6 +33,22 @@ export interface RegionLogFactory {
    * peer tests are skipped when this is absent.
    */
   peer?(first: RegionLogHarness): Promise<RegionLogHarness>;
+}
+
+/** A store with the writes of an embedded region log over it; see `withEmbeddedLog`. */
+export type LoggedStore = StateStore & Pick<EmbeddedRegionLog, 'apply' | 'applyReplicated'>;
+
+/**
+ * Puts an `EmbeddedRegionLog` over `store` and its `apply` /
+ * `applyReplicated` on the store itself, so a test of the state machine
+ * writes as a single-agent region does (`store.apply(m)`), in one line.
+ */
+export function withEmbeddedLog(store: StateStore): LoggedStore {
+  const log = new EmbeddedRegionLog(store);
+  return Object.assign(store, {
+    apply: log.apply.bind(log),
+    applyReplicated: log.applyReplicated.bind(log),
+  });
 }
 
 /** A client token with fresh IDs; override any field. */

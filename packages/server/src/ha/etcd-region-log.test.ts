@@ -43,7 +43,7 @@ async function agent(
   opts: { dir?: string; key?: Buffer; lead?: boolean; fence?: () => LeaderFence | undefined; extra?: Partial<EtcdRegionLogOptions> } = {},
 ): Promise<Agent> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'tollgate-ha-log-')));
-  const store = await StateStore.open({ path: dir, secretKey: KEY, regionLog: 'external' });
+  const store = await StateStore.open({ path: dir, secretKey: KEY });
   const client = createEtcdClient({ endpoints: [etcd.endpoint] });
   const election = new LeaderElection({
     client,
@@ -395,7 +395,7 @@ if (SKIP !== undefined) {
 
     it("refuses a data dir ahead of the region's etcd (written by another cluster or an embedded agent)", async () => {
       const dir = await mkdtemp(join(tmpdir(), 'tollgate-ha-log-'));
-      const other = await StateStore.open({ path: dir, secretKey: KEY, regionLog: 'external' });
+      const other = await StateStore.open({ path: dir, secretKey: KEY });
       await other.applyCommitted([{ index: 10_000_000, ops: [], tables: [] }]);
       await other.close();
       try {

@@ -35,7 +35,7 @@ export interface EtcdRegionLogOptions {
   readonly client: Etcd3;
   /** The region's key prefix, e.g. `/tollgate/global/`. */
   readonly prefix: string;
-  /** This agent's state machine, opened with `regionLog: "external"`. */
+  /** This agent's state machine, which this log feeds (through `applyCommitted` / `applySnapshot`). */
   readonly store: StateStore;
   /** The region-wide `acl.encryption_key`: seals SecretIDs before they go to etcd. */
   readonly secretKey: Buffer;

@@ -20,7 +20,7 @@ export interface HaRuntimeOptions {
   readonly etcd: ResolvedEtcdConfig;
   /** The region-wide `acl.encryption_key` (config refuses an etcd block without it). */
   readonly encryptionKey: Buffer;
-  /** The agent's state machine, opened with `regionLog: "external"`. */
+  /** The agent's state machine, which the etcd region log feeds (through `applyCommitted` / `applySnapshot`). */
   readonly store: StateStore;
   readonly log: Logger;
   /** The agent's leader tasks; this runtime switches them with the leadership. */

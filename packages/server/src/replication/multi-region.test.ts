@@ -267,7 +267,7 @@ describe('failures', () => {
     expect(streamed.body).toMatchObject({ JobACL: jobACL, Hash: (await global.call('GET', '/v1/acl/policy/workload', { token: root })).body.Hash });
     expect(eu.agent.store.globalDigest()).toBe(global.agent.store.globalDigest());
     // Lose the policy behind the loop's back: the digest differs and the snapshot brings it back whole.
-    await eu.agent.store.applyReplicated({
+    await eu.agent.regionLog.applyReplicated({
       sourceIndex: eu.agent.store.replicationCursor(),
       upsertTokens: [],
       deleteTokens: [],
@@ -286,7 +286,7 @@ describe('failures', () => {
     const cursor = eu.agent.store.replicationCursor();
     // Corrupt the replica behind the loop's back: a global token the source never had.
     const stray = { ...global.agent.store.tokenBySecret(root)!, AccessorID: '00000000-0000-0000-0000-00000000beef', SecretID: '00000000-0000-0000-0000-00000000cafe', Name: 'stray' };
-    await eu.agent.store.applyReplicated({ sourceIndex: cursor, upsertTokens: [stray], deleteTokens: [], upsertPolicies: [], deletePolicies: [] });
+    await eu.agent.regionLog.applyReplicated({ sourceIndex: cursor, upsertTokens: [stray], deleteTokens: [], upsertPolicies: [], deletePolicies: [] });
     expect(eu.agent.store.tokenByAccessor(stray.AccessorID)).toBeDefined();
     const ev = await nextEvent(eu, (e) => e.type === 'resynced');
     expect(ev).toMatchObject({ reason: 'digest_mismatch' });

@@ -7,6 +7,7 @@ import { StateStore } from '@tollgate/state';
 import type { ACLToken } from '@tollgate/state';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { withEmbeddedLog, type LoggedStore } from '@tollgate/testkit/region-log';
 import type { ReplicationHandlers } from '../generated/tollgate/v1/Replication.js';
 import { grpcError } from '../grpc/grpc-status.js';
 import { GrpcServer } from '../grpc/grpc-server.js';
@@ -35,12 +36,12 @@ afterEach(async () => {
   while (cleanup.length > 0) await cleanup.pop()!();
 });
 
-async function store(opts: { changeFeedHorizon?: number } = {}): Promise<StateStore> {
+async function store(opts: { changeFeedHorizon?: number } = {}): Promise<LoggedStore> {
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-repl-'));
   const s = await StateStore.open({ path: dir, secretKey: KEY, ...opts });
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
   cleanup.push(() => s.close());
-  return s;
+  return withEmbeddedLog(s);
 }
 
 function globalToken(name = 'g'): ACLToken {
@@ -78,7 +79,7 @@ async function authoritative(source: StateStore): Promise<string> {
   return serve(service.handlers());
 }
 
-function loop(replica: StateStore, peer: string, token: string, extra: { antiEntropyIntervalMs?: number } = {}): ReplicationLoop {
+function loop(replica: LoggedStore, peer: string, token: string, extra: { antiEntropyIntervalMs?: number } = {}): ReplicationLoop {
   const clients = new PeerClients();
   const l = new ReplicationLoop({ store: replica, region: 'eu-west', sourceRegion: 'global', peers: [peer], token, clients, log, ...extra });
   cleanup.push(() => clients.close());

@@ -2,7 +2,7 @@ import { EventEmitter, on } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type * as grpc from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, StateStore } from '@tollgate/state';
+import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, RegionLog, StateStore } from '@tollgate/state';
 import type { DigestResponse__Output } from '../generated/tollgate/v1/DigestResponse.js';
 import type { SnapshotChunk__Output } from '../generated/tollgate/v1/SnapshotChunk.js';
 import type { WatchEvent__Output } from '../generated/tollgate/v1/WatchEvent.js';
@@ -84,11 +84,12 @@ export interface ReplicationMetricsSink {
 /**
  * What the replication loop needs of this region's state: reads from the
  * agent's store, and `applyReplicated`, which the agent wires to the region
- * log (the store itself with one agent per region; a fenced etcd
+ * log (`EmbeddedRegionLog` with one agent per region; a fenced etcd
  * transaction in HA mode, so only the leader applies and every agent then
- * follows). A `StateStore` is one.
+ * follows).
  */
-export type ReplicaPort = Pick<StateStore, 'status' | 'replicationCursor' | 'globalDigest' | 'waitForReplication' | 'applyReplicated'>;
+export type ReplicaPort = Pick<StateStore, 'status' | 'replicationCursor' | 'globalDigest' | 'waitForReplication'> &
+  Pick<RegionLog, 'applyReplicated'>;
 
 /** Options of `ReplicationLoop`. */
 export interface ReplicationLoopOptions {
