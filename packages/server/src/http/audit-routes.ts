@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AgentContext } from '../agent-context.js';
+import type { TokenResolver } from '../token-resolver.js';
 import { BadRequestError, PermissionDeniedError } from '../errors.js';
 import { secretOf } from './request.js';
 import { route } from './route.js';
@@ -10,7 +10,13 @@ import { route } from './route.js';
  * audit lines (Vault's `/sys/audit-hash`). Answered whether or not the log
  * is enabled; the input is never logged.
  */
-export function registerAuditRoutes(app: FastifyInstance, ctx: AgentContext): void {
+export interface AuditRoutePorts {
+  readonly resolver: Pick<TokenResolver, 'resolve'>;
+  /** `hmac-sha256:<hex>` of a secret under this region's audit key. */
+  auditHash(input: string): string;
+}
+
+export function registerAuditRoutes(app: FastifyInstance, ctx: AuditRoutePorts): void {
   route(app, '/v1/audit/hash', {
     POST: (req) => {
       if (!ctx.resolver.resolve(secretOf(req)).acl.isManagement) throw new PermissionDeniedError();

@@ -1,5 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AgentContext } from '../agent-context.js';
+import type { StateStore } from '@tollgate/state';
+import type { AgentHealth } from '../agent-health.js';
+import type { RequestAuditor } from '../audit/request-auditor.js';
+import type { ResolvedAgentConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { AgentMetrics } from '../metrics.js';
 import { AuditUnavailableError, ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
 import { MIN_INDEX_HEADER } from '../forwarding/min-index.js';
 import { authorizeAnswerJson, type AuthorizeAnswer } from './authorize-route.js';
@@ -11,6 +16,16 @@ import { rateLimitedText, requestCost, type RequestLimiter } from './request-lim
 const ROUTE = '/v1/acl/authorize';
 const JSON_TYPE = 'application/json';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
+
+/** What the authorize fast path reads from the agent. */
+export interface AuthorizeFastPathPorts {
+  readonly config: Pick<ResolvedAgentConfig, 'limits'>;
+  readonly store: Pick<StateStore, 'tokenBySecret'>;
+  readonly metrics: Pick<AgentMetrics, 'httpRequests' | 'httpDuration'>;
+  readonly log: Pick<Logger, 'error'>;
+  readonly audit?: Pick<RequestAuditor, 'refusal' | 'authorized'> | undefined;
+  health(): AgentHealth;
+}
 
 /**
  * The authorize hot path without Fastify: `POST /v1/acl/authorize` with no
@@ -29,7 +44,7 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
  * or returns false to let the caller pass the request on.
  */
 export function createAuthorizeFastPath(
-  ctx: AgentContext,
+  ctx: AuthorizeFastPathPorts,
   authorize: (secret: string, body: unknown) => AuthorizeAnswer,
   limiter: RequestLimiter,
   requestId: () => string,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { AgentContext } from '../agent-context.js';
+import type { ResolvedAgentConfig } from '../config.js';
+import type { TokenResolver } from '../token-resolver.js';
 import { requireAclEnabled } from '../acl-enabled.js';
 import { BadRequestError, PermissionDeniedError } from '../errors.js';
 import { decodePolicyRequest } from '../policies.js';
@@ -33,7 +34,12 @@ const PLACEHOLDER_NAME = 'policy-being-validated';
  * anonymous callers. Answered in the agent's own region: parsing needs no
  * authoritative state.
  */
-export function registerValidateRoutes(app: FastifyInstance, ctx: AgentContext): void {
+export interface ValidateRoutePorts {
+  readonly config: Pick<ResolvedAgentConfig, 'acl'>;
+  readonly resolver: Pick<TokenResolver, 'resolve' | 'parseForWrite'>;
+}
+
+export function registerValidateRoutes(app: FastifyInstance, ctx: ValidateRoutePorts): void {
   route(app, '/v1/validate/acl-policy', {
     POST: async (req) => {
       requireAclEnabled(ctx.config);
