@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { Type } from '@sinclair/typebox';
 import type { ACLBindingRule, ACLToken, StateStore } from '@tollgate/state';
 import type { ResolvedAgentConfig } from './config.js';
 import type { AclWriteOp, AclWriteResult } from './acl-write.js';
@@ -7,8 +8,9 @@ import { decodePolicyRequest } from './policies.js';
 import { decodeRoleRequest, resolveRoleLinks, roleView } from './roles.js';
 import type { Identity, TokenResolver } from './token-resolver.js';
 import { UUID_RE, bootstrapToken, buildToken, decodeTokenRequest, tokenView, validateToken } from './tokens.js';
-import { cappedExpiry, decodeDurationField, initialTtlMs, lineageFor, renewedExpiry, type Lineage } from './token-lifecycle.js';
+import { cappedExpiry, durationMs, initialTtlMs, lineageFor, renewedExpiry, type Lineage } from './token-lifecycle.js';
 import { requireAclEnabled } from './acl-enabled.js';
+import { durationField, field, requestBody } from './request-body.js';
 import { authMethodView, decodeAuthMethodRequest } from './auth/auth-method-request.js';
 import { bindingRuleView, decodeBindingRuleRequest } from './auth/binding-rule-request.js';
 import type { JwtVerifier } from './auth/jwt-verifier.js';
@@ -119,13 +121,15 @@ export function requireManagement(ctx: AclEndpointPorts, secret: string): Identi
   return id;
 }
 
+/** `POST /v1/acl/bootstrap`'s optional body: an operator-chosen secret (a UUID). */
+const BOOTSTRAP_BODY = requestBody({ BootstrapSecret: field(Type.String(), { message: 'invalid acl token' }) });
+
 async function bootstrap(ctx: AclEndpointPorts, body: unknown): Promise<AclWriteResult> {
   let secretId: string | undefined;
   if (body !== undefined && body !== null) {
-    if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequestError('Request decode failed: expected a JSON object');
-    const given = (body as { BootstrapSecret?: unknown }).BootstrapSecret;
+    const given = BOOTSTRAP_BODY.decode(body).BootstrapSecret;
     if (given !== undefined && given !== null && given !== '') {
-      if (typeof given !== 'string' || !UUID_RE.test(given)) throw new BadRequestError('invalid acl token');
+      if (!UUID_RE.test(given)) throw BOOTSTRAP_BODY.fieldError('BootstrapSecret');
       secretId = given;
     }
   }
@@ -234,13 +238,13 @@ async function deleteToken(ctx: AclEndpointPorts, caller: Identity, accessor: st
  * own token (`accessor` undefined, or its own accessor) or, for management,
  * any token. The answer is the updated token.
  */
+/** `POST /v1/acl/token/…/renew`'s optional body. */
+const RENEW_BODY = requestBody({ Increment: durationField() });
+
 async function renewToken(ctx: AclEndpointPorts, secret: string, body: unknown, accessor: string | undefined): Promise<AclWriteResult> {
   const caller = ctx.resolver.resolve(secret);
   let increment: number | undefined;
-  if (body !== undefined && body !== null) {
-    if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequestError('Request decode failed: expected a JSON object');
-    increment = decodeDurationField(body as Record<string, unknown>, 'Increment');
-  }
+  if (body !== undefined && body !== null) increment = durationMs(RENEW_BODY.decode(body).Increment, 'Increment');
   const target = accessor === undefined ? caller.token : ctx.store.tokenByAccessor(accessor);
   if (target === undefined || target.AccessorID !== caller.token.AccessorID) {
     if (!caller.acl.isManagement) throw new PermissionDeniedError();

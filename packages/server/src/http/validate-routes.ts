@@ -3,7 +3,7 @@ import type { ResolvedAgentConfig } from '../config.js';
 import type { TokenResolver } from '../token-resolver.js';
 import { requireAclEnabled } from '../acl-enabled.js';
 import { BadRequestError, PermissionDeniedError } from '../errors.js';
-import { decodePolicyRequest } from '../policies.js';
+import { POLICY_BODY, decodePolicyRequest } from '../policies.js';
 import { route } from './route.js';
 import { secretOf } from './request.js';
 
@@ -44,14 +44,10 @@ export function registerValidateRoutes(app: FastifyInstance, ctx: ValidateRouteP
     POST: async (req) => {
       requireAclEnabled(ctx.config);
       if (!ctx.resolver.resolve(secretOf(req)).acl.isManagement) throw new PermissionDeniedError();
-      const body = req.body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new BadRequestError('Request decode failed: expected a JSON object');
-      }
-      const b = body as Record<string, unknown>;
+      // The policy body's schema; the fields' types are checked before the rules.
+      const b = POLICY_BODY.decode(req.body);
       const name = b.Name === undefined || b.Name === null || b.Name === '' ? PLACEHOLDER_NAME : b.Name;
-      if (typeof name !== 'string') throw new BadRequestError('Request decode failed: Name must be a string');
-      const rules = typeof b.Rules === 'string' ? b.Rules : '';
+      const rules = b.Rules ?? '';
       try {
         await decodePolicyRequest({ ...b, Name: name }, name, (r) => ctx.resolver.parseForWrite(r));
       } catch (err) {
