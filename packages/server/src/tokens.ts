@@ -82,6 +82,7 @@ export function decodeTokenRequest(body: unknown): TokenRequest {
   if (policies.length > MAX_TOKEN_POLICIES) {
     throw new BadRequestError(`Request decode failed: Policies: at most ${MAX_TOKEN_POLICIES} policies per token (got ${policies.length})`);
   }
+  const ttlMs = durationMs(b.ExpirationTTL, 'ExpirationTTL') ?? 0;
   let expiration: Date | null | undefined;
   if (b.ExpirationTime === null) expiration = null;
   else if (b.ExpirationTime !== undefined) {
@@ -97,7 +98,7 @@ export function decodeTokenRequest(body: unknown): TokenRequest {
     RolesRaw: b.Roles,
     Roles: [],
     Global: b.Global === true,
-    ExpirationTTLMs: durationMs(b.ExpirationTTL, 'ExpirationTTL') ?? 0,
+    ExpirationTTLMs: ttlMs,
     ExpirationTime: expiration,
     Meta: decodeMeta(b.Meta),
     ExplicitMaxTTLMs: durationMs(b.ExplicitMaxTTL, 'ExplicitMaxTTL'),
