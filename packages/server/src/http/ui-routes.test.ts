@@ -5,7 +5,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAgentConfig, resolveAgentConfig } from '../config.js';
-import { startTestAgent } from '../testing/test-agent.js';
+import { startTestAgent } from '@tollgate/testkit';
 import { registerUiRoutes, UI_CONTENT_SECURITY_POLICY, type UiRoutePorts } from './ui-routes.js';
 
 let assets: string;
