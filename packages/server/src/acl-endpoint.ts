@@ -1,17 +1,20 @@
 import { readFile } from 'node:fs/promises';
-import type { ACLBindingRule, ACLToken } from '@tollgate/state';
-import type { AgentContext } from './agent-context.js';
+import { Type } from '@sinclair/typebox';
+import type { ACLBindingRule, ACLToken, StateStore } from '@tollgate/state';
+import type { ResolvedAgentConfig } from './config.js';
 import type { AclWriteOp, AclWriteResult } from './acl-write.js';
 import { BadRequestError, ObjectNotFoundError, PermissionDeniedError } from './errors.js';
 import { decodePolicyRequest } from './policies.js';
 import { decodeRoleRequest, resolveRoleLinks, roleView } from './roles.js';
-import type { Identity } from './token-resolver.js';
+import type { Identity, TokenResolver } from './token-resolver.js';
 import { UUID_RE, bootstrapToken, buildToken, decodeTokenRequest, tokenView, validateToken } from './tokens.js';
-import { cappedExpiry, decodeDurationField, initialTtlMs, lineageFor, renewedExpiry, type Lineage } from './token-lifecycle.js';
+import { cappedExpiry, durationMs, initialTtlMs, lineageFor, renewedExpiry, type Lineage } from './token-lifecycle.js';
 import { requireAclEnabled } from './acl-enabled.js';
+import { durationField, field, requestBody } from './request-body.js';
 import { authMethodView, decodeAuthMethodRequest } from './auth/auth-method-request.js';
 import { bindingRuleView, decodeBindingRuleRequest } from './auth/binding-rule-request.js';
-import { loginWithJwt } from './auth/login.js';
+import type { JwtVerifier } from './auth/jwt-verifier.js';
+import { loginWithJwt, type LoginPorts } from './auth/login.js';
 
 /**
  * The ACL write operations, independent of transport (like Nomad's
@@ -22,8 +25,20 @@ import { loginWithJwt } from './auth/login.js';
  * authoritative region's ACLs.
  */
 
+/** What the write operations need from the agent (it provides them; see agent.ts). */
+export interface AclEndpointPorts extends LoginPorts {
+  readonly config: Pick<ResolvedAgentConfig, 'acl'>;
+  /** The committed state: the checks a write makes before it commits, and the answer it reads back. */
+  readonly store: StateStore;
+  readonly resolver: Pick<TokenResolver, 'resolve' | 'parseForWrite' | 'settled'>;
+  /** `<data_dir>/server/acl-bootstrap-reset`. */
+  readonly bootstrapResetFile: string;
+  /** Verifies login JWTs (key sets cached across logins). */
+  readonly jwtVerifier: JwtVerifier;
+}
+
 /** Runs a write operation in this region. */
-export async function runWrite(ctx: AgentContext, secret: string, w: AclWriteOp): Promise<AclWriteResult> {
+export async function runWrite(ctx: AclEndpointPorts, secret: string, w: AclWriteOp): Promise<AclWriteResult> {
   requireAclEnabled(ctx.config);
   switch (w.op) {
     case 'bootstrap':
@@ -65,7 +80,7 @@ export async function runWrite(ctx: AgentContext, secret: string, w: AclWriteOp)
  * policies, roles, and global tokens. A token delete or update is global when the
  * token this region knows is global.
  */
-export function isGlobalWrite(ctx: AgentContext, w: AclWriteOp, secret = ''): boolean {
+export function isGlobalWrite(ctx: { readonly store: Pick<StateStore, 'tokenByAccessor' | 'tokenBySecret' | 'authMethod'> }, w: AclWriteOp, secret = ''): boolean {
   switch (w.op) {
     case 'bootstrap':
     case 'policy-upsert':
@@ -100,19 +115,21 @@ export function isGlobalWrite(ctx: AgentContext, w: AclWriteOp, secret = ''): bo
 }
 
 /** Resolves a secret and insists on a management token. */
-export function requireManagement(ctx: AgentContext, secret: string): Identity {
+export function requireManagement(ctx: AclEndpointPorts, secret: string): Identity {
   const id = ctx.resolver.resolve(secret);
   if (!id.acl.isManagement) throw new PermissionDeniedError();
   return id;
 }
 
-async function bootstrap(ctx: AgentContext, body: unknown): Promise<AclWriteResult> {
+/** `POST /v1/acl/bootstrap`'s optional body: an operator-chosen secret (a UUID). */
+const BOOTSTRAP_BODY = requestBody({ BootstrapSecret: field(Type.String(), { message: 'invalid acl token' }) });
+
+async function bootstrap(ctx: AclEndpointPorts, body: unknown): Promise<AclWriteResult> {
   let secretId: string | undefined;
   if (body !== undefined && body !== null) {
-    if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequestError('Request decode failed: expected a JSON object');
-    const given = (body as { BootstrapSecret?: unknown }).BootstrapSecret;
+    const given = BOOTSTRAP_BODY.decode(body).BootstrapSecret;
     if (given !== undefined && given !== null && given !== '') {
-      if (typeof given !== 'string' || !UUID_RE.test(given)) throw new BadRequestError('invalid acl token');
+      if (!UUID_RE.test(given)) throw BOOTSTRAP_BODY.fieldError('BootstrapSecret');
       secretId = given;
     }
   }
@@ -150,7 +167,7 @@ export async function readResetIndex(file: string): Promise<number | undefined> 
   return m?.[1] === undefined ? undefined : Number(m[1]);
 }
 
-async function upsertToken(ctx: AgentContext, caller: Identity, body: unknown, pathAccessor?: string): Promise<AclWriteResult> {
+async function upsertToken(ctx: AclEndpointPorts, caller: Identity, body: unknown, pathAccessor?: string): Promise<AclWriteResult> {
   if (body === undefined || body === null) throw new BadRequestError('Request body is empty');
   const req = decodeTokenRequest(body);
   if (pathAccessor !== undefined) {
@@ -206,7 +223,7 @@ async function upsertToken(ctx: AgentContext, caller: Identity, body: unknown, p
  * `revoked` lists the descendants as this agent sees them now (the store
  * walks the tree again inside the commit).
  */
-async function deleteToken(ctx: AgentContext, caller: Identity, accessor: string, children: 'revoke' | 'orphan'): Promise<AclWriteResult> {
+async function deleteToken(ctx: AclEndpointPorts, caller: Identity, accessor: string, children: 'revoke' | 'orphan'): Promise<AclWriteResult> {
   const revoked = children === 'revoke' && ctx.store.tokenByAccessor(accessor) !== undefined ? ctx.store.tokenDescendants(accessor) : [];
   const { index } = await ctx.apply({ type: 'token-delete', accessors: [accessor], children });
   ctx.log.info(
@@ -221,13 +238,13 @@ async function deleteToken(ctx: AgentContext, caller: Identity, accessor: string
  * own token (`accessor` undefined, or its own accessor) or, for management,
  * any token. The answer is the updated token.
  */
-async function renewToken(ctx: AgentContext, secret: string, body: unknown, accessor: string | undefined): Promise<AclWriteResult> {
+/** `POST /v1/acl/token/…/renew`'s optional body. */
+const RENEW_BODY = requestBody({ Increment: durationField() });
+
+async function renewToken(ctx: AclEndpointPorts, secret: string, body: unknown, accessor: string | undefined): Promise<AclWriteResult> {
   const caller = ctx.resolver.resolve(secret);
   let increment: number | undefined;
-  if (body !== undefined && body !== null) {
-    if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequestError('Request decode failed: expected a JSON object');
-    increment = decodeDurationField(body as Record<string, unknown>, 'Increment');
-  }
+  if (body !== undefined && body !== null) increment = durationMs(RENEW_BODY.decode(body).Increment, 'Increment');
   const target = accessor === undefined ? caller.token : ctx.store.tokenByAccessor(accessor);
   if (target === undefined || target.AccessorID !== caller.token.AccessorID) {
     if (!caller.acl.isManagement) throw new PermissionDeniedError();
@@ -243,7 +260,7 @@ async function renewToken(ctx: AgentContext, secret: string, body: unknown, acce
   return { index, body: tokenView(stored(ctx, target.AccessorID), roleById(ctx)) };
 }
 
-async function upsertPolicy(ctx: AgentContext, caller: Identity, name: string, body: unknown): Promise<AclWriteResult> {
+async function upsertPolicy(ctx: AclEndpointPorts, caller: Identity, name: string, body: unknown): Promise<AclWriteResult> {
   if (body === undefined || body === null) throw new BadRequestError('Request body is empty');
   // Parsed off the event loop; the parsed form is kept for the first check.
   const policy = await decodePolicyRequest(body, name, (rules) => ctx.resolver.parseForWrite(rules));
@@ -255,7 +272,7 @@ async function upsertPolicy(ctx: AgentContext, caller: Identity, name: string, b
   return { index };
 }
 
-async function deletePolicy(ctx: AgentContext, caller: Identity, name: string): Promise<AclWriteResult> {
+async function deletePolicy(ctx: AclEndpointPorts, caller: Identity, name: string): Promise<AclWriteResult> {
   const { index } = await ctx.apply({ type: 'policy-delete', names: [name] });
   ctx.log.info({ policy: name, index, by: caller.token.AccessorID }, 'policy deleted');
   return { index };
@@ -267,7 +284,7 @@ async function deletePolicy(ctx: AgentContext, caller: Identity, name: string): 
  * checks both again inside the commit (mutation-planner.ts), so a racing
  * write cannot slip between.
  */
-async function upsertRole(ctx: AgentContext, caller: Identity, body: unknown, pathId?: string): Promise<AclWriteResult> {
+async function upsertRole(ctx: AclEndpointPorts, caller: Identity, body: unknown, pathId?: string): Promise<AclWriteResult> {
   if (body === undefined || body === null) throw new BadRequestError('Request body is empty');
   const role = decodeRoleRequest(body, pathId);
   // As Nomad: a body without an ID (absent, null or "") creates.
@@ -280,7 +297,7 @@ async function upsertRole(ctx: AgentContext, caller: Identity, body: unknown, pa
   return { index, body: roleView(saved) };
 }
 
-async function deleteRole(ctx: AgentContext, caller: Identity, id: string): Promise<AclWriteResult> {
+async function deleteRole(ctx: AclEndpointPorts, caller: Identity, id: string): Promise<AclWriteResult> {
   const { index } = await ctx.apply({ type: 'role-delete', ids: [id] });
   ctx.log.info({ role: id, index, by: caller.token.AccessorID }, 'role deleted');
   return { index };
@@ -292,7 +309,7 @@ async function deleteRole(ctx: AgentContext, caller: Identity, id: string): Prom
  * Nomad); `POST /v1/acl/auth-method/:name` needs the method to exist. The
  * store checks again in the commit (one default per type).
  */
-async function upsertAuthMethod(ctx: AgentContext, caller: Identity, body: unknown, pathName?: string): Promise<AclWriteResult> {
+async function upsertAuthMethod(ctx: AclEndpointPorts, caller: Identity, body: unknown, pathName?: string): Promise<AclWriteResult> {
   if (body === undefined || body === null) throw new BadRequestError('Request body is empty');
   const given = typeof body === 'object' && !Array.isArray(body) ? (body as { Name?: unknown }).Name : undefined;
   const name = pathName ?? (typeof given === 'string' ? given : '');
@@ -309,14 +326,14 @@ async function upsertAuthMethod(ctx: AgentContext, caller: Identity, body: unkno
   return { index, body: authMethodView(saved) };
 }
 
-async function deleteAuthMethod(ctx: AgentContext, caller: Identity, name: string): Promise<AclWriteResult> {
+async function deleteAuthMethod(ctx: AclEndpointPorts, caller: Identity, name: string): Promise<AclWriteResult> {
   const { index } = await ctx.apply({ type: 'auth-method-delete', names: [name] });
   ctx.log.info({ authMethod: name, index, by: caller.token.AccessorID }, 'auth method deleted');
   return { index };
 }
 
 /** Nomad's UpsertBindingRules: a body or path with an ID updates that rule; the method must exist (checked in the commit). */
-async function upsertBindingRule(ctx: AgentContext, caller: Identity, body: unknown, pathId?: string): Promise<AclWriteResult> {
+async function upsertBindingRule(ctx: AclEndpointPorts, caller: Identity, body: unknown, pathId?: string): Promise<AclWriteResult> {
   if (body === undefined || body === null) throw new BadRequestError('Request body is empty');
   const givenId = typeof body === 'object' && !Array.isArray(body) ? (body as { ID?: unknown }).ID : undefined;
   const id = pathId ?? (typeof givenId === 'string' ? givenId : '');
@@ -334,18 +351,18 @@ async function upsertBindingRule(ctx: AgentContext, caller: Identity, body: unkn
   return { index, body: bindingRuleView(saved) };
 }
 
-async function deleteBindingRule(ctx: AgentContext, caller: Identity, id: string): Promise<AclWriteResult> {
+async function deleteBindingRule(ctx: AclEndpointPorts, caller: Identity, id: string): Promise<AclWriteResult> {
   const { index } = await ctx.apply({ type: 'binding-rule-delete', ids: [id] });
   ctx.log.info({ bindingRule: id, index, by: caller.token.AccessorID }, 'binding rule deleted');
   return { index };
 }
 
 /** Reads a role by ID from the committed state (to show token links as they are now). */
-export function roleById(ctx: Pick<AgentContext, 'store'>): (id: string) => ReturnType<AgentContext['store']['role']> {
+export function roleById(ctx: { readonly store: Pick<StateStore, 'role'> }): (id: string) => ReturnType<StateStore['role']> {
   return (id) => ctx.store.role(id);
 }
 
-function stored(ctx: AgentContext, accessor: string): ACLToken {
+function stored(ctx: AclEndpointPorts, accessor: string): ACLToken {
   const t = ctx.store.tokenByAccessor(accessor);
   // The write just committed; a miss means the store lost it, which is a bug.
   if (t === undefined) throw new ObjectNotFoundError('ACL token not found');

@@ -1,4 +1,14 @@
-import type { AgentHealth } from './agent-context.js';
+/** The agent's health as `/v1/agent/health` reports it. */
+export interface AgentHealth {
+  readonly ok: boolean;
+  /**
+   * `serving`, or `degraded`: etcd unreachable (reads only; ok), or the audit
+   * log cannot be written (fail-closed: not ok, ACL requests get 503;
+   * `audit.fail_open`: ok, served unaudited).
+   */
+  readonly status: 'serving' | 'degraded' | 'draining';
+  readonly message: string;
+}
 
 /**
  * What `/v1/agent/health` reports for an agent in lifecycle state `status`

@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { EmbeddedRegionLog, SecretBox, StateStore } from '@tollgate/state';
 import type { ACLAuthMethod, Mutation, RegionLog, ReplicatedBatch } from '@tollgate/state';
-import { runWrite } from './acl-endpoint.js';
+import { runWrite, type AclEndpointPorts } from './acl-endpoint.js';
 import { deriveAuditKey, hmacSecret } from './audit/audit-key.js';
 import { openAuditLog } from './audit/audit-log.js';
 import type { RequestAuditor } from './audit/request-auditor.js';
-import type { AgentContext, AgentHealth } from './agent-context.js';
 import { JwtVerifier } from './auth/jwt-verifier.js';
-import { agentHealth } from './agent-health.js';
+import { agentHealth, type AgentHealth } from './agent-health.js';
 import type { AclWriteOp, AclWriteResult } from './acl-write.js';
 import type { ResolvedAgentConfig } from './config.js';
 import { ConfigError, TollgateError } from './errors.js';
@@ -31,7 +30,7 @@ import { OidcFlow } from './auth/oidc-flow.js';
 import { MemoryOidcStateStore } from './auth/oidc-state-store.js';
 import { LeaderTasks } from './ha/leader-tasks.js';
 import type { LeaderTask } from './ha/leader-tasks.js';
-import { createHttpServer } from './http/http-server.js';
+import { createHttpServer, type HttpServerPorts } from './http/http-server.js';
 import { loadRegionKey } from './keyring.js';
 import { STATE_MARKER, pathExists, writeMarker } from './state-marker.js';
 import { createLogger } from './logger.js';
@@ -97,7 +96,7 @@ interface TeardownStep {
  * console.log(agent.httpAddress);
  * await agent.close();
  */
-export class Agent implements AgentContext {
+export class Agent implements HttpServerPorts, AclEndpointPorts {
   readonly config: ResolvedAgentConfig;
   readonly log: Logger;
   readonly metrics: AgentMetrics;

@@ -1,6 +1,7 @@
 export { Agent } from './agent.js';
 export type { AgentOptions, AgentStatus } from './agent.js';
-export type { AgentContext, AgentHealth } from './agent-context.js';
+export type { AgentHealth } from './agent-health.js';
+export type { HttpServerPorts } from './http/http-server.js';
 export type { AclWriteOp, AclWriteResult } from './acl-write.js';
 export { loadAgentConfigFile, mergeAgentConfig, parseAgentConfig, resolveAgentConfig } from './config.js';
 export type { AgentConfigInput, ResolvedAgentConfig } from './config.js';

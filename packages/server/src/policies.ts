@@ -1,13 +1,26 @@
 import { createHash } from 'node:crypto';
 import { PolicyError } from '@tollgate/acl';
 import type { ACLPolicy, JobACL } from '@tollgate/state';
+import { Type } from '@sinclair/typebox';
 import { BadRequestError } from './errors.js';
+import { field, requestBody, stringField } from './request-body.js';
 import { multiError } from './tokens.js';
 
 /** Nomad's policy name rule. */
 export const POLICY_NAME_RE = /^[a-zA-Z0-9-]{1,128}$/;
 /** Longest description (Nomad counts bytes; so do we here). */
 export const MAX_POLICY_DESCRIPTION_BYTES = 256;
+
+/** A policy body (`POST /v1/acl/policy/:name`, `POST /v1/validate/policy`). */
+export const POLICY_BODY = requestBody({
+  Name: stringField(),
+  Description: stringField(),
+  Rules: stringField(),
+  JobACL: field(
+    Type.Object({ Namespace: stringField(), JobID: stringField(), Group: stringField(), Task: stringField() }),
+    'must be an object or null',
+  ),
+});
 
 /**
  * Type-checks and validates a policy body for `POST /v1/acl/policy/:name`
@@ -22,20 +35,15 @@ export async function decodePolicyRequest(
   pathName: string,
   parseRules: (rules: string) => Promise<unknown>,
 ): Promise<ACLPolicy> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadRequestError('Request decode failed: expected a JSON object');
-  }
-  const b = body as Record<string, unknown>;
-  for (const k of ['Name', 'Description', 'Rules'] as const) {
-    if (b[k] !== undefined && b[k] !== null && typeof b[k] !== 'string') {
-      throw new BadRequestError(`Request decode failed: ${k} must be a string`);
-    }
-  }
-  const name = (b.Name as string | undefined) ?? '';
+  const b = POLICY_BODY.decode(body);
+  const name = b.Name ?? '';
   if (name !== pathName) throw new BadRequestError('ACL policy name does not match request path');
-  const description = (b.Description as string | undefined) ?? '';
-  const rules = (b.Rules as string | undefined) ?? '';
-  const jobACL = decodeJobACL(b.JobACL);
+  const description = b.Description ?? '';
+  const rules = b.Rules ?? '';
+  const given = b.JobACL ?? null;
+  // Go decodes an absent field of the object as "".
+  const jobACL: JobACL | null =
+    given === null ? null : { Namespace: given.Namespace ?? '', JobID: given.JobID ?? '', Group: given.Group ?? '', Task: given.Task ?? '' };
   const errs: string[] = [];
   if (!POLICY_NAME_RE.test(name)) errs.push(`invalid name '${name.slice(0, 140)}'`);
   try {
@@ -72,21 +80,4 @@ export function policyHash(name: string, description: string, rules: string, job
   const h = createHash('sha256').update(name).update(description).update(rules);
   if (jobACL !== null) h.update(jobACL.Namespace).update(jobACL.JobID).update(jobACL.Group).update(jobACL.Task);
   return h.digest('base64');
-}
-
-/**
- * `JobACL` of a policy body: `null`/absent = none; otherwise an object whose
- * four fields are strings (absent = ""), as Go decodes it.
- */
-function decodeJobACL(v: unknown): JobACL | null {
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'object' || Array.isArray(v)) throw new BadRequestError('Request decode failed: JobACL must be an object or null');
-  const o = v as Record<string, unknown>;
-  const field = (k: string): string => {
-    const f = o[k];
-    if (f === undefined || f === null) return '';
-    if (typeof f !== 'string') throw new BadRequestError(`Request decode failed: JobACL.${k} must be a string`);
-    return f;
-  };
-  return { Namespace: field('Namespace'), JobID: field('JobID'), Group: field('Group'), Task: field('Task') };
 }

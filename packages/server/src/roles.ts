@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ACLRole, ACLTokenRoleLink } from '@tollgate/state';
+import { Type } from '@sinclair/typebox';
 import { BadRequestError } from './errors.js';
+import { field, requestBody, stringField } from './request-body.js';
 import { multiError } from './tokens.js';
 
 /** Nomad's role name rule (`validACLRoleName`). */
@@ -14,6 +16,14 @@ export interface RoleLookup {
   roleByName(name: string): ACLRole | undefined;
 }
 
+/** A role body (`POST /v1/acl/role[/:id]`). */
+export const ROLE_BODY = requestBody({
+  ID: stringField(),
+  Name: stringField(),
+  Description: stringField(),
+  Policies: field(Type.Array(Type.Object({ Name: Type.String() })), 'must be a list of {"Name"} links'),
+});
+
 /**
  * Type-checks and validates a role body (`POST /v1/acl/role[/:id]`) as
  * Nomad's HTTP handler and `ACLRole.Validate` do, and builds the role to
@@ -22,29 +32,16 @@ export interface RoleLookup {
  * `role 0 invalid: <multierror>`, `ACL role ID does not match request path`.
  */
 export function decodeRoleRequest(body: unknown, pathId: string | undefined): ACLRole {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadRequestError('Request decode failed: expected a JSON object');
-  }
-  const b = body as Record<string, unknown>;
-  for (const k of ['ID', 'Name', 'Description'] as const) {
-    if (b[k] !== undefined && b[k] !== null && typeof b[k] !== 'string') {
-      throw new BadRequestError(`Request decode failed: ${k} must be a string`);
-    }
-  }
-  const bodyId = (b.ID as string | undefined) ?? '';
+  const b = ROLE_BODY.decode(body);
+  const bodyId = b.ID ?? '';
   // Nomad checks this on updates only: a create has no path ID to mismatch.
   if (pathId !== undefined && pathId !== bodyId) throw new BadRequestError('ACL role ID does not match request path');
   const names: string[] = [];
-  if (b.Policies !== undefined && b.Policies !== null) {
-    if (!Array.isArray(b.Policies)) throw new BadRequestError('Request decode failed: Policies must be a list of {"Name"} links');
-    for (const link of b.Policies as unknown[]) {
-      const name = typeof link === 'object' && link !== null ? (link as { Name?: unknown }).Name : undefined;
-      if (typeof name !== 'string') throw new BadRequestError('Request decode failed: Policies must be a list of {"Name"} links');
-      if (!names.includes(name)) names.push(name);
-    }
+  for (const link of b.Policies ?? []) {
+    if (!names.includes(link.Name)) names.push(link.Name);
   }
-  const name = (b.Name as string | undefined) ?? '';
-  const description = (b.Description as string | undefined) ?? '';
+  const name = b.Name ?? '';
+  const description = b.Description ?? '';
   const errs: string[] = [];
   if (!ROLE_NAME_RE.test(name)) errs.push(`invalid name '${name.slice(0, 270)}'`);
   if (Buffer.byteLength(description) > MAX_ROLE_DESCRIPTION_BYTES) errs.push(`description longer than ${MAX_ROLE_DESCRIPTION_BYTES}`);

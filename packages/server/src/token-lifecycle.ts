@@ -34,12 +34,12 @@ export const MAX_META_KEY_BYTES = 128;
 export const MAX_META_VALUE_BYTES = 512;
 
 /**
- * A Go duration field of a request body (`"1h30m"`, `""` = 0, or integer
- * nanoseconds, as Nomad's `ExpirationTTL`), in ms; `undefined` when absent
- * or null.
+ * The value of a duration field of a request body (`durationField()`:
+ * `"1h30m"`, `""` = 0, or nanoseconds, as Nomad's `ExpirationTTL`), in ms;
+ * `undefined` when absent or null. A bad duration text or one past Go's
+ * int64 nanoseconds is a 400 naming `key`.
  */
-export function decodeDurationField(b: Readonly<Record<string, unknown>>, key: string): number | undefined {
-  const v = b[key];
+export function durationMs(v: string | number | null | undefined, key: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   let ms: number;
   if (v === '') ms = 0;
@@ -49,11 +49,7 @@ export function decodeDurationField(b: Readonly<Record<string, unknown>>, key: s
     } catch {
       throw new BadRequestError(`Request decode failed: ${key}: invalid duration "${v.slice(0, 64)}"`);
     }
-  } else if (typeof v === 'number' && Number.isFinite(v)) {
-    ms = v / NS_PER_MS;
-  } else {
-    throw new BadRequestError(`Request decode failed: ${key} must be a duration string or nanoseconds`);
-  }
+  } else ms = v / NS_PER_MS;
   // Go's time.Duration is an int64 of nanoseconds (about 292 years).
   if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DURATION_MS) throw new BadRequestError(`Request decode failed: ${key} is out of range`);
   return ms;

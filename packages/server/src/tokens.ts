@@ -2,7 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { formatGoDuration, formatGoDurationNs } from '@tollgate/acl';
 import type { ACLRole, ACLToken, ACLTokenRoleLink, TokenType } from '@tollgate/state';
 import { BadRequestError } from './errors.js';
-import { decodeDurationField, decodeMeta } from './token-lifecycle.js';
+import { Type } from '@sinclair/typebox';
+import { booleanField, durationField, field, requestBody, stringField } from './request-body.js';
+import { decodeMeta, durationMs } from './token-lifecycle.js';
 
 /** Nomad's UUID check: hex 8-4-4-4-12, any case, exactly 36 characters. */
 export const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -45,62 +47,53 @@ export interface TtlBounds {
 }
 
 /**
- * Type-checks a token body (`POST /v1/acl/token[/:accessor]`). Unknown fields
- * are ignored, as Nomad's decoder does; a field of the wrong type is a 400
- * naming the field.
+ * A token body (`POST /v1/acl/token[/:accessor]`); fields in the order
+ * their types are checked.
  */
-export function decodeTokenRequest(body: unknown): TokenRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadRequestError('Request decode failed: expected a JSON object');
-  }
-  const b = body as Record<string, unknown>;
-  const str = (k: string): string | undefined => {
-    const v = b[k];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw new BadRequestError(`Request decode failed: ${k} must be a string`);
-    return v;
-  };
-  let policies: string[] = [];
-  if (b.Policies !== undefined && b.Policies !== null) {
-    if (!Array.isArray(b.Policies) || !b.Policies.every((p) => typeof p === 'string')) {
-      throw new BadRequestError('Request decode failed: Policies must be a list of strings');
-    }
-    policies = b.Policies as string[];
-    if (policies.length > MAX_TOKEN_POLICIES) {
-      throw new BadRequestError(`Request decode failed: Policies: at most ${MAX_TOKEN_POLICIES} policies per token (got ${policies.length})`);
-    }
-  }
-  if (b.Global !== undefined && b.Global !== null && typeof b.Global !== 'boolean') {
-    throw new BadRequestError('Request decode failed: Global must be true or false');
-  }
-  // Roles are resolved against the stored roles by the endpoint
-  // (roles.ts resolveRoleLinks); Nomad's Go client always sends `"Roles":null`.
-  if (b.Roles !== undefined && b.Roles !== null && !Array.isArray(b.Roles)) {
-    throw new BadRequestError('Request decode failed: Roles must be a list of role links');
-  }
+export const TOKEN_BODY = requestBody({
+  Policies: field(Type.Array(Type.String()), 'must be a list of strings'),
+  Global: booleanField(),
+  // Resolved against the stored roles by the endpoint (roles.ts
+  // resolveRoleLinks); Nomad's Go client always sends `"Roles":null`.
+  Roles: field(Type.Array(Type.Unknown()), 'must be a list of role links'),
   // Nomad's ACLToken.UnmarshalJSON: a Go duration string ("" = none, which
   // the Go client always sends) or a number of nanoseconds.
-  const ttlMs = decodeDurationField(b, 'ExpirationTTL') ?? 0;
+  ExpirationTTL: durationField(),
+  ExpirationTime: field(Type.String(), 'must be an RFC 3339 time'),
+  AccessorID: stringField(),
+  SecretID: stringField(),
+  Orphan: booleanField(),
+  Child: booleanField(),
+  Name: stringField(),
+  Type: stringField(),
+  // Checked by decodeMeta (TOLLGATE_TOKEN_META_INVALID, naming the key).
+  Meta: Type.Optional(Type.Unknown()),
+  ExplicitMaxTTL: durationField(),
+  Period: durationField(),
+});
+
+/**
+ * Decodes a token body (TOKEN_BODY). Unknown fields are ignored, as Nomad's
+ * decoder does; a field of the wrong type is a 400 naming the field.
+ */
+export function decodeTokenRequest(body: unknown): TokenRequest {
+  const b = TOKEN_BODY.decode(body);
+  const policies = b.Policies ?? [];
+  if (policies.length > MAX_TOKEN_POLICIES) {
+    throw new BadRequestError(`Request decode failed: Policies: at most ${MAX_TOKEN_POLICIES} policies per token (got ${policies.length})`);
+  }
+  const ttlMs = durationMs(b.ExpirationTTL, 'ExpirationTTL') ?? 0;
   let expiration: Date | null | undefined;
   if (b.ExpirationTime === null) expiration = null;
   else if (b.ExpirationTime !== undefined) {
-    const s = b.ExpirationTime;
-    const d = typeof s === 'string' ? new Date(s) : undefined;
-    if (d === undefined || Number.isNaN(d.getTime())) {
-      throw new BadRequestError('Request decode failed: ExpirationTime must be an RFC 3339 time');
-    }
-    expiration = d;
-  }
-  const accessor = str('AccessorID');
-  const secret = str('SecretID');
-  for (const k of ['Orphan', 'Child'] as const) {
-    if (b[k] !== undefined && b[k] !== null && typeof b[k] !== 'boolean') throw new BadRequestError(`Request decode failed: ${k} must be true or false`);
+    expiration = new Date(b.ExpirationTime);
+    if (Number.isNaN(expiration.getTime())) throw TOKEN_BODY.fieldError('ExpirationTime');
   }
   return {
-    ...(accessor ? { AccessorID: accessor } : {}),
-    ...(secret ? { SecretID: secret } : {}),
-    Name: str('Name') ?? '',
-    Type: str('Type') ?? '',
+    ...(b.AccessorID ? { AccessorID: b.AccessorID } : {}),
+    ...(b.SecretID ? { SecretID: b.SecretID } : {}),
+    Name: b.Name ?? '',
+    Type: b.Type ?? '',
     Policies: policies,
     RolesRaw: b.Roles,
     Roles: [],
@@ -108,10 +101,10 @@ export function decodeTokenRequest(body: unknown): TokenRequest {
     ExpirationTTLMs: ttlMs,
     ExpirationTime: expiration,
     Meta: decodeMeta(b.Meta),
-    ExplicitMaxTTLMs: decodeDurationField(b, 'ExplicitMaxTTL'),
-    PeriodMs: decodeDurationField(b, 'Period'),
-    Orphan: typeof b.Orphan === 'boolean' ? b.Orphan : undefined,
-    Child: typeof b.Child === 'boolean' ? b.Child : undefined,
+    ExplicitMaxTTLMs: durationMs(b.ExplicitMaxTTL, 'ExplicitMaxTTL'),
+    PeriodMs: durationMs(b.Period, 'Period'),
+    Orphan: b.Orphan ?? undefined,
+    Child: b.Child ?? undefined,
   };
 }
 

@@ -2,7 +2,9 @@ import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { formatGoDurationNs, parseGoDuration } from '@tollgate/acl';
 import { checkAuthMethodConfig } from '@tollgate/state';
 import type { ACLAuthMethod, ACLAuthMethodConfig } from '@tollgate/state';
+import { Type } from '@sinclair/typebox';
 import { BadRequestError } from '../errors.js';
+import { booleanField, durationField, field, requestBody, stringField } from '../request-body.js';
 import { multiError } from '../tokens.js';
 
 /** Nomad's `ValidACLAuthMethod`: letters, digits, `-` and `_`, 1–128 characters. */
@@ -46,20 +48,20 @@ export interface MaxTtlBounds {
 }
 
 /** A Go duration string or integer nanoseconds, as Nomad's decoders take them; `undefined` when absent or `""`. */
-function durationNs(v: unknown, field: string): number | undefined {
+function durationNs(v: unknown, name: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v) || v < 0) throw new BadRequestError(`Request decode failed: ${field} must be a non-negative duration`);
+    if (!Number.isSafeInteger(v) || v < 0) throw new BadRequestError(`Request decode failed: ${name} must be a non-negative duration`);
     return v;
   }
-  if (typeof v !== 'string') throw new BadRequestError(`Request decode failed: ${field} must be a duration string or nanoseconds`);
+  if (typeof v !== 'string') throw new BadRequestError(`Request decode failed: ${name} must be a duration string or nanoseconds`);
   let ms: number;
   try {
     ms = parseGoDuration(v);
   } catch {
-    throw new BadRequestError(`Request decode failed: ${field}: invalid duration "${v.slice(0, 64)}"`);
+    throw new BadRequestError(`Request decode failed: ${name}: invalid duration "${v.slice(0, 64)}"`);
   }
-  if (ms < 0) throw new BadRequestError(`Request decode failed: ${field} must be a non-negative duration`);
+  if (ms < 0) throw new BadRequestError(`Request decode failed: ${name} must be a non-negative duration`);
   return Math.round(ms * NS_PER_MS);
 }
 
@@ -68,16 +70,11 @@ export function durationText(ns: number): string {
   return ns === 0 ? '' : formatGoDurationNs(ns);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /**
  * The request's `Config` with durations as nanoseconds, shape-checked by
  * the store's own check (so the API and the store agree on every field).
  */
-function decodeConfig(raw: unknown): ACLAuthMethodConfig {
-  if (!isObject(raw)) throw new BadRequestError('Request decode failed: Config must be an object');
+function decodeConfig(raw: Readonly<Record<string, unknown>>): ACLAuthMethodConfig {
   const withNs: Record<string, unknown> = { ...raw };
   for (const k of ['ExpirationLeeway', 'NotBeforeLeeway', 'ClockSkewLeeway'] as const) {
     withNs[k] = durationNs(raw[k], `Config.${k}`) ?? 0;
@@ -88,6 +85,19 @@ function decodeConfig(raw: unknown): ACLAuthMethodConfig {
     throw new BadRequestError(`Request decode failed: ${(err as Error).message}`);
   }
 }
+
+/** An auth method body (`POST /v1/acl/auth-method[/:name]`). */
+export const AUTH_METHOD_BODY = requestBody({
+  Default: booleanField(),
+  Name: stringField(),
+  Type: stringField(),
+  TokenLocality: stringField(),
+  MaxTokenTTL: durationField(),
+  // Its fields are checked by the store's own check (decodeConfig).
+  Config: field(Type.Object({}), 'must be an object'),
+  TokenNameFormat: stringField(),
+  DisplayName: stringField(),
+});
 
 /**
  * Type-checks and validates an auth method body
@@ -110,26 +120,17 @@ export function decodeAuthMethodRequest(
   bounds: MaxTtlBounds,
   now: Date,
 ): ACLAuthMethod {
-  if (!isObject(body)) throw new BadRequestError('Request decode failed: expected a JSON object');
-  const str = (k: string): string | undefined => {
-    const v = body[k];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw new BadRequestError(`Request decode failed: ${k} must be a string`);
-    return v;
-  };
-  if (body.Default !== undefined && body.Default !== null && typeof body.Default !== 'boolean') {
-    throw new BadRequestError('Request decode failed: Default must be true or false');
-  }
-  const name = str('Name') ?? '';
+  const b = AUTH_METHOD_BODY.decode(body);
+  const name = b.Name ?? '';
   if (pathName !== undefined && name !== pathName) throw new BadRequestError('ACL auth method name does not match request path');
-  const type = str('Type') || existing?.Type || '';
-  const locality = str('TokenLocality') || existing?.TokenLocality || '';
-  const maxTtl = durationNs(body.MaxTokenTTL, 'MaxTokenTTL') ?? existing?.MaxTokenTTL ?? 0;
+  const type = b.Type || existing?.Type || '';
+  const locality = b.TokenLocality || existing?.TokenLocality || '';
+  const maxTtl = durationNs(b.MaxTokenTTL, 'MaxTokenTTL') ?? existing?.MaxTokenTTL ?? 0;
   let config: ACLAuthMethodConfig;
-  if (body.Config === undefined || body.Config === null) {
+  if (b.Config === undefined || b.Config === null) {
     config = existing?.Config ?? checkAuthMethodConfig({}, 'Config');
   } else {
-    config = decodeConfig(body.Config);
+    config = decodeConfig(b.Config);
   }
   if (config.OIDCClientSecret === REDACTED_SECRET) {
     config = { ...config, OIDCClientSecret: existing?.Config.OIDCClientSecret ?? '' };
@@ -154,9 +155,9 @@ export function decodeAuthMethodRequest(
     Type: type,
     TokenLocality: locality,
     MaxTokenTTL: maxTtl,
-    TokenNameFormat: str('TokenNameFormat') || DEFAULT_TOKEN_NAME_FORMAT,
-    DisplayName: str('DisplayName') ?? '',
-    Default: body.Default === true,
+    TokenNameFormat: b.TokenNameFormat || DEFAULT_TOKEN_NAME_FORMAT,
+    DisplayName: b.DisplayName ?? '',
+    Default: b.Default === true,
     Config: config,
     Hash: '',
     CreateTime: existing?.CreateTime ?? now.toISOString(),

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ACLBindingRule } from '@tollgate/state';
 import { BadRequestError } from '../errors.js';
+import { requestBody, stringField } from '../request-body.js';
 import { multiError } from '../tokens.js';
 import { selectorError } from './claims-selector.js';
 import { templateVariables } from './interpolate.js';
@@ -9,6 +10,16 @@ import { templateVariables } from './interpolate.js';
 export const BIND_TYPES: readonly string[] = ['role', 'policy', 'management'];
 /** Nomad's `maxACLBindingRuleDescriptionLength` (bytes). */
 export const MAX_BINDING_RULE_DESCRIPTION_BYTES = 256;
+
+/** A binding rule body (`POST /v1/acl/binding-rule[/:id]`). */
+export const BINDING_RULE_BODY = requestBody({
+  ID: stringField(),
+  Description: stringField(),
+  Selector: stringField(),
+  AuthMethod: stringField(),
+  BindType: stringField(),
+  BindName: stringField(),
+});
 
 /**
  * Type-checks and validates a binding rule body
@@ -30,23 +41,14 @@ export function decodeBindingRuleRequest(
   existing: ACLBindingRule | undefined,
   now: Date,
 ): ACLBindingRule {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadRequestError('Request decode failed: expected a JSON object');
-  }
-  const b = body as Record<string, unknown>;
-  const str = (k: string): string => {
-    const v = b[k];
-    if (v === undefined || v === null) return '';
-    if (typeof v !== 'string') throw new BadRequestError(`Request decode failed: ${k} must be a string`);
-    return v;
-  };
-  const id = str('ID');
+  const b = BINDING_RULE_BODY.decode(body);
+  const id = b.ID ?? '';
   if (pathId !== undefined && id !== '' && id !== pathId) throw new BadRequestError('ACL binding rule ID does not match request path');
-  const description = str('Description');
-  const selector = str('Selector');
-  let authMethod = str('AuthMethod');
-  let bindType = str('BindType');
-  let bindName = str('BindName');
+  const description = b.Description ?? '';
+  const selector = b.Selector ?? '';
+  let authMethod = b.AuthMethod ?? '';
+  let bindType = b.BindType ?? '';
+  let bindName = b.BindName ?? '';
   if (existing !== undefined) {
     bindName ||= existing.BindName;
     bindType ||= existing.BindType;

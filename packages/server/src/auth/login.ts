@@ -1,5 +1,6 @@
 import type { ACLAuthMethod, ACLToken, Mutation, StateStore } from '@tollgate/state';
 import { BadRequestError, LoginInvalidError, LoginNoBindingError, ObjectNotFoundError } from '../errors.js';
+import { requestBody, stringField } from '../request-body.js';
 import type { Logger } from '../logger.js';
 import { MAX_TOKEN_NAME, buildToken, multiError, tokenView, type TokenView } from '../tokens.js';
 import { BindNameError, bind, claimVariables, type Bindings } from './binder.js';
@@ -135,17 +136,14 @@ export interface LoginRequest {
   readonly LoginToken: string;
 }
 
+/** A `POST /v1/acl/login` body. */
+export const LOGIN_BODY = requestBody({ AuthMethodName: stringField(), LoginToken: stringField() });
+
 /** Type-checks and validates a login body (`invalid login request: …`, 400). */
 export function decodeLoginRequest(body: unknown): LoginRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadRequestError('Request decode failed: expected a JSON object');
-  }
-  const b = body as Record<string, unknown>;
-  for (const k of ['AuthMethodName', 'LoginToken'] as const) {
-    if (b[k] !== undefined && b[k] !== null && typeof b[k] !== 'string') throw new BadRequestError(`Request decode failed: ${k} must be a string`);
-  }
-  const name = (b.AuthMethodName as string | undefined) ?? '';
-  const token = (b.LoginToken as string | undefined) ?? '';
+  const b = LOGIN_BODY.decode(body);
+  const name = b.AuthMethodName ?? '';
+  const token = b.LoginToken ?? '';
   const errs: string[] = [];
   if (name === '') errs.push('missing auth method name');
   if (token === '') errs.push('missing login token');

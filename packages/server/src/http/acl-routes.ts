@@ -1,15 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { policyToRulesJSON } from '@tollgate/acl';
 import type { ACLPolicy, ACLToken, JobACL } from '@tollgate/state';
-import type { AgentContext } from '../agent-context.js';
-import { isGlobalWrite, roleById, runWrite } from '../acl-endpoint.js';
+import { isGlobalWrite, roleById, runWrite, type AclEndpointPorts } from '../acl-endpoint.js';
+import type { AclWriteOp, AclWriteResult } from '../acl-write.js';
+import type { RequestAuditor } from '../audit/request-auditor.js';
+import type { ResolvedAgentConfig } from '../config.js';
 import { BadRequestError, ObjectNotFoundError, PermissionDeniedError } from '../errors.js';
 import type { TokenResolver } from '../token-resolver.js';
 import { tokenStub, tokenView, type TokenStub } from '../tokens.js';
 import { blockingQuery } from './blocking.js';
 import { POLICY_STUB_SCHEMA, TOKEN_STUB_SCHEMA, listFilter } from './list-filter.js';
-import { registerAuthMethodRoutes } from './auth-method-routes.js';
-import { registerRoleRoutes, type WriteRoute } from './role-routes.js';
+import { registerAuthMethodRoutes, type AuthMethodRoutePorts } from './auth-method-routes.js';
+import { registerRoleRoutes, type RoleRoutePorts, type WriteRoute } from './role-routes.js';
 import { route } from './route.js';
 import { STREAM_CHUNK, jsonArrayStream, tokenPage } from './token-pages.js';
 import { queryOptions, secretOf, setReadHeaders } from './request.js';
@@ -17,8 +19,24 @@ import { requireAclEnabled } from '../acl-enabled.js';
 
 type Params = Record<string, string>;
 
+/** What the ACL routes need: the write operations' ports, where global writes go, and the audit notes. */
+export interface AclRoutePorts extends AclEndpointPorts, RoleRoutePorts, AuthMethodRoutePorts {
+  readonly config: Pick<ResolvedAgentConfig, 'acl' | 'limits' | 'server'>;
+  readonly resolver: Pick<TokenResolver, 'resolve' | 'parseForWrite' | 'settled' | 'policyNamesOf' | 'policyOf'>;
+  readonly audit?: Pick<RequestAuditor, 'noteForwarded' | 'noteTarget' | 'noteRevoked'> | undefined;
+  /** Whether this agent's region is the authoritative one. */
+  readonly isAuthoritative: boolean;
+  /**
+   * Runs a write that belongs to the authoritative region (bootstrap,
+   * policies, global tokens): here when this region is authoritative, else
+   * forwarded there with the caller's secret; answers once this region's
+   * replica has caught up with the returned index (read-your-writes).
+   */
+  writeGlobal(w: AclWriteOp, secret: string, requestId?: string): Promise<AclWriteResult>;
+}
+
 /** `/v1/acl/bootstrap`, `/v1/acl/token(s)`, `/v1/acl/polic(y|ies)` (facts §4.2). */
-export function registerAclRoutes(app: FastifyInstance, ctx: AgentContext): void {
+export function registerAclRoutes(app: FastifyInstance, ctx: AclRoutePorts): void {
   const { store, resolver } = ctx;
   const maxWait = ctx.config.limits.maxQueryWaitMs;
   const roles = roleById(ctx);
@@ -228,7 +246,7 @@ function policyStub(p: ACLPolicy): PolicyStub {
 }
 
 /** A full policy plus `RulesJSON`, parsed leniently as Nomad does on read (cached). */
-function policyView(p: ACLPolicy, resolver: TokenResolver): unknown {
+function policyView(p: ACLPolicy, resolver: Pick<TokenResolver, 'policyOf'>): unknown {
   let rulesJSON: unknown = null;
   try {
     rulesJSON = policyToRulesJSON(resolver.policyOf(p));

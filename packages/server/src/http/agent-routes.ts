@@ -1,8 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { AgentContext } from '../agent-context.js';
+import type { StateStore } from '@tollgate/state';
+import type { AgentHealth } from '../agent-health.js';
+import type { ResolvedAgentConfig } from '../config.js';
+import type { AgentMetrics } from '../metrics.js';
+import type { ReplicationStatusView } from '../replication/replication-status.js';
+import type { StatusRevision } from '../replication/status-revision.js';
+import type { TokenResolver } from '../token-resolver.js';
 import { BadRequestError, PermissionDeniedError } from '../errors.js';
-import { registerCrossRegionHook } from './region-hook.js';
+import { registerCrossRegionHook, type CrossRegionPorts } from './region-hook.js';
 import { watchClientGone } from './client-gone.js';
 import { route } from './route.js';
 import { queryOptions, secretOf, setReadHeaders } from './request.js';
@@ -14,7 +20,20 @@ import { requireAclEnabled } from '../acl-enabled.js';
  * `X-Tollgate-Min-Index` wait (it applies to every route, whenever it is
  * registered).
  */
-export function registerAgentRoutes(app: FastifyInstance, ctx: AgentContext): void {
+export interface AgentRoutePorts extends CrossRegionPorts {
+  readonly config: Pick<ResolvedAgentConfig, 'region' | 'limits' | 'acl' | 'server'>;
+  readonly resolver: Pick<TokenResolver, 'resolve'>;
+  readonly store: Pick<StateStore, 'index'>;
+  readonly metrics: Pick<AgentMetrics, 'registry'>;
+  /** What `GET /v1/acl/replication` shows; `history` adds the follower's lag of the last 15 minutes. */
+  replicationStatus(opts?: { history?: boolean }): ReplicationStatusView;
+  /** Moves when the replication status changes (the status's blocking-query index). */
+  readonly replicationRevision: StatusRevision;
+  /** What `/v1/agent/health` reports. */
+  health(): AgentHealth;
+}
+
+export function registerAgentRoutes(app: FastifyInstance, ctx: AgentRoutePorts): void {
   registerCrossRegionHook(app, ctx);
 
   route(app, '/v1/acl/replication', {

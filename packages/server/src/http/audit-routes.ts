@@ -1,6 +1,8 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AgentContext } from '../agent-context.js';
-import { BadRequestError, PermissionDeniedError } from '../errors.js';
+import { PermissionDeniedError } from '../errors.js';
+import { field, requestBody } from '../request-body.js';
+import type { TokenResolver } from '../token-resolver.js';
 import { secretOf } from './request.js';
 import { route } from './route.js';
 
@@ -10,15 +12,23 @@ import { route } from './route.js';
  * audit lines (Vault's `/sys/audit-hash`). Answered whether or not the log
  * is enabled; the input is never logged.
  */
-export function registerAuditRoutes(app: FastifyInstance, ctx: AgentContext): void {
+const INPUT_ERROR = 'Input must be a non-empty string';
+/** `POST /v1/audit/hash`'s body. */
+const HASH_BODY = requestBody({ Input: field(Type.String(), { message: INPUT_ERROR }) }, { notObject: INPUT_ERROR });
+
+export interface AuditRoutePorts {
+  readonly resolver: Pick<TokenResolver, 'resolve'>;
+  /** `hmac-sha256:<hex>` of a secret under this region's audit key. */
+  auditHash(input: string): string;
+}
+
+export function registerAuditRoutes(app: FastifyInstance, ctx: AuditRoutePorts): void {
   route(app, '/v1/audit/hash', {
     POST: (req) => {
       if (!ctx.resolver.resolve(secretOf(req)).acl.isManagement) throw new PermissionDeniedError();
-      const body = req.body as { Input?: unknown } | undefined;
-      if (typeof body !== 'object' || body === null || typeof body.Input !== 'string' || body.Input === '') {
-        throw new BadRequestError('Input must be a non-empty string');
-      }
-      return { Hash: ctx.auditHash(body.Input) };
+      const input = HASH_BODY.decode(req.body).Input;
+      if (input === undefined || input === null || input === '') throw HASH_BODY.fieldError('Input');
+      return { Hash: ctx.auditHash(input) };
     },
   });
 }

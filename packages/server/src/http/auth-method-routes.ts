@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { TableName } from '@tollgate/state';
-import type { AgentContext } from '../agent-context.js';
+import type { StateStore, TableName } from '@tollgate/state';
+import type { ResolvedAgentConfig } from '../config.js';
+import type { TokenResolver } from '../token-resolver.js';
 import { requireAclEnabled } from '../acl-enabled.js';
 import { authMethodStub, authMethodView } from '../auth/auth-method-request.js';
 import { bindingRuleStub, bindingRuleView } from '../auth/binding-rule-request.js';
@@ -21,7 +22,14 @@ type Params = Record<string, string>;
  * method, and binding rules, need a management token. A method's OIDC
  * client secret is always shown as `redacted`.
  */
-export function registerAuthMethodRoutes(app: FastifyInstance, ctx: AgentContext, write: WriteRoute): void {
+/** What the routes read; writes go through `write`. */
+export interface AuthMethodRoutePorts {
+  readonly config: Pick<ResolvedAgentConfig, 'acl' | 'limits'>;
+  readonly store: StateStore;
+  readonly resolver: Pick<TokenResolver, 'resolve'>;
+}
+
+export function registerAuthMethodRoutes(app: FastifyInstance, ctx: AuthMethodRoutePorts, write: WriteRoute): void {
   const { store, resolver } = ctx;
   const maxWait = ctx.config.limits.maxQueryWaitMs;
 

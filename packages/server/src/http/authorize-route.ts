@@ -1,9 +1,10 @@
 import { CheckError, validateCheck } from '@tollgate/acl';
 import type { AuthorizeCheck } from '@tollgate/acl';
 import type { FastifyInstance } from 'fastify';
-import type { AgentContext } from '../agent-context.js';
+import type { ResolvedAgentConfig } from '../config.js';
+import type { AgentMetrics } from '../metrics.js';
 import { BadRequestError, PermissionDeniedError, TokenExpiredError } from '../errors.js';
-import type { Identity } from '../token-resolver.js';
+import type { Identity, TokenResolver } from '../token-resolver.js';
 import { secretOf } from './request.js';
 import { route } from './route.js';
 import { requireAclEnabled } from '../acl-enabled.js';
@@ -25,12 +26,19 @@ export interface AuthorizeAnswer {
   readonly Results: ReadonlyArray<{ readonly Allowed: boolean; readonly Reason: string }>;
 }
 
+/** What the authorize operation reads from the agent. */
+export interface AuthorizerPorts {
+  readonly config: Pick<ResolvedAgentConfig, 'acl' | 'limits'>;
+  readonly resolver: Pick<TokenResolver, 'resolve'>;
+  readonly metrics: Pick<AgentMetrics, 'authorizeChecks'>;
+}
+
 /**
  * Builds the authorize operation: `(callerSecret, body) → answer`, throwing
  * coded errors (400 bad body or check, 403 caller). Shared by the Fastify
  * route and the raw fast path (fast-path.ts), so both answer alike.
  */
-export function createAuthorizer(ctx: AgentContext): (secret: string, body: unknown) => AuthorizeAnswer {
+export function createAuthorizer(ctx: AuthorizerPorts): (secret: string, body: unknown) => AuthorizeAnswer {
   const maxChecks = ctx.config.limits.authorizeMaxChecks;
   const { resolver } = ctx;
   // Plain numbers, added to tollgate_authorize_checks_total when it is read.

@@ -1,5 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AgentContext } from '../agent-context.js';
+import type { StateStore } from '@tollgate/state';
+import type { AgentHealth } from '../agent-health.js';
+import type { RequestAuditor } from '../audit/request-auditor.js';
+import type { ResolvedAgentConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { AgentMetrics } from '../metrics.js';
 import { AuditUnavailableError, ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
 import { MIN_INDEX_HEADER } from '../forwarding/min-index.js';
 import { authorizeAnswerJson, type AuthorizeAnswer } from './authorize-route.js';
@@ -29,6 +34,16 @@ interface BodyRead {
 const JSON_TYPE = 'application/json';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 
+/** What the authorize fast path reads from the agent. */
+export interface AuthorizeFastPathPorts {
+  readonly config: Pick<ResolvedAgentConfig, 'limits'>;
+  readonly store: Pick<StateStore, 'tokenBySecret'>;
+  readonly metrics: Pick<AgentMetrics, 'httpRequests' | 'httpDuration'>;
+  readonly log: Pick<Logger, 'error'>;
+  readonly audit?: Pick<RequestAuditor, 'refusal' | 'authorized'> | undefined;
+  health(): AgentHealth;
+}
+
 /**
  * The authorize hot path without Fastify: `POST /v1/acl/authorize` with no
  * query string and no `X-Tollgate-Min-Index` is answered straight from the
@@ -46,7 +61,7 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
  * or returns false to let the caller pass the request on.
  */
 export function createAuthorizeFastPath(
-  ctx: AgentContext,
+  ctx: AuthorizeFastPathPorts,
   authorize: (secret: string, body: unknown) => AuthorizeAnswer,
   limiter: RequestLimiter,
   requestId: () => string,

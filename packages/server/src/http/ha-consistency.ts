@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import type { AgentContext } from '../agent-context.js';
+import type { HaContext } from '../ha/ha-context.js';
 import { route } from './route.js';
 import { watchClientGone } from './client-gone.js';
 
@@ -31,7 +31,12 @@ const WRITES = new Set(['POST', 'PUT', 'DELETE']);
  * `X-Tollgate-Min-Index` (see `http/region-hook.ts`). With one agent
  * per region (`ctx.ha` undefined) nothing is registered at all.
  */
-export function registerHaConsistency(app: FastifyInstance, ctx: AgentContext): void {
+export interface HaConsistencyPorts {
+  /** HA mode (an `etcd` block): the read barrier, etcd reachability and HA status; `undefined` with one agent per region. */
+  readonly ha?: HaContext | undefined;
+}
+
+export function registerHaConsistency(app: FastifyInstance, ctx: HaConsistencyPorts): void {
   const ha = ctx.ha;
   if (ha === undefined) return;
   const served = new WeakSet<FastifyRequest>();

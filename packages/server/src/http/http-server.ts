@@ -4,23 +4,28 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { ServerOptions as HttpsOptions } from 'node:https';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { AgentContext } from '../agent-context.js';
+import type { StateStore } from '@tollgate/state';
+import type { RequestAuditor } from '../audit/request-auditor.js';
+import type { ResolvedAgentConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { AgentMetrics } from '../metrics.js';
+import type { TokenResolver } from '../token-resolver.js';
 import { registerAuditHooks } from './audit-hooks.js';
-import { registerAuditRoutes } from './audit-routes.js';
+import { registerAuditRoutes, type AuditRoutePorts } from './audit-routes.js';
 import { createRequestIds } from '../audit/request-id.js';
 import { ERROR_CODE_HEADER, errorCodeOf, httpStatusFor } from '../errors.js';
-import { registerAclRoutes } from './acl-routes.js';
-import { registerOidcRoutes } from './oidc-routes.js';
-import { registerAgentRoutes } from './agent-routes.js';
-import { createAuthorizer, registerAuthorizeRoute } from './authorize-route.js';
-import { createAuthorizeFastPath } from './fast-path.js';
-import { registerHaConsistency } from './ha-consistency.js';
+import { registerAclRoutes, type AclRoutePorts } from './acl-routes.js';
+import { registerOidcRoutes, type OidcRoutePorts } from './oidc-routes.js';
+import { registerAgentRoutes, type AgentRoutePorts } from './agent-routes.js';
+import { createAuthorizer, registerAuthorizeRoute, type AuthorizerPorts } from './authorize-route.js';
+import { createAuthorizeFastPath, type AuthorizeFastPathPorts } from './fast-path.js';
+import { registerHaConsistency, type HaConsistencyPorts } from './ha-consistency.js';
 import { applyConnectionLimits } from './connection-limits.js';
 import { jsonTooDeep, tooDeepError } from './json-body.js';
 import { RequestLimiter } from './request-limiter.js';
 import { registerRequestGuard } from './request-guard.js';
-import { registerUiRoutes } from './ui-routes.js';
-import { registerValidateRoutes } from './validate-routes.js';
+import { registerUiRoutes, type UiRoutePorts } from './ui-routes.js';
+import { registerValidateRoutes, type ValidateRoutePorts } from './validate-routes.js';
 import type { AgentTls } from '../tls/agent-tls.js';
 import type { TlsMaterial } from '../tls/tls-material.js';
 
@@ -31,12 +36,36 @@ export function httpsOptions(tls: AgentTls, m: TlsMaterial): HttpsOptions {
 }
 
 /**
+ * What the HTTP server needs: the union of its route modules' ports (each
+ * declared next to its module), which the agent provides (agent.ts). The
+ * shared members are named here at their widest.
+ */
+export interface HttpServerPorts
+  extends AclRoutePorts,
+    OidcRoutePorts,
+    AgentRoutePorts,
+    AuditRoutePorts,
+    ValidateRoutePorts,
+    UiRoutePorts,
+    HaConsistencyPorts,
+    AuthorizerPorts,
+    AuthorizeFastPathPorts {
+  readonly config: ResolvedAgentConfig;
+  readonly store: StateStore;
+  readonly resolver: TokenResolver;
+  readonly metrics: AgentMetrics;
+  readonly log: Logger;
+  /** The audit log (`audit { enabled = true }`); `undefined` when it is off. */
+  readonly audit?: RequestAuditor | undefined;
+}
+
+/**
  * Builds the agent's HTTP server (Fastify). Bodies are read as JSON whatever
  * their content type (curl's `--data` sends form encoding; Nomad ignores the
  * header), limited to `limits.http_max_body_bytes`. Errors are plain text
  * with Nomad's status codes; 5xx details go to the log, not the client.
  */
-export function createHttpServer(ctx: AgentContext, tls?: AgentTls): FastifyInstance {
+export function createHttpServer(ctx: HttpServerPorts, tls?: AgentTls): FastifyInstance {
   const authorize = createAuthorizer(ctx);
   const requestId = createRequestIds();
   const limits = ctx.config.limits;

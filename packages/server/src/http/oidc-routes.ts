@@ -1,8 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AgentContext } from '../agent-context.js';
+import type { ACLAuthMethod, StateStore } from '@tollgate/state';
+import type { RequestAuditor } from '../audit/request-auditor.js';
+import type { OidcFlow } from '../auth/oidc-flow.js';
+import type { ResolvedAgentConfig } from '../config.js';
+import type { ForwardRequest, ForwardResponse } from '../forwarding/forwarded-http.js';
 import { requireAclEnabled } from '../acl-enabled.js';
 import { REQUEST_ID_HEADER } from '../audit/forwarded-origin.js';
-import { loginWithVerifiedClaims } from '../auth/login.js';
+import { loginWithVerifiedClaims, type LoginPorts } from '../auth/login.js';
 import { RegionUnavailableError } from '../errors.js';
 import { writeResultOf } from '../forwarding/forwarded-http.js';
 import { NoPathToRegionError } from '../forwarding/forwarder.js';
@@ -27,7 +31,21 @@ import { route } from './route.js';
  * (read-your-writes: the token works here on the next request). A `local`
  * method runs both calls in the region asked.
  */
-export function registerOidcRoutes(app: FastifyInstance, ctx: AgentContext): void {
+export interface OidcRoutePorts extends LoginPorts {
+  readonly config: Pick<ResolvedAgentConfig, 'acl' | 'region' | 'server'>;
+  readonly store: LoginPorts['store'] & Pick<StateStore, 'authMethod'>;
+  readonly audit?: Pick<RequestAuditor, 'noteForwarded' | 'noteTarget'> | undefined;
+  /** The provider side of the OIDC login. */
+  readonly oidc: Pick<OidcFlow<ACLAuthMethod>, 'authUrl' | 'completeAuth'>;
+  /** Whether this agent's region is the authoritative one. */
+  readonly isAuthoritative: boolean;
+  /** Runs an HTTP API request in another region over gRPC (here: the authoritative one). */
+  forwardToRegion(region: string, req: ForwardRequest): Promise<ForwardResponse>;
+  /** Resolves once this region has applied the authoritative index `minIndex` (bounded). */
+  awaitAuthoritativeIndex(minIndex: number, signal?: AbortSignal): Promise<void>;
+}
+
+export function registerOidcRoutes(app: FastifyInstance, ctx: OidcRoutePorts): void {
   route(app, '/v1/acl/oidc/auth-url', {
     POST: async (req, reply) => {
       requireAclEnabled(ctx.config);
@@ -56,7 +74,7 @@ export function registerOidcRoutes(app: FastifyInstance, ctx: AgentContext): voi
 }
 
 /** Whether the body names a global method and this region is a follower. */
-function forwardsToAuthoritative(ctx: AgentContext, body: unknown): boolean {
+function forwardsToAuthoritative(ctx: OidcRoutePorts, body: unknown): boolean {
   if (ctx.isAuthoritative) return false;
   const name = (body as { AuthMethodName?: unknown } | null)?.AuthMethodName;
   return typeof name === 'string' && ctx.store.authMethod(name)?.TokenLocality === 'global';
@@ -66,7 +84,7 @@ function forwardsToAuthoritative(ctx: AgentContext, body: unknown): boolean {
  * Runs the request in the authoritative region and, once its answer is a
  * success, waits until this region has applied the index it names.
  */
-async function inAuthoritativeRegion(ctx: AgentContext, req: FastifyRequest, reply: FastifyReply): Promise<{ index: number; body?: unknown }> {
+async function inAuthoritativeRegion(ctx: OidcRoutePorts, req: FastifyRequest, reply: FastifyReply): Promise<{ index: number; body?: unknown }> {
   const target = ctx.config.server.authoritativeRegion;
   ctx.audit?.noteForwarded(req.raw, target);
   const gone = watchClientGone(reply);

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AgentContext } from '../agent-context.js';
+import type { ResolvedAgentConfig } from '../config.js';
+import type { RequestAuditor } from '../audit/request-auditor.js';
+import type { ForwardRequest, ForwardResponse } from '../forwarding/forwarded-http.js';
 import { REQUEST_ID_HEADER } from '../audit/forwarded-origin.js';
 import { FORWARD_BLOCKING_SLACK_MS, FORWARD_CALL_TIMEOUT_MS } from '../grpc/retry.js';
 import { queryOptions, secretOf } from './request.js';
@@ -22,7 +24,19 @@ const FORWARDABLE_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
  * The common case — neither — costs one property read each and no promise,
  * which matters on the authorize hot path.
  */
-export function registerCrossRegionHook(app: FastifyInstance, ctx: AgentContext): void {
+export interface CrossRegionPorts {
+  readonly config: Pick<ResolvedAgentConfig, 'region' | 'limits'>;
+  readonly audit?: Pick<RequestAuditor, 'noteForwarded'> | undefined;
+  /**
+   * Runs an HTTP API request in another region over gRPC and returns its
+   * answer unchanged (NoPathToRegionError, RegionUnavailableError).
+   */
+  forwardToRegion(region: string, req: ForwardRequest): Promise<ForwardResponse>;
+  /** Resolves once this region has applied the authoritative index `minIndex` (bounded; WaitTimeoutError). */
+  awaitAuthoritativeIndex(minIndex: number, signal?: AbortSignal): Promise<void>;
+}
+
+export function registerCrossRegionHook(app: FastifyInstance, ctx: CrossRegionPorts): void {
   const own = ctx.config.region;
   app.addHook('preHandler', (req, reply, done) => {
     const raw = (req.query as Record<string, string | string[] | undefined>).region;
@@ -51,7 +65,7 @@ export function registerCrossRegionHook(app: FastifyInstance, ctx: AgentContext)
   });
 }
 
-async function forwardToRegion(ctx: AgentContext, req: FastifyRequest, reply: FastifyReply, region: string): Promise<void> {
+async function forwardToRegion(ctx: CrossRegionPorts, req: FastifyRequest, reply: FastifyReply, region: string): Promise<void> {
   // Parsed here for the deadline; bad values are the same 400 the other region would give.
   const q = queryOptions(req, ctx.config.limits.maxQueryWaitMs);
   const timeoutMs = q.index > 0 ? q.waitMs + q.waitMs / 16 + FORWARD_BLOCKING_SLACK_MS : FORWARD_CALL_TIMEOUT_MS;

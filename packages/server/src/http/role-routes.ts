@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ACLRole } from '@tollgate/state';
-import type { AgentContext } from '../agent-context.js';
+import type { ACLRole, StateStore } from '@tollgate/state';
+import type { ResolvedAgentConfig } from '../config.js';
+import type { TokenResolver } from '../token-resolver.js';
 import type { AclWriteOp } from '../acl-write.js';
 import { requireAclEnabled } from '../acl-enabled.js';
 import { BadRequestError, ObjectNotFoundError, PermissionDeniedError } from '../errors.js';
@@ -22,7 +23,14 @@ export type WriteRoute = (req: FastifyRequest, reply: FastifyReply, w: AclWriteO
  * Writes are management-only and go to the authoritative region (through
  * `write`); a client token may list and read the roles it links to.
  */
-export function registerRoleRoutes(app: FastifyInstance, ctx: AgentContext, write: WriteRoute): void {
+/** What the routes read; writes go through `write`. */
+export interface RoleRoutePorts {
+  readonly config: Pick<ResolvedAgentConfig, 'acl' | 'limits'>;
+  readonly store: StateStore;
+  readonly resolver: Pick<TokenResolver, 'resolve'>;
+}
+
+export function registerRoleRoutes(app: FastifyInstance, ctx: RoleRoutePorts, write: WriteRoute): void {
   const { store, resolver } = ctx;
   const maxWait = ctx.config.limits.maxQueryWaitMs;
   const byId = (id: string): ACLRole | undefined => store.role(id);

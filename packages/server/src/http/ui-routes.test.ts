@@ -4,20 +4,19 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentContext } from '../agent-context.js';
 import { parseAgentConfig, resolveAgentConfig } from '../config.js';
 import { startTestAgent } from '@tollgate/testkit';
-import { registerUiRoutes, UI_CONTENT_SECURITY_POLICY } from './ui-routes.js';
+import { registerUiRoutes, UI_CONTENT_SECURITY_POLICY, type UiRoutePorts } from './ui-routes.js';
 
 let assets: string;
 let app: FastifyInstance;
 let warnings: string[];
 
-function ctx(enabled: boolean): AgentContext {
+function ctx(enabled: boolean): UiRoutePorts {
   return {
     config: { ui: { enabled } },
-    log: { warn: (msg: string) => warnings.push(msg) },
-  } as unknown as AgentContext;
+    log: { warn: (msg: string) => void warnings.push(msg) },
+  };
 }
 
 beforeEach(async () => {

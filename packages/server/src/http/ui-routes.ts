@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import type { AgentContext } from '../agent-context.js';
+import type { ResolvedAgentConfig } from '../config.js';
+import type { Logger } from '../logger.js';
 
 /**
  * The UI's Content-Security-Policy: everything from this origin only, no
@@ -38,6 +39,11 @@ export function findUiAssets(): string | undefined {
   }
 }
 
+export interface UiRoutePorts {
+  readonly config: Pick<ResolvedAgentConfig, 'ui'>;
+  readonly log: Pick<Logger, 'warn'>;
+}
+
 /**
  * Serves the operator UI at `/ui/` from static files (`ui.enabled`, on by
  * default), with a strict CSP on every file; `/` and `/ui` redirect there
@@ -46,7 +52,7 @@ export function findUiAssets(): string | undefined {
  */
 export function registerUiRoutes(
   app: FastifyInstance,
-  ctx: AgentContext,
+  ctx: UiRoutePorts,
   assets: { readonly root: string | undefined } = { root: findUiAssets() },
 ): boolean {
   if (!ctx.config.ui.enabled) return false;

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { AgentContext } from '../agent-context.js';
+import type { ResolvedAgentConfig } from '../config.js';
+import type { TokenResolver } from '../token-resolver.js';
 import { requireAclEnabled } from '../acl-enabled.js';
 import { BadRequestError, PermissionDeniedError } from '../errors.js';
-import { decodePolicyRequest } from '../policies.js';
+import { POLICY_BODY, decodePolicyRequest } from '../policies.js';
 import { route } from './route.js';
 import { secretOf } from './request.js';
 
@@ -33,19 +34,20 @@ const PLACEHOLDER_NAME = 'policy-being-validated';
  * anonymous callers. Answered in the agent's own region: parsing needs no
  * authoritative state.
  */
-export function registerValidateRoutes(app: FastifyInstance, ctx: AgentContext): void {
+export interface ValidateRoutePorts {
+  readonly config: Pick<ResolvedAgentConfig, 'acl'>;
+  readonly resolver: Pick<TokenResolver, 'resolve' | 'parseForWrite'>;
+}
+
+export function registerValidateRoutes(app: FastifyInstance, ctx: ValidateRoutePorts): void {
   route(app, '/v1/validate/acl-policy', {
     POST: async (req) => {
       requireAclEnabled(ctx.config);
       if (!ctx.resolver.resolve(secretOf(req)).acl.isManagement) throw new PermissionDeniedError();
-      const body = req.body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new BadRequestError('Request decode failed: expected a JSON object');
-      }
-      const b = body as Record<string, unknown>;
+      // The policy body's schema; the fields' types are checked before the rules.
+      const b = POLICY_BODY.decode(req.body);
       const name = b.Name === undefined || b.Name === null || b.Name === '' ? PLACEHOLDER_NAME : b.Name;
-      if (typeof name !== 'string') throw new BadRequestError('Request decode failed: Name must be a string');
-      const rules = typeof b.Rules === 'string' ? b.Rules : '';
+      const rules = b.Rules ?? '';
       try {
         await decodePolicyRequest({ ...b, Name: name }, name, (r) => ctx.resolver.parseForWrite(r));
       } catch (err) {
