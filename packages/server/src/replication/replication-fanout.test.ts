@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { loadTollgateProto } from '../grpc/proto-definitions.js';
 import { AgentMetrics } from '../metrics.js';
 import { TokenResolver } from '../token-resolver.js';
 import { bootstrapToken } from '../tokens.js';
+import { clientTokenFixture } from '../testing/token-fixture.js';
 import { until } from '../testing/until.js';
 import { FeedStepCache } from './change-batch.js';
 import { CommitClock } from './commit-clock.js';
@@ -37,20 +38,7 @@ afterEach(async () => {
 const watchMethod = loadTollgateProto().tollgate.v1.Replication.service.Watch;
 
 function globalToken(name: string): ACLToken {
-  return {
-    AccessorID: randomUUID(),
-    SecretID: randomUUID(),
-    Name: name,
-    Type: 'client',
-    Policies: ['p'],
-    Global: true,
-    Hash: 'aGFzaA==',
-    CreateTime: '2026-01-01T00:00:00Z',
-    ExpirationTime: null,
-    ExpirationTTL: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-  };
+  return clientTokenFixture(['p'], { Name: name, Global: true });
 }
 
 interface Source {
@@ -132,7 +120,7 @@ function watch(src: Source, since: number, region: string): RawFollower {
 /** Waits until every stream from `regions` has sent everything up to the store's index. */
 async function allAt(src: Source, regions: string[]): Promise<void> {
   const index = src.store.index();
-  await until(() => {
+  await until(async () => {
     const ws = src.service.watchers().filter((w) => regions.includes(w.region));
     return ws.length === regions.length && ws.every((w) => w.sentIndex === index) ? true : undefined;
   });
@@ -146,12 +134,12 @@ describe('encode once, fan out', () => {
     const a = watch(src, src.store.index(), 'eu-west');
     const b = watch(src, src.store.index(), 'us-east');
     // Both streams are live (their first heartbeat is out) before the commit.
-    await until(() => (a.heartbeats > 0 && b.heartbeats > 0 ? true : undefined));
+    await until(async () => (a.heartbeats > 0 && b.heartbeats > 0 ? true : undefined));
     await allAt(src, ['eu-west', 'us-east']);
 
     const t1 = globalToken('one');
     await src.store.apply({ type: 'token-upsert', tokens: [t1] });
-    await until(() => (a.batches.length === 1 && b.batches.length === 1 ? true : undefined));
+    await until(async () => (a.batches.length === 1 && b.batches.length === 1 ? true : undefined));
     expect(a.batches[0]!.equals(b.batches[0]!)).toBe(true);
     expect(names(a.decoded[0])).toEqual(['one']);
     expect(a.decoded[0]!.batch!.index).toBe(src.store.index());
@@ -159,7 +147,7 @@ describe('encode once, fan out', () => {
 
     // A delete fans out the same way.
     await src.store.apply({ type: 'token-delete', accessors: [t1.AccessorID] });
-    await until(() => (a.batches.length === 2 && b.batches.length === 2 ? true : undefined));
+    await until(async () => (a.batches.length === 2 && b.batches.length === 2 ? true : undefined));
     expect(a.batches[1]!.equals(b.batches[1]!)).toBe(true);
     expect(a.decoded[1]!.batch!.delete_tokens).toEqual([t1.AccessorID]);
     expect(src.encodedBatches).toHaveLength(2);
@@ -178,7 +166,7 @@ describe('encode once, fan out', () => {
     const behind = watch(src, start, 'us-east');
     const halfway = watch(src, mid, 'ap-south');
     // Each stream behind gets everything after its own cursor, and nothing before it.
-    await until(() => (behind.batches.length > 0 && halfway.batches.length > 0 ? true : undefined));
+    await until(async () => (behind.batches.length > 0 && halfway.batches.length > 0 ? true : undefined));
     expect(behind.decoded.flatMap(names).sort()).toEqual(['one', 'two']);
     expect(behind.decoded.at(-1)!.batch!.index).toBe(src.store.index());
     expect(halfway.decoded.flatMap(names)).toEqual(['two']);
@@ -191,7 +179,7 @@ describe('encode once, fan out', () => {
     const received = [live, behind, halfway].map((f) => f.batches.length);
     const t3 = globalToken('three');
     await src.store.apply({ type: 'token-upsert', tokens: [t3] });
-    await until(() => ([live, behind, halfway].every((f, i) => f.batches.length === received[i]! + 1) ? true : undefined));
+    await until(async () => ([live, behind, halfway].every((f, i) => f.batches.length === received[i]! + 1) ? true : undefined));
     const frames = [live, behind, halfway].map((f) => f.batches.at(-1)!);
     expect(frames[1]!.equals(frames[0]!)).toBe(true);
     expect(frames[2]!.equals(frames[0]!)).toBe(true);
