@@ -188,9 +188,11 @@ const FANOUT_SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? SECONDS);
 const FANOUT_LAG_RATE = Number(process.env.BENCH_FANOUT_LAG_RATE ?? 2000);
 const FANOUT_BASE_BIN = process.env.BENCH_FANOUT_BASE_BIN;
 const FANOUT_FOLLOWERS = (process.env.BENCH_FANOUT_FOLLOWERS ?? '1,5,20').split(',').map(Number);
+/** Which parts run: `cpu` (followers' cost), `lag` (2,000 writes/s); both by default. */
+const FANOUT_PARTS = (process.env.BENCH_FANOUT_PARTS ?? 'cpu,lag').split(',');
 
 async function benchFanoutSuite() {
-  await benchFanout({ rate: FANOUT_RATE, seconds: FANOUT_SECONDS, counts: FANOUT_FOLLOWERS, bin: BIN, baseBin: FANOUT_BASE_BIN, report });
+  if (FANOUT_PARTS.includes('cpu')) await benchFanout({ rate: FANOUT_RATE, seconds: FANOUT_SECONDS, counts: FANOUT_FOLLOWERS, bin: BIN, baseBin: FANOUT_BASE_BIN, report });
   const lag = (bin, label) =>
     benchReplicationLag({
       rate: FANOUT_LAG_RATE,
@@ -201,6 +203,7 @@ async function benchFanoutSuite() {
       bin,
       label,
     });
+  if (!FANOUT_PARTS.includes('lag')) return;
   console.log(`  ${FANOUT_LAG_RATE} global writes/s, 3 followers, this build:`);
   await lag(BIN, '');
   if (FANOUT_BASE_BIN !== undefined) {
@@ -243,7 +246,8 @@ const suites = {
     run: benchFanoutSuite,
     env: () =>
       `BENCH_FANOUT_RATE=${FANOUT_RATE} BENCH_FANOUT_FOLLOWERS=${FANOUT_FOLLOWERS.join(',')} BENCH_FANOUT_SECONDS=${FANOUT_SECONDS} BENCH_FANOUT_LAG_RATE=${FANOUT_LAG_RATE}` +
-      (FANOUT_BASE_BIN === undefined ? '' : ` BENCH_FANOUT_BASE_BIN=${FANOUT_BASE_BIN}`),
+      (FANOUT_BASE_BIN === undefined ? '' : ` BENCH_FANOUT_BASE_BIN=${FANOUT_BASE_BIN}`) +
+      (FANOUT_PARTS.join(',') === 'cpu,lag' ? '' : ` BENCH_FANOUT_PARTS=${FANOUT_PARTS.join(',')}`),
   },
   ha: { run: benchHa, env: () => `BENCH_SECONDS=${SECONDS}` },
   failover: { run: benchFailover, env: () => '' },

@@ -17,6 +17,9 @@ export function ensureTool(bin, pkg) {
   execFileSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'inherit', env });
 }
 
+/** How long a spawned process may take to get ready (a busy machine needs more). */
+const READY_TIMEOUT_MS = Number(process.env.BENCH_READY_TIMEOUT_MS ?? 30_000);
+
 /** Spawns a process and resolves once a stdout JSON line matches `ready`. */
 export function spawnJson(cmd, args, ready, opts = {}) {
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
@@ -27,7 +30,7 @@ export function spawnJson(cmd, args, ready, opts = {}) {
       // Leave no process behind: the caller never gets hold of it.
       proc.kill('SIGKILL');
       reject(new Error(`${cmd} did not get ready:\n${out}`));
-    }, 30_000);
+    }, READY_TIMEOUT_MS);
     proc.stdout.on('data', (c) => {
       out += c;
       pending += c;
