@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, benchTls, call, ensureTool, percentile, spawnJson, startAgent, stop, wrk, wrkCpu, REPO } from './bench/common.js';
 import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
+import { benchFanout } from './bench/fanout.js';
 import { benchHaFailover, benchHaWrites } from './bench/ha.js';
 import { benchAbuse } from './bench/abuse.js';
 import { benchAudit } from './bench/audit.js';
@@ -184,6 +185,40 @@ async function benchCatchup() {
   await benchCatchUp({ tokens: CATCHUP_TOKENS, concurrency: 64, report: reportFigure });
 }
 
+// Fan-out (issue 15): the authoritative agent's CPU per global write at
+// BENCH_FANOUT_RATE/s with 0, 1, 5 and 20 followers; then create→resolvable
+// and delete→403 at BENCH_FANOUT_LAG_RATE/s with 3 followers. With
+// BENCH_FANOUT_BASE_BIN (another build's packages/cli/bin/tollgate.js, e.g.
+// main's) both parts run on that build too, in the same run.
+const FANOUT_RATE = Number(process.env.BENCH_FANOUT_RATE ?? 500);
+const FANOUT_SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? SECONDS);
+const FANOUT_LAG_RATE = Number(process.env.BENCH_FANOUT_LAG_RATE ?? 2000);
+const FANOUT_BASE_BIN = process.env.BENCH_FANOUT_BASE_BIN;
+const FANOUT_FOLLOWERS = (process.env.BENCH_FANOUT_FOLLOWERS ?? '1,5,20').split(',').map(Number);
+/** Which parts run: `cpu` (followers' cost), `lag` (2,000 writes/s); both by default. */
+const FANOUT_PARTS = (process.env.BENCH_FANOUT_PARTS ?? 'cpu,lag').split(',');
+
+async function benchFanoutSuite() {
+  if (FANOUT_PARTS.includes('cpu')) await benchFanout({ rate: FANOUT_RATE, seconds: FANOUT_SECONDS, counts: FANOUT_FOLLOWERS, bin: BIN, baseBin: FANOUT_BASE_BIN, report });
+  const lag = (bin, label) =>
+    benchReplicationLag({
+      rate: FANOUT_LAG_RATE,
+      seconds: FANOUT_SECONDS,
+      regions: ['eu-west', 'us-east', 'ap-south'],
+      targets: { lag: 'p99 ≤ 10 ms, max ≤ 50 ms (issue 15)', revocation: 'p99 ≤ 10 ms (issue 15)' },
+      report: reportFigure,
+      bin,
+      label,
+    });
+  if (!FANOUT_PARTS.includes('lag')) return;
+  console.log(`  ${FANOUT_LAG_RATE} global writes/s, 3 followers, this build:`);
+  await lag(BIN, '');
+  if (FANOUT_BASE_BIN !== undefined) {
+    console.log(`  the same on the base build (${FANOUT_BASE_BIN}):`);
+    await lag(FANOUT_BASE_BIN, ', base build');
+  }
+}
+
 // HA (issue #6): creates through two agents on one etcd vs etcd's own put
 // rate, and the longest write gap while the leader is killed.
 async function benchHa() {
@@ -214,6 +249,13 @@ const suites = {
   creates: { run: benchCreates, env: () => `BENCH_SECONDS=${SECONDS}` },
   replication: { run: benchReplication, env: () => `BENCH_REPL_RATE=${REPL_RATE} BENCH_REPL_SECONDS=${REPL_SECONDS}` },
   catchup: { run: benchCatchup, env: () => `BENCH_CATCHUP_TOKENS=${CATCHUP_TOKENS}` },
+  fanout: {
+    run: benchFanoutSuite,
+    env: () =>
+      `BENCH_FANOUT_RATE=${FANOUT_RATE} BENCH_FANOUT_FOLLOWERS=${FANOUT_FOLLOWERS.join(',')} BENCH_FANOUT_SECONDS=${FANOUT_SECONDS} BENCH_FANOUT_LAG_RATE=${FANOUT_LAG_RATE}` +
+      (FANOUT_BASE_BIN === undefined ? '' : ` BENCH_FANOUT_BASE_BIN=${FANOUT_BASE_BIN}`) +
+      (FANOUT_PARTS.join(',') === 'cpu,lag' ? '' : ` BENCH_FANOUT_PARTS=${FANOUT_PARTS.join(',')}`),
+  },
   ha: { run: benchHa, env: () => `BENCH_SECONDS=${SECONDS}` },
   failover: { run: benchFailover, env: () => '' },
   abuse: { run: benchAbuseSuite, env: () => `BENCH_SECONDS=${SECONDS}` },

@@ -17,13 +17,20 @@ export function ensureTool(bin, pkg) {
   execFileSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'inherit', env });
 }
 
+/** How long a spawned process may take to get ready (a busy machine needs more). */
+const READY_TIMEOUT_MS = Number(process.env.BENCH_READY_TIMEOUT_MS ?? 30_000);
+
 /** Spawns a process and resolves once a stdout JSON line matches `ready`. */
 export function spawnJson(cmd, args, ready, opts = {}) {
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   let out = '';
   let pending = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${cmd} did not get ready:\n${out}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Leave no process behind: the caller never gets hold of it.
+      proc.kill('SIGKILL');
+      reject(new Error(`${cmd} did not get ready:\n${out}`));
+    }, READY_TIMEOUT_MS);
     proc.stdout.on('data', (c) => {
       out += c;
       pending += c;
@@ -48,15 +55,18 @@ export function spawnJson(cmd, args, ready, opts = {}) {
   });
 }
 
-/** Starts an agent with the given extra HCL; resolves `{ proc, addr, rpc, dataDir }`. */
-export async function startAgent({ region = 'global', hcl = '', dataDir } = {}) {
+/**
+ * Starts an agent with the given extra HCL; resolves `{ proc, addr, rpc, dataDir }`.
+ * `bin`: another build's CLI (e.g. of the main branch, for a before/after run).
+ */
+export async function startAgent({ region = 'global', hcl = '', dataDir, bin = BIN } = {}) {
   dataDir ??= await mkdtemp(join(tmpdir(), `tollgate-bench-${region}-`));
   const cfg = join(dataDir, 'agent.hcl');
   await writeFile(
     cfg,
     `region = "${region}"\ndata_dir = "${dataDir}"\nbind_addr = "127.0.0.1"\nlog_level = "info"\nports {\n  http = 0\n  rpc = 0\n}\n${hcl}`,
   );
-  const { proc, line } = await spawnJson(process.execPath, [BIN, 'agent', `-config=${cfg}`], (o) => o.msg === 'agent started');
+  const { proc, line } = await spawnJson(process.execPath, [bin, 'agent', `-config=${cfg}`], (o) => o.msg === 'agent started');
   return { proc, addr: line.http, rpc: line.rpc, dataDir };
 }
 

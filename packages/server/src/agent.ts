@@ -443,7 +443,8 @@ export class Agent implements HttpServerPorts, AclEndpointPorts {
       handshakeTimeoutMs: limits.rpcHandshakeTimeoutMs,
       tlsMetrics: this.#tlsMetrics,
     });
-    this.#grpc.addService(proto.tollgate.v1.Replication.service, this.#replicationService.handlers());
+    const replication = this.#replicationService.service();
+    this.#grpc.addService(replication.definition, replication.handlers);
     this.#grpc.addService(
       proto.tollgate.v1.Forward.service,
       forwardHandlers({ region: this.config.region, inject: (req) => http.inject(req), log: grpcLog }),

@@ -319,3 +319,50 @@ export function toReplicatedBatch(b: ChangeBatchData): ReplicatedBatch {
     deleteBindingRules: b.deleteBindingRules ?? [],
   };
 }
+
+/**
+ * One step of a Watch stream, authoritative side: the frames that carry the
+ * global changes after a cursor, and the index the cursor reaches once they
+ * are sent.
+ */
+export interface FeedStep<F> {
+  readonly frames: readonly F[];
+  readonly through: number;
+  /** The feed read was cut at its limit: more changes follow right away. */
+  readonly truncated: boolean;
+}
+
+/**
+ * The steps built at the store's current index, by cursor, so that streams
+ * at the same point share one read of the feed and one encoding (encode
+ * once, fan out to every follower). A step is valid only while the store's
+ * index stays where it was read (objects are read at send time), so the
+ * cache forgets everything once the index moves on: it never holds more
+ * than one step per distinct cursor of the streams being served.
+ */
+export class FeedStepCache<F> {
+  #index = -1;
+  readonly #steps = new Map<number, FeedStep<F>>();
+
+  /** The step built from cursor `since` at store index `index`, if any. */
+  get(index: number, since: number): FeedStep<F> | undefined {
+    this.#moveTo(index);
+    return this.#steps.get(since);
+  }
+
+  set(index: number, since: number, step: FeedStep<F>): void {
+    this.#moveTo(index);
+    this.#steps.set(since, step);
+  }
+
+  /** Cursors with a step held now. */
+  get size(): number {
+    return this.#steps.size;
+  }
+
+  #moveTo(index: number): void {
+    if (index === this.#index) return;
+    this.#steps.clear();
+    this.#index = index;
+  }
+}

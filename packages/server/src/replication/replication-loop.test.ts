@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { ServiceDefinition } from '@grpc/grpc-js';
 import { StateStore } from '@tollgate/state';
 import type { ACLToken } from '@tollgate/state';
 import pino from 'pino';
@@ -61,9 +62,9 @@ function globalToken(name = 'g'): ACLToken {
   };
 }
 
-async function serve(handlers: ReplicationHandlers): Promise<string> {
+async function serve(handlers: ReplicationHandlers, definition: ServiceDefinition = loadTollgateProto().tollgate.v1.Replication.service): Promise<string> {
   const server = new GrpcServer({ host: '127.0.0.1', port: 0, log, metrics: new AgentMetrics('global') });
-  server.addService(loadTollgateProto().tollgate.v1.Replication.service, handlers);
+  server.addService(definition, handlers);
   const addr = await server.listen();
   cleanup.push(() => server.close());
   return addr;
@@ -76,7 +77,8 @@ async function authoritative(source: StateStore): Promise<string> {
     new CommitClock(0, Date.now()),
   );
   cleanup.push(() => service.close());
-  return serve(service.handlers());
+  const { definition, handlers } = service.service();
+  return serve(handlers, definition);
 }
 
 function loop(replica: LoggedStore, peer: string, token: string, extra: { antiEntropyIntervalMs?: number } = {}): ReplicationLoop {

@@ -15,11 +15,12 @@ import { requireManagementCall, secretFromMetadata } from '../grpc/call-auth.js'
 import type { TokenLookup } from '../grpc/call-auth.js';
 import type { Identity } from '../token-resolver.js';
 import { grpcError, toGrpcError } from '../grpc/grpc-status.js';
+import { loadTollgateProto } from '../grpc/proto-definitions.js';
 import { timeoutSignal } from '../grpc/timeout-signal.js';
 import { sleep } from '../sleep.js';
 import type { Logger } from '../logger.js';
-import { buildChangeBatches } from './change-batch.js';
-import type { ChangeBatchData } from './change-batch.js';
+import { FeedStepCache, buildChangeBatches } from './change-batch.js';
+import type { ChangeBatchData, FeedStep } from './change-batch.js';
 import type { CommitClock } from './commit-clock.js';
 import { authMethodToWire, bindingRuleToWire, policyToWire, roleToWire, tokenToWire } from './wire-objects.js';
 
@@ -51,7 +52,22 @@ export interface ReplicationSource {
   readonly store: StateStore;
   readonly tokens: TokenLookup;
   readonly log: Logger;
+  /**
+   * Encodes a Watch event to its protobuf bytes. Default: the Watch method's
+   * own serializer (the generated `WatchEvent` encoding); tests count calls.
+   */
+  readonly encodeWatchEvent?: WatchEncoder;
 }
+
+/** A Watch event's protobuf encoding (what goes on the wire, without gRPC's 5-byte frame header). */
+export type WatchEncoder = (event: WatchEvent) => Buffer;
+
+/**
+ * A Watch stream's writable side as this service uses it: events as objects
+ * (heartbeats, resyncs) or already encoded (change batches, shared by every
+ * stream at the same point). `watchServiceDefinition` passes a Buffer through.
+ */
+type WatchCall = grpc.ServerWritableStream<WatchRequest__Output, WatchEvent | Buffer>;
 
 /** A Watch stream being served, as `/v1/acl/replication` shows it in the authoritative region. */
 export interface WatcherInfo {
@@ -82,15 +98,23 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * token); a non-authoritative agent answers FAILED_PRECONDITION.
  *
  * ```
- * Watch(since) ─▶ changesSince(since) ─▶ batches ─▶ [wait for a commit or a heartbeat tick] ─┐
- *                       ▲                                                                      │
- *                       └──────────────────────────────────────────────────────────────────────┘
+ * Watch(since) ─▶ feed step(since) ─▶ frames ─▶ [wait for a commit or a heartbeat tick] ─┐
+ *                       ▲                                                                  │
+ *                       └──────────────────────────────────────────────────────────────────┘
  *   FeedHorizonError ─▶ one `resync` event, stream ends OK
  * ```
+ *
+ * A feed step (changesSince → batches → protobuf bytes) is built once per
+ * (cursor, store index) and its bytes are written to every stream at that
+ * point: N followers cost one read and one encoding of each batch, plus
+ * N writes.
  */
 export class ReplicationService {
   readonly #ctx: ReplicationSource;
   readonly #clock: CommitClock;
+  readonly #encode: WatchEncoder;
+  /** Encoded feed steps at the store's current index, shared by every stream reading from the same cursor. */
+  readonly #steps = new FeedStepCache<Buffer>();
   readonly #watchers = new Set<Watcher>();
   readonly #secrets = new WeakMap<Watcher, string>();
   #closed = false;
@@ -102,6 +126,7 @@ export class ReplicationService {
   constructor(ctx: ReplicationSource, clock: CommitClock, onWatchersChange: () => void = () => {}) {
     this.#ctx = ctx;
     this.#clock = clock;
+    this.#encode = ctx.encodeWatchEvent ?? loadTollgateProto().tollgate.v1.Replication.service.Watch.responseSerialize;
     this.#onWatchersChange = onWatchersChange;
   }
 
@@ -167,10 +192,20 @@ export class ReplicationService {
     return [...this.#watchers].map((w) => w.info);
   }
 
-  /** Handlers to register with `server.addService(Replication.service, …)`. */
-  handlers(): ReplicationHandlers {
+  /**
+   * The service to register (`server.addService(definition, handlers)`):
+   * `tollgate.v1.Replication` with Watch's serializer passing pre-encoded
+   * frames through. The handlers need this definition; with the plain one a
+   * change batch would not be encoded.
+   */
+  service(): { definition: grpc.ServiceDefinition; handlers: ReplicationHandlers } {
+    return { definition: watchServiceDefinition(), handlers: this.#handlers() };
+  }
+
+  #handlers(): ReplicationHandlers {
     return {
-      Watch: (call) => void this.#watch(call),
+      // The call writes Buffers too: the definition from service() lets them through.
+      Watch: (call) => void this.#watch(call as unknown as WatchCall),
       Snapshot: (call) => void this.#snapshot(call),
       Digest: (call, callback) => {
         try {
@@ -206,7 +241,7 @@ export class ReplicationService {
     return requireManagementCall(md, this.#ctx.tokens, 'replication token', region);
   }
 
-  async #watch(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>): Promise<void> {
+  async #watch(call: WatchCall): Promise<void> {
     const since = call.request.since;
     const region = call.request.region || 'unknown';
     const log = this.#ctx.log.child({ component: 'replication-source', follower: region, peer: call.getPeer() });
@@ -266,10 +301,49 @@ export class ReplicationService {
     }
   }
 
-  #endRevoked(call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>, w: Watcher, log: Logger): void {
+  #endRevoked(call: WatchCall, w: Watcher, log: Logger): void {
     const { reason, index } = w.revoked!;
     log.warn({ accessor: w.accessor, revokedAtIndex: index, sent: w.info.sentIndex }, `replication watch ended: ${reason}`);
     call.emit('error', grpcError(GrpcStatus.PERMISSION_DENIED, `Permission denied: ${reason} (region "${this.#ctx.region}")`));
+  }
+
+  /**
+   * The next step of a stream whose cursor is `sent`: the global changes
+   * after it (at most FEED_READ_LIMIT), cut into batches and encoded, and
+   * the index the stream's cursor reaches once they are sent. Encoded once
+   * per (cursor, store index): every follower at the same point gets the
+   * same bytes, and the same read of the feed. A stream whose token was
+   * revoked at `revokedAt` gets a step of its own that stops before it, or
+   * undefined when nothing before it is left.
+   * @throws FeedHorizonError when `sent` is behind the change-feed horizon.
+   */
+  #feedStep(sent: number, revokedAt: number | undefined): FeedStep<Buffer> | undefined {
+    const store = this.#ctx.store;
+    const index = store.index();
+    if (revokedAt === undefined) {
+      const hit = this.#steps.get(index, sent);
+      if (hit !== undefined) return hit;
+    }
+    let changes = store.changesSince(sent, { globalOnly: true, limit: FEED_READ_LIMIT });
+    // Read in the same tick as the feed: every global change up to
+    // `through` is in `changes` (unless the read was cut by the limit).
+    const truncated = changes.length >= FEED_READ_LIMIT;
+    let through = truncated ? changes[changes.length - 1]!.index : index;
+    // Belt and braces: a revocation is seen by the commit listener before
+    // any read of its commit, and aborts the loop; should a read still
+    // reach past it, nothing from the revocation on goes out.
+    if (revokedAt !== undefined) {
+      changes = changes.filter((c) => c.index < revokedAt);
+      through = Math.min(through, revokedAt - 1);
+      if (changes.length === 0) return undefined;
+    }
+    const batches = buildChangeBatches(changes, store, (i) => this.#clock.timeOf(i));
+    // The last batch also covers the non-global indexes after it, so the
+    // follower's cursor reaches `through` without a heartbeat.
+    const frames = batches.map((b, i) => this.#encode({ batch: batchToWire(i === batches.length - 1 ? { ...b, index: through } : b) }));
+    const step = { frames, through, truncated };
+    if (revokedAt === undefined && frames.length > 0) this.#steps.set(index, sent, step);
+    return step;
   }
 
   /**
@@ -278,7 +352,7 @@ export class ReplicationService {
    * watcher's token was revoked.
    */
   async #stream(
-    call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>,
+    call: WatchCall,
     since: number,
     signal: AbortSignal,
     watcher: Watcher,
@@ -294,41 +368,24 @@ export class ReplicationService {
     let sent = since;
     let lastHeartbeatMs = 0;
     while (!signal.aborted) {
-      let changes;
+      let step;
       try {
-        changes = store.changesSince(sent, { globalOnly: true, limit: FEED_READ_LIMIT });
+        step = this.#feedStep(sent, watcher.revoked?.index);
       } catch (err) {
         if (!(err instanceof FeedHorizonError)) throw err;
         await write(call, { resync: { reason: err.message, horizon: err.floorIndex } }, signal);
         return 'resync';
       }
-      // Read in the same tick as the feed: every global change up to
-      // `through` is in `changes` (unless the read was cut by the limit).
-      const truncated = changes.length >= FEED_READ_LIMIT;
-      let through = truncated ? changes[changes.length - 1]!.index : store.index();
-      // Belt and braces: a revocation is seen by the commit listener before
-      // any read of its commit, and aborts the loop; should a read still
-      // reach past it, nothing from the revocation on goes out.
-      if (watcher.revoked !== undefined) {
-        const limit = watcher.revoked.index - 1;
-        changes = changes.filter((c) => c.index <= limit);
-        through = Math.min(through, limit);
-        if (changes.length === 0) break;
-      }
-      if (changes.length > 0) {
-        const batches = buildChangeBatches(changes, store, (i) => this.#clock.timeOf(i));
-        for (let i = 0; i < batches.length; i++) {
-          const b = batches[i]!;
-          // The last batch also covers the non-global indexes after it, so
-          // the follower's cursor reaches `through` without a heartbeat.
-          const wire = batchToWire(i === batches.length - 1 ? { ...b, index: through } : b);
-          await write(call, { batch: wire }, signal);
-        }
+      // Revoked, and nothing before the revocation is left to send.
+      if (step === undefined) break;
+      const { frames, through } = step;
+      if (frames.length > 0) {
+        for (const frame of frames) await write(call, frame, signal);
         // A batch proves liveness as well as a heartbeat does.
         lastHeartbeatMs = Date.now();
         sent = through;
         onSent(sent);
-        if (truncated) continue;
+        if (step.truncated) continue;
       }
       const now = Date.now();
       const progressDue = through > sent && now - lastHeartbeatMs >= PROGRESS_INTERVAL_MS;
@@ -434,6 +491,24 @@ function batchToWire(b: ChangeBatchData): ChangeBatch {
     upsert_binding_rules: (b.upsertBindingRules ?? []).map(bindingRuleToWire),
     delete_binding_rules: [...(b.deleteBindingRules ?? [])],
   };
+}
+
+let watchDefinition: grpc.ServiceDefinition | undefined;
+
+/**
+ * `tollgate.v1.Replication` with a Watch serializer that writes a Buffer as
+ * it is (an event encoded once for every stream) and encodes anything else.
+ */
+export function watchServiceDefinition(): grpc.ServiceDefinition {
+  if (watchDefinition === undefined) {
+    const base = loadTollgateProto().tollgate.v1.Replication.service;
+    const encode = base.Watch.responseSerialize;
+    watchDefinition = {
+      ...base,
+      Watch: { ...base.Watch, responseSerialize: (event: WatchEvent | Buffer) => (Buffer.isBuffer(event) ? event : encode(event)) },
+    };
+  }
+  return watchDefinition;
 }
 
 /** Writes one message, waiting for 'drain' when the stream's buffer is full (backpressure). */
