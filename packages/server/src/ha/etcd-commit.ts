@@ -1,4 +1,4 @@
-import type { CommitEntry, Mutation, RegionLogWriteResult, SecretBox, StateStore } from '@tollgate/state';
+import type { Mutation, PlannedEntry, RegionLogWriteResult, SecretBox, StateStore } from '@tollgate/state';
 import type { Etcd3, IOperation, ITxnResponse } from 'etcd3';
 import { NotLeaderError, UnavailableError, WaitTimeoutError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
@@ -75,32 +75,32 @@ export class EtcdCommitter {
 
   constructor(opts: EtcdCommitterOptions) {
     this.#o = opts;
-    this.#ctx = { layout: opts.layout, box: opts.box, store: opts.store, agentId: opts.agentId, maxOps: opts.maxTxnOps };
+    this.#ctx = { layout: opts.layout, box: opts.box, agentId: opts.agentId, maxOps: opts.maxTxnOps };
     this.#maxInFlight = Math.max(1, opts.maxTxnsInFlight ?? MAX_TXNS_IN_FLIGHT);
   }
 
   /**
-   * Plans (`plan` against the local store), commits and waits until the
-   * write is applied locally; retries lost races up to
+   * Plans (`plan` against the local store; its reads become the compares),
+   * commits and waits until the write is applied locally; retries lost races up to
    * `WRITE_CONFLICT_ATTEMPTS` times.
    */
-  async write(plan: () => CommitEntry, mutation: Mutation | undefined, leaderOnly: boolean): Promise<RegionLogWriteResult> {
+  async write(plan: () => PlannedEntry, mutation: Mutation | undefined, leaderOnly: boolean): Promise<RegionLogWriteResult> {
     await this.#o.health.assertWritable();
     let confirmed = false;
     for (let attempt = 0; attempt < WRITE_CONFLICT_ATTEMPTS; attempt++) {
       const fence = leaderOnly ? this.#fenceOrThrow() : undefined;
-      let entry: CommitEntry;
+      let planned: PlannedEntry;
       try {
-        entry = plan();
+        planned = plan();
       } catch (err) {
         // A refusal read from a stale view may be wrong: confirm it once, caught up.
         const code = (err as { code?: unknown }).code;
         if (confirmed || typeof code !== 'string' || !STALE_SENSITIVE.has(code)) throw err;
         confirmed = true;
         await this.#catchUp(await this.#o.readIndex());
-        entry = plan();
+        planned = plan();
       }
-      const { txns, packable } = entryTransactions(this.#ctx, entry, mutation, fence);
+      const { txns, packable } = entryTransactions(this.#ctx, planned, mutation, fence);
       // A write that lost a race in a shared transaction goes alone next time.
       const outcome = packable !== undefined && attempt === 0 ? await this.#enqueue(packable) : await this.#commitAll(txns, fence);
       if ('revision' in outcome) {

@@ -1,4 +1,4 @@
-import type { CommitEntry, Mutation, SecretBox, StateStore } from '@tollgate/state';
+import type { Mutation, PlannedEntry, SecretBox } from '@tollgate/state';
 import { UnavailableError } from '../errors.js';
 import { encodeAuthMethod, encodeBindingRule, encodePolicy, encodeRole, encodeToken, type EtcdLayout } from './etcd-layout.js';
 import { MAX_TXN_BYTES } from './etcd-retry.js';
@@ -50,8 +50,6 @@ export interface EntryTxns {
 export interface TxnContext {
   readonly layout: EtcdLayout;
   readonly box: SecretBox;
-  /** The state the entry was planned against (its objects' current mod revisions). */
-  readonly store: StateStore;
   readonly agentId: string;
   /** etcd's `--max-txn-ops`. */
   readonly maxOps: number;
@@ -76,22 +74,24 @@ export function revOp(layout: EtcdLayout, agentId: string): Op {
 
 /**
  * Turns a planned entry into transactions: per object, the compares that
- * pin what the plan read and the puts/deletes; then the table markers,
+ * pin what the plan read (`PlannedEntry.reads`: the mod revision it saw, or
+ * that the key did not exist) and the puts/deletes; then the table markers,
  * bootstrap and cursor keys and `data/rev`. A leader-only entry too large
  * for one transaction (GC, a replication snapshot) is split into several,
  * each with the fence; the cursor goes in the last one, so a crash in
  * between only makes the replication loop re-send changes it skips as
  * identical. Any other write must fit in one.
  */
-export function entryTransactions(ctx: TxnContext, entry: CommitEntry, mutation: Mutation | undefined, fence: LeaderFence | undefined): EntryTxns {
+export function entryTransactions(ctx: TxnContext, planned: PlannedEntry, mutation: Mutation | undefined, fence: LeaderFence | undefined): EntryTxns {
   const L = ctx.layout;
-  const steps = objectSteps(ctx, entry, mutation);
-  const store = ctx.store;
+  const { entry, reads } = planned;
+  const steps = objectSteps(ctx, planned, mutation);
   const tables: Op[] = entry.tables.map((t) => ({ type: 'put', key: L.table(t), value: '' }) as const);
   const tail: Op[] = [...tables];
   const tailCompares: Compare[] = [];
   if (entry.bootstrapIndex !== undefined) {
-    const seen = store.bootstrapIndex();
+    const seen = reads.bootstrapIndex;
+    if (seen === undefined) throw unread('the bootstrap index');
     tailCompares.push(pin(L.bootstrap, seen === 0 ? undefined : seen));
     const accessor = entry.ops[0]?.type === 'put-token' ? entry.ops[0].token.AccessorID : '';
     tail.push({ type: 'put', key: L.bootstrap, value: JSON.stringify({ AccessorID: accessor }) });
@@ -205,11 +205,21 @@ export function packWrites(
   return { taken, txn: { compares, ops } };
 }
 
-/** Per object of `entry`: the compares that pin what its plan read, and its puts and deletes. */
-function objectSteps(ctx: TxnContext, entry: CommitEntry, mutation: Mutation | undefined): Step[] {
+/** The prior value the plan read under `key`; a write of an object the plan did not read is a planner bug. */
+function prior<T>(seen: ReadonlyMap<string, T | undefined>, key: string, what: string): T | undefined {
+  if (!seen.has(key)) throw unread(`${what} ${key}`);
+  return seen.get(key);
+}
+
+function unread(what: string): Error {
+  return new Error(`internal: the plan writes ${what} without having read it, so no compare can guard it`);
+}
+
+/** Per object of the entry: the compares that pin what its plan read, and its puts and deletes. */
+function objectSteps(ctx: TxnContext, planned: PlannedEntry, mutation: Mutation | undefined): Step[] {
   const L = ctx.layout;
-  const store = ctx.store;
   const box = ctx.box;
+  const { entry, reads } = planned;
   const steps: Step[] = [];
   const step = (compares: Compare[], ops: Op[]): void => {
     steps.push({ compares, ops, bytes: opBytes(ops) });
@@ -222,14 +232,14 @@ function objectSteps(ctx: TxnContext, entry: CommitEntry, mutation: Mutation | u
     switch (op.type) {
       case 'put-token': {
         const t = op.token;
-        const prev = store.tokenByAccessor(t.AccessorID);
+        const prev = prior(reads.tokens, t.AccessorID, 'token');
         const compares = [pin(L.token(t.AccessorID), prev?.ModifyIndex)];
         const ops: Op[] = [{ type: 'put', key: L.token(t.AccessorID), value: encodeToken(t, box) }];
         const parent = t.ParentAccessorID;
         if (prev === undefined && mutation?.type === 'token-upsert' && parent !== undefined && t.Orphan !== true) {
           // A new child pins its parent: a revocation of the parent's tree by
           // another agent meanwhile fails this create (re-planned: refused).
-          const p = store.tokenByAccessor(parent);
+          const p = reads.tokens.get(parent);
           if (p !== undefined) compares.push(pin(L.token(parent), p.ModifyIndex));
         }
         if (prev === undefined || prev.SecretID !== t.SecretID) {
@@ -242,7 +252,7 @@ function objectSteps(ctx: TxnContext, entry: CommitEntry, mutation: Mutation | u
         break;
       }
       case 'delete-token': {
-        const prev = store.tokenByAccessor(op.accessor);
+        const prev = prior(reads.tokens, op.accessor, 'token');
         if (prev === undefined) break;
         step(
           [pin(L.token(op.accessor), prev.ModifyIndex)],
@@ -254,18 +264,18 @@ function objectSteps(ctx: TxnContext, entry: CommitEntry, mutation: Mutation | u
         break;
       }
       case 'put-policy': {
-        const prev = store.policy(op.policy.Name);
+        const prev = prior(reads.policies, op.policy.Name, 'policy');
         step([pin(L.policy(op.policy.Name), prev?.ModifyIndex)], [{ type: 'put', key: L.policy(op.policy.Name), value: encodePolicy(op.policy, box) }]);
         break;
       }
       case 'delete-policy': {
-        const prev = store.policy(op.name);
+        const prev = prior(reads.policies, op.name, 'policy');
         step([pin(L.policy(op.name), prev?.ModifyIndex)], [{ type: 'del', key: L.policy(op.name) }]);
         break;
       }
       case 'put-role': {
         const r = op.role;
-        const prev = store.role(r.ID);
+        const prev = prior(reads.roles, r.ID, 'role');
         const compares = [pin(L.role(r.ID), prev?.ModifyIndex)];
         const ops: Op[] = [{ type: 'put', key: L.role(r.ID), value: encodeRole(r, box) }];
         if (prev === undefined || prev.Name !== r.Name) {
@@ -280,13 +290,15 @@ function objectSteps(ctx: TxnContext, entry: CommitEntry, mutation: Mutation | u
         if (mutation?.type === 'role-upsert') {
           // A user's write checked that its policies exist: pin them, so a
           // policy deleted by another agent meanwhile fails the write.
-          for (const { Name } of r.Policies) compares.push(pin(L.policy(Name), store.policy(Name)?.ModifyIndex));
+          for (const { Name } of r.Policies) {
+            if (reads.policies.has(Name)) compares.push(pin(L.policy(Name), reads.policies.get(Name)?.ModifyIndex));
+          }
         }
         step(compares, ops);
         break;
       }
       case 'delete-role': {
-        const prev = store.role(op.id);
+        const prev = prior(reads.roles, op.id, 'role');
         if (prev === undefined) break;
         step(
           [pin(L.role(op.id), prev.ModifyIndex)],
@@ -300,37 +312,37 @@ function objectSteps(ctx: TxnContext, entry: CommitEntry, mutation: Mutation | u
       }
       case 'put-auth-method': {
         const m = op.method;
-        const compares = [pin(L.authMethod(m.Name), store.authMethod(m.Name)?.ModifyIndex)];
+        const compares = [pin(L.authMethod(m.Name), prior(reads.authMethods, m.Name, 'auth method')?.ModifyIndex)];
         if (m.Default && mutation?.type === 'auth-method-upsert') {
           // The plan checked no other method of the type is the default.
           // Pin the auth method table: any method written meanwhile by
           // another agent (a racing second default included) moves it, so
           // this write is re-planned on the newer state (revision 1 is
           // etcd's own: the table was never written).
-          const seen = store.tableIndex('acl_auth_method');
-          compares.push(pin(L.table('acl_auth_method'), seen <= 1 ? undefined : seen));
+          const seen = reads.scannedTables.get('acl_auth_method');
+          if (seen !== undefined) compares.push(pin(L.table('acl_auth_method'), seen <= 1 ? undefined : seen));
         }
         step(compares, [{ type: 'put', key: L.authMethod(m.Name), value: encodeAuthMethod(m, box) }]);
         break;
       }
       case 'delete-auth-method': {
-        const prev = store.authMethod(op.name);
+        const prev = prior(reads.authMethods, op.name, 'auth method');
         if (prev === undefined) break;
         step([pin(L.authMethod(op.name), prev.ModifyIndex)], [{ type: 'del', key: L.authMethod(op.name) }]);
         break;
       }
       case 'put-binding-rule': {
         const r = op.rule;
-        const compares = [pin(L.bindingRule(r.ID), store.bindingRule(r.ID)?.ModifyIndex)];
+        const compares = [pin(L.bindingRule(r.ID), prior(reads.bindingRules, r.ID, 'binding rule')?.ModifyIndex)];
         if (mutation?.type === 'binding-rule-upsert') {
           // The plan checked the auth method exists: pin it.
-          compares.push(pin(L.authMethod(r.AuthMethod), store.authMethod(r.AuthMethod)?.ModifyIndex));
+          if (reads.authMethods.has(r.AuthMethod)) compares.push(pin(L.authMethod(r.AuthMethod), reads.authMethods.get(r.AuthMethod)?.ModifyIndex));
         }
         step(compares, [{ type: 'put', key: L.bindingRule(r.ID), value: encodeBindingRule(r, box) }]);
         break;
       }
       case 'delete-binding-rule': {
-        const prev = store.bindingRule(op.id);
+        const prev = prior(reads.bindingRules, op.id, 'binding rule');
         if (prev === undefined) break;
         step([pin(L.bindingRule(op.id), prev.ModifyIndex)], [{ type: 'del', key: L.bindingRule(op.id) }]);
         break;
@@ -340,7 +352,7 @@ function objectSteps(ctx: TxnContext, entry: CommitEntry, mutation: Mutation | u
   // A delete of a policy this agent does not know is a no-op only if etcd does not know it either.
   if (mutation?.type === 'policy-delete') {
     for (const name of new Set(mutation.names)) {
-      if (store.policy(name) === undefined) step([pin(L.policy(name), undefined)], []);
+      if (reads.policies.has(name) && reads.policies.get(name) === undefined) step([pin(L.policy(name), undefined)], []);
     }
   }
   return steps;
