@@ -14,7 +14,7 @@ import { RegionFollower } from './region-follower.js';
 
 /** What the HA metrics learn from the region log. */
 export interface RegionLogObserver {
-  /** A transaction lost a compare race and was re-planned. */
+  /** A write's transaction lost a compare race and the write is re-planned (once per member of a packed transaction). */
   conflict(): void;
   /** The region was listed again (first start, compaction). */
   relist(): void;
