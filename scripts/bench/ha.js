@@ -14,7 +14,7 @@ const keepAlive = new Agent({ keepAlive: true, maxSockets: 256 });
 
 async function etcdHelpers() {
   // Built by `npm run bench` (tsc -b); plain Node, no TypeScript at run time.
-  return import(`${REPO}/packages/server/dist/testing/etcd-process.js`);
+  return import(`${REPO}/packages/testkit/dist/etcd-process.js`);
 }
 
 /** Two agents of region `region` on `endpoint`, sharing one encryption key. */
