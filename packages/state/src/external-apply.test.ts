@@ -164,11 +164,13 @@ describe('external region log apply', () => {
     const { store } = await freshStore();
     const t = committed(3);
     await store.applyCommitted([{ index: 3, ops: [{ type: 'put-token', token: t }], tables: ['acl_token'] }]);
-    const plan = store.planMutation({ type: 'token-upsert', tokens: [{ ...t, Name: 'x', SecretID: 'ignored' }] });
+    const { entry: plan, reads } = store.planMutation({ type: 'token-upsert', tokens: [{ ...t, Name: 'x', SecretID: 'ignored' }] });
+    // What the plan read: the token it updates, as it was.
+    expect(reads.tokens.get(t.AccessorID)).toMatchObject({ AccessorID: t.AccessorID, ModifyIndex: 3 });
     expect(plan.ops).toEqual([{ type: 'put-token', token: expect.objectContaining({ Name: 'x', SecretID: t.SecretID, CreateIndex: 3 }) }]);
     expect(store.tokenByAccessor(t.AccessorID)?.Name).toBe(t.Name);
     expect(() => store.planMutation({ type: 'token-delete', accessors: ['nope'] })).toThrow('Cannot delete nonexistent tokens: nope');
-    const rep = store.planReplicated({ sourceIndex: 4, upsertTokens: [], deleteTokens: [], upsertPolicies: [], deletePolicies: [] });
+    const { entry: rep } = store.planReplicated({ sourceIndex: 4, upsertTokens: [], deleteTokens: [], upsertPolicies: [], deletePolicies: [] });
     expect(rep).toMatchObject({ ops: [], replicationCursor: 4 });
   });
 });

@@ -8,6 +8,7 @@ export type { RegionLogStatus, RegionLogWriteOptions, RegionLogWriteResult } fro
 export { EmbeddedRegionLog } from './embedded-region-log.js';
 export type { CommittedSnapshot } from './external-apply.js';
 export type { CommitEntry, EntryOp } from './commit-entry.js';
+export type { PlanReads, PlannedEntry } from './plan-reads.js';
 export { SecretBox, secretIndexKey } from './secret-box.js';
 export type { Logger } from './logger.js';
 export { noopLogger } from './logger.js';

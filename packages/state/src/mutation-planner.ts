@@ -14,10 +14,11 @@ import {
   makeRole,
   makeToken,
 } from './object-shape.js';
+import { RecordingView, type PlannedEntry } from './plan-reads.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
 import { descendantsOf } from './token-tree.js';
-import type { ACLToken, Mutation } from './types.js';
+import type { ACLToken, Mutation, TableName } from './types.js';
 
 /**
  * Turns one user mutation into the entry committed at `index`, applying
@@ -59,6 +60,17 @@ export function planMutation(view: ReadView, mutation: Mutation, index: number):
         `mutation.type must be one of token-upsert, token-delete, policy-upsert, policy-delete, role-upsert, role-delete, auth-method-upsert, auth-method-delete, binding-rule-upsert, binding-rule-delete, bootstrap`,
       );
   }
+}
+
+/**
+ * `planMutation`, returning with the entry what the plan read of `view`
+ * (`PlanReads`): an external region log (HA: etcd) pins exactly that in its
+ * transaction. `tableIndex` gives the index of a table the plan scans whole.
+ */
+export function planMutationWithReads(view: ReadView, mutation: Mutation, index: number, tableIndex: (table: TableName) => number): PlannedEntry {
+  const recording = new RecordingView(view, tableIndex);
+  const entry = planMutation(recording, mutation, index);
+  return { entry, reads: recording.reads };
 }
 
 function nonEmptyArray(value: unknown, field: string): readonly unknown[] {

@@ -51,6 +51,9 @@ export interface RegionLogWriteResult {
  * Either way a write resolves only once it is durable *and* visible in the
  * local state machine (read-your-writes on the agent that took it), and its
  * index is the index the state machine stores on the objects it changed.
+ * A write's index is greater than that of every write acknowledged before
+ * it was made; concurrent writes may share one (the etcd log packs them
+ * into one transaction).
  *
  * Public methods validate and check the lifecycle; backends implement the
  * `_`-prefixed hooks (as abstract-level does).

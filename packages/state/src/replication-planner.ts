@@ -19,6 +19,7 @@ import {
   sameRole,
   sameToken,
 } from './object-shape.js';
+import { RecordingView, type PlannedEntry } from './plan-reads.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
 import { descendantsOf } from './token-tree.js';
@@ -72,6 +73,19 @@ function stringArray(value: unknown, field: string): readonly string[] {
 function objectArray(value: unknown, field: string): readonly unknown[] {
   if (!Array.isArray(value)) throw new InvalidArgumentError(`${field} must be an array`);
   return value;
+}
+
+/** `planReplicated`, returning with the entry what the plan read of `view` (see `planMutationWithReads`). */
+export function planReplicatedWithReads(
+  view: ReadView,
+  batch: ReplicatedBatch,
+  index: number,
+  log: Logger,
+  tableIndex: (table: TableName) => number,
+): PlannedEntry {
+  const recording = new RecordingView(view, tableIndex);
+  const entry = planReplicated(recording, batch, index, log);
+  return { entry, reads: recording.reads };
 }
 
 /**

@@ -9,8 +9,9 @@ import { META, PREFIX, RECORD_NOUN, encodeEntries, feedKey, type LevelOp } from 
 import { noopLogger, type Logger } from './logger.js';
 import { checkStoreDir, type StoreCreateMode } from './open-guard.js';
 import { MemoryState } from './memory-state.js';
-import { planMutation } from './mutation-planner.js';
-import { planReplicated, type ReplicatedBatch } from './replication-planner.js';
+import { planMutation, planMutationWithReads } from './mutation-planner.js';
+import type { PlannedEntry } from './plan-reads.js';
+import { planReplicated, planReplicatedWithReads, type ReplicatedBatch } from './replication-planner.js';
 import { SecretBox } from './secret-box.js';
 import { StagedView } from './staged-view.js';
 import { descendantsOf } from './token-tree.js';
@@ -590,19 +591,20 @@ export class StateStore {
   /**
    * Plans `mutation` against the committed state with Nomad's rules, as
    * the embedded log would, without writing anything: what a region log
-   * outside the process turns into its own transaction. Object indexes in the result are
-   * placeholders (the log assigns the real ones). Pure and synchronous.
+   * outside the process turns into its own transaction, with what the plan
+   * read (the log's guards: see `PlanReads`). Object indexes in the result are placeholders
+   * (the log assigns the real ones). Pure and synchronous.
    * @throws the same coded errors `apply` rejects with.
    */
-  planMutation(mutation: Mutation): CommitEntry {
+  planMutation(mutation: Mutation): PlannedEntry {
     this.#assertReadable('planMutation');
-    return planMutation(this.#mem, mutation, this.#mem.index + 1);
+    return planMutationWithReads(this.#mem, mutation, this.#mem.index + 1, (t) => this.tableIndex(t));
   }
 
   /** Like `planMutation`, for a replicated batch (see `RegionLog.applyReplicated`). */
-  planReplicated(batch: ReplicatedBatch): CommitEntry {
+  planReplicated(batch: ReplicatedBatch): PlannedEntry {
     this.#assertReadable('planReplicated');
-    return planReplicated(this.#mem, batch, this.#mem.index + 1, this.#log);
+    return planReplicatedWithReads(this.#mem, batch, this.#mem.index + 1, this.#log, (t) => this.tableIndex(t));
   }
 
   /**

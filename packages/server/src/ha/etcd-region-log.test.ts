@@ -424,6 +424,93 @@ if (SKIP !== undefined) {
     });
   });
 
+  describe('EtcdRegionLog packing and pipelining', () => {
+    it('packs concurrent creates into shared transactions: fewer revisions than writes, each token in etcd at the index its write got', async () => {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      const a = await agent(etcd, prefix);
+      try {
+        const tokens = Array.from({ length: 40 }, () => suiteToken());
+        const txn = vi.spyOn(a.client, 'if');
+        const indexes = await Promise.all(tokens.map(async (t) => (await a.log.apply({ type: 'token-upsert', tokens: [t], mode: 'create' })).index));
+        expect(new Set(indexes).size).toBeLessThan(tokens.length);
+        expect(txn.mock.calls.length).toBeLessThan(tokens.length);
+        for (const [i, t] of tokens.entries()) {
+          const kv = (await a.client.get(`${prefix}data/t/${t.AccessorID}`).exec()).kvs[0]!;
+          expect(Number(kv.mod_revision)).toBe(indexes[i]);
+          expect(a.store.tokenByAccessor(t.AccessorID)?.ModifyIndex).toBe(indexes[i]);
+        }
+      } finally {
+        await a.close();
+      }
+    });
+
+    it('pipelines packed transactions under conflict: of two creates with one SecretID exactly one wins, the losing pack\'s other writes are re-sent and commit', async () => {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      let conflicts = 0;
+      const a = await agent(etcd, prefix, { extra: { observer: { conflict: () => conflicts++ } } });
+      try {
+        const secret = randomUUID();
+        const dupA = suiteToken({ SecretID: secret });
+        const dupB = suiteToken({ SecretID: secret });
+        const others = Array.from({ length: 20 }, () => suiteToken());
+        // Both duplicates are planned against the same state (neither is
+        // applied yet): they go in two transactions sent back to back, and
+        // etcd's compare on the secret-hash key refuses the second.
+        const writes = [...others.slice(0, 10), dupA, ...others.slice(10, 15), dupB, ...others.slice(15)];
+        const results = await Promise.allSettled(writes.map((t) => a.log.apply({ type: 'token-upsert', tokens: [t], mode: 'create' })));
+        const dupResults = [results[10]!, results[16]!];
+        expect(dupResults.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const lost = dupResults.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        expect(lost.reason).toMatchObject({ code: 'TOLLGATE_CONFLICT' });
+        expect(conflicts).toBeGreaterThanOrEqual(1);
+        for (const [i, r] of results.entries()) {
+          if (i === 10 || i === 16) continue;
+          expect(r.status).toBe('fulfilled');
+        }
+        const winner = dupResults[0]!.status === 'fulfilled' ? dupA : dupB;
+        const loser = winner === dupA ? dupB : dupA;
+        expect(a.store.tokenBySecret(secret)?.AccessorID).toBe(winner.AccessorID);
+        expect(a.store.tokenByAccessor(loser.AccessorID)).toBeUndefined();
+        expect(await a.client.get(`${prefix}data/t/${loser.AccessorID}`).string()).toBeNull();
+        for (const t of others) expect(a.store.tokenByAccessor(t.AccessorID)?.AccessorID).toBe(t.AccessorID);
+      } finally {
+        await a.close();
+      }
+    });
+
+    it('refuses, across two agents writing at once, an update packed against a token the other agent deleted', async () => {
+      const prefix = `/tollgate/t-${randomUUID()}/`;
+      const a = await agent(etcd, prefix);
+      const b = await agent(etcd, prefix);
+      try {
+        const t = suiteToken();
+        await a.log.apply({ type: 'token-upsert', tokens: [t], mode: 'create' });
+        await b.store.waitForIndex(await b.log.readIndex(), AbortSignal.timeout(5000));
+        const fresh = Array.from({ length: 10 }, () => suiteToken());
+        const [update, del, ...creates] = await Promise.allSettled([
+          a.log.apply({ type: 'token-upsert', tokens: [{ ...t, Name: 'renamed' }], mode: 'update' }),
+          b.log.apply({ type: 'token-delete', accessors: [t.AccessorID] }),
+          ...fresh.map((x) => a.log.apply({ type: 'token-upsert', tokens: [x], mode: 'create' })),
+        ]);
+        expect(creates.every((r) => r.status === 'fulfilled')).toBe(true);
+        // Either order is linearizable; what may not happen is both
+        // succeeding with the token left in place, or the update lost.
+        await a.store.waitForIndex(await a.log.readIndex(), AbortSignal.timeout(5000));
+        if (update!.status === 'fulfilled' && del!.status === 'fulfilled') {
+          expect(a.store.tokenByAccessor(t.AccessorID)).toBeUndefined();
+          expect((update as PromiseFulfilledResult<{ index: number }>).value.index).toBeLessThan((del as PromiseFulfilledResult<{ index: number }>).value.index);
+        } else {
+          expect(update!.status).toBe('rejected');
+          expect((update as PromiseRejectedResult).reason).toMatchObject({ code: 'TOLLGATE_NOT_FOUND' });
+          expect(a.store.tokenByAccessor(t.AccessorID)).toBeUndefined();
+        }
+      } finally {
+        await b.close();
+        await a.close();
+      }
+    });
+  });
+
   describe('EtcdRegionLog when etcd goes away', () => {
     it('refuses writes at once with a 503 naming etcd, keeps serving reads, and recovers when etcd returns', async () => {
       const own = await startEtcd();

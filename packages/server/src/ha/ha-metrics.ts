@@ -21,7 +21,7 @@ export type HaMetricsObserver = RegionLogObserver & { leaderChange(isLeader: boo
  * | `tollgate_ha_watch_lag_observed_seconds` | histogram | the same, per applied watch response |
  * | `tollgate_ha_etcd_reachable` | gauge | 1 when etcd answers; 0 = degraded (writes refused) |
  * | `tollgate_ha_etcd_last_contact_seconds` | gauge | seconds since etcd last answered |
- * | `tollgate_ha_txn_conflicts_total` | counter | transactions that lost a compare race and were re-planned |
+ * | `tollgate_ha_txn_conflicts_total` | counter | writes whose transaction lost a compare race and were re-planned (every member of a packed transaction counts) |
  * | `tollgate_ha_relists_total` | counter | full listings of the region (first start, compaction) |
  * | `tollgate_ha_leader_changes_total` | counter | times this agent started or stopped leading |
  */
@@ -60,7 +60,7 @@ export function registerHaMetrics(registry: Registry, status: () => HaStatus): H
   });
   const conflicts = new Counter({
     name: 'tollgate_ha_txn_conflicts_total',
-    help: 'etcd transactions that lost a compare race against another agent and were re-planned.',
+    help: 'Writes whose etcd transaction lost a compare race and were re-planned (every member of a packed transaction counts).',
     registers,
   });
   const relists = new Counter({
