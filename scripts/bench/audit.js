@@ -3,15 +3,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { call, ensureTool, REPO, startAgent, stop, wrk } from './common.js';
-
-/** User + system CPU seconds a process has used so far (Linux /proc). */
-async function cpuSeconds(pid) {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of the full line, in clock ticks (100/s on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+import { call, cpuSeconds, ensureTool, REPO, startAgent, stop, wrk } from './common.js';
 
 async function setup(agent) {
   const boot = await call(agent.addr, 'POST', '/v1/acl/bootstrap');

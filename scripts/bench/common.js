@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: agent processes, wrk runs, HTTP helpers.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,6 +137,18 @@ export async function wrk(url, { body, headers = {}, connections = 64, threads =
   const m = /JSON(\{.*\})/.exec(out);
   if (!m) throw new Error(`cannot read wrk output:\n${out}`);
   return JSON.parse(m[1]);
+}
+
+/**
+ * User + system CPU seconds a process has used so far (Linux /proc); with
+ * `thread`, only that thread's (the process id itself is its main thread,
+ * the one running the event loop).
+ */
+export async function cpuSeconds(pid, thread) {
+  const stat = await readFile(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the full line, in clock ticks (100/s on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export function percentile(sorted, p) {
