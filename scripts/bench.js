@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, benchTls, call, ensureTool, percentile, spawnJson, startAgent, stop, wrk, wrkCpu, REPO } from './bench/common.js';
+import { BIN, benchTls, call, cpuSeconds, ensureTool, percentile, spawnJson, startAgent, stop, wrk, wrkCpu, REPO } from './bench/common.js';
 import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
 import { benchFanout } from './bench/fanout.js';
 import { benchHaFailover, benchHaWrites } from './bench/ha.js';
@@ -126,16 +126,28 @@ async function benchCreates() {
     const seconds = Math.max(3, Math.round(SECONDS / rounds));
     const ours = [];
     const base = [];
+    // The agent's CPU per create (whole process, and its event-loop thread):
+    // what bounds the rate when the disk is not the limit, and less moved
+    // by other load on the machine than the rate itself.
+    const cpuUs = [];
+    const loopUs = [];
     let last;
     for (let i = 0; i < rounds; i++) {
       const out = execFileSync(process.execPath, [`${REPO}/scripts/bench/sync-puts.js`, String(seconds)], { encoding: 'utf8' });
       base.push(JSON.parse(out).perSecond);
+      const [cpu0, loop0] = [await cpuSeconds(agent.proc.pid), await cpuSeconds(agent.proc.pid, agent.proc.pid)];
       last = await wrk(`${agent.addr}/v1/acl/token`, { body, headers: { 'X-Nomad-Token': boot.SecretID }, seconds });
+      const [cpu1, loop1] = [await cpuSeconds(agent.proc.pid), await cpuSeconds(agent.proc.pid, agent.proc.pid)];
       if (last.non2xx > 0 || last.errors > 0) throw new Error(`create bench saw ${last.non2xx} non-2xx and ${last.errors} errors`);
       ours.push(last.rps);
+      cpuUs.push(((cpu1 - cpu0) * 1e6) / (last.rps * seconds));
+      loopUs.push(((loop1 - loop0) * 1e6) / (last.rps * seconds));
     }
-    report('durable token creates/s (HTTP, 64 concurrent clients; median of 3)', median(ours), median(base), 'writes/s', '≥ 2.0');
+    report('durable token creates/s (HTTP, 64 concurrent clients; median of 3)', median(ours), median(base), 'writes/s', '≥ 4 (issue 15; was 2.66)');
     console.log(`  rounds: tollgate ${ours.map((x) => x.toFixed(0)).join(', ')}; sync puts ${base.map((x) => x.toFixed(0)).join(', ')}`);
+    console.log(
+      `  agent CPU per create (µs): process ${cpuUs.map((x) => x.toFixed(0)).join(', ')}; event-loop thread ${loopUs.map((x) => x.toFixed(0)).join(', ')}`,
+    );
     console.log(`  create latency p50/p99 (last round): ${last.p50.toFixed(2)}/${last.p99.toFixed(2)} ms`);
     const m = await (await fetch(`${agent.addr}/v1/metrics?format=prometheus`)).text();
     const sum = Number(/tollgate_state_commit_batch_size_sum\{[^}]*\} (\S+)/.exec(m)?.[1]);

@@ -149,9 +149,13 @@ export async function wrk(url, { body, headers = {}, connections = 64, threads =
   return JSON.parse(m[1]);
 }
 
-/** User + system CPU seconds a process has used so far (Linux /proc). */
-export async function cpuSeconds(pid) {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+/**
+ * User + system CPU seconds a process has used so far (Linux /proc); with
+ * `thread`, only that thread's (the process id itself is its main thread,
+ * the one running the event loop).
+ */
+export async function cpuSeconds(pid, thread) {
+  const stat = await readFile(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of the full line, in clock ticks (100/s on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ACLToken } from '@tollgate/state';
 import { BadRequestError } from './errors.js';
@@ -103,6 +104,23 @@ describe('token requests', () => {
     expect(upd.CreateIndex).toBe(7);
     expect(upd.Hash).not.toBe(first.Hash);
     expect(upd.Hash).toBe(tokenHash({ Name: 'y', Type: 'client', Policies: ['b'], Global: false }));
+  });
+
+  it('hashes exactly the bytes of each part in turn, also with emoji and lone surrogates at the part boundaries', () => {
+    // The digest every release stored: one update per part (see tokenHash).
+    const byParts = (parts: string[]): string => {
+      const h = createHash('sha256');
+      for (const p of parts) h.update(p);
+      return h.digest('base64');
+    };
+    const cases: Array<[Parameters<typeof tokenHash>[0], string[]]> = [
+      [{ Name: 'bench', Type: 'client', Policies: ['a', 'b'], Global: false }, ['bench', 'client', 'a', 'b', 'local']],
+      [{ Name: 'm', Type: 'management', Policies: null, Global: true }, ['m', 'management', 'global']],
+      [{ Name: 'emoji \u{1F600}', Type: 'client', Policies: ['p'], Roles: [{ ID: 'r1', Name: 'R' }], Global: true }, ['emoji \u{1F600}', 'client', 'p', 'r1', 'global']],
+      [{ Name: 'x', Type: 'client', Policies: ['\uD83D', '\uDE00'], Global: false }, ['x', 'client', '\uD83D', '\uDE00', 'local']],
+      [{ Name: 'x', Type: 'client', Policies: ['p'], Global: false, Meta: { b: '2', a: 'é' } }, ['x', 'client', 'p', 'local', 'meta:1:a1:é', 'meta:1:b1:2']],
+    ];
+    for (const [t, parts] of cases) expect(tokenHash(t)).toBe(byParts(parts));
   });
 
   it('generates distinct random UUIDs and never puts the secret in a stub', () => {

@@ -148,9 +148,15 @@ export function openAuthMethodRecord(record: Record<string, unknown>, name: stri
 export type LevelOp = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
 
 export function sealToken(token: ACLToken, box: SecretBox): StoredToken {
-  const { SecretID, ...rest } = token;
-  const record = { ...rest, SealedSecretID: box.seal(SecretID, token.AccessorID), SecretHash: secretHashOf(token) };
-  return { ...record, Mac: box.records.sign('token', token.AccessorID, record) };
+  // One object built in place (every field but SecretID, in the token's
+  // order, then the sealed secret, its hash and the MAC): this runs for
+  // every token written, and rest/spread copies made three of them.
+  const record: Record<string, unknown> = {};
+  for (const key of Object.keys(token)) if (key !== 'SecretID') record[key] = token[key as keyof ACLToken];
+  record['SealedSecretID'] = box.seal(token.SecretID, token.AccessorID);
+  record['SecretHash'] = secretHashOf(token);
+  record['Mac'] = box.records.sign('token', token.AccessorID, record);
+  return record as StoredToken;
 }
 
 /** A policy with its MAC, as written to disk. */

@@ -17,6 +17,7 @@ import {
 import { RecordingView, type PlannedEntry } from './plan-reads.js';
 import type { ReadView } from './read-view.js';
 import { StagedView } from './staged-view.js';
+import { TokenRecord } from './token-record.js';
 import { descendantsOf } from './token-tree.js';
 import type { ACLToken, Mutation, TableName } from './types.js';
 
@@ -111,14 +112,16 @@ function planTokenUpsert(view: ReadView, tokens: unknown, index: number, mode: '
         ? newToken(staged, t, index)
         : // Nomad's UpsertACLTokens: an update keeps SecretID, CreateTime
           // and CreateIndex and replaces every other field wholesale.
-          makeToken({
-            ...t,
-            SecretID: existing.SecretID,
-            CreateTime: existing.CreateTime,
-            CreateIndex: existing.CreateIndex,
-            ModifyIndex: index,
-            SourceIndex: 0,
-          });
+          TokenRecord.fromToken(
+            makeToken({
+              ...t,
+              SecretID: existing.SecretID,
+              CreateTime: existing.CreateTime,
+              CreateIndex: existing.CreateIndex,
+              ModifyIndex: index,
+              SourceIndex: 0,
+            }),
+          );
     assertObjectSize(token, `token ${token.AccessorID}`);
     const op: EntryOp = { type: 'put-token', token };
     staged.applyOp(op);
@@ -127,14 +130,19 @@ function planTokenUpsert(view: ReadView, tokens: unknown, index: number, mode: '
   return { index, ops, tables: ['acl_token'] };
 }
 
-/** A token that is not stored yet: its SecretID must be free. */
+/**
+ * A token that is not stored yet: its SecretID must be free. Planned tokens
+ * are `TokenRecord`s, the form memory keeps: the secret's SHA-256 is taken
+ * once here and reused by the staged views, the LevelDB batch and memory.
+ */
 function newToken(view: ReadView, t: ACLToken, index: number): ACLToken {
-  const holder = view.accessorBySecret(t.SecretID);
+  const token = TokenRecord.fromToken(makeToken({ ...t, CreateIndex: index, ModifyIndex: index, SourceIndex: 0 }));
+  const holder = view.accessorBySecretHash(token.secretHash);
   if (holder !== undefined) {
     // Never echo the secret; the holder's accessor is public.
     throw new ConflictError(`the SecretID of new token ${t.AccessorID} is already in use by token ${holder}`);
   }
-  return makeToken({ ...t, CreateIndex: index, ModifyIndex: index, SourceIndex: 0 });
+  return token;
 }
 
 /**

@@ -12,6 +12,8 @@ export interface ReadView {
   readonly replicationCursor: number;
   token(accessor: string): ACLToken | undefined;
   accessorBySecret(secret: string): string | undefined;
+  /** The same by the secret's hex SHA-256 (`secretHashOf`), which a `TokenRecord` carries: no hashing per view. */
+  accessorBySecretHash(secretHash: string): string | undefined;
   policy(name: string): ACLPolicy | undefined;
   forEachToken(fn: (token: ACLToken) => void): void;
   /** Accessors of the tokens revoked with `parent` (its non-orphan children), any order. */

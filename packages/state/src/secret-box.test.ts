@@ -25,6 +25,17 @@ describe('SecretBox', () => {
     expect(() => box.open('v0.abc', 'acc-1')).toThrow(/format/);
   });
 
+  it('gives every seal its own IV, also across refills of the IV pool', () => {
+    const ivs = new Set<string>();
+    // More seals than one pool holds (1,024 IVs), so the pool is refilled twice.
+    for (let i = 0; i < 2_500; i++) {
+      const sealed = box.seal(`secret-${i}`, `acc-${i}`);
+      ivs.add(Buffer.from(sealed.slice(3), 'base64').subarray(0, 12).toString('hex'));
+      if (i % 500 === 0) expect(box.open(sealed, `acc-${i}`)).toBe(`secret-${i}`);
+    }
+    expect(ivs.size).toBe(2_500);
+  });
+
   it('requires a 32-byte key', () => {
     expect(() => new SecretBox(randomBytes(31))).toThrow(TypeError);
     expect(() => new SecretBox('x'.repeat(32) as unknown as Buffer)).toThrow(/secretKey/);

@@ -49,9 +49,13 @@ export class StagedView implements ReadView {
   }
 
   accessorBySecret(secret: string): string | undefined {
-    const staged = this.#secrets.size === 0 ? undefined : this.#secrets.get(secretIndexKey(secret));
+    return this.accessorBySecretHash(secretIndexKey(secret));
+  }
+
+  accessorBySecretHash(secretHash: string): string | undefined {
+    const staged = this.#secrets.get(secretHash);
     if (staged !== undefined) return staged ?? undefined;
-    return this.#base.accessorBySecret(secret);
+    return this.#base.accessorBySecretHash(secretHash);
   }
 
   policy(name: string): ACLPolicy | undefined {
