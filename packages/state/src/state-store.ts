@@ -255,7 +255,17 @@ export class StateStore {
     const mem = this.#mem;
     const started = performance.now();
     const pending = mem.pendingTokens;
-    while (this.#status === 'open' && this.#mem === mem && !mem.settleSome(performance.now() + SWEEP_SLICE_MS)) await nextTurn();
+    while (this.#status === 'open' && this.#mem === mem) {
+      try {
+        if (mem.settleSome(performance.now() + SWEEP_SLICE_MS)) break;
+      } catch (err) {
+        // The database is being reopened (recovering from a failed write): records cannot be read.
+        if (!(err instanceof StoreClosedError)) throw err;
+        await sleep(RECOVER_FIRST_MS, undefined, { signal: this.#stopRecovery.signal }).catch(() => {});
+        continue;
+      }
+      await nextTurn();
+    }
     if (this.#status !== 'open' || this.#mem !== mem) return;
     if (pending > 0) {
       this.#log.info({ tokens: pending, seconds: (performance.now() - started) / 1000 }, 'settled every token record loaded from disk');
