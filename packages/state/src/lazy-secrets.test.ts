@@ -89,7 +89,7 @@ describe('tokens loaded without opening their secrets', () => {
 
   it('refuses a record the keeper refuses, one found under another secret hash, and one whose secret does not match its hash', () => {
     const t = token();
-    const { SecretID, ...fields } = t;
+    const { SecretID } = t;
     const good = (hash: string): TokenKeeper => ({
       settle: () => ({ fields: { ...t, SecretID: 'sealed' }, sealed: SecretID, secretHash: hash }),
       open: (s) => s,
