@@ -103,8 +103,35 @@ export async function seedStore(dir, key, n) {
   return { probe, seconds: (performance.now() - started) / 1000 };
 }
 
-function rssMiB(pid) {
-  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)[1]) / 1024);
+/** A process's RSS (MiB), and of it the anonymous part (heap; the rest is mapped files, e.g. LevelDB's tables). */
+async function rssOf(pid) {
+  const s = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(s)?.[1] ?? NaN) / 1024;
+  return { rss: kib('VmRSS'), anon: kib('RssAnon') };
+}
+
+/**
+ * A seeded store of `n` tokens: with `BENCH_SCALE_STORE=<dir>`, kept in
+ * `<dir>/<n>` (with its key and probe secret in `seed.json`) and reused by
+ * later runs; else seeded in a temporary directory, removed after.
+ */
+async function seededStore(n) {
+  const keep = process.env.BENCH_SCALE_STORE;
+  const dataDir = keep === undefined ? await mkdtemp(join(tmpdir(), 'tollgate-bench-scale-')) : join(keep, String(n));
+  const done = keep === undefined ? async () => rm(dataDir, { recursive: true, force: true }) : async () => {};
+  if (keep !== undefined) {
+    const saved = await readFile(join(dataDir, 'seed.json'), 'utf8').then(JSON.parse, () => undefined);
+    if (saved !== undefined) {
+      console.log(`  reusing the store of ${n} tokens seeded in ${dataDir}`);
+      return { dataDir, key: Buffer.from(saved.key, 'base64'), probe: saved.probe, done };
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  const key = randomBytes(32);
+  const seeded = await seedStore(join(dataDir, 'server', 'state'), key, n);
+  console.log(`  seeded ${n} tokens in ${seeded.seconds.toFixed(1)} s`);
+  if (keep !== undefined) await writeFile(join(dataDir, 'seed.json'), JSON.stringify({ key: key.toString('base64'), probe: seeded.probe }));
+  return { dataDir, key, probe: seeded.probe, done };
 }
 
 /**
@@ -150,11 +177,11 @@ async function timeStart(dataDir, keyB64, probe) {
     const self = await call(line.http, 'GET', '/v1/acl/token/self', { token: probe });
     if (typeof self.AccessorID !== 'string') throw new Error('scale bench: the seeded token did not resolve');
     const serving = (performance.now() - started) / 1000;
-    const rssServing = await rssMiB(proc.pid);
+    const rssServing = await rssOf(proc.pid);
     let timer;
     const sweepDone = await Promise.race([sweptAt, new Promise((r) => (timer = setTimeout(() => r(undefined), 600_000)))]);
     clearTimeout(timer);
-    const rssSwept = await rssMiB(proc.pid);
+    const rssSwept = await rssOf(proc.pid);
     return { serving, load: loadSeconds, rssServing, rssSwept, sweep: sweepDone === undefined ? NaN : (sweepDone - started) / 1000 };
   } finally {
     await stop(proc);
@@ -174,9 +201,9 @@ async function emptyAgent(keyB64) {
       proc.once('exit', (code) => reject(new Error(`agent exited ${code}`)));
     });
     const seconds = (performance.now() - started) / 1000;
-    const rss = await rssMiB(proc.pid);
+    const { rss, anon } = await rssOf(proc.pid);
     await stop(proc);
-    return { seconds, rss };
+    return { seconds, rss, anon };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -188,18 +215,14 @@ async function emptyAgent(keyB64) {
  * to serving and RSS growth over an empty agent.
  */
 export async function benchScale({ sizes, runs = 2, report }) {
-  const key = randomBytes(32);
-  const keyB64 = key.toString('base64');
-  const empty = await emptyAgent(keyB64);
+  const empty = await emptyAgent(randomBytes(32).toString('base64'));
   console.log(`  empty agent: serving in ${empty.seconds.toFixed(2)} s, RSS ${empty.rss.toFixed(0)} MiB (the baseline subtracted below)`);
   const rows = [];
   for (const n of sizes) {
-    const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-bench-scale-'));
+    const store = await seededStore(n);
     try {
-      const seeded = await seedStore(join(dataDir, 'server', 'state'), key, n);
-      console.log(`  seeded ${n} tokens in ${seeded.seconds.toFixed(1)} s`);
       const all = [];
-      for (let r = 0; r < runs; r++) all.push(await timeStart(dataDir, keyB64, seeded.probe));
+      for (let r = 0; r < runs; r++) all.push(await timeStart(store.dataDir, store.key.toString('base64'), store.probe));
       const range = (f, d = 2) => {
         const xs = all.map(f);
         return `${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}`;
@@ -208,20 +231,22 @@ export async function benchScale({ sizes, runs = 2, report }) {
         tokens: n,
         servingS: range((x) => x.serving),
         storeLoadS: range((x) => x.load),
-        rssGrowthMiB: range((x) => x.rssServing - empty.rss, 0),
-        bytesPerToken: range((x) => ((x.rssServing - empty.rss) * 1048576) / n, 0),
+        rssGrowthMiB: range((x) => x.rssServing.rss - empty.rss, 0),
+        anonGrowthMiB: range((x) => x.rssServing.anon - empty.anon, 0),
+        bytesPerToken: range((x) => ((x.rssServing.rss - empty.rss) * 1048576) / n, 0),
         sweepDoneS: range((x) => x.sweep),
-        rssAfterSweepMiB: range((x) => x.rssSwept - empty.rss, 0),
+        rssAfterSweepMiB: range((x) => x.rssSwept.rss - empty.rss, 0),
+        anonAfterSweepMiB: range((x) => x.rssSwept.anon - empty.anon, 0),
       };
       rows.push(row);
       report(`start-up with ${n} tokens`, row, n >= 1_000_000 ? 'serving ≤ 5 s, RSS ≤ 1 GiB' : '—');
     } finally {
-      await rm(dataDir, { recursive: true, force: true });
+      await store.done();
     }
   }
-  console.log(`\n  | tokens | time to serving (s; empty agent ${empty.seconds.toFixed(2)}) | of it, loading the store (s) | RSS growth at serving (MiB) | bytes/token | sweep done (s) | RSS growth after sweep (MiB) |`);
+  console.log(`\n  | tokens | time to serving (s; empty agent ${empty.seconds.toFixed(2)}) | of it, loading the store (s) | RSS growth at serving (MiB; of it anonymous) | bytes/token | sweep done (s) | RSS growth after sweep (MiB; of it anonymous) |`);
   console.log('  | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
-    console.log(`  | ${r.tokens} | ${r.servingS} | ${r.storeLoadS} | ${r.rssGrowthMiB} | ${r.bytesPerToken} | ${r.sweepDoneS} | ${r.rssAfterSweepMiB} |`);
+    console.log(`  | ${r.tokens} | ${r.servingS} | ${r.storeLoadS} | ${r.rssGrowthMiB} (${r.anonGrowthMiB}) | ${r.bytesPerToken} | ${r.sweepDoneS} | ${r.rssAfterSweepMiB} (${r.anonAfterSweepMiB}) |`);
   }
 }

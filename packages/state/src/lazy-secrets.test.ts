@@ -58,16 +58,17 @@ describe('tokens loaded without opening their secrets', () => {
     }
   });
 
-  it('parses and authenticates a record only when first used, and opens its secret only when it is read', () => {
+  it('reads, parses and authenticates a record only when first used, and opens its secret only when it is read', () => {
     const settled: string[] = [];
     const opened: string[] = [];
     const t = token();
     const { SecretID, ...fields } = t;
+    const stored = JSON.stringify(fields);
     const keeper: TokenKeeper = {
-      settle: (accessor, raw) => (settled.push(accessor), { fields: { ...JSON.parse(raw), SecretID: 'sealed' }, sealed: `sealed:${SecretID}`, secretHash: secretIndexKey(SecretID) }),
+      settle: (accessor) => (settled.push(accessor), { fields: { ...JSON.parse(stored), SecretID: 'sealed' }, sealed: `sealed:${SecretID}`, secretHash: secretIndexKey(SecretID) }),
       open: (sealed, accessor) => (opened.push(accessor), sealed.slice('sealed:'.length)),
     };
-    const rec = TokenRecord.fromRaw(t.AccessorID, secretIndexKey(SecretID), JSON.stringify(fields), keeper);
+    const rec = TokenRecord.fromStore(t.AccessorID, secretIndexKey(SecretID), keeper);
     expect(rec.secretHash).toBe(secretIndexKey(SecretID));
     expect(rec.settled).toBe(false);
     // Pending: no fields yet.
@@ -88,21 +89,39 @@ describe('tokens loaded without opening their secrets', () => {
 
   it('refuses a record the keeper refuses, one found under another secret hash, and one whose secret does not match its hash', () => {
     const t = token();
-    const { SecretID, ...fields } = t;
-    const raw = JSON.stringify(fields);
+    const { SecretID } = t;
     const good = (hash: string): TokenKeeper => ({
       settle: () => ({ fields: { ...t, SecretID: 'sealed' }, sealed: SecretID, secretHash: hash }),
       open: (s) => s,
     });
-    const bad = TokenRecord.fromRaw(t.AccessorID, secretIndexKey(SecretID), raw, { settle: () => 'its integrity check (MAC) failed', open: (s) => s });
+    const bad = TokenRecord.fromStore(t.AccessorID, secretIndexKey(SecretID), { settle: () => 'its integrity check (MAC) failed', open: (s) => s });
     expect(bad.settle()).toBe(false);
     expect(bad.refusedWhy).toBe('its integrity check (MAC) failed');
     expect(() => bad.SecretID).toThrow(/refused/);
-    const moved = TokenRecord.fromRaw(t.AccessorID, secretIndexKey('another secret'), raw, good(secretIndexKey(SecretID)));
+    const moved = TokenRecord.fromStore(t.AccessorID, secretIndexKey('another secret'), good(secretIndexKey(SecretID)));
     expect(moved.settle()).toBe(false);
-    const swapped = TokenRecord.fromRaw(t.AccessorID, secretIndexKey('another secret'), raw, good(secretIndexKey('another secret')));
+    const swapped = TokenRecord.fromStore(t.AccessorID, secretIndexKey('another secret'), good(secretIndexKey('another secret')));
     expect(swapped.settle()).toBe(true);
     expect(() => swapped.SecretID).toThrow(/does not match its hash/);
+  });
+
+  it('stays pending, neither settled nor refused, while its record cannot be read, and settles once it can', () => {
+    const t = token();
+    const { SecretID } = t;
+    let readable = false;
+    const rec = TokenRecord.fromStore(t.AccessorID, secretIndexKey(SecretID), {
+      settle: () => {
+        if (!readable) throw new Error('database closed');
+        return { fields: { ...t, SecretID: 'sealed' }, sealed: SecretID, secretHash: secretIndexKey(SecretID) };
+      },
+      open: (s) => s,
+    });
+    expect(() => rec.settle()).toThrow(/database closed/);
+    expect(rec.settled).toBe(false);
+    expect(rec.refusedWhy).toBeUndefined();
+    readable = true;
+    expect(rec.settle()).toBe(true);
+    expect(rec.Name).toBe(t.Name);
   });
 
   it('finds an edited record in the background sweep even if it is never used: logged, counted, gone', async () => {

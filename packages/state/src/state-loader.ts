@@ -1,6 +1,6 @@
 import type { Level } from 'level';
 import { ChangeFeed } from './change-feed.js';
-import { SecretKeyMismatchError, StoreCorruptError, StoreRefusedError } from './errors.js';
+import { SecretKeyMismatchError, StoreClosedError, StoreCorruptError, StoreRefusedError } from './errors.js';
 import {
   FORMAT_UNSIGNED,
   FORMAT_VERSION,
@@ -11,6 +11,7 @@ import {
   feedKey,
   rangeOf,
   tokenIndexKeys,
+  tokenKey,
   tokenIndexValue,
   type LevelOp,
   type StoredPolicy,
@@ -135,7 +136,14 @@ export async function loadState(
     return { fields, sealed: SealedSecretID, secretHash: typeof SecretHash === 'string' ? SecretHash : '' };
   };
   const keeper: TokenKeeper = {
-    settle: (accessor, raw) => {
+    settle: (accessor) => {
+      // Not a verdict on the record: while the database is closed (the store
+      // closing, or reopening it to recover from a failed write) the token
+      // stays pending and this read fails.
+      if (db.status !== 'open') throw new StoreClosedError(`reading token ${accessor}`);
+      const raw = db.getSync(tokenKey(accessor), RECORD_READ) as string | undefined;
+      // Deleted since it was loaded (the store drops it from memory right after).
+      if (raw === undefined) return 'its record is no longer in the store';
       let value: unknown;
       try {
         value = JSON.parse(raw);
@@ -188,7 +196,7 @@ export async function loadState(
       const raw = String(value);
       const hash = secretHashIn(raw);
       if (hash === undefined) loadEager(accessor, raw);
-      else addLoaded(TokenRecord.fromRaw(accessor, hash, raw, keeper));
+      else addLoaded(TokenRecord.fromStore(accessor, hash, keeper));
     },
     undefined,
     'utf8',
@@ -270,6 +278,9 @@ export async function loadState(
   );
   return { mem, feed, refusedTokens };
 }
+
+/** How a pending token's record is read again when it is settled: as text, and around LevelDB's block cache (read once). */
+const RECORD_READ = { valueEncoding: 'utf8', fillCache: false } as const;
 
 /** Entries read per step of a streamed range. */
 const READ_CHUNK = 1024;

@@ -76,6 +76,15 @@ export interface WriteResult {
 const RECOVER_FIRST_MS = 100;
 const RECOVER_MAX_MS = 5_000;
 
+/**
+ * LevelDB's open-file budget (its default is 1,000). It maps every table file
+ * it keeps open into memory, and each page read stays in the process's RSS
+ * until the file is closed: loading a million tokens read every table and
+ * kept ~400 MiB of them resident. With this many open (~2 MiB each), at
+ * most ~120 MiB of tables stay mapped; a read of an evicted table reopens it.
+ */
+const OPEN_TABLE_FILES = 64;
+
 /** Greatest number of queued writes one group commit takes. */
 const MAX_GROUP = 1024;
 /** Longest the background integrity sweep holds the event loop at a time. */
@@ -210,7 +219,7 @@ export class StateStore {
     const log = opts.logger ?? noopLogger;
     const create = await checkStoreDir(opts.path, opts.create ?? 'if-empty');
     // Never createIfMissing over existing data (see checkStoreDir).
-    const db: StateDb = new Level<string, unknown>(opts.path, { valueEncoding: 'json', createIfMissing: create });
+    const db: StateDb = new Level<string, unknown>(opts.path, { valueEncoding: 'json', createIfMissing: create, maxOpenFiles: OPEN_TABLE_FILES });
     try {
       await db.open();
     } catch (cause) {
@@ -253,7 +262,17 @@ export class StateStore {
     const mem = this.#mem;
     const started = performance.now();
     const pending = mem.pendingTokens;
-    while (this.#status === 'open' && this.#mem === mem && !mem.settleSome(performance.now() + SWEEP_SLICE_MS)) await nextTurn();
+    while (this.#status === 'open' && this.#mem === mem) {
+      try {
+        if (mem.settleSome(performance.now() + SWEEP_SLICE_MS)) break;
+      } catch (err) {
+        // The database is being reopened (recovering from a failed write): records cannot be read.
+        if (!(err instanceof StoreClosedError)) throw err;
+        await sleep(RECOVER_FIRST_MS, undefined, { signal: this.#stopRecovery.signal }).catch(() => {});
+        continue;
+      }
+      await nextTurn();
+    }
     if (this.#status !== 'open' || this.#mem !== mem) return;
     if (pending > 0) {
       this.#log.info({ tokens: pending, seconds: (performance.now() - started) / 1000 }, 'settled every token record loaded from disk');

@@ -10,15 +10,16 @@ export interface SettledRecord {
 }
 
 /**
- * What a token loaded from disk needs from the store's key, shared by every
- * record of one store: authenticating its record and opening its secret.
+ * What a token loaded from disk needs from the store, shared by every record
+ * of one store: reading and authenticating its record, opening its secret.
  */
 export interface TokenKeeper {
   /**
-   * Parses a stored record (JSON text) of token `accessor` and checks its
-   * MAC and shape: the record, or why it is refused.
+   * Reads the stored record of token `accessor` (synchronously, from the
+   * store's database) and checks its MAC and shape: the record, or why it
+   * is refused.
    */
-  settle(accessor: string, raw: string): SettledRecord | string;
+  settle(accessor: string): SettledRecord | string;
   /** The SecretID sealed as `sealed` for `accessor`; throws when it does not open. */
   open(sealed: string, accessor: string): string;
 }
@@ -47,10 +48,12 @@ let SECRET_PROPERTY: PropertyDescriptor | undefined;
  * resolution looks tokens up by it) and the SecretID itself — sealed as on
  * disk until an answer needs it.
  *
- * A token loaded from disk starts *pending*: it holds only its accessor, the
- * secret hash and the stored record's JSON text, unparsed — parsing,
- * authenticating (MAC) and indexing a million records is what made start-up
- * slow. `settle()` parses and authenticates it; the store settles a pending
+ * A token loaded from disk starts *pending*: it holds only its accessor and
+ * the secret hash found in its record — parsing, authenticating (MAC) and
+ * indexing a million records is what made start-up slow, and keeping their
+ * text is what made it big. `settle()` reads the record again from the
+ * store (one LevelDB point read, from its cache or the page cache) and
+ * parses and authenticates it; the store settles a pending
  * token before any read hands it out (a point read settles that one, a
  * bulk read all of them), and a background sweep settles the rest after
  * start. A record that fails is *refused*: the store drops it. Until settled
@@ -87,8 +90,8 @@ export class TokenRecord implements ACLToken {
   #secret = '';
   /** Set while the record is pending or its secret sealed. */
   #keeper: TokenKeeper | undefined;
-  /** The stored JSON while pending. */
-  #raw: string | undefined;
+  /** True until the stored record is read and checked. */
+  #pending = false;
   /** Why the record was refused, once it was. */
   #refused: string | undefined;
 
@@ -107,10 +110,10 @@ export class TokenRecord implements ACLToken {
     return t;
   }
 
-  /** A pending token: its stored record's JSON `raw`, and the secret hash found in it (trusted only once settled). */
-  static fromRaw(accessor: string, secretHash: string, raw: string, keeper: TokenKeeper): TokenRecord {
+  /** A pending token: its stored record is read by `keeper` when settled; `secretHash` was found in it (trusted only once settled). */
+  static fromStore(accessor: string, secretHash: string, keeper: TokenKeeper): TokenRecord {
     const t = new TokenRecord(accessor, secretHash);
-    t.#raw = raw;
+    t.#pending = true;
     t.#keeper = keeper;
     return t;
   }
@@ -127,7 +130,7 @@ export class TokenRecord implements ACLToken {
 
   /** True once the fields are there and authentic (always for tokens written in this process). */
   get settled(): boolean {
-    return this.#raw === undefined && this.#refused === undefined;
+    return !this.#pending && this.#refused === undefined;
   }
 
   /** Why the record was refused, or `undefined`. */
@@ -136,15 +139,16 @@ export class TokenRecord implements ACLToken {
   }
 
   /**
-   * Parses and authenticates a pending record (no-op once settled). True
-   * when the token is good; false when its record is refused (edited at
-   * rest, or not a token): the caller must drop it.
+   * Reads, parses and authenticates a pending record (no-op once settled).
+   * True when the token is good; false when its record is refused (edited
+   * at rest, or not a token): the caller must drop it. Throws, and stays
+   * pending, when the store's database cannot be read now.
    */
   settle(): boolean {
-    const raw = this.#raw;
-    if (raw === undefined) return this.#refused === undefined;
-    this.#raw = undefined;
-    const out = this.#keeper!.settle(this.#accessor, raw);
+    if (!this.#pending) return this.#refused === undefined;
+    // Throws, leaving the record pending, when the store cannot be read now.
+    const out = this.#keeper!.settle(this.#accessor);
+    this.#pending = false;
     if (typeof out === 'string') {
       this.#refused = out;
       return false;
