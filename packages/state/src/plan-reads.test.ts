@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAuthMethodConfig, type ACLAuthMethod } from './index.js';
+import { checkAuthMethodConfig, secretIndexKey, type ACLAuthMethod } from './index.js';
 import { freshStore, policy, token } from '../test/helpers.js';
 
 describe('planMutation reads (the guards of an external region log)', () => {
@@ -13,8 +13,8 @@ describe('planMutation reads (the guards of an external region log)', () => {
     expect(entry.ops).toHaveLength(1);
     expect(reads.tokens.has(child.AccessorID)).toBe(true);
     expect(reads.tokens.get(child.AccessorID)).toBeUndefined();
-    expect(reads.secrets.has(child.SecretID)).toBe(true);
-    expect(reads.secrets.get(child.SecretID)).toBeUndefined();
+    expect(reads.secrets.has(secretIndexKey(child.SecretID))).toBe(true);
+    expect(reads.secrets.get(secretIndexKey(child.SecretID))).toBeUndefined();
     expect(reads.tokens.get(parent.AccessorID)?.ModifyIndex).toBe(seen.ModifyIndex);
     // Planning writes nothing.
     expect(store.tokenByAccessor(child.AccessorID)).toBeUndefined();

@@ -1,5 +1,6 @@
 import type { CommitEntry } from './commit-entry.js';
 import type { ReadView } from './read-view.js';
+import { secretIndexKey } from './secret-box.js';
 import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
 /**
@@ -15,7 +16,7 @@ import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, Table
 export interface PlanReads {
   /** Accessor → the token seen. */
   readonly tokens: ReadonlyMap<string, ACLToken | undefined>;
-  /** SecretID → the accessor holding it, as seen. */
+  /** A SecretID's hex SHA-256 (`secretIndexKey`) → the accessor holding it, as seen. */
   readonly secrets: ReadonlyMap<string, string | undefined>;
   readonly policies: ReadonlyMap<string, ACLPolicy | undefined>;
   readonly roles: ReadonlyMap<string, ACLRole | undefined>;
@@ -92,7 +93,11 @@ export class RecordingView implements ReadView {
   }
 
   accessorBySecret(secret: string): string | undefined {
-    return record(this.#secrets, secret, this.#base.accessorBySecret(secret));
+    return this.accessorBySecretHash(secretIndexKey(secret));
+  }
+
+  accessorBySecretHash(secretHash: string): string | undefined {
+    return record(this.#secrets, secretHash, this.#base.accessorBySecretHash(secretHash));
   }
 
   policy(name: string): ACLPolicy | undefined {

@@ -9,9 +9,9 @@ import { META, PREFIX, RECORD_NOUN, encodeEntries, feedKey, type LevelOp } from 
 import { noopLogger, type Logger } from './logger.js';
 import { checkStoreDir, type StoreCreateMode } from './open-guard.js';
 import { MemoryState } from './memory-state.js';
-import { planMutation, planMutationWithReads } from './mutation-planner.js';
+import { planMutationWithReads } from './mutation-planner.js';
 import type { PlannedEntry } from './plan-reads.js';
-import { planReplicated, planReplicatedWithReads, type ReplicatedBatch } from './replication-planner.js';
+import { planReplicatedWithReads, type ReplicatedBatch } from './replication-planner.js';
 import { SecretBox } from './secret-box.js';
 import { StagedView } from './staged-view.js';
 import { descendantsOf } from './token-tree.js';

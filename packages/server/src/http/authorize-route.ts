@@ -30,7 +30,7 @@ export interface AuthorizeAnswer {
 export interface AuthorizerPorts {
   readonly config: Pick<ResolvedAgentConfig, 'acl' | 'limits'>;
   readonly resolver: Pick<TokenResolver, 'resolve'>;
-  readonly metrics: Pick<AgentMetrics, 'authorizeChecks'>;
+  readonly metrics: Pick<AgentMetrics, 'authorizeChecks' | 'authorizeTally'>;
 }
 
 /**

@@ -38,7 +38,7 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
 export interface AuthorizeFastPathPorts {
   readonly config: Pick<ResolvedAgentConfig, 'limits'>;
   readonly store: Pick<StateStore, 'tokenBySecret'>;
-  readonly metrics: Pick<AgentMetrics, 'httpRequests' | 'httpDuration'>;
+  readonly metrics: Pick<AgentMetrics, 'httpRequests' | 'httpDuration' | 'routeTally'>;
   readonly log: Pick<Logger, 'error'>;
   readonly audit?: Pick<RequestAuditor, 'refusal' | 'authorized'> | undefined;
   health(): AgentHealth;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { StateStore } from '@tollgate/state';
 import { clientTokenFixture, until } from '@tollgate/testkit';
+import { withEmbeddedLog, type LoggedStore } from '@tollgate/testkit/region-log';
 import type { ACLToken } from '@tollgate/state';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,7 +42,7 @@ function globalToken(name: string): ACLToken {
 }
 
 interface Source {
-  store: StateStore;
+  store: LoggedStore;
   addr: string;
   service: ReplicationService;
   root: ACLToken;
@@ -52,7 +53,7 @@ interface Source {
 /** An authoritative store with a root token, served by a ReplicationService whose encoder is counted. */
 async function source(): Promise<Source> {
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-fanout-'));
-  const store = await StateStore.open({ path: dir, secretKey: KEY });
+  const store = withEmbeddedLog(await StateStore.open({ path: dir, secretKey: KEY }));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
   cleanup.push(() => store.close());
   const root = bootstrapToken(new Date());
