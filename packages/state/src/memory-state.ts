@@ -89,6 +89,11 @@ export class MemoryState implements ReadView {
     return this.tokenBySecret(secret)?.AccessorID;
   }
 
+  accessorBySecretHash(secretHash: string): string | undefined {
+    const t = this.secrets.get(secretHash);
+    return t === undefined ? undefined : this.checked(t)?.AccessorID;
+  }
+
   /** Token resolution: the token whose SecretID is `secret`, verified, or `undefined`. */
   tokenBySecret(secret: string): TokenRecord | undefined {
     const recent = this.#recent.get(secret);

@@ -12,6 +12,8 @@ export interface ReadView {
   readonly replicationCursor: number;
   token(accessor: string): ACLToken | undefined;
   accessorBySecret(secret: string): string | undefined;
+  /** Like `accessorBySecret`, by the secret's hex SHA-256 (`secretIndexKey`), for a caller that has it already. */
+  accessorBySecretHash(secretHash: string): string | undefined;
   policy(name: string): ACLPolicy | undefined;
   forEachToken(fn: (token: ACLToken) => void): void;
   /** Accessors of the tokens revoked with `parent` (its non-orphan children), any order. */

@@ -48,12 +48,21 @@ export class RecordMac {
  */
 export function canonicalJson(value: unknown, skip?: string): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const k of Object.keys(obj).sort()) {
-    if (k === skip || obj[k] === undefined) continue;
-    parts.push(`${JSON.stringify(k)}:${canonicalJson(obj[k])}`);
+  // String building without intermediate arrays: every stored record is
+  // MAC'd on each write, and a bulk load writes one per token.
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
   }
-  return `{${parts.join(',')}}`;
+  const obj = value as Record<string, unknown>;
+  let out = '{';
+  let first = true;
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k];
+    if (k === skip || v === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(v)}`;
+    first = false;
+  }
+  return `${out}}`;
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomFillSync } from 'node:crypto';
 import { InvalidArgumentError } from './errors.js';
 import { RecordMac } from './record-mac.js';
 
@@ -7,6 +7,8 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** Version prefix of a sealed value, so the scheme can change without guessing. */
 const SEALED_PREFIX = 'v1.';
+/** IVs drawn from the CSPRNG at a time: one `randomFillSync` per this many seals instead of one each. */
+const IV_POOL = 1024;
 
 /**
  * Encrypts SecretIDs at rest with AES-256-GCM under the agent's 32-byte key.
@@ -22,6 +24,9 @@ export class SecretBox {
   readonly #key: Buffer;
   /** MACs of whole stored records under a key derived from the same region key. */
   readonly records: RecordMac;
+  /** Random bytes for the next IVs (each used once, then the pool is refilled). */
+  readonly #ivPool = Buffer.alloc(IV_BYTES * IV_POOL);
+  #ivNext = IV_POOL;
 
   /** @param key exactly 32 bytes (AES-256). */
   constructor(key: Buffer) {
@@ -35,11 +40,26 @@ export class SecretBox {
 
   /** Encrypts `plaintext`, bound to `context` (the AccessorID). */
   seal(plaintext: string, context: string): string {
-    const iv = randomBytes(IV_BYTES);
+    const iv = this.#nextIv();
     const cipher = createCipheriv(ALGORITHM, this.#key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return SEALED_PREFIX + Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64');
+  }
+
+  /**
+   * A fresh random IV. Drawn from a pool filled by the CSPRNG in one call per
+   * `IV_POOL` seals (a bulk load seals one secret per token); each IV is a
+   * copy of bytes never handed out before, so IVs stay random and unique
+   * with the same probability as one `randomBytes` call each.
+   */
+  #nextIv(): Buffer {
+    if (this.#ivNext === IV_POOL) {
+      randomFillSync(this.#ivPool);
+      this.#ivNext = 0;
+    }
+    const at = this.#ivNext++ * IV_BYTES;
+    return Buffer.from(this.#ivPool.subarray(at, at + IV_BYTES));
   }
 
   /**

@@ -54,6 +54,12 @@ export class StagedView implements ReadView {
     return this.#base.accessorBySecret(secret);
   }
 
+  accessorBySecretHash(secretHash: string): string | undefined {
+    const staged = this.#secrets.get(secretHash);
+    if (staged !== undefined) return staged ?? undefined;
+    return this.#base.accessorBySecretHash(secretHash);
+  }
+
   policy(name: string): ACLPolicy | undefined {
     const staged = this.#policies.get(name);
     if (staged !== undefined) return staged ?? undefined;
