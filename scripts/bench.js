@@ -174,7 +174,7 @@ async function benchReplication() {
 }
 
 async function benchCatchup() {
-  await benchCatchUp({ tokens: CATCHUP_TOKENS, concurrency: 64, report: reportFigure });
+  await benchCatchUp({ tokens: CATCHUP_TOKENS, concurrency: 64, report: reportFigure, reportRatio: report });
 }
 
 // HA (issue #6): creates through two agents on one etcd vs etcd's own put
