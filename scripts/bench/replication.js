@@ -253,7 +253,7 @@ export async function benchCatchUp({ tokens, concurrency, report, reportRatio })
  * package's own encoding (sealed SecretID, MAC, secret and policy index
  * entries, a feed entry) and written to a fresh LevelDB in batches of 2,000.
  */
-async function rawLevelLoad(n) {
+export async function rawLevelLoad(n) {
   const state = (m) => import(join(REPO, 'packages/state/dist', m));
   const { SecretBox } = await state('secret-box.js');
   const L = await state('level-layout.js');
@@ -261,6 +261,7 @@ async function rawLevelLoad(n) {
   const { Level } = await import('level');
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-bench-raw-'));
   const db = new Level(dir, { valueEncoding: 'json' });
+  await db.open();
   const box = new SecretBox(randomBytes(32));
   const created = new Date().toISOString();
   try {

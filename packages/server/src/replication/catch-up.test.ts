@@ -171,34 +171,29 @@ async function expectSealedAndReopens(replica: StateStore, dir: string, key: Buf
 }
 
 describe('catch-up of a new follower', () => {
-  it('through the change feed: exactly the global objects, every secret resolves, sealed at rest and after a reopen', async () => {
-    const { source, root, secrets } = await authoritativeStore();
+  /** A new follower catches up from `source`; checks the state, closes, checks it at rest and reopened. Returns its resyncs. */
+  async function catchUpAndCheck(a: Awaited<ReturnType<typeof authoritativeStore>>): Promise<number> {
     const dir = await tempDir();
     const key = randomBytes(32);
     const replica = await open(dir, key);
-    const l = loop(replica, await serve(source), root.SecretID);
+    const l = loop(replica, await serve(a.source), a.root.SecretID);
     l.start();
-    await caughtUp(replica, source.index());
-    await expectSameAsSource(replica, source, secrets);
-    expect(l.report().resyncs).toBe(0);
+    await caughtUp(replica, a.source.index());
+    await expectSameAsSource(replica, a.source, a.secrets);
     await l.close();
-    await expectSealedAndReopens(replica, dir, key, source, secrets);
+    await expectSealedAndReopens(replica, dir, key, a.source, a.secrets);
+    return l.report().resyncs;
+  }
+
+  it('through the change feed: exactly the global objects, every secret resolves, sealed at rest and after a reopen', async () => {
+    expect(await catchUpAndCheck(await authoritativeStore())).toBe(0);
   }, 120_000);
 
   it('through a snapshot when the feed no longer reaches back: the same state', async () => {
-    const { source, root, secrets } = await authoritativeStore({ changeFeedHorizon: 100 });
+    const a = await authoritativeStore({ changeFeedHorizon: 100 });
     await new Promise((r) => setTimeout(r, 200)); // the feed prune runs in the background
-    expect(() => source.changesSince(0, { globalOnly: true })).toThrow(/no longer holds/);
-    const dir = await tempDir();
-    const key = randomBytes(32);
-    const replica = await open(dir, key);
-    const l = loop(replica, await serve(source), root.SecretID);
-    l.start();
-    await caughtUp(replica, source.index());
-    await expectSameAsSource(replica, source, secrets);
-    expect(l.report().resyncs).toBe(1);
-    await l.close();
-    await expectSealedAndReopens(replica, dir, key, source, secrets);
+    expect(() => a.source.changesSince(0, { globalOnly: true })).toThrow(/no longer holds/);
+    expect(await catchUpAndCheck(a)).toBe(1);
   }, 120_000);
 
   it('stopped half way, reopened from disk and restarted: consistent in between, then the same state', async () => {
