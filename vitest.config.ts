@@ -19,14 +19,17 @@ if (!process.env.TOLLGATE_TEST_TMPDIR) {
 // Unit tests import sibling packages from source so that a change in one
 // package is seen by the others without a rebuild; e2e tests run the built
 // `dist/` through real agent processes.
-const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
-const alias = {
-  '@tollgate/acl': pkg('acl'),
-  '@tollgate/filter': pkg('filter'),
-  '@tollgate/state': pkg('state'),
-  '@tollgate/server': pkg('server'),
-  '@tollgate/client': pkg('client'),
-};
+// Exact matches only, so `@tollgate/testkit/region-log` (a subpath export)
+// is not taken for `@tollgate/testkit` + "/region-log".
+const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
+const alias = [
+  ...['acl', 'filter', 'state', 'server', 'client', 'testkit'].map((name) => ({
+    find: new RegExp(`^@tollgate/${name}$`),
+    replacement: src(`${name}/src/index.ts`),
+  })),
+  { find: /^@tollgate\/testkit\/region-log$/, replacement: src('testkit/src/region-log-suite.ts') },
+  { find: /^@tollgate\/testkit\/oidc$/, replacement: src('testkit/src/oidc-test-provider.ts') },
+];
 
 export default defineConfig({
   test: {

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, eventually, runCli, startAgent } from './testkit.js';
-import type { RunningAgent } from './testkit.js';
+import { agentWith, api, eventually, runCli } from './testkit.js';
+import type { Cleanups, RunningAgent } from './testkit.js';
 
 /**
  * The audit log with real agent processes: a full disk (a small tmpfs this
@@ -12,7 +12,7 @@ import type { RunningAgent } from './testkit.js';
  * and the CLI's `audit hash` and `audit verify`.
  */
 
-const cleanups: (() => Promise<unknown>)[] = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
@@ -21,15 +21,6 @@ async function tempDir(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'tollgate-audit-e2e-'));
   cleanups.push(() => rm(d, { recursive: true, force: true }));
   return d;
-}
-
-async function agentWith(hcl: string, dataDir?: string): Promise<RunningAgent> {
-  const a = await startAgent({ hcl, ...(dataDir === undefined ? {} : { dataDir }) });
-  cleanups.push(async () => {
-    await a.stop();
-    await rm(a.dataDir, { recursive: true, force: true });
-  });
-  return a;
 }
 
 /** A tmpfs of `size` at a fresh dir, unmounted (lazily if busy) and removed after the test. */
@@ -70,7 +61,7 @@ const asRoot = process.getuid?.() === 0;
 describe('audit log (e2e)', () => {
   it.skipIf(!asRoot)('fails closed when the audit disk is full: 503s, health degraded, nothing changed; recovers when space returns', async () => {
     const disk = await smallDisk('512k');
-    const a = await agentWith(`audit {\n  enabled = true\n  path = "${disk}/audit.log"\n}\n`);
+    const a = await agentWith(cleanups, `audit {\n  enabled = true\n  path = "${disk}/audit.log"\n}\n`);
     const root = await bootstrap(a);
     const before = await api(a.addr, 'GET', '/v1/acl/tokens', { token: root });
     expect(before.status).toBe(200);
@@ -106,7 +97,7 @@ describe('audit log (e2e)', () => {
 
   it.skipIf(!asRoot)('with fail_open, serves requests while the audit disk is full and says so in health', async () => {
     const disk = await smallDisk('512k');
-    const a = await agentWith(`audit {\n  enabled = true\n  fail_open = true\n  queue_lines = 64\n  path = "${disk}/audit.log"\n}\n`);
+    const a = await agentWith(cleanups, `audit {\n  enabled = true\n  fail_open = true\n  queue_lines = 64\n  path = "${disk}/audit.log"\n}\n`);
     const root = await bootstrap(a);
     await fill(disk);
     await eventually(async () => {
@@ -131,7 +122,7 @@ describe('audit log (e2e)', () => {
   it('reopens the file on SIGHUP after external rotation; audit hash finds a secret; verify catches an edit', async () => {
     const dir = await tempDir();
     const path = join(dir, 'audit.log');
-    const a = await agentWith(`audit {\n  enabled = true\n  path = "${path}"\n}\n`);
+    const a = await agentWith(cleanups, `audit {\n  enabled = true\n  path = "${path}"\n}\n`);
     const root = await bootstrap(a);
     const tok = await api(a.addr, 'POST', '/v1/acl/token', { token: root, body: { Name: 'app', Type: 'client', Policies: ['app'] } });
     await api(a.addr, 'POST', '/v1/acl/authorize', { token: tok.body.SecretID, body: CHECK });
@@ -168,7 +159,7 @@ describe('audit log (e2e)', () => {
 
   it('writes to stdout beside the agent log (path = "stdout"), and verify -mixed checks it', async () => {
     const dir = await tempDir();
-    const a = await agentWith('audit {\n  enabled = true\n  path = "stdout"\n}\n');
+    const a = await agentWith(cleanups, 'audit {\n  enabled = true\n  path = "stdout"\n}\n');
     const root = await bootstrap(a);
     await api(a.addr, 'POST', '/v1/acl/authorize', { token: root, body: CHECK });
     await api(a.addr, 'GET', '/v1/acl/tokens', { token: 'nope' });

@@ -1,18 +1,16 @@
 /**
  * HA pieces of the e2e test kit: real etcd processes, a TCP proxy to cut
  * one agent off from etcd, and agents configured for a region on etcd.
- * The etcd and proxy helpers are plain Node modules of the server package,
- * shared with its unit tests (imported from source: no build needed).
+ * The etcd and proxy helpers come from `@tollgate/testkit`, shared with the
+ * packages' unit tests.
  */
 import { randomBytes } from 'node:crypto';
 import { api, startAgent } from './testkit.js';
 import type { RunningAgent, StartAgentOptions } from './testkit.js';
 
-export { etcdSkipReason, startEtcd } from '../packages/server/src/testing/etcd-process.js';
+export { etcdSkipReason, startEtcd, startTcpProxy } from '@tollgate/testkit';
+export type { EtcdProcess, TcpProxy } from '@tollgate/testkit';
 export { makeTlsLab } from './tls-kit.js';
-export type { EtcdProcess } from '../packages/server/src/testing/etcd-process.js';
-export { startTcpProxy } from '../packages/server/src/testing/tcp-proxy.js';
-export type { TcpProxy } from '../packages/server/src/testing/tcp-proxy.js';
 
 /** A region-wide `acl.encryption_key` (base64 of 32 bytes). */
 export function regionKey(): string {

@@ -12,7 +12,8 @@ import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestOidcProvider, type TestOidcProvider } from '../packages/server/src/testing/oidc-test-provider.js';
+import { startTestOidcProvider } from '@tollgate/testkit/oidc';
+import type { TestOidcProvider } from '@tollgate/testkit/oidc';
 import { etcdSkipReason, regionKey, startEtcd, startHaAgent, type EtcdProcess } from './ha-kit.js';
 import { BIN, REPO, api, eventually, freePort, startCluster, type Cluster, type RunningAgent } from './testkit.js';
 

@@ -5,10 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@tollgate/testkit';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(REPO, 'packages/cli/bin/tollgate.js');
@@ -120,6 +121,22 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<RunningA
   };
 }
 
+/** Teardown steps of a test file, run (last first) after each test. */
+export type Cleanups = (() => Promise<unknown>)[];
+
+/**
+ * Starts an agent with extra HCL (and optionally an existing data dir) whose
+ * stop and data-dir removal go on `cleanups`.
+ */
+export async function agentWith(cleanups: Cleanups, hcl: string, dataDir?: string): Promise<RunningAgent> {
+  const a = await startAgent({ hcl, ...(dataDir === undefined ? {} : { dataDir }) });
+  cleanups.push(async () => {
+    await a.stop();
+    await rm(a.dataDir, { recursive: true, force: true });
+  });
+  return a;
+}
+
 /** Runs the built `tollgate` CLI and collects its output. */
 export function runCli(
   args: readonly string[],
@@ -184,18 +201,8 @@ export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000
   }
 }
 
-/** A free TCP port on loopback (closed again at once: a test's agent binds it next). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// `freePort`: a free TCP port on loopback (closed again at once: a test's agent binds it next).
+export { freePort };
 
 /** Options of `startCluster`. */
 export interface StartClusterOptions {

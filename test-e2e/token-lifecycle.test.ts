@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, eventually, runCli, startAgent, startCluster } from './testkit.js';
-import type { RunningAgent } from './testkit.js';
+import { agentWith, api, eventually, runCli, startAgent, startCluster } from './testkit.js';
+import type { Cleanups } from './testkit.js';
 
 /**
  * The token lifecycle (issue 13) with real agent processes: a 1,000-token
@@ -11,19 +11,10 @@ import type { RunningAgent } from './testkit.js';
  * follower region, and the CLI replaying the tokens concept page (seed 003).
  */
 
-const cleanups: (() => Promise<unknown>)[] = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
-
-async function agentWith(hcl: string, dataDir?: string): Promise<RunningAgent> {
-  const a = await startAgent({ hcl, ...(dataDir === undefined ? {} : { dataDir }) });
-  cleanups.push(async () => {
-    await a.stop();
-    await rm(a.dataDir, { recursive: true, force: true });
-  });
-  return a;
-}
 
 const CHILDREN = 'acl {\n  child_tokens = true\n}\n';
 
@@ -54,7 +45,7 @@ async function tree(addr: string, mgmt: string, size: number, fanOut = 10): Prom
 
 describe('token trees across kill -9', () => {
   it('revokes a 1,000-descendant tree in one atomic write: after a kill -9 during the revocation, all of it or none of it is there', async () => {
-    const first = await agentWith(CHILDREN);
+    const first = await agentWith(cleanups, CHILDREN);
     const mgmt = (await api(first.addr, 'POST', '/v1/acl/bootstrap')).body.SecretID as string;
     const { root, all } = await tree(first.addr, mgmt, 1000);
     expect(all).toHaveLength(1001);
@@ -123,7 +114,7 @@ describe('the tokens concept page (seed 003) with the CLI', () => {
     const auditDir = await mkdtemp(join(tmpdir(), 'tollgate-lifecycle-audit-'));
     cleanups.push(() => rm(auditDir, { recursive: true, force: true }));
     const auditLog = join(auditDir, 'audit.log');
-    const a = await agentWith(`${CHILDREN}audit {\n  enabled = true\n  path = "${auditLog}"\n}\n`);
+    const a = await agentWith(cleanups, `${CHILDREN}audit {\n  enabled = true\n  path = "${auditLog}"\n}\n`);
     const boot = await runCli(['acl', 'bootstrap', '-json'], { env: { TOLLGATE_ADDR: a.addr } });
     expect(boot.code).toBe(0);
     const root = JSON.parse(boot.stdout) as { SecretID: string; AccessorID: string };

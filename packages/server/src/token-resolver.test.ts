@@ -7,7 +7,7 @@ import { StateStore, type ACLPolicy, type ACLToken } from '@tollgate/state';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { policyHash } from './policies.js';
 import { TokenResolver } from './token-resolver.js';
-import { clientTokenFixture } from './testing/token-fixture.js';
+import { clientTokenFixture } from '@tollgate/testkit';
 
 const KEY = randomBytes(32);
 const cleanup: Array<() => Promise<void> | void> = [];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedRegionLog, StateStore } from './index.js';
-import { describeRegionLog, suiteToken } from '../test/region-log-suite.js';
+import { describeRegionLog, suiteToken } from '@tollgate/testkit/region-log';
 
 async function harness(): Promise<{ log: EmbeddedRegionLog; store: StateStore; close(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-embedded-log-'));

@@ -36,7 +36,7 @@ export interface RegionLogWriteResult {
 /**
  * The contract of a region log: where a region's writes are ordered and made
  * durable (DESIGN.md "Region log"). Two backends implement it and pass the
- * same conformance suite (`test/region-log-suite.ts`):
+ * same conformance suite (`@tollgate/testkit/region-log`):
  *
  * - `EmbeddedRegionLog` — the agent's own LevelDB `StateStore`, group-committed
  *   (one agent per region);

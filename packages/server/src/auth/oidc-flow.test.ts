@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../errors.js';
-import { startTestOidcProvider, type TestOidcProvider } from '../testing/oidc-test-provider.js';
+import { startTestOidcProvider } from '@tollgate/testkit/oidc';
+import type { TestOidcProvider } from '@tollgate/testkit/oidc';
 import { OidcDiscovery } from './oidc-discovery.js';
 import { OIDC_STATE_TTL_MS, OidcFlow } from './oidc-flow.js';
 import type { OidcAuthMethod, OidcAuthMethodConfig } from './oidc-method.js';

@@ -3,7 +3,8 @@ import type { Etcd3 } from 'etcd3';
 import { SecretBox } from '@tollgate/state';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEtcdClient } from '../ha/etcd-client.js';
-import { etcdSkipReason, startEtcd, type EtcdProcess } from '../testing/etcd-process.js';
+import { etcdSkipReason, startEtcd } from '@tollgate/testkit';
+import type { EtcdProcess } from '@tollgate/testkit';
 import { EtcdOidcStateStore } from './etcd-oidc-state-store.js';
 import { MemoryOidcStateStore, matchesHash, oidcHash, type OidcPendingLogin, type OidcStateStore } from './oidc-state-store.js';
 

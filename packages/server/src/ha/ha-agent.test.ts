@@ -1,9 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { etcdSkipReason, startEtcd } from '../testing/etcd-process.js';
-import type { EtcdProcess } from '../testing/etcd-process.js';
-import { startTestAgent } from '../testing/test-agent.js';
-import type { TestAgent } from '../testing/test-agent.js';
+import { etcdSkipReason, startEtcd, startTestAgent } from '@tollgate/testkit';
+import type { EtcdProcess, TestAgent } from '@tollgate/testkit';
 import type { LeaderTask } from './leader-tasks.js';
 
 async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAgent } from '../testing/test-agent.js';
-import type { TestAgent } from '../testing/test-agent.js';
+import { startTestAgent } from '@tollgate/testkit';
+import type { TestAgent } from '@tollgate/testkit';
 
 /** ACL auth methods and binding rules (Nomad ≥ 1.5): API shapes, validation, redaction. */
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeAnswerJson } from './authorize-route.js';
-import { startTestAgent } from '../testing/test-agent.js';
-import type { TestAgent } from '../testing/test-agent.js';
+import { startTestAgent } from '@tollgate/testkit';
+import type { TestAgent } from '@tollgate/testkit';
 
 let t: TestAgent;
 let root: string;

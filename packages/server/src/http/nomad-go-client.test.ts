@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAgent } from '../testing/test-agent.js';
-import type { TestAgent } from '../testing/test-agent.js';
+import { startTestAgent } from '@tollgate/testkit';
+import type { TestAgent } from '@tollgate/testkit';
 
 /**
  * Nomad's own Go client (`github.com/hashicorp/nomad/api`, behind the

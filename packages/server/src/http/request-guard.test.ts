@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startTestAgent, type TestAgent } from '../testing/test-agent.js';
+import { startTestAgent } from '@tollgate/testkit';
+import type { TestAgent } from '@tollgate/testkit';
 
 const agents: TestAgent[] = [];
 afterEach(async () => {

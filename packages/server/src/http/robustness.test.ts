@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAgent } from '../testing/test-agent.js';
-import type { TestAgent } from '../testing/test-agent.js';
+import { startTestAgent } from '@tollgate/testkit';
+import type { TestAgent } from '@tollgate/testkit';
 
 let t: TestAgent;
 let root: string;

@@ -1,7 +1,7 @@
 import type { ACLToken } from '@tollgate/state';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAgent, type TestAgent } from '../testing/test-agent.js';
-import { clientTokenFixture } from '../testing/token-fixture.js';
+import { clientTokenFixture, startTestAgent } from '@tollgate/testkit';
+import type { TestAgent } from '@tollgate/testkit';
 import { STREAM_CHUNK, jsonArrayStream, tokenPage } from './token-pages.js';
 
 /** Token lists: pages by `next_token`, big pages streamed, under concurrent writes. */

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentContext } from '../agent-context.js';
 import { parseAgentConfig, resolveAgentConfig } from '../config.js';
-import { startTestAgent } from '../testing/test-agent.js';
+import { startTestAgent } from '@tollgate/testkit';
 import { registerUiRoutes, UI_CONTENT_SECURITY_POLICY } from './ui-routes.js';
 
 let assets: string;

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAgent } from '../testing/test-agent.js';
-import type { TestAgent } from '../testing/test-agent.js';
+import { startTestAgent } from '@tollgate/testkit';
+import type { TestAgent } from '@tollgate/testkit';
 
 /** Nomad's wire contract for tokens and policies, beyond the Go client's own requests. */
 

@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentConfigInput } from '../config.js';
-import { startTestAgent } from '../testing/test-agent.js';
-import type { TestAgent } from '../testing/test-agent.js';
-import { until } from '../testing/until.js';
+import { startTestAgent, until } from '@tollgate/testkit';
+import type { TestAgent } from '@tollgate/testkit';
 import type { ReplicationEvent } from './replication-loop.js';
 
 /**

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAgent } from '../testing/test-agent.js';
-import type { TestAgent } from '../testing/test-agent.js';
-import { until } from '../testing/until.js';
+import { startTestAgent, until } from '@tollgate/testkit';
+import type { TestAgent } from '@tollgate/testkit';
 
 /**
  * `GET /v1/acl/replication` as a blocking query (the UI's live regions

@@ -1,7 +1,6 @@
 /**
  * Polls `fn` every 20 ms until it returns something truthy, and returns it;
  * throws after `timeoutMs`. For tests waiting on another region or a loop.
- * @internal
  */
 export async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, importJWK, type JWTPayload } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { createCa, createCert, type CertAndKey } from '../tls/cert-authority.js';
+import { createCa, createCert, type CertAndKey } from '@tollgate/server';
 
 /** Options of {@link startTestOidcProvider}. */
 export interface TestOidcProviderOptions {

@@ -1,8 +1,9 @@
 /**
  * The conformance suite every `RegionLog` backend runs (STYLE.md habit 10):
- * the embedded LevelDB log in `src/embedded-region-log.test.ts`, the etcd
- * log in `packages/server/src/ha/etcd-region-log.test.ts`. It lives outside
- * `src/` so it is neither built into `dist/` nor collected as a test file.
+ * the embedded LevelDB log in `packages/state/src/embedded-region-log.test.ts`,
+ * the etcd log in `packages/server/src/ha/etcd-region-log.test.ts`. Import it
+ * from `@tollgate/testkit/region-log` (it registers vitest suites, so it is
+ * kept out of the package's main entry).
  *
  * Backends differ in their index values (the embedded log counts 1, 2, 3…;
  * etcd uses its revisions, with gaps), so the suite asserts relations —
@@ -11,8 +12,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ACLPolicy, ACLToken, RegionLog, StateStore } from '../src/index.js';
-import { token } from './helpers.js';
+import type { ACLPolicy, ACLToken, RegionLog, StateStore } from '@tollgate/state';
+import { clientTokenFixture } from './token-fixture.js';
 
 /** One region-log instance over its own state store (one agent). */
 export interface RegionLogHarness {
@@ -35,7 +36,7 @@ export interface RegionLogFactory {
 
 /** A client token with fresh IDs; override any field. */
 export function suiteToken(overrides: Partial<ACLToken> = {}): ACLToken {
-  return token({ Name: 'suite token', ...overrides });
+  return clientTokenFixture(['readonly'], { Name: 'suite token', ...overrides });
 }
 
 function suitePolicy(name: string, overrides: Partial<ACLPolicy> = {}): ACLPolicy {

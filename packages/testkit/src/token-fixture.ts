@@ -4,7 +4,6 @@ import type { ACLToken } from '@tollgate/state';
 /**
  * A client token as the store takes it (fresh IDs, policies given), for
  * tests that put tokens into a store directly.
- * @internal
  */
 export function clientTokenFixture(policies: string[], overrides: Partial<ACLToken> = {}): ACLToken {
   return {

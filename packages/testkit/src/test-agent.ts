@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { Agent } from '../agent.js';
-import { resolveAgentConfig } from '../config.js';
-import type { AgentConfigInput } from '../config.js';
-import { REDACT_PATHS } from '../logger.js';
+import { Agent, REDACT_PATHS, resolveAgentConfig } from '@tollgate/server';
+import type { AgentConfigInput } from '@tollgate/server';
 
 /** An in-process agent on a free port with a temp data dir, for tests. */
 export interface TestAgent {
@@ -28,7 +26,6 @@ export interface TestAgent {
 /**
  * Starts an agent in this process (for unit tests of the HTTP API). Logs go
  * to memory at debug level so tests can assert on them.
- * @internal
  */
 export async function startTestAgent(input: AgentConfigInput = {}, opts: { dataDir?: string } = {}): Promise<TestAgent> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'tollgate-test-')));
