@@ -194,7 +194,7 @@ async function benchReplication() {
 }
 
 async function benchCatchup() {
-  await benchCatchUp({ tokens: CATCHUP_TOKENS, concurrency: 64, report: reportFigure });
+  await benchCatchUp({ tokens: CATCHUP_TOKENS, concurrency: 64, report: reportFigure, reportRatio: report });
 }
 
 // Fan-out (issue 15): the authoritative agent's CPU per global write at

@@ -66,7 +66,9 @@ export async function startAgent({ region = 'global', hcl = '', dataDir, bin = B
     cfg,
     `region = "${region}"\ndata_dir = "${dataDir}"\nbind_addr = "127.0.0.1"\nlog_level = "info"\nports {\n  http = 0\n  rpc = 0\n}\n${hcl}`,
   );
-  const { proc, line } = await spawnJson(process.execPath, [bin, 'agent', `-config=${cfg}`], (o) => o.msg === 'agent started');
+  // BENCH_AGENT_NODE_ARGS: node flags for every agent (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile a suite).
+  const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const { proc, line } = await spawnJson(process.execPath, [...nodeArgs, bin, 'agent', `-config=${cfg}`], (o) => o.msg === 'agent started');
   return { proc, addr: line.http, rpc: line.rpc, dataDir };
 }
 

@@ -21,7 +21,9 @@ import {
 } from './object-shape.js';
 import { RecordingView, type PlannedEntry } from './plan-reads.js';
 import type { ReadView } from './read-view.js';
+import { secretIndexKey } from './secret-box.js';
 import { StagedView } from './staged-view.js';
+import { TokenRecord } from './token-record.js';
 import { descendantsOf } from './token-tree.js';
 import type { ACLAuthMethod, ACLBindingRule, ACLPolicy, ACLRole, ACLToken, TableName } from './types.js';
 
@@ -188,7 +190,9 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
       log.warn({ accessor: t.AccessorID }, 'replicated global token collides with a local token; ignored');
       continue;
     }
-    const holder = staged.accessorBySecret(t.SecretID);
+    // Hashed once: the lookup, the record the store keeps and its index keys share it.
+    const secretHash = secretIndexKey(t.SecretID);
+    const holder = staged.accessorBySecretHash(secretHash);
     if (holder !== undefined && holder !== t.AccessorID) {
       log.error(
         { accessor: t.AccessorID, holder },
@@ -197,12 +201,15 @@ export function planReplicated(view: ReadView, batch: ReplicatedBatch, index: nu
       continue;
     }
     if (existing !== undefined && sameToken(existing, t)) continue;
-    const token = makeToken({
-      ...t,
-      CreateIndex: existing?.CreateIndex ?? index,
-      ModifyIndex: index,
-      SourceIndex: sourceOf(t.ModifyIndex),
-    });
+    const token = TokenRecord.fromToken(
+      makeToken({
+        ...t,
+        CreateIndex: existing?.CreateIndex ?? index,
+        ModifyIndex: index,
+        SourceIndex: sourceOf(t.ModifyIndex),
+      }),
+      secretHash,
+    );
     assertObjectSize(token, `token ${token.AccessorID}`);
     push({ type: 'put-token', token });
   }

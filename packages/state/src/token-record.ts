@@ -100,11 +100,14 @@ export class TokenRecord implements ACLToken {
     this.#secretHash = secretHash;
   }
 
-  /** A token written in this process, or opened while loading (its SecretID in hand, nothing to check). */
-  static fromToken(token: ACLToken): TokenRecord {
+  /**
+   * A token written in this process, or opened while loading (its SecretID in hand, nothing to check).
+   * @param secretHash `secretIndexKey(token.SecretID)` when the caller computed it already
+   */
+  static fromToken(token: ACLToken, secretHash?: string): TokenRecord {
     if (token instanceof TokenRecord) return token;
     const secret = token.SecretID;
-    const t = new TokenRecord(token.AccessorID, secretIndexKey(secret));
+    const t = new TokenRecord(token.AccessorID, secretHash ?? secretIndexKey(secret));
     t.#secret = secret;
     t.#assign(token as unknown as Record<string, unknown>);
     return t;

@@ -43,13 +43,15 @@ export function tokenToWire(t: ACLToken): Token {
  * one), so this only maps fields.
  */
 export function tokenFromWire(t: Token__Output): ACLToken {
-  return {
+  // Optional fields are added only when set (an older authoritative region
+  // sends none of these); assigned rather than spread: a catch-up maps one
+  // token per change.
+  const token: { -readonly [K in keyof ACLToken]: ACLToken[K] } = {
     AccessorID: t.accessor_id,
     SecretID: t.secret_id,
     Name: t.name,
     Type: t.type as TokenType,
     Policies: t.policies === null ? null : t.policies.names,
-    ...(t.roles.length > 0 ? { Roles: t.roles.map((l) => ({ ID: l.id, Name: l.name })) } : {}),
     Global: t.global,
     Hash: t.hash,
     CreateTime: t.create_time,
@@ -57,13 +59,17 @@ export function tokenFromWire(t: Token__Output): ACLToken {
     ExpirationTTL: t.expiration_ttl_ns,
     CreateIndex: t.create_index,
     ModifyIndex: t.modify_index,
-    // Absent at defaults (an older authoritative region sends none of these).
-    ...(t.parent_accessor_id !== '' ? { ParentAccessorID: t.parent_accessor_id } : {}),
-    ...(t.orphan ? { Orphan: true } : {}),
-    ...(Object.keys(t.meta).length > 0 ? { Meta: { ...t.meta } } : {}),
-    ...(Number(t.explicit_max_ttl_ns) > 0 ? { ExplicitMaxTTL: Number(t.explicit_max_ttl_ns) } : {}),
-    ...(Number(t.period_ns) > 0 ? { Period: Number(t.period_ns) } : {}),
   };
+  if (t.roles.length > 0) token.Roles = t.roles.map((l) => ({ ID: l.id, Name: l.name }));
+  if (t.parent_accessor_id !== '') token.ParentAccessorID = t.parent_accessor_id;
+  if (t.orphan) token.Orphan = true;
+  for (const _ in t.meta) {
+    token.Meta = { ...t.meta };
+    break;
+  }
+  if (Number(t.explicit_max_ttl_ns) > 0) token.ExplicitMaxTTL = Number(t.explicit_max_ttl_ns);
+  if (Number(t.period_ns) > 0) token.Period = Number(t.period_ns);
+  return token;
 }
 
 /** A stored policy as a `tollgate.v1.Policy`. */
