@@ -146,7 +146,7 @@ describe('npm run bench', () => {
     const run = collect('npm', ['run', '-s', 'bench', '--', 'nosuchsuite'], { cwd: REPO });
     expect(await run.exited).toBe(2);
     expect(run.stderr()).toContain("bench: unknown suite 'nosuchsuite'");
-    expect(run.stderr()).toContain('Suites: authorize, creates, replication, catchup, ha, failover');
+    expect(run.stderr()).toContain('Suites: authorize, creates, replication, catchup, fanout, ha, failover');
     expect(run.stdout()).not.toContain('== ');
   });
 });
