@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, benchTls, call, cpuSeconds, ensureTool, percentile, spawnJson, startAgent, stop, wrk, wrkCpu, REPO } from './bench/common.js';
+import { BIN, benchTls, call, cpuSeconds, ensureTool, percentile, rssOf, spawnJson, startAgent, stop, wrk, wrkCpu, REPO } from './bench/common.js';
 import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
 import { benchFanout } from './bench/fanout.js';
 import { benchHaFailover, benchHaWrites } from './bench/ha.js';
@@ -132,6 +132,8 @@ async function benchCreates() {
     const cpuUs = [];
     const loopUs = [];
     let last;
+    let created = 0;
+    const rssBefore = await rssOf(agent.proc.pid);
     for (let i = 0; i < rounds; i++) {
       const out = execFileSync(process.execPath, [`${REPO}/scripts/bench/sync-puts.js`, String(seconds)], { encoding: 'utf8' });
       base.push(JSON.parse(out).perSecond);
@@ -140,6 +142,7 @@ async function benchCreates() {
       const [cpu1, loop1] = [await cpuSeconds(agent.proc.pid), await cpuSeconds(agent.proc.pid, agent.proc.pid)];
       if (last.non2xx > 0 || last.errors > 0) throw new Error(`create bench saw ${last.non2xx} non-2xx and ${last.errors} errors`);
       ours.push(last.rps);
+      created += last.rps * seconds;
       cpuUs.push(((cpu1 - cpu0) * 1e6) / (last.rps * seconds));
       loopUs.push(((loop1 - loop0) * 1e6) / (last.rps * seconds));
     }
@@ -153,6 +156,14 @@ async function benchCreates() {
     const sum = Number(/tollgate_state_commit_batch_size_sum\{[^}]*\} (\S+)/.exec(m)?.[1]);
     const count = Number(/tollgate_state_commit_batch_size_count\{[^}]*\} (\S+)/.exec(m)?.[1]);
     console.log(`  group commit: ${count} batches, ${(sum / count).toFixed(1)} writes per fsync on average`);
+    // Issue 15's "RSS growth while creating": the agent's RSS after the rounds over before them.
+    const rssAfter = await rssOf(agent.proc.pid);
+    const growth = rssAfter.rss - rssBefore.rss;
+    reportFigure(`agent RSS growth while creating ${Math.round(created)} tokens over HTTP`, {
+      MiB: Math.round(growth),
+      anonymousMiB: Math.round(rssAfter.anon - rssBefore.anon),
+      bytesPerToken: Math.round((growth * 1024 * 1024) / created),
+    }, '— (issue 15: measured)');
   } finally {
     await stop(agent.proc);
   }

@@ -171,6 +171,13 @@ export async function wrkCpu(proc, url, opts) {
   return { ...res, cpuUs: ((after - before) * 1e6) / (res.rps * (opts.seconds ?? 10)) };
 }
 
+/** A process's RSS (MiB), and of it the anonymous part (heap; the rest is mapped files, e.g. LevelDB's tables). */
+export async function rssOf(pid) {
+  const s = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(s)?.[1] ?? NaN) / 1024;
+  return { rss: kib('VmRSS'), anon: kib('RssAnon') };
+}
+
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { BIN, REPO, call, stop } from './common.js';
+import { BIN, REPO, call, rssOf, stop } from './common.js';
 
 const state = (m) => import(join(REPO, 'packages/state/dist', m));
 /** The agent to time; another build (e.g. of the main branch) for a before/after comparison. */
@@ -101,13 +101,6 @@ export async function seedStore(dir, key, n) {
   );
   await db.close();
   return { probe, seconds: (performance.now() - started) / 1000 };
-}
-
-/** A process's RSS (MiB), and of it the anonymous part (heap; the rest is mapped files, e.g. LevelDB's tables). */
-async function rssOf(pid) {
-  const s = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(s)?.[1] ?? NaN) / 1024;
-  return { rss: kib('VmRSS'), anon: kib('RssAnon') };
 }
 
 /**
