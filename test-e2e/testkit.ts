@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@tollgate/testkit';
+import { freePort, httpCall, type HttpAnswer } from '@tollgate/testkit';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(REPO, 'packages/cli/bin/tollgate.js');
@@ -159,29 +159,14 @@ export function runCli(
 }
 
 /** A JSON HTTP call against an agent: status, parsed body (or text), headers. */
-export async function api(
+export function api(
   addr: string,
   method: string,
   path: string,
   opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; fetch?: typeof fetch } = {},
-): Promise<{ status: number; body: any; text: string; headers: Headers }> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.token !== undefined) headers['X-Nomad-Token'] = opts.token;
-  // A JSON body is sent as JSON, as every real client does (fetch would say text/plain).
-  if (opts.body !== undefined && opts.rawBody === undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
-  const res = await (opts.fetch ?? fetch)(addr + path, {
-    method,
-    headers,
-    body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
-  });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // plain-text error bodies stay text
-  }
-  return { status: res.status, body, text, headers: res.headers };
+): Promise<HttpAnswer> {
+  const { rawBody, ...rest } = opts;
+  return httpCall(addr, method, path, { ...rest, raw: rawBody });
 }
 
 /** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */

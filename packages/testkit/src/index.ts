@@ -13,7 +13,7 @@ export { etcdSkipReason, findEtcd, freePort, startEtcd } from './etcd-process.js
 export type { EtcdProcess, StartEtcdOptions } from './etcd-process.js';
 export { startTcpProxy } from './tcp-proxy.js';
 export type { TcpProxy } from './tcp-proxy.js';
-export { startTestAgent } from './test-agent.js';
-export type { TestAgent } from './test-agent.js';
+export { httpCall, startTestAgent } from './test-agent.js';
+export type { HttpAnswer, TestAgent } from './test-agent.js';
 export { clientTokenFixture } from './token-fixture.js';
 export { until } from './until.js';

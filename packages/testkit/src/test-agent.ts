@@ -14,13 +14,45 @@ export interface TestAgent {
   /** Every log line the agent wrote, raw. */
   readonly logText: () => string;
   /** HTTP call: status, parsed JSON (or text) body, headers. */
-  call(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{
-    status: number;
-    body: any;
-    text: string;
-    headers: Headers;
-  }>;
+  call(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<HttpAnswer>;
   close(): Promise<void>;
+}
+
+/** The answer of `httpCall`: status, parsed JSON (or the text) body, headers. */
+export interface HttpAnswer {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+/**
+ * A JSON HTTP call against an agent at `addr`: `body` is sent as JSON (with
+ * its content type, as every real client does), `raw` as is; the answer's
+ * body is parsed when it is JSON and stays text otherwise.
+ */
+export async function httpCall(
+  addr: string,
+  method: string,
+  path: string,
+  o: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string>; fetch?: typeof fetch } = {},
+): Promise<HttpAnswer> {
+  const headers: Record<string, string> = { ...o.headers };
+  if (o.token !== undefined) headers['X-Nomad-Token'] = o.token;
+  if (o.body !== undefined && o.raw === undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+  const res = await (o.fetch ?? fetch)(addr + path, {
+    method,
+    headers,
+    body: o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body)),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // plain-text error bodies stay text
+  }
+  return { status: res.status, body, text, headers: res.headers };
 }
 
 /**
@@ -46,25 +78,7 @@ export async function startTestAgent(input: AgentConfigInput = {}, opts: { dataD
     addr,
     dataDir,
     logText: () => logs,
-    async call(method, path, o = {}) {
-      const headers: Record<string, string> = { ...o.headers };
-      if (o.token !== undefined) headers['X-Nomad-Token'] = o.token;
-      // A JSON body is sent as JSON, as every real client does (fetch would say text/plain).
-      if (o.body !== undefined && o.raw === undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
-      const res = await fetch(addr + path, {
-        method,
-        headers,
-        body: o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body)),
-      });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // plain text
-      }
-      return { status: res.status, body, text, headers: res.headers };
-    },
+    call: (method, path, o = {}) => httpCall(addr, method, path, o),
     async close() {
       await agent.close();
       if (opts.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
