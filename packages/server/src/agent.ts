@@ -536,6 +536,10 @@ export class Agent implements HttpServerPorts, AclEndpointPorts {
     return this.#forwarder.forward(region, req);
   }
 
+  wakeReplication(): void {
+    this.#replication?.wake();
+  }
+
   awaitAuthoritativeIndex(minIndex: number, signal?: AbortSignal): Promise<void> {
     return awaitAuthoritativeIndex(this, minIndex, this.config.server.replicationWaitMs, signal);
   }

@@ -26,6 +26,11 @@ export interface MinIndexContext {
   readonly store: StateStore;
   readonly isAuthoritative: boolean;
   readonly config: { readonly region: string; readonly server: { readonly authoritativeRegion: string } };
+  /**
+   * A follower's hint to its replication loop that it is needed now: ends a
+   * backoff pause early (`ReplicationLoop.wake`, rate-limited there).
+   */
+  wakeReplication?(): void;
 }
 
 /**
@@ -39,6 +44,10 @@ export async function awaitAuthoritativeIndex(ctx: MinIndexContext, minIndex: nu
   const { store } = ctx;
   const current = (): number => (ctx.isAuthoritative ? store.index() : store.replicationCursor());
   if (current() >= minIndex) return;
+  // Someone holds an index this follower lacks (often: the authoritative
+  // region answered it a moment ago), so the source is likely back: do not
+  // let a backoff pause outlast the wait.
+  if (!ctx.isAuthoritative) ctx.wakeReplication?.();
   const bound = timeoutSignal(timeoutMs, signal);
   let reached: number;
   try {

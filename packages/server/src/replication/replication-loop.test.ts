@@ -18,7 +18,7 @@ import { AgentMetrics } from '../metrics.js';
 import { TokenResolver } from '../token-resolver.js';
 import { bootstrapToken } from '../tokens.js';
 import { CommitClock } from './commit-clock.js';
-import { ReplicationLoop } from './replication-loop.js';
+import { ReplicationLoop, WAKE_FLOOR_MS } from './replication-loop.js';
 import type { ReplicationEvent } from './replication-loop.js';
 import { ReplicationService } from './replication-service.js';
 import { tokenToWire } from './wire-objects.js';
@@ -200,6 +200,56 @@ describe('ReplicationLoop', () => {
     await next(l, (e) => e.type === 'error');
     expect(watches).toBeGreaterThanOrEqual(2);
     expect(l.report().lagSeconds).toBeGreaterThan(0);
+  });
+
+  it('ends a backoff pause early on wake(), but not sooner than the floor after the failure, and only once per pause', async () => {
+    const replica = await store();
+    // A peer that refuses connections: every attempt fails as unreachable (retryable).
+    const gone = await serve({ Watch: () => undefined, Snapshot: (call) => call.end(), Digest: (_c, cb) => cb(grpcError(GrpcStatus.UNIMPLEMENTED, 'no')) });
+    await cleanup.pop()!(); // closes that server: its port now refuses
+    const clients = new PeerClients();
+    const l = new ReplicationLoop({ store: replica, region: 'eu-west', sourceRegion: 'global', peers: [gone], token: 't', clients, log, backoffMs: () => 600_000 });
+    cleanup.push(() => clients.close());
+    cleanup.push(() => l.close());
+    const errors: Array<{ at: number; reason: string }> = [];
+    void (async () => {
+      for await (const e of l.events()) if (e.type === 'error') errors.push({ at: Date.now(), reason: e.reason });
+    })();
+    const first = next(l, (e) => e.type === 'error');
+    l.start();
+    await first;
+    expect(l.report().phase).toBe('backoff');
+    // Without a wake the next attempt would be ten minutes away.
+    const second = next(l, (e) => e.type === 'error');
+    l.wake();
+    l.wake();
+    await second;
+    expect(errors).toHaveLength(2);
+    expect(errors[1]!.at - errors[0]!.at).toBeGreaterThanOrEqual(WAKE_FLOOR_MS - 5);
+    expect(errors.every((e) => e.reason === 'unreachable')).toBe(true);
+    // The two wakes bought one attempt: the loop is pausing again.
+    await new Promise((r) => setTimeout(r, WAKE_FLOOR_MS * 2));
+    expect(errors).toHaveLength(2);
+    expect(l.report().phase).toBe('backoff');
+  });
+
+  it('does not wake from a pause after a failure that will not heal by itself', async () => {
+    const replica = await store();
+    const clients = new PeerClients();
+    const l = new ReplicationLoop({ store: replica, region: 'eu-west', sourceRegion: 'global', peers: ['127.0.0.1:1'], token: undefined, clients, log });
+    cleanup.push(() => clients.close());
+    cleanup.push(() => l.close());
+    let errors = 0;
+    void (async () => {
+      for await (const e of l.events()) if (e.type === 'error') errors++;
+    })();
+    const first = next(l, (e) => e.type === 'error');
+    l.start();
+    await first;
+    l.wake();
+    await new Promise((r) => setTimeout(r, WAKE_FLOOR_MS * 3));
+    expect(errors).toBe(1);
+    expect(l.report().phase).toBe('backoff');
   });
 
   it('reports a missing replication token and closes cleanly', async () => {

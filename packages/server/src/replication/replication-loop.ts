@@ -111,7 +111,19 @@ export interface ReplicationLoopOptions {
   readonly heartbeatTimeoutMs?: number;
   /** Deadline of a whole snapshot download. @default 300_000 */
   readonly snapshotTimeoutMs?: number;
+  /**
+   * The pause before the next attempt, from the attempt number and the
+   * failure. @default backoffDelayMs (0.1 s … 5 s; 10 s when not retryable)
+   */
+  readonly backoffMs?: (attempt: number, failure: ReplicationFailure) => number;
 }
+
+/**
+ * A `wake()` never ends a backoff pause sooner than this after the failure
+ * that began it: however many hints arrive, a follower tries an unreachable
+ * source at most this often on their account.
+ */
+export const WAKE_FLOOR_MS = 250;
 
 /** Batches queued for the applier before the stream is paused. */
 const MAX_PENDING_BATCHES = 16;
@@ -179,6 +191,8 @@ export class ReplicationLoop {
   #sourceIndex = 0;
   #resyncs = 0;
   #errors = 0;
+  /** Ends the current backoff pause early; set only while pausing after a retryable failure. */
+  #wakeBackoff: (() => void) | undefined;
 
   constructor(opts: ReplicationLoopOptions) {
     if (opts.peers.length === 0) throw new RangeError(`peers: no RPC address for region "${opts.sourceRegion}"`);
@@ -186,6 +200,7 @@ export class ReplicationLoop {
       antiEntropyIntervalMs: 30_000,
       heartbeatTimeoutMs: 5_000,
       snapshotTimeoutMs: 300_000,
+      backoffMs: backoffDelayMs,
       ...opts,
       log: opts.log.child({ component: 'replication', source_region: opts.sourceRegion }),
     };
@@ -246,6 +261,19 @@ export class ReplicationLoop {
     } catch (err) {
       if ((err as { name?: string }).name !== 'AbortError') throw err;
     }
+  }
+
+  /**
+   * A hint that the source region may be reachable again: a reader here
+   * waits for an authoritative index this region has not applied, or a
+   * call forwarded to the source just succeeded. Ends a backoff pause
+   * early (never sooner than `WAKE_FLOOR_MS` after the failure that began
+   * it), so a follower is back within milliseconds of being needed instead
+   * of after up to 5 s of backoff. Does nothing while connected, and after
+   * a failure that will not heal by itself (a refused or missing token).
+   */
+  wake(): void {
+    this.#wakeBackoff?.();
   }
 
   /** The loop's state now (lag computed at this instant). */
@@ -309,7 +337,7 @@ export class ReplicationLoop {
         this.#connected = false;
         if (signal.aborted) break;
         const failure = classify(err, this.#o.sourceRegion, peer);
-        const retryInMs = backoffDelayMs(attempt++, failure);
+        const retryInMs = this.#o.backoffMs(attempt++, failure);
         this.#errors++;
         this.#lastError = { timeMs: Date.now(), reason: failure.reason, message: failure.message };
         this.#metrics.error(failure.reason);
@@ -320,10 +348,29 @@ export class ReplicationLoop {
         // The next attempt goes to the next peer of the region.
         this.#peerIndex++;
         this.#phase = 'backoff';
-        await delay(retryInMs, undefined, { signal }).catch(() => undefined);
+        await this.#pause(retryInMs, failure.retryable, signal);
       }
     }
     this.#connected = false;
+  }
+
+  /** The backoff pause: `ms`, or less when `wake()` is called and `wakeable`. */
+  async #pause(ms: number, wakeable: boolean, signal: AbortSignal): Promise<void> {
+    const began = Date.now();
+    const early = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    if (wakeable) {
+      this.#wakeBackoff = () => {
+        this.#wakeBackoff = undefined; // one wake per pause
+        timer = setTimeout(() => early.abort(), Math.max(0, began + WAKE_FLOOR_MS - Date.now()));
+      };
+    }
+    try {
+      await delay(ms, undefined, { signal: AbortSignal.any([signal, early.signal]) }).catch(() => undefined);
+    } finally {
+      this.#wakeBackoff = undefined;
+      clearTimeout(timer);
+    }
   }
 
   async #connect(peer: string, signal: AbortSignal): Promise<void> {
