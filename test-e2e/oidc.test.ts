@@ -202,6 +202,26 @@ describe('OIDC login with a real provider', () => {
     expect(await tokenCount()).toBe(before + 1);
   });
 
+  it('bad bodies are 400s naming the field, at the leader and forwarded from the follower; nothing is minted', async () => {
+    const before = await tokenCount();
+    for (const addr of [leader, follower]) {
+      const wrongType = await api(addr, 'POST', '/v1/acl/oidc/auth-url', { body: { AuthMethodName: 'corp', RedirectURI: API_REDIRECT, ClientNonce: 7 } });
+      expect(wrongType.status).toBe(400);
+      expect(wrongType.headers.get('x-tollgate-error-code')).toBe('TOLLGATE_BAD_REQUEST');
+      expect(wrongType.text).toBe('Request decode failed: ClientNonce must be a string');
+
+      const missing = await api(addr, 'POST', '/v1/acl/oidc/complete-auth', { body: { AuthMethodName: 'corp', RedirectURI: API_REDIRECT, ClientNonce: NONCE, State: null } });
+      expect(missing.status).toBe(400);
+      expect(missing.headers.get('x-tollgate-error-code')).toBe('TOLLGATE_BAD_REQUEST');
+      expect(missing.text).toBe('invalid OIDC complete-auth request: 2 errors occurred:\n\t* missing state\n\t* missing code\n\n');
+
+      const notObject = await api(addr, 'POST', '/v1/acl/oidc/complete-auth', { body: ['corp'] });
+      expect(notObject.status).toBe(400);
+      expect(notObject.text).toBe('Request decode failed: expected a JSON object');
+    }
+    expect(await tokenCount()).toBe(before);
+  });
+
   it('a global method keeps its pending logins in the authoritative region: started in a follower, completed there', async () => {
     const a = await loginAt(follower, 'alice');
     const r = await api(leader, 'POST', '/v1/acl/oidc/complete-auth', { body: a });

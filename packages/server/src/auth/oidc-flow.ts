@@ -3,32 +3,11 @@ import { BadRequestError } from '../errors.js';
 import type { OidcDiscovery } from './oidc-discovery.js';
 import { OidcNonceError, OidcProviderRefusedError, OidcRedirectUriError, OidcStateError, oidcErrorOf } from './oidc-errors.js';
 import type { OidcAuthMethod } from './oidc-method.js';
+import { decodeOidcAuthUrlRequest, decodeOidcCompleteAuthRequest } from './oidc-request.js';
 import { matchesHash, oidcHash, type OidcStateStore } from './oidc-state-store.js';
 
 /** How long a login may take at the provider: auth-url → complete-auth. */
 export const OIDC_STATE_TTL_MS = 10 * 60_000;
-
-/** Longest `AuthMethodName`, `RedirectURI`, `ClientNonce`, `State`, `Iss` accepted. */
-const MAX_FIELD = 2048;
-/** Longest authorization `Code` accepted (providers' codes are far shorter). */
-const MAX_CODE = 8192;
-/** Shortest `ClientNonce`: it is the replay guard of the ID token. */
-const MIN_NONCE = 16;
-
-/** `POST /v1/acl/oidc/auth-url` (Nomad's `ACLOIDCAuthURLRequest`). */
-export interface OidcAuthUrlRequest {
-  readonly AuthMethodName: string;
-  readonly RedirectURI: string;
-  readonly ClientNonce: string;
-}
-
-/** `POST /v1/acl/oidc/complete-auth` (Nomad's `ACLOIDCCompleteAuthRequest`). */
-export interface OidcCompleteAuthRequest extends OidcAuthUrlRequest {
-  readonly State: string;
-  readonly Code: string;
-  /** The `iss` the provider sent to the redirect URI (RFC 9207), when it sends one. */
-  readonly Iss?: string | undefined;
-}
 
 /** The identity a completed OIDC login proved, through `method`. */
 export interface OidcVerifiedLogin<M extends OidcAuthMethod = OidcAuthMethod> {
@@ -80,7 +59,7 @@ export class OidcFlow<M extends OidcAuthMethod = OidcAuthMethod> {
 
   /** Step 1: the URL to send the user to. */
   async authUrl(body: unknown): Promise<{ AuthURL: string }> {
-    const req = parseAuthUrlRequest(body, 'auth-url');
+    const req = decodeOidcAuthUrlRequest(body);
     const method = this.#method(req.AuthMethodName);
     checkRedirectUri(method, req.RedirectURI);
     const config = await this.#ports.discovery.configFor(method);
@@ -108,7 +87,7 @@ export class OidcFlow<M extends OidcAuthMethod = OidcAuthMethod> {
 
   /** Step 2: the verified identity of the user who came back with `Code`. */
   async completeAuth(body: unknown): Promise<OidcVerifiedLogin<M>> {
-    const req = parseCompleteAuthRequest(body);
+    const req = decodeOidcCompleteAuthRequest(body);
     // The state is spent first: a wrong nonce or redirect URI burns it, so
     // a stolen state cannot be tried again with other values.
     const taken = await this.#ports.states.take(oidcHash(req.State));
@@ -133,7 +112,7 @@ export class OidcFlow<M extends OidcAuthMethod = OidcAuthMethod> {
     callback.hash = '';
     callback.searchParams.set('code', req.Code);
     callback.searchParams.set('state', req.State);
-    if (req.Iss !== undefined && req.Iss !== '') callback.searchParams.set('iss', req.Iss);
+    if (req.Iss !== undefined) callback.searchParams.set('iss', req.Iss);
     let tokens;
     try {
       // The token request's redirect_uri is `callback` without its query:
@@ -188,46 +167,4 @@ function checkRedirectUri(method: OidcAuthMethod, uri: string): void {
   if (!method.Config.AllowedRedirectURIs.includes(uri)) {
     throw new OidcRedirectUriError(`RedirectURI ${JSON.stringify(uri)} is not in the auth method's AllowedRedirectURIs`);
   }
-}
-
-function parseAuthUrlRequest(body: unknown, what: string): OidcAuthUrlRequest {
-  const b = objectBody(body, what);
-  const nonce = field(b, 'ClientNonce', what, MAX_FIELD);
-  if (nonce.length < MIN_NONCE) throw new BadRequestError(`invalid OIDC ${what} request: ClientNonce must be at least ${MIN_NONCE} characters`);
-  const redirect = field(b, 'RedirectURI', what, MAX_FIELD);
-  if (!URL.canParse(redirect)) throw new BadRequestError(`invalid OIDC ${what} request: RedirectURI is not a URL`);
-  const canonical = new URL(redirect);
-  if (canonical.search !== '' || canonical.hash !== '' || canonical.href !== redirect) {
-    // The provider appends code and state; the token request repeats the URI
-    // byte for byte, so only a canonical URI without query or fragment works.
-    throw new OidcRedirectUriError(
-      `invalid OIDC ${what} request: RedirectURI must be a canonical URL without query or fragment (e.g. ${JSON.stringify(canonical.origin + canonical.pathname)})`,
-    );
-  }
-  return { AuthMethodName: field(b, 'AuthMethodName', what, MAX_FIELD), RedirectURI: redirect, ClientNonce: nonce };
-}
-
-function parseCompleteAuthRequest(body: unknown): OidcCompleteAuthRequest {
-  const what = 'complete-auth';
-  const base = parseAuthUrlRequest(body, what);
-  const b = body as Record<string, unknown>;
-  const iss = b.Iss;
-  if (iss !== undefined && iss !== null && (typeof iss !== 'string' || iss.length > MAX_FIELD)) {
-    throw new BadRequestError(`invalid OIDC ${what} request: Iss must be a string`);
-  }
-  return { ...base, State: field(b, 'State', what, MAX_FIELD), Code: field(b, 'Code', what, MAX_CODE), Iss: typeof iss === 'string' ? iss : undefined };
-}
-
-function objectBody(body: unknown, what: string): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadRequestError(`invalid OIDC ${what} request: the body must be a JSON object`);
-  }
-  return body as Record<string, unknown>;
-}
-
-function field(b: Record<string, unknown>, name: string, what: string, max: number): string {
-  const v = b[name];
-  if (typeof v !== 'string' || v === '') throw new BadRequestError(`invalid OIDC ${what} request: missing ${name}`);
-  if (v.length > max) throw new BadRequestError(`invalid OIDC ${what} request: ${name} is longer than ${max} characters`);
-  return v;
 }
