@@ -1,17 +1,31 @@
 import { useState } from 'preact/hooks';
 import type { AclTokenListStub } from '@tollgate/client';
 import { api } from '../api';
-import { ErrorBox, FilterField, Loading, Time, useLoad, useTitle } from '../components';
-import { href } from '../router';
+import { FilterField, Time, useLoad } from '../components';
+import type { TableSpec } from '../list-page';
+import { DataTable, DetailLink, ListPage, orDash } from '../list-page';
 
 const PER_PAGE = 25;
+
+const TOKENS: TableSpec<AclTokenListStub> = {
+  what: 'tokens',
+  key: (t) => t.AccessorID,
+  columns: [
+    { title: 'Name', cell: (t) => t.Name || <span class="muted">(no name)</span> },
+    { title: 'Accessor ID', cell: (t) => <DetailLink base="/tokens" id={t.AccessorID} mono>{t.AccessorID}</DetailLink> },
+    { title: 'Type', cell: (t) => t.Type },
+    { title: 'Policies', cell: (t) => orDash((t.Policies ?? []).join(', ')) },
+    { title: 'Roles', cell: (t) => orDash((t.Roles ?? []).map((r) => r.Name).join(', ')) },
+    { title: 'Scope', cell: (t) => (t.Global ? 'global' : 'local') },
+    { title: 'Expires', cell: (t) => <Time value={t.ExpirationTime} /> },
+  ],
+};
 
 /**
  * Tokens: a paginated list searched on the server — AccessorID `prefix`
  * and a go-bexpr `filter` — never loading every token into the page.
  */
 export function TokensPage() {
-  useTitle('Tokens');
   const [prefix, setPrefix] = useState('');
   const [filter, setFilter] = useState('');
   const [query, setQuery] = useState({ prefix: '', filter: '' });
@@ -28,25 +42,18 @@ export function TokensPage() {
     setQuery({ prefix: prefix.trim(), filter: filter.trim() });
   };
   const next = list.data?.nextToken;
+  const searchForm = (
+    <form class="search" onSubmit={search} role="search">
+      <label>
+        Accessor ID prefix
+        <input name="prefix" value={prefix} spellcheck={false} onInput={(e) => setPrefix(e.currentTarget.value)} />
+      </label>
+      <FilterField value={filter} onInput={setFilter} example={<code>Name contains "ci"</code>} />
+      <button type="submit">Search</button>
+    </form>
+  );
   return (
-    <section>
-      <div class="title-row">
-        <h1>Tokens</h1>
-        <a class="button primary" href={href('/tokens/new')}>
-          Create token
-        </a>
-      </div>
-      <form class="search" onSubmit={search} role="search">
-        <label>
-          Accessor ID prefix
-          <input name="prefix" value={prefix} spellcheck={false} onInput={(e) => setPrefix(e.currentTarget.value)} />
-        </label>
-        <FilterField value={filter} onInput={setFilter} example={<code>Name contains "ci"</code>} />
-        <button type="submit">Search</button>
-      </form>
-      <ErrorBox error={list.error} />
-      {list.loading && list.data === undefined ? <Loading what="tokens" /> : null}
-      {list.data && <TokenTable tokens={list.data.data} />}
+    <ListPage title="Tokens" create={{ path: '/tokens/new', label: 'Create token' }} spec={TOKENS} list={list} search={searchForm}>
       <nav class="pager" aria-label="Pages">
         <button type="button" disabled={pages.length <= 1} onClick={() => setPages(pages.slice(0, -1))}>
           Previous
@@ -56,47 +63,11 @@ export function TokensPage() {
           Next
         </button>
       </nav>
-    </section>
+    </ListPage>
   );
 }
 
 /** A table of token stubs (also a policy's and a role's "used by" list). */
 export function TokenTable({ tokens }: { tokens: readonly AclTokenListStub[] }) {
-  if (tokens.length === 0) return <p class="muted">No tokens.</p>;
-  return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Accessor ID</th>
-            <th>Type</th>
-            <th>Policies</th>
-            <th>Roles</th>
-            <th>Scope</th>
-            <th>Expires</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tokens.map((t) => (
-            <tr key={t.AccessorID}>
-              <td>{t.Name || <span class="muted">(no name)</span>}</td>
-              <td>
-                <a class="mono" href={href(`/tokens/${encodeURIComponent(t.AccessorID)}`)}>
-                  {t.AccessorID}
-                </a>
-              </td>
-              <td>{t.Type}</td>
-              <td>{(t.Policies ?? []).join(', ') || <span class="muted">—</span>}</td>
-              <td>{(t.Roles ?? []).map((r) => r.Name).join(', ') || <span class="muted">—</span>}</td>
-              <td>{t.Global ? 'global' : 'local'}</td>
-              <td>
-                <Time value={t.ExpirationTime} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
+  return <DataTable spec={TOKENS} rows={tokens} />;
 }
