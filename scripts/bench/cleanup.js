@@ -19,7 +19,8 @@ let closing;
 /** How long children get to exit on SIGTERM before SIGKILL. */
 const GRACE_MS = 3000;
 
-const running = (proc) => proc.exitCode === null && proc.signalCode === null;
+/** Started (a failed spawn has no pid) and not exited yet. */
+const running = (proc) => proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null;
 
 /**
  * Registers a child process (forgotten once it exits). While the registry
