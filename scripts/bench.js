@@ -1,10 +1,8 @@
 // `npm run bench`: Tollgate's figures, each next to a baseline measured in
 // the same run on the same machine, so the ratio is what counts.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BIN, benchTls, call, cpuSeconds, ensureTool, percentile, rssOf, spawnJson, startAgent, stop, wrk, wrkCpu, REPO } from './bench/common.js';
+import { stopWithNpmParent } from '@tollgate/server/npm-parent-watch';
+import { BIN, benchTls, call, cpuSeconds, ensureTool, percentile, rssOf, run, spawnJson, startAgent, stop, wrk, wrkCpu, REPO } from './bench/common.js';
+import { closeAll, installCleanup, isClosing, tempDir } from './bench/cleanup.js';
 import { benchCatchUp, benchReplicationLag } from './bench/replication.js';
 import { benchFanout } from './bench/fanout.js';
 import { benchHaFailover, benchHaWrites } from './bench/ha.js';
@@ -13,12 +11,16 @@ import { benchAudit } from './bench/audit.js';
 import { benchScale } from './bench/scale.js';
 import { benchLists, benchPolicies } from './bench/loop-block.js';
 
-// Every temp file of the run (agents' data, etcd's, wrk's scripts) under one
-// dir, removed on exit, also when a suite fails or the run is interrupted.
-const runDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-run-'));
-process.env.TMPDIR = runDir;
-process.once('exit', () => rmSync(runDir, { recursive: true, force: true }));
-for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+// Every child process and temp dir of the run is registered (cleanup.js):
+// on normal exit, on an exception, and on SIGINT/SIGTERM (exit 130/143) the
+// children are stopped and the dirs removed. Every temp file (agents' data,
+// etcd's, wrk's scripts, the baselines' stores) is also under one run dir,
+// so that what a child makes itself goes too.
+const onSignal = installCleanup();
+// `npm run bench` execs us, so npm's forwarded signals reach us; should npm
+// itself die (or a shell sit between us), its exit stops the run too.
+stopWithNpmParent(() => onSignal('SIGTERM'));
+process.env.TMPDIR = await tempDir('tollgate-bench-run-');
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const only = process.argv[2];
@@ -51,7 +53,7 @@ async function benchAuthorize() {
 
 async function authorizeRound({ tls }) {
   const scheme = tls === undefined ? 'http' : 'https';
-  const agent = await startAgent(tls === undefined ? {} : { hcl: tls.hcl('global') });
+  const agent = await startAgent({ tls });
   try {
     const boot = await call(agent.addr, 'POST', '/v1/acl/bootstrap');
     const mgmt = boot.SecretID;
@@ -103,7 +105,7 @@ async function authorizeRound({ tls }) {
     }
     return plain;
   } finally {
-    await stop(agent.proc);
+    await agent.stop();
   }
 }
 
@@ -135,7 +137,7 @@ async function benchCreates() {
     let created = 0;
     const rssBefore = await rssOf(agent.proc.pid);
     for (let i = 0; i < rounds; i++) {
-      const out = execFileSync(process.execPath, [`${REPO}/scripts/bench/sync-puts.js`, String(seconds)], { encoding: 'utf8' });
+      const out = await run(process.execPath, [`${REPO}/scripts/bench/sync-puts.js`, String(seconds)]);
       base.push(JSON.parse(out).perSecond);
       const [cpu0, loop0] = [await cpuSeconds(agent.proc.pid), await cpuSeconds(agent.proc.pid, agent.proc.pid)];
       last = await wrk(`${agent.addr}/v1/acl/token`, { body, headers: { 'X-Nomad-Token': boot.SecretID }, seconds });
@@ -165,7 +167,7 @@ async function benchCreates() {
       bytesPerToken: Math.round((growth * 1024 * 1024) / created),
     }, '— (issue 15: measured)');
   } finally {
-    await stop(agent.proc);
+    await agent.stop();
   }
 }
 
@@ -295,10 +297,18 @@ if (process.argv.length > 3 || (only !== undefined && !Object.hasOwn(suites, onl
   console.error(`bench: ${what}\nUsage: npm run bench [-- SUITE]   (all suites when none is named)\nSuites: ${Object.keys(suites).join(', ')}`);
   process.exit(2);
 }
-for (const [name, suite] of Object.entries(suites)) {
-  if (only && only !== name) continue;
-  command = `${suite.env()} npm run bench -- ${name}`.trim();
-  console.log(`\n== ${name}\n  command: ${command}`);
-  await suite.run();
+try {
+  for (const [name, suite] of Object.entries(suites)) {
+    if (only && only !== name) continue;
+    command = `${suite.env()} npm run bench -- ${name}`.trim();
+    console.log(`\n== ${name}\n  command: ${command}`);
+    await suite.run();
+  }
+  console.log('\nJSON ' + JSON.stringify({ bin: BIN, seconds: SECONDS, results }));
+} catch (err) {
+  // When a signal interrupted the run, what failed is the interruption: its cleanup exits 130/143.
+  if (!isClosing()) console.error(err);
+  process.exitCode = 1;
+} finally {
+  await closeAll();
 }
-console.log('\nJSON ' + JSON.stringify({ bin: BIN, seconds: SECONDS, results }));

@@ -4,7 +4,7 @@
 // anonymous ~970 KiB checks over 8 connections — same agent, same run,
 // default limits.
 import { request, Agent } from 'node:http';
-import { REPO, call, percentile, spawnJson, startAgent, stop } from './common.js';
+import { REPO, call, percentile, spawnJson, startAgent } from './common.js';
 
 /** Sequential checks for `ms` from 127.0.0.2; latencies in ms, sorted. */
 async function goodClient(port, token, ms) {
@@ -64,6 +64,6 @@ export async function benchAbuse({ seconds }) {
     console.log(`abusive client's answers: ${JSON.stringify(statuses)} (0 = connection refused or reset)`);
     return { quiet, loaded, statuses };
   } finally {
-    await stop(agent.proc);
+    await agent.stop();
   }
 }

@@ -1,8 +1,8 @@
 // Authorize throughput with the audit log on (to a file) next to audit off,
 // in the same run: two agents, measured alternately so drift hits both alike.
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeDir, tempDir } from './cleanup.js';
 import { call, cpuSeconds, ensureTool, REPO, startAgent, stop, wrk } from './common.js';
 
 async function setup(agent) {
@@ -22,7 +22,7 @@ async function setup(agent) {
  */
 export async function benchAudit({ seconds, report }) {
   ensureTool('wrk', 'wrk');
-  const dir = await mkdtemp(join(tmpdir(), 'tollgate-bench-audit-'));
+  const dir = await tempDir('tollgate-bench-audit-');
   const path = join(dir, 'audit.log');
   const off = await startAgent();
   const on = await startAgent({ hcl: `audit {\n  enabled = true\n  path = "${path}"\n}\n` });
@@ -63,10 +63,8 @@ export async function benchAudit({ seconds, report }) {
     report('authorize checks/s with the audit log on (file) vs off', median(rps[1]), median(rps[0]), 'req/s', '≥ 0.85');
     report('agent CPU µs per authorize, audit off vs on (ratio = off/on)', median(cpuUs[0]), median(cpuUs[1]), 'µs', '≥ 0.85');
   } finally {
-    await stop(off.proc);
-    await stop(on.proc);
-    await rm(off.dataDir, { recursive: true, force: true });
-    await rm(on.dataDir, { recursive: true, force: true });
-    await rm(dir, { recursive: true, force: true });
+    await off.stop();
+    await on.stop();
+    await removeDir(dir);
   }
 }

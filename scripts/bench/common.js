@@ -1,10 +1,10 @@
 // Shared pieces of the benchmarks: agent processes, wrk runs, HTTP helpers.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeDir, tempDir, track } from './cleanup.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(REPO, 'packages/cli/bin/tollgate.js');
@@ -19,20 +19,28 @@ export function ensureTool(bin, pkg) {
 
 /** How long a spawned process may take to get ready (a busy machine needs more). */
 const READY_TIMEOUT_MS = Number(process.env.BENCH_READY_TIMEOUT_MS ?? 30_000);
+/** Output kept of a spawned process, for the error when it fails (its tail). */
+const KEEP_OUTPUT = 64 * 1024;
 
-/** Spawns a process and resolves once a stdout JSON line matches `ready`. */
-export function spawnJson(cmd, args, ready, opts = {}) {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+/**
+ * Spawns a process (registered with the cleanup registry) and resolves once
+ * a stdout JSON line matches `ready`; `onLine` sees every JSON line, before
+ * and after. Rejects (and kills it) when it exits first or is not ready
+ * within `readyTimeoutMs`.
+ */
+export function spawnJson(cmd, args, ready, { onLine, readyTimeoutMs = READY_TIMEOUT_MS, ...opts } = {}) {
+  const proc = track(spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts }));
   let out = '';
+  const keep = (c) => (out = (out + c).slice(-KEEP_OUTPUT));
   let pending = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       // Leave no process behind: the caller never gets hold of it.
       proc.kill('SIGKILL');
       reject(new Error(`${cmd} did not get ready:\n${out}`));
-    }, READY_TIMEOUT_MS);
+    }, readyTimeoutMs);
     proc.stdout.on('data', (c) => {
-      out += c;
+      keep(c);
       pending += c;
       let nl;
       while ((nl = pending.indexOf('\n')) !== -1) {
@@ -44,34 +52,98 @@ export function spawnJson(cmd, args, ready, opts = {}) {
         } catch {
           continue;
         }
+        onLine?.(obj);
         if (ready(obj)) {
           clearTimeout(timer);
           resolve({ proc, line: obj });
         }
       }
     });
-    proc.stderr.on('data', (c) => (out += c));
-    proc.once('exit', (code) => reject(new Error(`${cmd} exited ${code}:\n${out}`)));
+    proc.stderr.on('data', keep);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} exited ${code}:\n${out}`));
+    });
   });
 }
 
-/**
- * Starts an agent with the given extra HCL; resolves `{ proc, addr, rpc, dataDir }`.
- * `bin`: another build's CLI (e.g. of the main branch, for a before/after run).
- */
-export async function startAgent({ region = 'global', hcl = '', dataDir, bin = BIN } = {}) {
-  dataDir ??= await mkdtemp(join(tmpdir(), `tollgate-bench-${region}-`));
-  const cfg = join(dataDir, 'agent.hcl');
-  await writeFile(
-    cfg,
-    `region = "${region}"\ndata_dir = "${dataDir}"\nbind_addr = "127.0.0.1"\nlog_level = "info"\nports {\n  http = 0\n  rpc = 0\n}\n${hcl}`,
-  );
-  // BENCH_AGENT_NODE_ARGS: node flags for every agent (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile a suite).
-  const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const { proc, line } = await spawnJson(process.execPath, [...nodeArgs, bin, 'agent', `-config=${cfg}`], (o) => o.msg === 'agent started');
-  return { proc, addr: line.http, rpc: line.rpc, dataDir };
+/** Runs a command to its end (registered, so an interrupted run stops it); resolves its stdout. */
+export function run(cmd, args, opts = {}) {
+  const proc = track(spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts }));
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (c) => (out += c));
+  proc.stderr.on('data', (c) => (err = (err + c).slice(-KEEP_OUTPUT)));
+  return new Promise((resolve, reject) => {
+    proc.once('error', reject);
+    proc.once('close', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code ?? signal}:\n${err}${out}`))));
+  });
 }
 
+/** The agent's config file text: the common settings, then the blocks the options ask for. */
+function agentHcl({ region, dataDir, tls, peers, server, replicationToken, encryptionKey, hcl }) {
+  const block = (name, lines) => (lines.length === 0 ? '' : `${name} {\n${lines.map((l) => `  ${l}\n`).join('')}}\n`);
+  return (
+    `region = "${region}"\ndata_dir = "${dataDir}"\nbind_addr = "127.0.0.1"\nlog_level = "info"\nports {\n  http = 0\n  rpc = 0\n}\n` +
+    block('server', [
+      ...(peers === undefined ? [] : [`authoritative_region = "${peers.authoritative}"`, `region_peers = { "${peers.authoritative}" = ["${peers.rpc}"] }`]),
+      ...(server === undefined ? [] : [server]),
+    ]) +
+    block('acl', [
+      ...(replicationToken === undefined ? [] : [`replication_token = "${replicationToken}"`]),
+      ...(encryptionKey === undefined ? [] : [`encryption_key = "${encryptionKey}"`]),
+    ]) +
+    (tls === undefined ? '' : tls.hcl(region)) +
+    hcl
+  );
+}
+
+/**
+ * Starts a Tollgate agent process: the one way every suite does. Options:
+ * - `region` (default `global`); `bin`: another build's CLI (e.g. of the
+ *   main branch, for a before/after run); `env`: the process environment;
+ * - `dataDir`: run on this dir (e.g. a seeded store) and keep it; by
+ *   default a fresh temp dir, removed by `stop()`;
+ * - config: `tls` (what `benchTls()` made: HTTPS and mTLS for the region),
+ *   `peers: { authoritative, rpc }` (replicate from that region's RPC
+ *   address), `replicationToken`, `encryptionKey`, `server` (more lines of
+ *   the `server` block), `hcl` (any other blocks);
+ * - `onLine(obj)`: sees every JSON log line of the agent; `ready(obj)`: the
+ *   line that means it is up (default: `agent started`); `readyTimeoutMs`.
+ * Resolves `{ proc, addr, rpc, dataDir, line, spawnedAt, stop() }`:
+ * `spawnedAt` is `performance.now()` at the spawn, `stop()` stops the agent
+ * and removes the data dir it made.
+ * BENCH_AGENT_NODE_ARGS: node flags for every agent (e.g. `--cpu-prof
+ * --cpu-prof-dir=DIR` to profile a suite).
+ */
+export async function startAgent({ region = 'global', bin = BIN, env, dataDir, onLine, ready = (o) => o.msg === 'agent started', readyTimeoutMs, ...config } = {}) {
+  const owned = dataDir === undefined;
+  dataDir ??= await tempDir(`tollgate-bench-${region}-`);
+  const removeOwned = async () => {
+    if (owned) await removeDir(dataDir);
+  };
+  try {
+    const cfg = join(dataDir, 'agent.hcl');
+    await writeFile(cfg, agentHcl({ region, dataDir, hcl: '', ...config }));
+    const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const spawnedAt = performance.now();
+    const { proc, line } = await spawnJson(process.execPath, [...nodeArgs, bin, 'agent', `-config=${cfg}`], ready, {
+      onLine,
+      readyTimeoutMs,
+      ...(env === undefined ? {} : { env }),
+    });
+    const stopAgent = async () => {
+      await stop(proc);
+      await removeOwned();
+    };
+    return { proc, addr: line.http, rpc: line.rpc, dataDir, line, spawnedAt, stop: stopAgent };
+  } catch (err) {
+    await removeOwned();
+    throw err;
+  }
+}
+
+/** Stops a child process with SIGTERM and waits for its exit. */
 export async function stop(proc) {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((r) => proc.once('exit', r));
@@ -92,10 +164,8 @@ export async function benchTls(regions = ['global', 'eu-west', 'us-east']) {
   const { CA_FILE, certFileNames, writeCaFiles, writeCertFiles } = await import('@tollgate/server');
   const { tlsFetch } = await import('@tollgate/client');
   if (tlsDir === undefined) {
-    tlsDir = await mkdtemp(join(tmpdir(), 'tollgate-bench-tls-'));
-    const dir = tlsDir;
-    // Leave no keys behind, whatever way the bench ends.
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    // Registered: no keys are left behind, whatever way the bench ends.
+    tlsDir = await tempDir('tollgate-bench-tls-');
     writeCaFiles(tlsDir);
   }
   const server = (region) => {
@@ -126,29 +196,33 @@ export async function call(addr, method, path, { token, body } = {}) {
 
 /**
  * Runs wrk with a Lua script that POSTs `body` with `headers`; returns
- * requests/second and latency percentiles (ms).
+ * requests/second and latency percentiles (ms). `timeout`: wrk's
+ * `--timeout` (its default, 2 s, when not given).
  */
-export async function wrk(url, { body, headers = {}, connections = 64, threads = 1, seconds = 10 }) {
-  const dir = await mkdtemp(join(tmpdir(), 'tollgate-wrk-'));
-  const script = join(dir, 'post.lua');
-  const hdr = Object.entries({ 'Content-Type': 'application/json', ...headers })
-    .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
-    .join('\n');
-  await writeFile(
-    script,
-    `wrk.method = "POST"\n${body === undefined ? '' : `wrk.body = ${JSON.stringify(body)}\n`}${hdr}\n` +
-      `done = function(summary, latency, requests)\n` +
-      `  io.write(string.format("JSON{\\"rps\\":%f,\\"p50\\":%f,\\"p99\\":%f,\\"errors\\":%d,\\"non2xx\\":%d}\\n", ` +
-      `summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, ` +
-      `summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))\n` +
-      `end\n`,
-  );
-  const out = execFileSync('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '-s', script, url], {
-    encoding: 'utf8',
-  });
-  const m = /JSON(\{.*\})/.exec(out);
-  if (!m) throw new Error(`cannot read wrk output:\n${out}`);
-  return JSON.parse(m[1]);
+export async function wrk(url, { body, headers = {}, connections = 64, threads = 1, seconds = 10, timeout }) {
+  const dir = await tempDir('tollgate-wrk-');
+  try {
+    const script = join(dir, 'post.lua');
+    const hdr = Object.entries({ 'Content-Type': 'application/json', ...headers })
+      .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
+      .join('\n');
+    await writeFile(
+      script,
+      `wrk.method = "POST"\n${body === undefined ? '' : `wrk.body = ${JSON.stringify(body)}\n`}${hdr}\n` +
+        `done = function(summary, latency, requests)\n` +
+        `  io.write(string.format("JSON{\\"rps\\":%f,\\"p50\\":%f,\\"p99\\":%f,\\"errors\\":%d,\\"non2xx\\":%d}\\n", ` +
+        `summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, ` +
+        `summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))\n` +
+        `end\n`,
+    );
+    const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, ...(timeout === undefined ? [] : ['--timeout', timeout]), '-s', script, url];
+    const out = await run('wrk', args);
+    const m = /JSON(\{.*\})/.exec(out);
+    if (!m) throw new Error(`cannot read wrk output:\n${out}`);
+    return JSON.parse(m[1]);
+  } finally {
+    await removeDir(dir);
+  }
 }
 
 /**

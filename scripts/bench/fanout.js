@@ -11,7 +11,6 @@
 // of every write is inside it.
 import { readFileSync } from 'node:fs';
 import { raw, startRegions, steady, waitApplied } from './replication.js';
-import { stop } from './common.js';
 
 const CLK_TCK = 100;
 
@@ -80,7 +79,7 @@ async function fanoutRound({ bin, counts, rate, seconds, label }) {
     }
     return rows;
   } finally {
-    await Promise.all([main, ...followers].map((a) => stop(a.proc)));
+    await Promise.all([main, ...followers].map((a) => a.stop()));
   }
 }
 

@@ -2,53 +2,35 @@
 // share one etcd, next to etcd's own put rate measured in the same run; and
 // the failover gap — the longest time without a successful write while the
 // leader is killed with SIGKILL under steady load.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { REPO, call, ensureTool, spawnJson, startAgent, stop } from './common.js';
+import { forgetDir, track, trackDir } from './cleanup.js';
+import { REPO, call, ensureTool, spawnJson, startAgent, wrk } from './common.js';
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 256 });
 
-async function etcdHelpers() {
+/** A real etcd (the testkit's), registered for cleanup; `close()` stops it and removes its data. */
+async function startEtcd() {
   // Built by `npm run bench` (tsc -b); plain Node, no TypeScript at run time.
-  return import(`${REPO}/packages/testkit/dist/etcd-process.js`);
+  const { startEtcd: start } = await import(`${REPO}/packages/testkit/dist/etcd-process.js`);
+  const etcd = await start();
+  track(etcd.proc);
+  trackDir(etcd.dataDir);
+  return {
+    endpoint: etcd.endpoint,
+    close: async () => {
+      await etcd.close();
+      forgetDir(etcd.dataDir);
+    },
+  };
 }
 
 /** Two agents of region `region` on `endpoint`, sharing one encryption key. */
 async function startHaRegion(endpoint, region = 'global') {
-  const key = randomBytes(32).toString('base64');
-  const hcl = `etcd {\n  endpoints = ["${endpoint}"]\n}\nacl {\n  encryption_key = "${key}"\n}\n`;
-  const a = await startAgent({ region, hcl });
-  const b = await startAgent({ region, hcl });
+  const config = { region, encryptionKey: randomBytes(32).toString('base64'), hcl: `etcd {\n  endpoints = ["${endpoint}"]\n}\n` };
+  const a = await startAgent(config);
+  const b = await startAgent(config);
   return [a, b];
-}
-
-/** wrk in the background (the common helper blocks, and both agents must be loaded at once). */
-async function wrkAsync(url, { body, headers, connections, seconds }) {
-  const dir = await mkdtemp(join(tmpdir(), 'tollgate-wrk-ha-'));
-  const script = join(dir, 'post.lua');
-  const hdr = Object.entries({ 'Content-Type': 'application/json', ...headers })
-    .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
-    .join('\n');
-  await writeFile(
-    script,
-    `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\n${hdr}\n` +
-      `done = function(summary, latency, requests)\n` +
-      `  io.write(string.format("JSON{\\"rps\\":%f,\\"p50\\":%f,\\"p99\\":%f,\\"errors\\":%d,\\"non2xx\\":%d}\\n", ` +
-      `summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, ` +
-      `summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))\n` +
-      `end\n`,
-  );
-  const p = spawn('wrk', ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout.on('data', (c) => (out += c));
-  await new Promise((resolve) => p.once('close', resolve));
-  const m = /JSON(\{.*\})/.exec(out);
-  if (!m) throw new Error(`cannot read wrk output:\n${out}`);
-  return JSON.parse(m[1]);
 }
 
 /**
@@ -61,7 +43,6 @@ async function wrkAsync(url, { body, headers, connections, seconds }) {
  */
 export async function benchHaWrites({ seconds, report }) {
   ensureTool('wrk', 'wrk');
-  const { startEtcd } = await etcdHelpers();
   const etcd = await startEtcd();
   const agents = await startHaRegion(etcd.endpoint);
   try {
@@ -69,8 +50,9 @@ export async function benchHaWrites({ seconds, report }) {
     const body = JSON.stringify({ Name: 'bench', Type: 'client', Policies: ['bench'] });
     const headers = { 'X-Nomad-Token': boot.SecretID };
     // Warm up both agents.
-    await Promise.all(agents.map((a) => wrkAsync(`${a.addr}/v1/acl/token`, { body, headers, connections: 8, seconds: 2 })));
-    const runs = await Promise.all(agents.map((a) => wrkAsync(`${a.addr}/v1/acl/token`, { body, headers, connections: 32, seconds })));
+    // In parallel (both agents must be loaded at once), with wrk's --timeout 10s.
+    await Promise.all(agents.map((a) => wrk(`${a.addr}/v1/acl/token`, { body, headers, connections: 8, seconds: 2, timeout: '10s' })));
+    const runs = await Promise.all(agents.map((a) => wrk(`${a.addr}/v1/acl/token`, { body, headers, connections: 32, seconds, timeout: '10s' })));
     for (const r of runs) if (r.non2xx > 0 || r.errors > 0) throw new Error(`HA create bench saw ${r.non2xx} non-2xx and ${r.errors} errors`);
     const ours = runs.reduce((n, r) => n + r.rps, 0);
     const base = await spawnJson(
@@ -86,7 +68,7 @@ export async function benchHaWrites({ seconds, report }) {
     const lagCount = Number(/tollgate_ha_watch_lag_observed_seconds_count\{[^}]*\} (\S+)/.exec(m)?.[1]);
     console.log(`  agent 1: ${conflicts} txn conflicts, mean watch lag ${((lagSum / lagCount) * 1000).toFixed(2)} ms over ${lagCount} watch responses`);
   } finally {
-    for (const a of agents) await stop(a.proc);
+    for (const a of agents) await a.stop();
     await etcd.close();
   }
 }
@@ -116,7 +98,6 @@ function create(addr, token) {
  * the 5 s the issue allows; the leader handover time is printed too.
  */
 export async function benchHaFailover({ report }) {
-  const { startEtcd } = await etcdHelpers();
   const etcd = await startEtcd();
   const agents = await startHaRegion(etcd.endpoint);
   try {
@@ -154,7 +135,7 @@ export async function benchHaFailover({ report }) {
     console.log(`  ${ok} writes acknowledged, ${failed} failed calls (cut off by the kill); longest gap before the kill ${steadyGap.toFixed(0)} ms`);
     console.log(`  leader tasks moved to the survivor ${handover.toFixed(0)} ms after the kill (lease TTL 3 s)`);
   } finally {
-    for (const a of agents) await stop(a.proc);
+    for (const a of agents) await a.stop();
     await etcd.close();
   }
 }

@@ -11,7 +11,7 @@
 // perf_hooks.monitorEventLoopDelay, 10 ms resolution, reset at each scrape):
 // scrape, act, scrape again.
 import { Agent, request } from 'node:http';
-import { call, percentile, startAgent, stop } from './common.js';
+import { call, percentile, startAgent } from './common.js';
 import { startRegions, waitApplied } from './replication.js';
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -192,7 +192,7 @@ export async function benchPolicies({ rounds = 3, report, reportFigure }) {
       '≤ 5 ms extra',
     );
   } finally {
-    await Promise.all([stop(main.proc), stop(eu.proc)]);
+    await Promise.all([main.stop(), eu.stop()]);
   }
 }
 
@@ -262,6 +262,6 @@ export async function benchLists({ tokens, concurrency = 64, report }) {
       'block ≤ 20 ms',
     );
   } finally {
-    await stop(agent.proc);
+    await agent.stop();
   }
 }

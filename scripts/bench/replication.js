@@ -10,12 +10,11 @@
 // that answer is the replication lag plus one loopback HTTP round trip.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { REPO, call, percentile, startAgent, stop } from './common.js';
+import { removeDir, tempDir } from './cleanup.js';
+import { REPO, call, percentile, startAgent } from './common.js';
 
 // node:http with keep-alive rather than fetch: at 1500 calls/s the client's
 // own CPU cost shows up in the measured lag on a 2-core machine, and
@@ -29,12 +28,12 @@ let keepAliveTls;
  * management secret, and `startFollower(region)` to add one more.
  * `bin`: the build every agent runs (default: this tree's).
  */
-export async function startRegions(followers, { serverHcl = '', tls, bin } = {}) {
+export async function startRegions(followers, { serverHcl, tls, bin } = {}) {
   if (tls !== undefined) keepAliveTls ??= new HttpsAgent({ keepAlive: true, maxSockets: 512, ca: readFileSync(tls.caFile) });
   // One load generator on loopback is every request's client: on a busy
   // machine it can hold more than the default 100 connections to an agent.
-  const tlsHcl = (region) => `limits {\n  http_max_conns_per_client = 0\n}\n${tls === undefined ? '' : tls.hcl(region)}`;
-  const main = await startAgent({ region: 'global', hcl: `server {\n${serverHcl}\n}\n${tlsHcl('global')}`, bin });
+  const common = { hcl: 'limits {\n  http_max_conns_per_client = 0\n}\n', server: serverHcl, tls, bin };
+  const main = await startAgent({ region: 'global', ...common });
   const boot = await call(main.addr, 'POST', '/v1/acl/bootstrap');
   const mgmt = boot.SecretID;
   await call(main.addr, 'POST', '/v1/acl/policy/bench', {
@@ -46,14 +45,7 @@ export async function startRegions(followers, { serverHcl = '', tls, bin } = {})
     body: { Name: 'replication', Type: 'management', Global: true },
   });
   const startFollower = (region) =>
-    startAgent({
-      region,
-      hcl:
-        `server {\n  authoritative_region = "global"\n  region_peers = { "global" = ["${main.rpc}"] }\n${serverHcl}\n}\n` +
-        `acl {\n  replication_token = "${repl.SecretID}"\n}\n` +
-        tlsHcl(region),
-      bin,
-    });
+    startAgent({ region, peers: { authoritative: 'global', rpc: main.rpc }, replicationToken: repl.SecretID, ...common });
   const agents = await Promise.all(followers.map(startFollower));
   return { main, followers: agents, mgmt, startFollower };
 }
@@ -209,7 +201,7 @@ export async function benchReplicationLag({
       report(`revocation lag global→${n} (ms, delete ack → 403${suffix})`, summary(revoke[i]), targets.revocation);
     });
   } finally {
-    await Promise.all([main, ...followers].map((a) => stop(a.proc)));
+    await Promise.all([main, ...followers].map((a) => a.stop()));
   }
 }
 
@@ -264,7 +256,7 @@ export async function benchCatchUp({ tokens, concurrency, report, reportRatio })
       '≥ 100,000 tokens/s',
     );
   } finally {
-    await Promise.all([main, follower].filter(Boolean).map((a) => stop(a.proc)));
+    await Promise.all([main, follower].filter(Boolean).map((a) => a.stop()));
   }
 }
 
@@ -279,7 +271,7 @@ export async function rawLevelLoad(n) {
   const L = await state('level-layout.js');
   const { makeToken } = await state('object-shape.js');
   const { Level } = await import('level');
-  const dir = await mkdtemp(join(tmpdir(), 'tollgate-bench-raw-'));
+  const dir = await tempDir('tollgate-bench-raw-');
   const db = new Level(dir, { valueEncoding: 'json' });
   await db.open();
   const box = new SecretBox(randomBytes(32));
@@ -303,6 +295,6 @@ export async function rawLevelLoad(n) {
     return (n * 1000) / (performance.now() - t0);
   } finally {
     await db.close();
-    await rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
   }
 }

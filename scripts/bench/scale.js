@@ -4,13 +4,13 @@
 // HTTP), then a real agent process is started on it and timed until it
 // serves (its HTTP port answers and a seeded token resolves), with its RSS.
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { BIN, REPO, call, rssOf, stop } from './common.js';
+import { removeDir, tempDir } from './cleanup.js';
+import { BIN, REPO, call, rssOf, startAgent } from './common.js';
 
 const state = (m) => import(join(REPO, 'packages/state/dist', m));
 /** The agent to time; another build (e.g. of the main branch) for a before/after comparison. */
@@ -110,8 +110,8 @@ export async function seedStore(dir, key, n) {
  */
 async function seededStore(n) {
   const keep = process.env.BENCH_SCALE_STORE;
-  const dataDir = keep === undefined ? await mkdtemp(join(tmpdir(), 'tollgate-bench-scale-')) : join(keep, String(n));
-  const done = keep === undefined ? async () => rm(dataDir, { recursive: true, force: true }) : async () => {};
+  const dataDir = keep === undefined ? await tempDir('tollgate-bench-scale-') : join(keep, String(n));
+  const done = keep === undefined ? async () => removeDir(dataDir) : async () => {};
   if (keep !== undefined) {
     const saved = await readFile(join(dataDir, 'seed.json'), 'utf8').then(JSON.parse, () => undefined);
     if (saved !== undefined) {
@@ -127,78 +127,52 @@ async function seededStore(n) {
   return { dataDir, key, probe: seeded.probe, done };
 }
 
+/** The agent time-to-serving is measured on; no ready timeout (a large store on an old build may take minutes). */
+const scaleAgent = (opts) => startAgent({ bin: AGENT_BIN, readyTimeoutMs: 3_600_000, ...opts });
+
 /**
  * Starts an agent on `dataDir`; resolves with the seconds from spawn to a
  * seeded secret resolving over HTTP, the RSS then and once the background
  * integrity sweep is done (and its seconds).
  */
 async function timeStart(dataDir, keyB64, probe) {
-  const cfg = join(dataDir, 'agent.hcl');
-  await writeFile(
-    cfg,
-    `region = "global"\ndata_dir = "${dataDir}"\nbind_addr = "127.0.0.1"\nlog_level = "info"\nports {\n  http = 0\n  rpc = 0\n}\nacl {\n  encryption_key = "${keyB64}"\n}\n`,
-  );
-  const started = performance.now();
-  const proc = spawn(process.execPath, [AGENT_BIN, 'agent', `-config=${cfg}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
   let loadSeconds = NaN;
   let swept;
   const sweptAt = new Promise((resolve) => (swept = resolve));
-  const ready = new Promise((resolve, reject) => {
-    let pending = '';
-    proc.stdout.on('data', (c) => {
-      pending += c;
-      let nl;
-      while ((nl = pending.indexOf('\n')) !== -1) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        if (line.includes('"state store loaded"')) {
-          const loaded = JSON.parse(line);
-          loadSeconds = loaded.seconds;
-          // Nothing left to verify (or a build that verifies while loading).
-          if (!(loaded.pendingTokens > 0)) swept(performance.now());
-        }
-        if (line.includes('"agent started"')) resolve(JSON.parse(line));
-        if (line.includes('settled every token record loaded from disk')) swept(performance.now());
-      }
-    });
-    proc.stderr.on('data', (c) => (out += c));
-    proc.once('exit', (code) => reject(new Error(`agent exited ${code}:\n${out}`)));
-  });
+  const onLine = (o) => {
+    if (o.msg === 'state store loaded') {
+      loadSeconds = o.seconds;
+      // Nothing left to verify (or a build that verifies while loading).
+      if (!(o.pendingTokens > 0)) swept(performance.now());
+    }
+    if (o.msg === 'settled every token record loaded from disk') swept(performance.now());
+  };
+  const agent = await scaleAgent({ dataDir, encryptionKey: keyB64, onLine });
   try {
-    const line = await ready;
-    const self = await call(line.http, 'GET', '/v1/acl/token/self', { token: probe });
+    const started = agent.spawnedAt;
+    const self = await call(agent.addr, 'GET', '/v1/acl/token/self', { token: probe });
     if (typeof self.AccessorID !== 'string') throw new Error('scale bench: the seeded token did not resolve');
     const serving = (performance.now() - started) / 1000;
-    const rssServing = await rssOf(proc.pid);
+    const rssServing = await rssOf(agent.proc.pid);
     let timer;
     const sweepDone = await Promise.race([sweptAt, new Promise((r) => (timer = setTimeout(() => r(undefined), 600_000)))]);
     clearTimeout(timer);
-    const rssSwept = await rssOf(proc.pid);
+    const rssSwept = await rssOf(agent.proc.pid);
     return { serving, load: loadSeconds, rssServing, rssSwept, sweep: sweepDone === undefined ? NaN : (sweepDone - started) / 1000 };
   } finally {
-    await stop(proc);
+    await agent.stop();
   }
 }
 
 /** Baseline: an agent on an empty store, same config (its RSS is subtracted). */
 async function emptyAgent(keyB64) {
-  const dir = await mkdtemp(join(tmpdir(), 'tollgate-bench-scale-'));
+  const agent = await scaleAgent({ encryptionKey: keyB64 });
   try {
-    const started = performance.now();
-    const cfg = join(dir, 'agent.hcl');
-    await writeFile(cfg, `region = "global"\ndata_dir = "${dir}"\nbind_addr = "127.0.0.1"\nports {\n  http = 0\n  rpc = 0\n}\nacl {\n  encryption_key = "${keyB64}"\n}\n`);
-    const proc = spawn(process.execPath, [AGENT_BIN, 'agent', `-config=${cfg}`], { stdio: ['ignore', 'pipe', 'ignore'] });
-    await new Promise((resolve, reject) => {
-      proc.stdout.on('data', (c) => String(c).includes('"agent started"') && resolve());
-      proc.once('exit', (code) => reject(new Error(`agent exited ${code}`)));
-    });
-    const seconds = (performance.now() - started) / 1000;
-    const { rss, anon } = await rssOf(proc.pid);
-    await stop(proc);
+    const seconds = (performance.now() - agent.spawnedAt) / 1000;
+    const { rss, anon } = await rssOf(agent.proc.pid);
     return { seconds, rss, anon };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await agent.stop();
   }
 }
 
