@@ -76,6 +76,23 @@ describe('ACL roles across regions', () => {
     expect(tokenThere.body.Roles).toBeNull();
   });
 
+  it("wakes a follower's blocking read of a token when a linked role's rename replicates there", async () => {
+    const role = (await call('global', 'POST', '/v1/acl/role', { Name: 'watched', Policies: [{ Name: 'readonly' }] })).body;
+    const made = await call('global', 'POST', '/v1/acl/token', { Type: 'client', Global: true, Roles: [{ ID: role.ID }] });
+    const tok = made.body;
+    const there = await call('eu-west', 'GET', `/v1/acl/token/${tok.AccessorID}`, undefined, c.management, Number(made.headers.get('x-nomad-index')));
+    expect(there.body.Roles).toEqual([{ ID: role.ID, Name: 'watched' }]);
+    const index = Number(there.headers.get('x-nomad-index'));
+    // Outlasts the test timeout: a follower that is not woken fails the test by holding.
+    const waiting = call('eu-west', 'GET', `/v1/acl/token/${tok.AccessorID}?index=${index}&wait=300s`);
+    const renamed = await call('global', 'POST', `/v1/acl/role/${role.ID}`, { ID: role.ID, Name: 'watched-renamed', Policies: [{ Name: 'readonly' }] });
+    expect(renamed.status, renamed.text).toBe(200);
+    const answered = await waiting;
+    expect(answered.status).toBe(200);
+    expect(answered.body.Roles).toEqual([{ ID: role.ID, Name: 'watched-renamed' }]);
+    expect(Number(answered.headers.get('x-nomad-index'))).toBeGreaterThan(index);
+  });
+
   it('answers role errors from the authoritative region unchanged through a follower', async () => {
     const dup = await call('eu-west', 'POST', '/v1/acl/role', { Name: 'deployers', Policies: [{ Name: 'app' }] });
     expect(dup).toMatchObject({ status: 400, text: 'role with name deployers already exists' });

@@ -367,6 +367,21 @@ export function ttlText(ns: number): string {
   return ns === 0 ? '' : formatGoDurationNs(Math.round(ns));
 }
 
+/**
+ * The index a token's answer reflects (blocking reads and `X-Nomad-Index`):
+ * its ModifyIndex, or a later change to a role it links, since the answer
+ * shows each linked role's current name — that role's ModifyIndex (a
+ * rename), or for a linked role that is gone, `roleTableIndex` (the role
+ * table's index: no per-role deletion index is kept, and that one is at or
+ * after the deletion). O(links). Nomad answers the token's ModifyIndex
+ * alone, so its blocking read misses role renames and deletions.
+ */
+export function tokenViewIndex(t: ACLToken, roleById: RoleById, roleTableIndex: number): number {
+  let index = t.ModifyIndex;
+  for (const link of t.Roles ?? []) index = Math.max(index, roleById(link.ID)?.ModifyIndex ?? roleTableIndex);
+  return index;
+}
+
 /** A token as returned to the API: everything but internal fields; role links as they are now. */
 export function tokenView(t: ACLToken, roleById: RoleById): TokenView {
   return {

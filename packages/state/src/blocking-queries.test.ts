@@ -30,6 +30,26 @@ describe('blocking queries', () => {
     await expect(waiting).resolves.toBe(3);
   });
 
+  it('wakes a waiter on several tables when any of them moves, and not on another table', async () => {
+    const { store } = await freshStore();
+    await store.apply({ type: 'token-upsert', tokens: [token()] });
+    const after = { acl_token: store.tableIndex('acl_token'), acl_role: store.tableIndex('acl_role') };
+    await expect(store.waitForTables({ acl_token: 0 }, new AbortController().signal)).resolves.toBeUndefined();
+    const byToken = store.waitForTables(after, new AbortController().signal);
+    const byPolicy = store.waitForTables({ ...after, acl_policy: store.tableIndex('acl_policy') }, new AbortController().signal);
+    await store.apply({ type: 'policy-upsert', policies: [policy('a')] });
+    expect(await settled(byToken)).toBe(false);
+    await expect(byPolicy).resolves.toBeUndefined();
+    await store.apply({ type: 'token-upsert', tokens: [token()] });
+    await expect(byToken).resolves.toBeUndefined();
+    const ac = new AbortController();
+    const aborted = store.waitForTables({ acl_role: store.tableIndex('acl_role') }, ac.signal);
+    ac.abort();
+    await expect(aborted).resolves.toBeUndefined();
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    await expect(store.waitForTables({ nope: 1 } as never, ac.signal)).rejects.toThrow(/table must be one of/);
+  });
+
   it('resolves with the current index, without rejecting, when the signal aborts', async () => {
     const { store } = await freshStore();
     await store.apply({ type: 'token-upsert', tokens: [token()] });

@@ -542,6 +542,25 @@ export class StateStore {
     return watch.wait((v) => v > afterIndex || this.#status !== 'open', signal);
   }
 
+  /**
+   * Blocking query on several tables (a read whose answer depends on more
+   * than one, e.g. a token and the roles it links): resolves as soon as any
+   * table in `after` has an index above the one given for it (at once if one
+   * already has), or when `signal` aborts or the store closes. Never rejects
+   * on abort.
+   */
+  async waitForTables(after: Readonly<Partial<Record<TableName, number>>>, signal: AbortSignal): Promise<void> {
+    this.#assertReadable('waitForTables');
+    const tables = Object.entries(after) as Array<[TableName, number]>;
+    for (const [table] of tables) {
+      if (this.#tableWatch[table] === undefined) throw new InvalidArgumentError(`table must be one of ${Object.keys(this.#tableWatch).join(', ')}`);
+    }
+    const moved = (): boolean => tables.some(([table, index]) => Math.max(1, this.#mem.tableIndexes[table]) > index);
+    // Table indexes only move in a commit (or a reload), and each of those
+    // notifies the region index's watch point: one waiter there sees them all.
+    await this.#indexWatch.wait(() => moved() || this.#status !== 'open', signal);
+  }
+
   /** Resolves with the region index once it is ≥ `minIndex`, or with the current one on abort/close. */
   async waitForIndex(minIndex: number, signal: AbortSignal): Promise<number> {
     this.#assertReadable('waitForIndex');

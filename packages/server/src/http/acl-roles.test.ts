@@ -226,6 +226,85 @@ describe('tokens with roles', () => {
   });
 });
 
+describe('blocking token reads and role changes', () => {
+  // The waits outlast the test timeout: a read that is not woken fails the
+  // test by holding (an answer at the end of a wait re-reads the state, so a
+  // shorter wait would hide a missed wake-up).
+  const indexOf = (r: { headers: Headers }): number => Number(r.headers.get('x-nomad-index'));
+  const rename = (role: { ID: string; Name: string }, name: string) =>
+    post(`/v1/acl/role/${role.ID}`, { ID: role.ID, Name: name, Policies: [{ Name: 'readonly' }] });
+
+  it('wakes a blocking token read on a rename of a linked role, not on other writes, and shows the new name', async () => {
+    const role = (await createRole(fresh('watched'), ['readonly'])).body;
+    const tok = (await post('/v1/acl/token', { Type: 'client', Roles: [{ ID: role.ID }] })).body;
+    const first = await get(`/v1/acl/token/${tok.AccessorID}`);
+    const index = indexOf(first);
+    expect(index).toBe(tok.ModifyIndex);
+    const waiting = get(`/v1/acl/token/${tok.AccessorID}?index=${index}&wait=60s`);
+    const selfWaiting = get(`/v1/acl/token/${tok.AccessorID}?index=${index}&wait=60s`, tok.SecretID);
+
+    // Writes the answer does not depend on leave its index alone, so the wait goes on.
+    await createRole(fresh('unrelated'), ['app']);
+    await policy('unrelated-policy', 'namespace "x" { policy = "read" }');
+    await post('/v1/acl/token', { Type: 'client', Policies: ['app'] });
+    expect(indexOf(await get(`/v1/acl/token/${tok.AccessorID}`))).toBe(index);
+
+    const renamed = await rename(role, `${role.Name}-renamed`);
+    expect(renamed.status, renamed.text).toBe(200);
+    for (const answered of [await waiting, await selfWaiting]) {
+      expect(answered.status).toBe(200);
+      expect(answered.body.Roles).toEqual([{ ID: role.ID, Name: `${role.Name}-renamed` }]);
+      // The index is the rename's, not an unrelated write's.
+      expect(indexOf(answered)).toBe(renamed.body.ModifyIndex);
+    }
+    // The token itself did not change; `/token/self` answers the same index.
+    expect((await get(`/v1/acl/token/${tok.AccessorID}`)).body.ModifyIndex).toBe(tok.ModifyIndex);
+    expect(indexOf(await get('/v1/acl/token/self', tok.SecretID))).toBe(renamed.body.ModifyIndex);
+  });
+
+  it('wakes a blocking token read when a linked role is deleted, dropping the link', async () => {
+    const kept = (await createRole(fresh('kept'), ['readonly'])).body;
+    const doomed = (await createRole(fresh('doomed'), ['readonly'])).body;
+    const tok = (await post('/v1/acl/token', { Type: 'client', Roles: [{ ID: kept.ID }, { ID: doomed.ID }] })).body;
+    const index = indexOf(await get(`/v1/acl/token/${tok.AccessorID}`));
+    const waiting = get(`/v1/acl/token/${tok.AccessorID}?index=${index}&wait=60s`);
+    const deleted = await del(`/v1/acl/role/${doomed.ID}`);
+    expect(deleted.status).toBe(200);
+    const answered = await waiting;
+    expect(answered.body.Roles).toEqual([{ ID: kept.ID, Name: kept.Name }]);
+    expect(indexOf(answered)).toBe(indexOf(deleted));
+    expect(indexOf(answered)).toBeGreaterThan(index);
+  });
+
+  it('wakes a blocking token list (and a children list) on a role rename, with the new name in the stubs', async () => {
+    const role = (await createRole(fresh('listed'), ['readonly'])).body;
+    // Only management tokens create tokens, so a parent is one.
+    const parent = (await post('/v1/acl/token', { Type: 'management' })).body;
+    const child = (await post('/v1/acl/token', { Type: 'client', Roles: [{ ID: role.ID }], Child: true }, parent.SecretID)).body;
+    expect(child.ParentAccessorID).toBe(parent.AccessorID);
+    const list = await get('/v1/acl/tokens');
+    const index = indexOf(list);
+    const listWaiting = get(`/v1/acl/tokens?index=${index}&wait=60s`);
+    const childrenWaiting = get(`/v1/acl/token/${parent.AccessorID}/children?index=${index}&wait=60s`);
+    const renamed = await rename(role, `${role.Name}-renamed`);
+    const stubOf = (r: { body: Array<{ AccessorID: string; Roles: unknown }> }) => r.body.find((s) => s.AccessorID === child.AccessorID);
+    for (const answered of [await listWaiting, await childrenWaiting]) {
+      expect(indexOf(answered)).toBe(renamed.body.ModifyIndex);
+      expect(stubOf(answered)?.Roles).toEqual([{ ID: role.ID, Name: `${role.Name}-renamed` }]);
+    }
+  });
+
+  it('leaves a token read alone when a policy it names is deleted: the answer keeps the name (as Nomad)', async () => {
+    await policy('short-lived', 'namespace "default" { policy = "read" }');
+    const tok = (await post('/v1/acl/token', { Type: 'client', Policies: ['short-lived'] })).body;
+    const before = await get(`/v1/acl/token/${tok.AccessorID}`);
+    expect((await del('/v1/acl/policy/short-lived')).status).toBe(200);
+    const after = await get(`/v1/acl/token/${tok.AccessorID}`);
+    expect(after.body).toEqual(before.body);
+    expect(indexOf(after)).toBe(indexOf(before));
+  });
+});
+
 describe("Nomad's Go client (api.ACLRoles)", () => {
   it('accepts the bodies ACLRoles().Create and Update send (PUT, zero ID, zero indexes) and answers its struct shape', async () => {
     const name = fresh('go-client');

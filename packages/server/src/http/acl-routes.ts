@@ -7,7 +7,7 @@ import type { RequestAuditor } from '../audit/request-auditor.js';
 import type { ResolvedAgentConfig } from '../config.js';
 import { BadRequestError, ObjectNotFoundError, PermissionDeniedError } from '../errors.js';
 import type { TokenResolver } from '../token-resolver.js';
-import { tokenStub, tokenView, type TokenStub } from '../tokens.js';
+import { tokenStub, tokenView, tokenViewIndex, type TokenStub } from '../tokens.js';
 import { blockingQuery } from './blocking.js';
 import { POLICY_STUB_SCHEMA, TOKEN_STUB_SCHEMA, listFilter } from './list-filter.js';
 import { registerAuthMethodRoutes, type AuthMethodRoutePorts } from './auth-method-routes.js';
@@ -40,6 +40,14 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AclRoutePorts): voi
   const { store, resolver } = ctx;
   const maxWait = ctx.config.limits.maxQueryWaitMs;
   const roles = roleById(ctx);
+  // Token answers show their roles' current names (`currentRoleLinks`), so a
+  // token read also watches the role table, and its index moves with a
+  // rename or deletion of a linked role (README "HTTP API", blocking queries).
+  const TOKEN_TABLES = ['acl_token', 'acl_role'] as const;
+  /** The index of a list of token stubs: a token or a role changed. */
+  const tokenListIndex = (): number => Math.max(store.tableIndex('acl_token'), store.tableIndex('acl_role'));
+  /** The index of one token's answer (`tokenViewIndex`). */
+  const tokenIndex = (t: ACLToken): number => tokenViewIndex(t, roles, store.tableIndex('acl_role'));
 
   const enabled = (): void => {
     requireAclEnabled(ctx.config);
@@ -77,8 +85,8 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AclRoutePorts): voi
       if (!id.acl.isManagement) throw new PermissionDeniedError();
       const q = queryOptions(req, maxWait);
       const keep = listFilter(q.filter, TOKEN_STUB_SCHEMA);
-      const { index, data } = await blockingQuery(store, reply, q, 'acl_token', () => ({
-        index: store.tableIndex('acl_token'),
+      const { index, data } = await blockingQuery(store, reply, q, TOKEN_TABLES, () => ({
+        index: tokenListIndex(),
         data: store.listTokens(q.prefix ? { prefix: q.prefix } : undefined),
       }));
       setReadHeaders(reply, index);
@@ -105,7 +113,7 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AclRoutePorts): voi
     GET: async (req, reply) => {
       enabled();
       const { token } = resolver.resolve(secretOf(req));
-      setReadHeaders(reply, Math.max(1, token.ModifyIndex));
+      setReadHeaders(reply, Math.max(1, tokenIndex(token)));
       return tokenView(token, roles);
     },
   });
@@ -123,9 +131,9 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AclRoutePorts): voi
       // not be able to hold a connection open for the wait.
       if (!caller.acl.isManagement && caller.token.AccessorID !== accessor) throw new PermissionDeniedError();
       const q = queryOptions(req, maxWait);
-      const { index, data } = await blockingQuery(store, reply, q, 'acl_token', () => {
+      const { index, data } = await blockingQuery(store, reply, q, TOKEN_TABLES, () => {
         const t = store.tokenByAccessor(accessor);
-        return { index: t?.ModifyIndex ?? store.tableIndex('acl_token'), data: t };
+        return { index: t === undefined ? store.tableIndex('acl_token') : tokenIndex(t), data: t };
       });
       reply.header('X-Nomad-Index', String(Math.max(1, index)));
       if (!mayRead(data)) throw new PermissionDeniedError();
@@ -155,8 +163,8 @@ export function registerAclRoutes(app: FastifyInstance, ctx: AclRoutePorts): voi
       // Like reading the token: management, or the token itself.
       if (!caller.acl.isManagement && caller.token.AccessorID !== accessor) throw new PermissionDeniedError();
       const q = queryOptions(req, maxWait);
-      const { index, data } = await blockingQuery(store, reply, q, 'acl_token', () => ({
-        index: store.tableIndex('acl_token'),
+      const { index, data } = await blockingQuery(store, reply, q, TOKEN_TABLES, () => ({
+        index: tokenListIndex(),
         data: store.tokenByAccessor(accessor),
       }));
       if (data === undefined) throw new ObjectNotFoundError('ACL token not found');
