@@ -7,7 +7,7 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import { StateStore } from '@tollgate/state';
 import type { ACLToken } from '@tollgate/state';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { withEmbeddedLog, type LoggedStore } from '@tollgate/testkit/region-log';
 import type { ReplicationHandlers } from '../generated/tollgate/v1/Replication.js';
 import { grpcError } from '../grpc/grpc-status.js';
@@ -109,8 +109,8 @@ describe('ReplicationLoop', () => {
     await replica.apply({ type: 'token-upsert', tokens: [local] });
     // Push the source's feed past its horizon so index 1 can no longer be served.
     for (let i = 0; i < 12; i++) await source.apply({ type: 'policy-upsert', policies: [{ Name: `p${i}`, Description: '', Rules: '', Hash: 'h', CreateIndex: 0, ModifyIndex: 0 }] });
-    await new Promise((r) => setTimeout(r, 50)); // the prune runs in the background
-    expect(() => source.changesSince(1, { globalOnly: true })).toThrow(/no longer holds/);
+    // The prune runs in the background after a commit: wait for it, however slow.
+    await vi.waitFor(() => expect(() => source.changesSince(1, { globalOnly: true })).toThrow(/no longer holds/), { timeout: 10_000, interval: 10 });
 
     const l = loop(replica, await authoritative(source), root.SecretID);
     const resynced = next(l, (e) => e.type === 'resynced');
