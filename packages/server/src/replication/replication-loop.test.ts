@@ -207,7 +207,13 @@ describe('ReplicationLoop', () => {
     // A peer that refuses connections: every attempt fails as unreachable (retryable).
     const gone = await serve({ Watch: () => undefined, Snapshot: (call) => call.end(), Digest: (_c, cb) => cb(grpcError(GrpcStatus.UNIMPLEMENTED, 'no')) });
     await cleanup.pop()!(); // closes that server: its port now refuses
-    const clients = new PeerClients();
+    const retried: string[] = [];
+    const clients = new (class extends PeerClients {
+      override retryNow(address: string): void {
+        retried.push(address);
+        super.retryNow(address);
+      }
+    })();
     const l = new ReplicationLoop({ store: replica, region: 'eu-west', sourceRegion: 'global', peers: [gone], token: 't', clients, log, backoffMs: () => 600_000 });
     cleanup.push(() => clients.close());
     cleanup.push(() => l.close());
@@ -230,6 +236,8 @@ describe('ReplicationLoop', () => {
     expect(errors).toHaveLength(2);
     expect(errors[1]!.at - failedAt).toBeGreaterThanOrEqual(WAKE_FLOOR_MS - 5);
     expect(errors.every((e) => e.reason === 'unreachable')).toBe(true);
+    // Each attempt is made now, not after grpc-js' own reconnect backoff.
+    expect(retried).toEqual([gone, gone]);
     // The two wakes bought one attempt: the loop is pausing again.
     await new Promise((r) => setTimeout(r, WAKE_FLOOR_MS * 2));
     expect(errors).toHaveLength(2);
