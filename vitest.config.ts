@@ -49,6 +49,11 @@ export default defineConfig({
           globalSetup: ['test-e2e/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // expect.poll waits for a condition (a page re-rendered after a
+          // fetch, an agent caught up): give it the browser pages' own
+          // default timeout (test-e2e/browser.ts), not vitest's 1 s, which a
+          // loaded CI machine can spend on one render.
+          expect: { poll: { timeout: 15_000 } },
           // Real processes on loopback: run files one at a time so timings
           // and ports are not fought over on a 2-core machine.
           fileParallelism: false,

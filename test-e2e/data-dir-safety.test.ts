@@ -29,7 +29,7 @@ describe('starting over damaged state', () => {
       await unlink(join(stateDir, 'CURRENT'));
       const before = await files(stateDir);
 
-      const refused = await startAgent({ dataDir: first.dataDir, timeoutMs: 15_000 }).then(
+      const refused = await startAgent({ dataDir: first.dataDir }).then(
         async (a) => {
           await a.stop();
           return undefined;
@@ -56,7 +56,7 @@ describe('starting over damaged state', () => {
 
       // The whole store directory gone: refused too (the marker remembers it).
       await rm(stateDir, { recursive: true });
-      const gone = await startAgent({ dataDir: first.dataDir, timeoutMs: 15_000 }).then(
+      const gone = await startAgent({ dataDir: first.dataDir }).then(
         async (a) => {
           await a.stop();
           return undefined;

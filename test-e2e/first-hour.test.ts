@@ -58,7 +58,7 @@ describe('stopping through npm', () => {
 
     it(`\`npx tollgate agent -dev\` stops on ${signal} sent to npx, and deletes its throwaway data dir`, async () => {
       const npx = started(collect('npx', ['tollgate', 'agent', '-dev', '-http-port=0', '-rpc-port=0'], { cwd: REPO }));
-      await until(npx, () => npx.stderr().includes('==> -dev agent:'), 60_000);
+      await until(npx, () => npx.stderr().includes('==> -dev agent:'));
       const [, addr, dataDir] = /==> -dev agent: HTTP (\S+), RPC \S+; data dir (\S+) \(deleted on exit\)/.exec(npx.stderr()) ?? [];
       expect((await api(addr!, 'GET', '/v1/agent/health')).status).toBe(200);
       expect(existsSync(dataDir!)).toBe(true);
@@ -77,7 +77,7 @@ describe('tollgate agent', () => {
     const blocker = await occupy(4647);
     try {
       const agent = started(collect(process.execPath, [BIN, 'agent', '-dev', '-http-port=0'], { cwd: REPO }));
-      await until(agent, () => agent.stderr().includes('==> -dev agent:'), 30_000);
+      await until(agent, () => agent.stderr().includes('==> -dev agent:'));
       expect(agent.stderr()).toContain('==> -dev: port 4647 is in use; RPC takes a free port (-rpc-port=<port> picks one)');
       const [, rpc, dataDir] = /RPC (\S+); data dir (\S+)/.exec(agent.stderr()) ?? [];
       expect(rpc).toMatch(/^127\.0\.0\.1:\d+$/);

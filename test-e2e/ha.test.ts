@@ -226,7 +226,7 @@ describe.skipIf(SKIP !== undefined)(`HA region on etcd${SKIP === undefined ? '' 
   });
 
   it('refuses to start in HA mode without acl.encryption_key, naming the key', async () => {
-    await expect(startHaAgent({ region: 'hakey', key: undefined, endpoints: [etcd.endpoint], etcdTls, timeoutMs: 10_000 })).rejects.toThrow(
+    await expect(startHaAgent({ region: 'hakey', key: undefined, endpoints: [etcd.endpoint], etcdTls })).rejects.toThrow(
       /acl\.encryption_key: required in HA mode/,
     );
   });

@@ -72,25 +72,37 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 describe('hostile clients', () => {
   it('1,000 idle connections from one address leave health answering for another client; the extra ones are closed', async () => {
+    const started = Date.now();
     const sockets = await openIdle(1000);
     try {
-      // Once the agent has accepted (and refused) them all, at most 100 stay open.
-      await eventually(() => sockets.filter((s) => !s.destroyed && s.readyState === 'open').length <= 100, 2500, 50);
+      const open = (): number => sockets.filter((s) => !s.destroyed && s.readyState === 'open').length;
       const results = await Promise.all(Array.from({ length: 20 }, () => from('127.0.0.2', 'GET', '/v1/agent/health')));
       expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
-      // The idle ones that were kept are closed by the idle timeout (3 s).
-      await new Promise((r) => setTimeout(r, 4500));
-      expect(sockets.filter((s) => !s.destroyed && s.readyState === 'open').length).toBe(0);
+      // A listening socket hands out connections in the order they were
+      // made: the agent had accepted every one of the 1,000 before it
+      // answered those, however long a loaded machine took. At most 100 are
+      // open now; the others were closed as soon as they were accepted.
+      const acceptedWithinMs = Date.now() - started;
+      await new Promise((r) => setImmediate(r));
+      expect(open()).toBeLessThanOrEqual(100);
+      // The idle ones that were kept are closed by the idle timeout (3 s);
+      // nothing else would ever close them.
+      await eventually(() => open() === 0, 15_000, 50);
       const metrics = await api(agent.addr, 'GET', '/v1/metrics?format=prometheus');
-      // Every connection that reached the agent beyond the first 100 was refused
-      // (on a loaded machine a few of the 1,000 never connect at all).
+      // Every connection that reached the agent beyond the 100 it may hold
+      // at a time was refused (on a loaded machine a few of the 1,000 never
+      // connect at all). A slot is freed only when its connection idles out
+      // (3 s after it was accepted), so while the agent was accepting them
+      // (within acceptedWithinMs; longer than 3 s only on a loaded machine)
+      // each of the 100 held at most 1 + floor(acceptedWithinMs / 3 s).
       const connected = sockets.filter((s) => everConnected.has(s)).length;
       expect(connected).toBeGreaterThan(800);
-      expect(Number(/tollgate_http_connections_refused_total\{[^}]*\} (\d+)/.exec(metrics.text)?.[1])).toBeGreaterThanOrEqual(connected - 101);
+      const admittedAtMost = 100 * (1 + Math.floor(acceptedWithinMs / 3000));
+      expect(Number(/tollgate_http_connections_refused_total\{[^}]*\} (\d+)/.exec(metrics.text)?.[1])).toBeGreaterThanOrEqual(connected - admittedAtMost - 1);
     } finally {
       for (const s of sockets) s.destroy();
     }
-  }, 30_000);
+  }, 60_000);
 
   it('closes a slow-body connection at the read timeout', async () => {
     const s = connect({ host: '127.0.0.1', port });
@@ -111,10 +123,10 @@ describe('hostile clients', () => {
 
   it('answers a flooding client 429 while a client on another address keeps its latency', async () => {
     const check = JSON.stringify({ Checks: [{ Resource: 'node', Capability: 'read' }] });
-    const good = async (n: number): Promise<number[]> => {
+    const good = async (n: number, address = '127.0.0.2'): Promise<number[]> => {
       const ms: number[] = [];
       for (let i = 0; i < n; i++) {
-        const r = await from('127.0.0.2', 'POST', '/v1/acl/authorize', check, root);
+        const r = await from(address, 'POST', '/v1/acl/authorize', check, root);
         expect(r.status).toBe(200);
         ms.push(r.ms);
       }
@@ -153,13 +165,21 @@ describe('hostile clients', () => {
     const loaded = await good(25);
     flooder.send('stop');
     const flood = await statusesP;
+    // Quiet again (from an address of its own, so its rate budget is whole):
+    // the baseline is the slower of before and after the flood, so that
+    // other work on a shared machine starting mid-test is not taken for
+    // the flood's doing.
+    const quietAfter = await good(25, '127.0.0.3');
     const statuses = new Map(Object.entries(flood).map(([k, v]) => [Number(k), v]));
     expect(statuses.get(429) ?? 0).toBeGreaterThan(0);
     // The good client's median stays in the same range as without the flood.
     // Generous bound: the flooder shares these 2 cores with the agent, and a
     // 429 still costs the agent an HTTP parse; unlimited, such floods took
     // good requests to seconds (issue 11).
-    console.log(`good client p50: quiet ${median(quiet).toFixed(1)} ms, during the flood ${median(loaded).toFixed(1)} ms; flood statuses ${JSON.stringify(flood)}`);
-    expect(median(loaded)).toBeLessThan(Math.max(100, median(quiet) * 10));
+    const baseline = Math.max(median(quiet), median(quietAfter));
+    console.log(
+      `good client p50: quiet ${median(quiet).toFixed(1)} ms before, ${median(quietAfter).toFixed(1)} ms after, during the flood ${median(loaded).toFixed(1)} ms; flood statuses ${JSON.stringify(flood)}`,
+    );
+    expect(median(loaded)).toBeLessThan(Math.max(100, baseline * 10));
   }, 30_000);
 });

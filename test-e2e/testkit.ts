@@ -43,7 +43,12 @@ export interface StartAgentOptions {
   readonly rpcPort?: number;
   readonly extraArgs?: readonly string[];
   readonly env?: Record<string, string>;
-  /** How long to wait for "agent started". @default 20000 */
+  /**
+   * How long to wait for "agent started". Bounds a hung start, not a slow
+   * one: an agent start costs ~2.5 CPU-seconds (module loading, the store,
+   * TLS), which a 2-core machine at a load of 20 stretches past 30 s.
+   * @default 60000
+   */
   readonly timeoutMs?: number;
 }
 
@@ -69,8 +74,8 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<RunningA
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const started = new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`agent did not start within ${opts.timeoutMs ?? 20000} ms:\n${text}`)),
-      opts.timeoutMs ?? 20000,
+      () => reject(new Error(`agent did not start within ${opts.timeoutMs ?? 60_000} ms:\n${text}`)),
+      opts.timeoutMs ?? 60_000,
     );
     proc.stdout!.on('data', (chunk: Buffer) => {
       const s = chunk.toString();

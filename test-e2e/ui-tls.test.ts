@@ -119,7 +119,10 @@ describe('web UI over HTTPS', () => {
       } catch {
         fetched = 'blocked';
       }
-      await new Promise((r) => setTimeout(r, 100));
+      // Violation events are queued tasks: wait for both (5 s at most), not a fixed 100 ms.
+      for (let i = 0; i < 100 && !(seen.includes('script-src-elem') && seen.includes('connect-src')); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       return { ran: window.__inlineRan === true, fetched, seen };
     })()`);
     expect(blocked).toEqual({ ran: false, fetched: 'blocked', seen: expect.arrayContaining(['script-src-elem', 'connect-src']) });

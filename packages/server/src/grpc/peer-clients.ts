@@ -14,11 +14,14 @@ export const GRPC_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /**
  * Channel options for calls to other regions. grpc-js reconnects with a
  * backoff that grows to 120 s by default; a region coming back must be seen
- * within a couple of seconds, so the backoff is capped at 2 s.
+ * within a couple of seconds, so the backoff is capped at 2 s. Each channel
+ * has subchannels of its own (not grpc-js' process-wide pool), so a channel
+ * made by `retryNow` starts without the backoff of the one it replaces.
  */
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 2_000,
+  'grpc.use_local_subchannel_pool': 1,
   'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES,
   'grpc.max_send_message_length': GRPC_MAX_MESSAGE_BYTES,
 };
@@ -191,6 +194,7 @@ export class PeerClients {
    */
   connect(address: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const { channel } = this.#peer(address);
+    const started = Date.now();
     const { READY, TRANSIENT_FAILURE, CONNECTING, SHUTDOWN } = grpc.connectivityState;
     let state = channel.getConnectivityState(true);
     if (state === READY) return Promise.resolve();
@@ -214,7 +218,15 @@ export class PeerClients {
       const check = (): void => {
         if (settled) return;
         if (state === READY) return settle();
-        if (state === SHUTDOWN) return settle(new PeerConnectError(address, 'channel closed'));
+        if (state === SHUTDOWN) {
+          // Replaced (`retryNow`, `renew`) while this waited: wait on the new channel for the time left.
+          const left = timeoutMs - (Date.now() - started);
+          if (this.#closed || left <= 0 || this.#peers.get(address)?.channel === channel) {
+            return settle(new PeerConnectError(address, 'channel closed'));
+          }
+          void this.connect(address, left, signal).then(() => settle(), settle);
+          return;
+        }
         if (state === TRANSIENT_FAILURE && attempted) {
           this.#diagnose(address);
           return settle(new PeerConnectError(address, 'connection failed'));
@@ -228,6 +240,23 @@ export class PeerClients {
       };
       check();
     });
+  }
+
+  /**
+   * Makes the next `connect` to `address` try now. grpc-js keeps a channel
+   * whose connection failed in TRANSIENT_FAILURE and retries only when its
+   * own backoff (up to 2 s) ends, so a caller with a retry policy of its
+   * own (the replication loop) would wait for two backoffs in a row, the
+   * second not even shortened by `ReplicationLoop.wake`. Such a channel
+   * carries no call, and is replaced by a new one that connects at once;
+   * a `connect` waiting on it goes on waiting on the new one. A channel
+   * that is connected, connecting or idle is left alone.
+   */
+  retryNow(address: string): void {
+    const peer = this.#peers.get(address);
+    if (peer === undefined || peer.channel.getConnectivityState(false) !== grpc.connectivityState.TRANSIENT_FAILURE) return;
+    this.#peers.delete(address);
+    peer.channel.close();
   }
 
   /** Closes every channel; in-flight calls fail with CANCELLED/UNAVAILABLE. Idempotent. */

@@ -1,17 +1,17 @@
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LeaderTasks } from './leader-tasks.js';
 import type { LeaderTask } from './leader-tasks.js';
 
 const silent = pino({ level: 'silent' });
 
-/** A task that records its transitions; `startDelayMs` makes start slow. */
-function fake(name: string, log: string[], startDelayMs = 0): LeaderTask {
+/** A task that records its transitions; its start waits for `startGate` when given. */
+function fake(name: string, log: string[], startGate?: Promise<void>): LeaderTask {
   return {
     name,
     async start() {
       log.push(`${name}:starting`);
-      if (startDelayMs > 0) await new Promise((r) => setTimeout(r, startDelayMs));
+      await startGate;
       log.push(`${name}:started`);
     },
     async stop() {
@@ -39,12 +39,15 @@ describe('LeaderTasks', () => {
   it('never stops a task before its start finished, however fast leadership flaps', async () => {
     const log: string[] = [];
     const tasks = new LeaderTasks(silent);
-    tasks.add(fake('slow', log, 50));
+    let finishStart!: () => void;
+    tasks.add(fake('slow', log, new Promise<void>((r) => (finishStart = r))));
     void tasks.setLeading(true);
-    await new Promise((r) => setTimeout(r, 10)); // start in progress
+    await vi.waitFor(() => expect(log).toEqual(['slow:starting'])); // start in progress (until finishStart)
     void tasks.setLeading(false);
     void tasks.setLeading(true);
-    await tasks.setLeading(false);
+    const last = tasks.setLeading(false);
+    finishStart();
+    await last;
     // The flaps queued behind the slow start collapse into the final state.
     expect(log).toEqual(['slow:starting', 'slow:started', 'slow:stopped']);
     expect(tasks.running).toEqual([]);

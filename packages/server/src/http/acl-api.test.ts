@@ -152,10 +152,13 @@ describe('tokens', () => {
     try {
       const boot = (await fresh.call('POST', '/v1/acl/bootstrap')).body;
       const tok = (
-        await fresh.call('POST', '/v1/acl/token', { token: boot.SecretID, body: { Type: 'client', Policies: ['a'], ExpirationTTL: '200ms' } })
+        await fresh.call('POST', '/v1/acl/token', { token: boot.SecretID, body: { Type: 'client', Policies: ['a'], ExpirationTTL: '1s' } })
       ).body;
+      // Valid until its ExpirationTime (a TTL long enough that a stalled
+      // test process does not reach it before this read)…
       expect((await fresh.call('GET', '/v1/acl/token/self', { token: tok.SecretID })).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 300));
+      // …and refused once that time has passed.
+      await new Promise((r) => setTimeout(r, Date.parse(tok.ExpirationTime) - Date.now() + 20));
       const r = await fresh.call('GET', '/v1/acl/token/self', { token: tok.SecretID });
       expect(r.status).toBe(403);
       expect(r.text).toBe('ACL token expired');

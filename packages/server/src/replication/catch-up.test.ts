@@ -7,7 +7,7 @@ import { StateStore } from '@tollgate/state';
 import { withEmbeddedLog, type LoggedStore } from '@tollgate/testkit/region-log';
 import type { ACLToken } from '@tollgate/state';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GrpcServer } from '../grpc/grpc-server.js';
 import { PeerClients } from '../grpc/peer-clients.js';
 import { AgentMetrics } from '../metrics.js';
@@ -192,8 +192,8 @@ describe('catch-up of a new follower', () => {
 
   it('through a snapshot when the feed no longer reaches back: the same state', async () => {
     const a = await authoritativeStore({ changeFeedHorizon: 100 });
-    await new Promise((r) => setTimeout(r, 200)); // the feed prune runs in the background
-    expect(() => a.source.changesSince(0, { globalOnly: true })).toThrow(/no longer holds/);
+    // The feed prune runs in the background after a commit: wait for it, however slow.
+    await vi.waitFor(() => expect(() => a.source.changesSince(0, { globalOnly: true })).toThrow(/no longer holds/), { timeout: 10_000, interval: 10 });
     expect(await catchUpAndCheck(a)).toBe(1);
   }, 120_000);
 

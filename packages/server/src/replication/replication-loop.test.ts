@@ -7,7 +7,7 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import { StateStore } from '@tollgate/state';
 import type { ACLToken } from '@tollgate/state';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { withEmbeddedLog, type LoggedStore } from '@tollgate/testkit/region-log';
 import type { ReplicationHandlers } from '../generated/tollgate/v1/Replication.js';
 import { grpcError } from '../grpc/grpc-status.js';
@@ -109,8 +109,8 @@ describe('ReplicationLoop', () => {
     await replica.apply({ type: 'token-upsert', tokens: [local] });
     // Push the source's feed past its horizon so index 1 can no longer be served.
     for (let i = 0; i < 12; i++) await source.apply({ type: 'policy-upsert', policies: [{ Name: `p${i}`, Description: '', Rules: '', Hash: 'h', CreateIndex: 0, ModifyIndex: 0 }] });
-    await new Promise((r) => setTimeout(r, 50)); // the prune runs in the background
-    expect(() => source.changesSince(1, { globalOnly: true })).toThrow(/no longer holds/);
+    // The prune runs in the background after a commit: wait for it, however slow.
+    await vi.waitFor(() => expect(() => source.changesSince(1, { globalOnly: true })).toThrow(/no longer holds/), { timeout: 10_000, interval: 10 });
 
     const l = loop(replica, await authoritative(source), root.SecretID);
     const resynced = next(l, (e) => e.type === 'resynced');
@@ -207,7 +207,13 @@ describe('ReplicationLoop', () => {
     // A peer that refuses connections: every attempt fails as unreachable (retryable).
     const gone = await serve({ Watch: () => undefined, Snapshot: (call) => call.end(), Digest: (_c, cb) => cb(grpcError(GrpcStatus.UNIMPLEMENTED, 'no')) });
     await cleanup.pop()!(); // closes that server: its port now refuses
-    const clients = new PeerClients();
+    const retried: string[] = [];
+    const clients = new (class extends PeerClients {
+      override retryNow(address: string): void {
+        retried.push(address);
+        super.retryNow(address);
+      }
+    })();
     const l = new ReplicationLoop({ store: replica, region: 'eu-west', sourceRegion: 'global', peers: [gone], token: 't', clients, log, backoffMs: () => 600_000 });
     cleanup.push(() => clients.close());
     cleanup.push(() => l.close());
@@ -219,14 +225,19 @@ describe('ReplicationLoop', () => {
     l.start();
     await first;
     expect(l.report().phase).toBe('backoff');
+    // When the loop failed (set before its pause began; the events' own
+    // stamps are taken later, by this test's consumer).
+    const failedAt = l.report().lastError!.timeMs;
     // Without a wake the next attempt would be ten minutes away.
     const second = next(l, (e) => e.type === 'error');
     l.wake();
     l.wake();
     await second;
     expect(errors).toHaveLength(2);
-    expect(errors[1]!.at - errors[0]!.at).toBeGreaterThanOrEqual(WAKE_FLOOR_MS - 5);
+    expect(errors[1]!.at - failedAt).toBeGreaterThanOrEqual(WAKE_FLOOR_MS - 5);
     expect(errors.every((e) => e.reason === 'unreachable')).toBe(true);
+    // Each attempt is made now, not after grpc-js' own reconnect backoff.
+    expect(retried).toEqual([gone, gone]);
     // The two wakes bought one attempt: the loop is pausing again.
     await new Promise((r) => setTimeout(r, WAKE_FLOOR_MS * 2));
     expect(errors).toHaveLength(2);
