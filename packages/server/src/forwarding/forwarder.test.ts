@@ -17,9 +17,9 @@ afterEach(() => {
   while (cleanup.length > 0) cleanup.pop()!();
 });
 
-/** An agent's Forward service on loopback, answering through `inject`. */
-async function peer(region: string, inject: InjectFn): Promise<string> {
-  const server = new GrpcServer({ host: '127.0.0.1', port: 0, log, metrics: new AgentMetrics(region) });
+/** An agent's Forward service on loopback (on `port`; 0: any), answering through `inject`. */
+async function peer(region: string, inject: InjectFn, port = 0): Promise<string> {
+  const server = new GrpcServer({ host: '127.0.0.1', port, log, metrics: new AgentMetrics(region) });
   server.addService(loadTollgateProto().tollgate.v1.Forward.service, forwardHandlers({ region, inject, log }));
   const addr = await server.listen();
   cleanup.push(() => server.close());
@@ -106,6 +106,22 @@ describe('Forwarder and the Forward service', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(httpStatusFor(err)).toBe(503);
     expect((err as Error).message).toMatch(/^authoritative region "global" unreachable: 127\.0\.0\.1:1: cannot connect.*; 127\.0\.0\.1:2: cannot connect/);
+  });
+
+  it('reaches a region the moment it is back, though earlier failures left its channel in reconnect backoff', async () => {
+    const answer: InjectFn = async () => ({ statusCode: 200, headers: {}, rawPayload: Buffer.alloc(0) });
+    const port = Number((await peer('global', answer)).split(':')[1]);
+    cleanup.pop()!(); // that server is closed: its port refuses now
+    const address = `127.0.0.1:${port}`;
+    const { f } = forwarder({ global: [address] });
+    // On one channel each failure would grow grpc-js' own reconnect backoff
+    // (0.1 s × 1.6ⁿ, ±20 %) well past this forwarder's 500 ms connect limit
+    // after seven of them.
+    for (let i = 0; i < 7; i++) {
+      expect(httpStatusFor(await f.forward('global', get('/v1/acl/policies')).catch((e: unknown) => e))).toBe(503);
+    }
+    await peer('global', answer, port);
+    expect((await f.forward('global', get('/v1/acl/policies'))).status).toBe(200);
   });
 
   it('says "No path to region" for a region without peers', async () => {
