@@ -1,6 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { SecretBox } from '@tollgate/state';
 import type { ACLToken } from '@tollgate/state';
+import { clientTokenFixture } from '@tollgate/testkit';
 import type { IKeyValue } from 'etcd3';
 import { describe, expect, it } from 'vitest';
 import { EtcdLayout, decodeEvents, decodeRole, decodeSnapshot, encodePolicy, encodeRole, encodeToken } from './etcd-layout.js';
@@ -13,21 +14,7 @@ function kv(key: string, value: string, create: number, mod: number): IKeyValue 
 }
 
 function token(overrides: Partial<ACLToken> = {}): ACLToken {
-  return {
-    AccessorID: randomUUID(),
-    SecretID: randomUUID(),
-    Name: 'n',
-    Type: 'client',
-    Policies: ['p'],
-    Global: false,
-    Hash: 'h',
-    CreateTime: '2026-01-01T00:00:00Z',
-    ExpirationTime: null,
-    ExpirationTTL: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-    ...overrides,
-  };
+  return clientTokenFixture(['p'], { Name: 'n', Hash: 'h', ...overrides });
 }
 
 describe('etcd layout', () => {

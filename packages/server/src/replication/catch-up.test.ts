@@ -8,14 +8,10 @@ import { withEmbeddedLog, type LoggedStore } from '@tollgate/testkit/region-log'
 import type { ACLToken } from '@tollgate/state';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { GrpcServer } from '../grpc/grpc-server.js';
 import { PeerClients } from '../grpc/peer-clients.js';
-import { AgentMetrics } from '../metrics.js';
-import { TokenResolver } from '../token-resolver.js';
 import { bootstrapToken } from '../tokens.js';
-import { CommitClock } from './commit-clock.js';
 import { ReplicationLoop } from './replication-loop.js';
-import { ReplicationService } from './replication-service.js';
+import { serveReplicationSource } from './replication-source.test-helper.js';
 
 /**
  * Catch-up of a new follower from an authoritative region holding many
@@ -99,17 +95,7 @@ async function authoritativeStore(opts: { changeFeedHorizon?: number; tokens?: n
 }
 
 async function serve(source: LoggedStore): Promise<string> {
-  const service = new ReplicationService(
-    { region: 'global', authoritativeRegion: 'global', isAuthoritative: true, store: source, tokens: new TokenResolver(source), log },
-    new CommitClock(0, Date.now()),
-  );
-  cleanup.push(() => service.close());
-  const server = new GrpcServer({ host: '127.0.0.1', port: 0, log, metrics: new AgentMetrics('global') });
-  const { definition, handlers } = service.service();
-  server.addService(definition, handlers);
-  const addr = await server.listen();
-  cleanup.push(() => server.close());
-  return addr;
+  return (await serveReplicationSource(source, { log, cleanup })).addr;
 }
 
 function loop(replica: LoggedStore, peer: string, token: string): ReplicationLoop {

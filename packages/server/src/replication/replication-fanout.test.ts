@@ -12,14 +12,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WatchEvent } from '../generated/tollgate/v1/WatchEvent.js';
 import type { WatchEvent__Output } from '../generated/tollgate/v1/WatchEvent.js';
 import { tokenMetadata } from '../grpc/call-auth.js';
-import { GrpcServer } from '../grpc/grpc-server.js';
 import { loadTollgateProto } from '../grpc/proto-definitions.js';
-import { AgentMetrics } from '../metrics.js';
-import { TokenResolver } from '../token-resolver.js';
 import { bootstrapToken } from '../tokens.js';
 import { FeedStepCache } from './change-batch.js';
-import { CommitClock } from './commit-clock.js';
-import { ReplicationService } from './replication-service.js';
+import type { ReplicationService } from './replication-service.js';
+import { serveReplicationSource } from './replication-source.test-helper.js';
 
 /**
  * Encode once, fan out: the authoritative side encodes a change batch once
@@ -59,27 +56,14 @@ async function source(): Promise<Source> {
   const root = bootstrapToken(new Date());
   await store.apply({ type: 'bootstrap', token: root, resetIndex: undefined });
   const encodedBatches: WatchEvent[] = [];
-  const service = new ReplicationService(
-    {
-      region: 'global',
-      authoritativeRegion: 'global',
-      isAuthoritative: true,
-      store,
-      tokens: new TokenResolver(store),
-      log,
-      encodeWatchEvent: (ev) => {
-        if (ev.batch !== undefined) encodedBatches.push(ev);
-        return watchMethod.responseSerialize(ev);
-      },
+  const { addr, service } = await serveReplicationSource(store, {
+    log,
+    cleanup,
+    encodeWatchEvent: (ev) => {
+      if (ev.batch !== undefined) encodedBatches.push(ev);
+      return watchMethod.responseSerialize(ev);
     },
-    new CommitClock(0, Date.now()),
-  );
-  cleanup.push(() => service.close());
-  const server = new GrpcServer({ host: '127.0.0.1', port: 0, log, metrics: new AgentMetrics('global') });
-  const { definition, handlers } = service.service();
-  server.addService(definition, handlers);
-  const addr = await server.listen();
-  cleanup.push(() => server.close());
+  });
   return { store, addr, service, root, encodedBatches };
 }
 

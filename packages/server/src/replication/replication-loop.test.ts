@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { StateStore } from '@tollgate/state';
 import type { ACLToken } from '@tollgate/state';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { clientTokenFixture } from '@tollgate/testkit';
 import { withEmbeddedLog, type LoggedStore } from '@tollgate/testkit/region-log';
 import type { ReplicationHandlers } from '../generated/tollgate/v1/Replication.js';
 import { grpcError } from '../grpc/grpc-status.js';
@@ -15,12 +16,10 @@ import { GrpcServer } from '../grpc/grpc-server.js';
 import { PeerClients } from '../grpc/peer-clients.js';
 import { loadTollgateProto } from '../grpc/proto-definitions.js';
 import { AgentMetrics } from '../metrics.js';
-import { TokenResolver } from '../token-resolver.js';
 import { bootstrapToken } from '../tokens.js';
-import { CommitClock } from './commit-clock.js';
 import { ReplicationLoop, WAKE_FLOOR_MS } from './replication-loop.js';
 import type { ReplicationEvent } from './replication-loop.js';
-import { ReplicationService } from './replication-service.js';
+import { serveReplicationSource } from './replication-source.test-helper.js';
 import { tokenToWire } from './wire-objects.js';
 
 /**
@@ -46,20 +45,7 @@ async function store(opts: { changeFeedHorizon?: number } = {}): Promise<LoggedS
 }
 
 function globalToken(name = 'g'): ACLToken {
-  return {
-    AccessorID: randomUUID(),
-    SecretID: randomUUID(),
-    Name: name,
-    Type: 'client',
-    Policies: ['p'],
-    Global: true,
-    Hash: 'aGFzaA==',
-    CreateTime: '2026-01-01T00:00:00Z',
-    ExpirationTime: null,
-    ExpirationTTL: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-  };
+  return clientTokenFixture(['p'], { Name: name, Global: true });
 }
 
 async function serve(handlers: ReplicationHandlers, definition: ServiceDefinition = loadTollgateProto().tollgate.v1.Replication.service): Promise<string> {
@@ -70,15 +56,9 @@ async function serve(handlers: ReplicationHandlers, definition: ServiceDefinitio
   return addr;
 }
 
-/** The real authoritative side over `source`, with `secret` as a management token in it. */
+/** The real authoritative side over `source`. */
 async function authoritative(source: StateStore): Promise<string> {
-  const service = new ReplicationService(
-    { region: 'global', authoritativeRegion: 'global', isAuthoritative: true, store: source, tokens: new TokenResolver(source), log },
-    new CommitClock(0, Date.now()),
-  );
-  cleanup.push(() => service.close());
-  const { definition, handlers } = service.service();
-  return serve(handlers, definition);
+  return (await serveReplicationSource(source, { log, cleanup })).addr;
 }
 
 function loop(replica: LoggedStore, peer: string, token: string, extra: { antiEntropyIntervalMs?: number } = {}): ReplicationLoop {
