@@ -79,9 +79,6 @@ export class Forwarder {
         const at = (start + i) % peers.length;
         const peer = peers[at]!;
         try {
-          // A caller is waiting: a channel still in grpc-js' reconnect
-          // backoff from an earlier failure tries now (one attempt at a time).
-          this.#o.clients.retryNow(peer);
           await this.#o.clients.connect(peer, this.#connectTimeoutMs, req.signal);
           const res = await this.#call(peer, region, req);
           this.#sticky.set(region, at);

@@ -183,16 +183,18 @@ export class PeerClients {
    * `PeerConnectError` when a connection attempt made during the wait fails
    * (a refused connection fails at once instead of waiting for the
    * deadline) or after `timeoutMs`. A failure left over from before the call
-   * does not count: grpc-js keeps a channel in TRANSIENT_FAILURE while it
-   * retries in the background (at most 2 s apart, see CHANNEL_OPTIONS), so a
-   * peer that came back is seen within the wait, and one still down costs
-   * the whole `timeoutMs` — short, but not instant.
+   * does not count: a channel still in grpc-js' reconnect backoff from it
+   * is replaced (`retryNow`), so the attempt is made now — callers (the
+   * forwarder, the replication loop) have retry policies of their own, and
+   * a peer that came back is reached at once. One dial per peer at a time:
+   * a connect that finds the channel connecting waits on it.
    *
    * A call made after this has reached a live peer's transport, which is
    * what makes retrying a non-idempotent write on the next peer safe when
    * this step fails.
    */
   connect(address: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    this.retryNow(address);
     const { channel } = this.#peer(address);
     const started = Date.now();
     const { READY, TRANSIENT_FAILURE, CONNECTING, SHUTDOWN } = grpc.connectivityState;
@@ -243,11 +245,12 @@ export class PeerClients {
   }
 
   /**
-   * Makes the next `connect` to `address` try now. grpc-js keeps a channel
-   * whose connection failed in TRANSIENT_FAILURE and retries only when its
-   * own backoff (up to 2 s) ends, so a caller with a retry policy of its
-   * own (the replication loop) would wait for two backoffs in a row, the
-   * second not even shortened by `ReplicationLoop.wake`. Such a channel
+   * Makes the next `connect` to `address` try now (`connect` calls it
+   * first). grpc-js keeps a channel whose connection failed in
+   * TRANSIENT_FAILURE and retries only when its own backoff (up to 2 s)
+   * ends, so a caller with a retry policy of its own (the replication loop)
+   * would wait for two backoffs in a row, the second not even shortened by
+   * `ReplicationLoop.wake`. Such a channel
    * carries no call, and is replaced by a new one that connects at once;
    * a `connect` waiting on it goes on waiting on the new one. A channel
    * that is connected, connecting or idle is left alone.

@@ -374,10 +374,8 @@ export class ReplicationLoop {
   }
 
   async #connect(peer: string, signal: AbortSignal): Promise<void> {
-    // This loop's backoff (and `wake`) decides when to try again: a channel
-    // still in grpc-js' own reconnect backoff from the last failure is
-    // replaced, so the attempt is made now and not up to 2 s later.
-    this.#o.clients.retryNow(peer);
+    // This loop's backoff (and `wake`) decides when to try again: `connect`
+    // dials now, not after grpc-js' own reconnect backoff (up to 2 s).
     try {
       await this.#o.clients.connect(peer, FORWARD_CONNECT_TIMEOUT_MS, signal);
     } catch (err) {
